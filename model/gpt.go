@@ -1,0 +1,226 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// Model is a GPT-2 with its parameters, gradients and activation buffers.
+// A Model is not safe for concurrent use; its methods parallelise internally.
+type Model struct {
+	Config  Config
+	Tensors []Tensor  // parameter tensors in buffer order
+	Params  []float32 // all parameters, one buffer
+	Grads   []float32 // gradients, same layout as Params
+
+	p, g weights
+	a    *activations
+	// Shape and inputs of the last Forward, read by Backward.
+	b, t        int
+	hasTargets  bool
+	inputs      []int32
+	targets     []int32
+	seg         []int32
+	probsInLast bool
+}
+
+// New returns a model of shape cfg with zero parameters.
+func New(cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ts := layout(cfg)
+	n := 0
+	for _, t := range ts {
+		n += t.Size
+	}
+	m := &Model{Config: cfg, Tensors: ts, Params: make([]float32, n), Grads: make([]float32, n)}
+	m.p = bind(cfg, ts, m.Params)
+	m.g = bind(cfg, ts, m.Grads)
+	return m, nil
+}
+
+// Init fills the parameters with GPT-2's initialisation from seed: normal
+// (std 0.02) linear weights and embeddings, residual projections scaled by
+// 1/sqrt(2·n_layer), zero biases, unit LayerNorm gains.
+func (m *Model) Init(seed uint64) {
+	rng := NewRNG(seed)
+	projStd := 0.02 / math.Sqrt(2*float64(m.Config.NLayer))
+	for _, t := range m.Tensors {
+		buf := m.Params[t.Off : t.Off+t.Size]
+		switch {
+		case t.Kind == "bias":
+			clear(buf)
+		case t.Kind == "layernorm":
+			if isSuffix(t.Name, ".weight") {
+				for i := range buf {
+					buf[i] = 1
+				}
+			} else {
+				clear(buf)
+			}
+		default:
+			std := 0.02
+			if isSuffix(t.Name, "c_proj.weight") {
+				std = projStd
+			}
+			for i := range buf {
+				buf[i] = float32(rng.Normal() * std)
+			}
+		}
+	}
+}
+
+func isSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+// Tensor returns the parameter tensor called name and its values inside
+// Params, or false when there is none.
+func (m *Model) Tensor(name string) (Tensor, []float32, bool) {
+	for _, t := range m.Tensors {
+		if t.Name == name {
+			return t, m.Params[t.Off : t.Off+t.Size], true
+		}
+	}
+	return Tensor{}, nil, false
+}
+
+// Reserve allocates activations for batches of up to B rows of T tokens.
+// Forward calls it as needed; calling it up front keeps the step loop free of
+// allocation.
+func (m *Model) Reserve(B, T int) {
+	if m.a != nil && B*T <= m.a.bt && T <= m.a.tMax && B*T*T <= m.a.bttMax {
+		return
+	}
+	m.a = newActivations(m.Config, B, T)
+}
+
+// ZeroGrad clears the gradient buffer.
+func (m *Model) ZeroGrad() { clear(m.Grads) }
+
+// Forward runs the model on B rows of T token ids. targets (may be nil) holds
+// the next-token id for every position, or -1 where no loss is taken. seg (may
+// be nil) holds for every position the first position of its row it may
+// attend to, which keeps packed documents apart. It returns the sum of the
+// per-token losses in fixed order and the number of positions with a target.
+// Without targets the logits stay available through Logits.
+func (m *Model) Forward(inputs, targets, seg []int32, B, T int) (lossSum float64, n int, err error) {
+	if err := m.checkInputs(inputs, targets, seg, B, T); err != nil {
+		return 0, 0, err
+	}
+	m.Reserve(B, T)
+	m.b, m.t = B, T
+	m.inputs, m.targets, m.seg = inputs, targets, seg
+	m.hasTargets = targets != nil
+	cfg, a := m.Config, m.a
+	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
+	N := B * T
+	encoderForward(a.encoded[:N*C], inputs, m.p.wte, m.p.wpe, B, T, C)
+	for l := range cfg.NLayer {
+		w, la := &m.p.layers[l], &a.layers[l]
+		res := a.residualIn(l)[:N*C]
+		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
+		matmulForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
+		attentionForward(la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], seg, B, T, C, NH)
+		matmulForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
+		residualAdd(la.res2[:N*C], res)
+		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
+		matmulForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
+		geluForward(la.fchGelu[:N*4*C], la.fch[:N*4*C])
+		matmulForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
+		residualAdd(la.res3[:N*C], la.res2[:N*C])
+	}
+	last := a.residualIn(cfg.NLayer)[:N*C]
+	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
+	matmulForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
+	m.probsInLast = false
+	if targets == nil {
+		return 0, 0, nil
+	}
+	crossEntropyForward(a.losses[:N], a.logits[:N*V], targets, N, V)
+	m.probsInLast = true
+	for i, l := range a.losses[:N] {
+		if targets[i] >= 0 {
+			lossSum += float64(l)
+			n++
+		}
+	}
+	return lossSum, n, nil
+}
+
+func (m *Model) checkInputs(inputs, targets, seg []int32, B, T int) error {
+	cfg := m.Config
+	if B <= 0 || T <= 0 || T > cfg.NPositions {
+		return fmt.Errorf("model: batch %dx%d outside 1..n_positions (%d)", B, T, cfg.NPositions)
+	}
+	N := B * T
+	if len(inputs) != N || (targets != nil && len(targets) != N) || (seg != nil && len(seg) != N) {
+		return fmt.Errorf("model: inputs, targets and seg must hold B*T = %d ids", N)
+	}
+	for i, id := range inputs {
+		if id < 0 || int(id) >= cfg.VocabSize {
+			return fmt.Errorf("model: input %d: token id %d outside vocabulary of %d", i, id, cfg.VocabSize)
+		}
+	}
+	for i, id := range targets {
+		if int(id) >= cfg.VocabSize || id < -1 {
+			return fmt.Errorf("model: target %d: token id %d outside vocabulary of %d", i, id, cfg.VocabSize)
+		}
+	}
+	for i, s := range seg {
+		if s < 0 || int(s) > i%T {
+			return fmt.Errorf("model: seg %d: start %d not within 0..%d", i, s, i%T)
+		}
+	}
+	return nil
+}
+
+// Logits returns the vocabulary scores at position t of row b of the last
+// Forward, which must have been called without targets.
+func (m *Model) Logits(b, t int) []float32 {
+	if m.probsInLast {
+		panic("model: Logits after a Forward with targets (probabilities replaced the logits)")
+	}
+	V := m.Config.VocabSize
+	i := b*m.t + t
+	return m.a.logits[i*V : i*V+V]
+}
+
+// Losses returns the per-position losses of the last Forward with targets.
+func (m *Model) Losses() []float32 { return m.a.losses[:m.b*m.t] }
+
+// Backward adds the gradient of scale · (sum of the last Forward's losses) to
+// Grads. Pass scale = 1/(tokens in the optimizer step) so that accumulated
+// micro-batches give the gradient of the mean loss, normalised once.
+func (m *Model) Backward(scale float32) error {
+	if !m.hasTargets || !m.probsInLast {
+		return fmt.Errorf("model: Backward needs a Forward with targets first")
+	}
+	cfg, a := m.Config, m.a
+	B, T := m.b, m.t
+	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
+	N := B * T
+	crossEntropyBackward(a.logits[:N*V], m.targets, N, V, scale)
+	m.probsInLast = false
+	dres := a.dres[:N*C]
+	// The output head is tied: its weight gradient lands in dwte.
+	matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V, a.scratch)
+	clear(dres)
+	last := a.residualIn(cfg.NLayer)[:N*C]
+	layernormBackward(dres, m.g.lnfw, m.g.lnfb, a.dC[:N*C], last, m.p.lnfw, a.lnfMean[:N], a.lnfRstd[:N], N, C)
+	for l := cfg.NLayer - 1; l >= 0; l-- {
+		w, g, la := &m.p.layers[l], &m.g.layers[l], &a.layers[l]
+		res := a.residualIn(l)[:N*C]
+		// res3 = res2 + fcproj(gelu(fc(ln2(res2)))): dres flows to res2 unchanged.
+		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dres, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C, a.scratch)
+		geluBackward(a.d4C[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
+		matmulBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4C[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C, a.scratch)
+		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
+		// res2 = res + attproj(attn(qkv(ln1(res)))).
+		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dres, la.atty[:N*C], w.attprojw, N, C, C, a.scratch)
+		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], m.seg, B, T, C, NH, a.attScratch)
+		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C, a.scratch)
+		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
+	}
+	encoderBackward(m.g.wte, m.g.wpe, dres, m.inputs, B, T, C)
+	return nil
+}
