@@ -1,0 +1,281 @@
+package artifact
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// maxIndexSize bounds dataset.json so that a hostile file cannot exhaust memory.
+const maxIndexSize = 64 << 20
+
+var shardRE = regexp.MustCompile(`^part-(\d{5,9})\.arrow$`)
+
+// Dataset is a read-only view of a sharded Arrow IPC dataset directory. It
+// is safe for concurrent use; every Scan opens its own files.
+type Dataset struct {
+	dir    string
+	schema *arrow.Schema
+	shards []shardEntry
+	rows   int64
+}
+
+// OpenDataset opens the dataset in dir. It checks that the shards are
+// numbered part-00000.arrow upwards without gaps, that each one is a
+// readable IPC file whose schema equals the first shard's, and (when
+// dataset.json is present) that shard sizes match the index. Without an
+// index the shards are read once to count rows. Errors name the file.
+func OpenDataset(dir string) (*Dataset, error) {
+	d := &Dataset{dir: dir}
+	idx, err := readDatasetIndex(dir)
+	if err != nil {
+		return nil, err
+	}
+	names, err := listShards(dir)
+	if err != nil {
+		return nil, err
+	}
+	if idx != nil {
+		if len(idx.Shards) != len(names) {
+			return nil, fmt.Errorf("%s: lists %d shards, directory holds %d", filepath.Join(dir, datasetIndexName), len(idx.Shards), len(names))
+		}
+		d.shards = idx.Shards
+	} else {
+		for _, n := range names {
+			d.shards = append(d.shards, shardEntry{Name: n, Rows: -1})
+		}
+	}
+	for i := range d.shards {
+		if err := d.checkShard(i); err != nil {
+			return nil, err
+		}
+		d.rows += d.shards[i].Rows
+	}
+	if idx != nil && idx.Rows != d.rows {
+		return nil, fmt.Errorf("%s: total rows %d, shards sum to %d", filepath.Join(dir, datasetIndexName), idx.Rows, d.rows)
+	}
+	return d, nil
+}
+
+func readDatasetIndex(dir string) (*datasetIndex, error) {
+	path := filepath.Join(dir, datasetIndexName)
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dir, err)
+	}
+	if fi.Size() > maxIndexSize {
+		return nil, fmt.Errorf("%s: %d bytes, larger than the %d limit", path, fi.Size(), maxIndexSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var idx datasetIndex
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if idx.Format != datasetFormat {
+		return nil, fmt.Errorf("%s: unknown format %q (want %q)", path, idx.Format, datasetFormat)
+	}
+	for i, s := range idx.Shards {
+		if s.Name != shardName(i) || s.Rows < 0 || s.Bytes < 0 {
+			return nil, fmt.Errorf("%s: shard %d: bad entry %+v", path, i, s)
+		}
+	}
+	return &idx, nil
+}
+
+// listShards returns the shard names in dir, checking they run from 0 without gaps.
+func listShards(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dir, err)
+	}
+	type numbered struct {
+		n    int
+		name string
+	}
+	var found []numbered
+	for _, e := range ents {
+		m := shardRE.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		found = append(found, numbered{n, e.Name()})
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("dataset %s: no part-NNNNN.arrow shards", dir)
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].n < found[j].n })
+	names := make([]string, len(found))
+	for i, f := range found {
+		if f.n != i || f.name != shardName(i) {
+			return nil, fmt.Errorf("dataset %s: expected shard %s, found %s", dir, shardName(i), f.name)
+		}
+		names[i] = f.name
+	}
+	return names, nil
+}
+
+// checkShard opens shard i, compares its schema with the dataset's and, if
+// its row count is unknown, counts rows by reading it.
+func (d *Dataset) checkShard(i int) error {
+	s := &d.shards[i]
+	path := filepath.Join(d.dir, s.Name)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	if s.Rows >= 0 && fi.Size() != s.Bytes {
+		return fmt.Errorf("dataset shard %s: %d bytes, index says %d", path, fi.Size(), s.Bytes)
+	}
+	r, err := newShardReader(f)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer r.Close()
+	if d.schema == nil {
+		d.schema = r.Schema()
+	} else if !r.Schema().Equal(d.schema) {
+		return fmt.Errorf("dataset shard %s: schema {%s} differs from %s's {%s}",
+			path, SchemaString(r.Schema()), d.shards[0].Name, SchemaString(d.schema))
+	}
+	if s.Rows >= 0 {
+		return nil
+	}
+	s.Rows = 0
+	return scanShard(context.Background(), r, d.schema, path, func(rec arrow.RecordBatch) error {
+		s.Rows += rec.NumRows()
+		return nil
+	})
+}
+
+// Dir returns the dataset directory.
+func (d *Dataset) Dir() string { return d.dir }
+
+// Schema returns the dataset schema (shared by every shard).
+func (d *Dataset) Schema() *arrow.Schema { return d.schema }
+
+// Rows returns the total number of rows.
+func (d *Dataset) Rows() int64 { return d.rows }
+
+// NumShards returns the number of shards.
+func (d *Dataset) NumShards() int { return len(d.shards) }
+
+// ShardRows returns the number of rows in shard i.
+func (d *Dataset) ShardRows(i int) int64 { return d.shards[i].Rows }
+
+// Scan calls fn with every record batch of every shard, in order. A batch is
+// valid only during the call (Retain it to keep it). Each batch is
+// validated before fn sees it; a corrupt shard is an error naming the file.
+// Scan stops at the first error from fn or when ctx is done.
+func (d *Dataset) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error {
+	for i := range d.shards {
+		if err := d.ScanShard(ctx, i, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ScanShard is Scan restricted to shard i; shards may be scanned concurrently.
+func (d *Dataset) ScanShard(ctx context.Context, i int, fn func(rec arrow.RecordBatch) error) error {
+	if i < 0 || i >= len(d.shards) {
+		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
+	}
+	s := d.shards[i]
+	path := filepath.Join(d.dir, s.Name)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer f.Close()
+	r, err := newShardReader(f)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer r.Close()
+	var rows int64
+	err = scanShard(ctx, r, d.schema, path, func(rec arrow.RecordBatch) error {
+		rows += rec.NumRows()
+		if rows > s.Rows {
+			return fmt.Errorf("dataset shard %s: more than the %d rows recorded", path, s.Rows)
+		}
+		return fn(rec)
+	})
+	if err != nil {
+		return err
+	}
+	if rows != s.Rows {
+		return fmt.Errorf("dataset shard %s: %d rows, %d recorded", path, rows, s.Rows)
+	}
+	return nil
+}
+
+// newShardReader opens an IPC file reader, turning a panic inside arrow-go
+// on a hostile footer into an error.
+func newShardReader(f *os.File) (r *ipc.FileReader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
+		}
+	}()
+	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
+	if err != nil {
+		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
+	}
+	return r, nil
+}
+
+// scanShard reads every batch of r, validates it against schema and calls fn.
+func scanShard(ctx context.Context, r *ipc.FileReader, schema *arrow.Schema, path string, fn func(arrow.RecordBatch) error) error {
+	n := r.NumRecords()
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := readBatch(r, i)
+		if err != nil {
+			return fmt.Errorf("dataset shard %s: batch %d: %w", path, i, err)
+		}
+		if err := validateBatch(rec, schema); err != nil {
+			rec.Release()
+			return fmt.Errorf("dataset shard %s: batch %d: %w", path, i, err)
+		}
+		err = fn(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readBatch(r *ipc.FileReader, i int) (rec arrow.RecordBatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = nil, fmt.Errorf("corrupt record batch: %v", p)
+		}
+	}()
+	return r.RecordBatchAt(i)
+}

@@ -1,0 +1,97 @@
+package artifact
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+func writeTextDataset(t testing.TB, dir string, n int, shardRows int64) {
+	t.Helper()
+	tw, err := NewTextWriter(dir, nil, WithShardRows(shardRows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if err := tw.Append(fmt.Sprintf("d%d", i), fmt.Sprintf("text number %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDatasetRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		rows, shardRows int64
+		shards          int
+	}{{0, 10, 1}, {1, 10, 1}, {10, 10, 1}, {25, 10, 3}, {20000, 7000, 3}} {
+		t.Run(fmt.Sprintf("%d/%d", tc.rows, tc.shardRows), func(t *testing.T) {
+			dir := t.TempDir()
+			writeTextDataset(t, dir, int(tc.rows), tc.shardRows)
+			d, err := OpenDataset(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Rows() != tc.rows || d.NumShards() != tc.shards || !d.Schema().Equal(TextSchema()) {
+				t.Fatalf("rows %d shards %d schema %s", d.Rows(), d.NumShards(), d.Schema())
+			}
+			i := 0
+			err = d.Scan(context.Background(), func(rec arrow.RecordBatch) error {
+				ids := rec.Column(0).(*array.String)
+				texts := rec.Column(1).(*array.String)
+				for j := 0; j < int(rec.NumRows()); j++ {
+					if ids.Value(j) != fmt.Sprintf("d%d", i) || texts.Value(j) != fmt.Sprintf("text number %d", i) {
+						return fmt.Errorf("row %d: %q %q", i, ids.Value(j), texts.Value(j))
+					}
+					i++
+				}
+				return nil
+			})
+			if err != nil || int64(i) != tc.rows {
+				t.Fatalf("scan: %d rows, %v", i, err)
+			}
+			// Without the index, rows are counted from the shards.
+			os.Remove(filepath.Join(dir, datasetIndexName))
+			d2, err := OpenDataset(dir)
+			if err != nil || d2.Rows() != tc.rows {
+				t.Fatalf("without index: %v %v", d2, err)
+			}
+		})
+	}
+}
+
+func TestDatasetDeterministic(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	writeTextDataset(t, a, 5000, 2000)
+	writeTextDataset(t, b, 5000, 2000)
+	da, _, err := DigestDir(KindText, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _, _ := DigestDir(KindText, b)
+	if da != db {
+		t.Fatalf("same rows gave %s and %s", da, db)
+	}
+}
+
+func TestDatasetWriterSchemaMismatch(t *testing.T) {
+	w, err := NewDatasetWriter(t.TempDir(), TextSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewTextBuilder(TextSchema(arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int64}))
+	b.Append("a", "b")
+	b.Field(2).(*array.Int64Builder).Append(1)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if err := w.Write(rec); err == nil {
+		t.Fatal("Write accepted a foreign schema")
+	}
+}

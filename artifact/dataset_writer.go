@@ -1,0 +1,250 @@
+package artifact
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// DefaultShardRows is the shard size used when WithShardRows is not given.
+const DefaultShardRows = 1 << 18
+
+// datasetIndexName is the sidecar that lists the shards and their rows, so
+// that opening a dataset does not read every record batch.
+const datasetIndexName = "dataset.json"
+
+// datasetIndex is the on-disk form of dataset.json.
+type datasetIndex struct {
+	Format string       `json:"format"`
+	Schema string       `json:"schema"`
+	Rows   int64        `json:"rows"`
+	Shards []shardEntry `json:"shards"`
+}
+
+type shardEntry struct {
+	Name  string `json:"name"`
+	Rows  int64  `json:"rows"`
+	Bytes int64  `json:"bytes"`
+}
+
+const datasetFormat = "llmflow-dataset-v1"
+
+// WriterOption configures a DatasetWriter.
+type WriterOption func(*writerConfig)
+
+type writerConfig struct {
+	shardRows int64
+	mem       memory.Allocator
+}
+
+// WithShardRows sets the number of rows per shard (n > 0).
+func WithShardRows(n int64) WriterOption {
+	return func(c *writerConfig) {
+		if n > 0 {
+			c.shardRows = n
+		}
+	}
+}
+
+// WithAllocator sets the Arrow allocator used by the IPC writer.
+func WithAllocator(mem memory.Allocator) WriterOption {
+	return func(c *writerConfig) { c.mem = mem }
+}
+
+// DatasetWriter writes record batches into row-bounded IPC file shards
+// part-00000.arrow, part-00001.arrow, ... in one directory. Shards are
+// written under a temporary name and renamed when complete. Output depends
+// only on the batches written and the options, so equal input gives
+// byte-identical files. A DatasetWriter is used by one goroutine.
+type DatasetWriter struct {
+	dir    string
+	schema *arrow.Schema
+	cfg    writerConfig
+
+	f       *os.File
+	w       *ipc.FileWriter
+	curRows int64
+	rows    int64
+	shards  []shardEntry
+	err     error
+	closed  bool
+}
+
+// NewDatasetWriter creates dir if needed and returns a writer of datasets
+// with the given schema. dir must not already hold shards.
+func NewDatasetWriter(dir string, schema *arrow.Schema, opts ...WriterOption) (*DatasetWriter, error) {
+	if schema == nil {
+		return nil, errors.New("dataset writer: nil schema")
+	}
+	cfg := writerConfig{shardRows: DefaultShardRows, mem: memory.DefaultAllocator}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dataset writer: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, shardName(0))); err == nil {
+		return nil, fmt.Errorf("dataset writer: %s already holds a dataset", dir)
+	}
+	return &DatasetWriter{dir: dir, schema: schema, cfg: cfg}, nil
+}
+
+func shardName(i int) string { return fmt.Sprintf("part-%05d.arrow", i) }
+
+// Schema returns the dataset schema.
+func (w *DatasetWriter) Schema() *arrow.Schema { return w.schema }
+
+// Dir returns the dataset directory.
+func (w *DatasetWriter) Dir() string { return w.dir }
+
+// Rows returns the number of rows written so far.
+func (w *DatasetWriter) Rows() int64 { return w.rows }
+
+// Write appends a record batch; its schema must equal the writer's. The
+// batch is split across shards as needed; the caller keeps ownership.
+func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.closed {
+		return errors.New("dataset writer: write after close")
+	}
+	if !rec.Schema().Equal(w.schema) {
+		return fmt.Errorf("dataset writer %s: record schema {%s} does not match dataset schema {%s}",
+			w.dir, SchemaString(rec.Schema()), SchemaString(w.schema))
+	}
+	n := rec.NumRows()
+	for off := int64(0); off < n; {
+		if w.w == nil {
+			if err := w.openShard(); err != nil {
+				return w.fail(err)
+			}
+		}
+		take := min(n-off, w.cfg.shardRows-w.curRows)
+		part := rec
+		if off != 0 || take != n {
+			part = rec.NewSlice(off, off+take)
+		}
+		err := w.w.Write(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return w.fail(fmt.Errorf("dataset writer %s: %w", w.shardPath(len(w.shards)), err))
+		}
+		off += take
+		w.curRows += take
+		w.rows += take
+		if w.curRows >= w.cfg.shardRows {
+			if err := w.closeShard(); err != nil {
+				return w.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+func (w *DatasetWriter) fail(err error) error {
+	w.err = err
+	if w.f != nil {
+		w.f.Close()
+		os.Remove(w.f.Name())
+		w.f, w.w = nil, nil
+	}
+	return err
+}
+
+func (w *DatasetWriter) shardPath(i int) string { return filepath.Join(w.dir, shardName(i)) }
+
+func (w *DatasetWriter) openShard() error {
+	tmp := w.shardPath(len(w.shards)) + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("dataset writer: %w", err)
+	}
+	iw, err := ipc.NewFileWriter(f, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("dataset writer %s: %w", tmp, err)
+	}
+	w.f, w.w, w.curRows = f, iw, 0
+	return nil
+}
+
+// closeShard finishes the IPC footer, fsyncs and renames the shard.
+func (w *DatasetWriter) closeShard() error {
+	final := w.shardPath(len(w.shards))
+	tmp := w.f.Name()
+	if err := w.w.Close(); err != nil {
+		return fmt.Errorf("dataset writer %s: %w", final, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("dataset writer %s: %w", final, err)
+	}
+	fi, err := w.f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("dataset writer %s: %w", final, err)
+	}
+	w.f, w.w = nil, nil
+	if err := os.Rename(tmp, final); err != nil {
+		return fmt.Errorf("dataset writer: %w", err)
+	}
+	w.shards = append(w.shards, shardEntry{Name: shardName(len(w.shards)), Rows: w.curRows, Bytes: fi.Size()})
+	w.curRows = 0
+	return nil
+}
+
+// Close finishes the last shard and writes dataset.json. A dataset with no
+// rows still gets one (empty) shard so that its schema can be read back.
+// Close after an error returns that error; calling Close twice is a no-op.
+func (w *DatasetWriter) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	if w.w == nil && len(w.shards) == 0 {
+		if err := w.openShard(); err != nil {
+			return w.fail(err)
+		}
+	}
+	if w.w != nil {
+		if err := w.closeShard(); err != nil {
+			return w.fail(err)
+		}
+	}
+	idx := datasetIndex{Format: datasetFormat, Schema: SchemaString(w.schema), Rows: w.rows, Shards: w.shards}
+	data, err := json.MarshalIndent(idx, "", "  ")
+	if err != nil {
+		return w.fail(err)
+	}
+	if err := writeFileAtomic(filepath.Join(w.dir, datasetIndexName), append(data, '\n')); err != nil {
+		return w.fail(fmt.Errorf("dataset writer: %w", err))
+	}
+	return nil
+}
+
+// Abort stops writing and removes the shard in progress; completed shards
+// stay (the caller usually aborts the enclosing Staging).
+func (w *DatasetWriter) Abort() {
+	if !w.closed {
+		w.closed = true
+		if w.f != nil {
+			w.f.Close()
+			os.Remove(w.f.Name())
+			w.f, w.w = nil, nil
+		}
+	}
+}

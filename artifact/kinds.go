@@ -1,0 +1,18 @@
+package artifact
+
+// Artifact kinds. The kind is part of an artifact's digest.
+const (
+	// KindText is a text dataset: id utf8, text utf8; extra columns pass through.
+	KindText = "dataset/text"
+	// KindTokens is a token dataset: input_ids list<int32> (+ loss_mask
+	// list<uint8>, doc_starts list<int32>).
+	KindTokens = "dataset/tokens"
+	// KindInstruction is an instruction dataset: prompt utf8, response utf8.
+	KindInstruction = "dataset/instruction"
+	// KindPreference is a preference dataset: prompt utf8, chosen utf8, rejected utf8.
+	KindPreference = "dataset/preference"
+	// KindTokenizer is a directory holding tokenizer.json.
+	KindTokenizer = "tokenizer"
+	// KindCheckpoint is model.safetensors + config.json + tokenizer.json (+ training_state).
+	KindCheckpoint = "checkpoint"
+)

@@ -1,0 +1,156 @@
+package artifact
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// TextBuilder accumulates rows of a text dataset (id, text, extras) in
+// reusable Arrow builders: NewRecordBatch hands out the rows so far and
+// leaves the builders empty but with their capacity, so the hot path does
+// not reallocate per batch. Extra columns are appended through Field before
+// the row's Append. A TextBuilder is used by one goroutine.
+type TextBuilder struct {
+	schema   *arrow.Schema
+	rb       *array.RecordBuilder
+	id, text *array.StringBuilder
+}
+
+// NewTextBuilder returns a builder for schema, whose first two fields must
+// be id utf8 and text utf8 (as TextSchema makes).
+func NewTextBuilder(schema *arrow.Schema) (*TextBuilder, error) {
+	if err := checkTextSchema(schema); err != nil {
+		return nil, err
+	}
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	return &TextBuilder{
+		schema: schema,
+		rb:     rb,
+		id:     rb.Field(0).(*array.StringBuilder),
+		text:   rb.Field(1).(*array.StringBuilder),
+	}, nil
+}
+
+func checkTextSchema(s *arrow.Schema) error {
+	if s == nil || s.NumFields() < 2 ||
+		s.Field(0).Name != ColID || s.Field(0).Type.ID() != arrow.STRING ||
+		s.Field(1).Name != ColText || s.Field(1).Type.ID() != arrow.STRING {
+		return fmt.Errorf("not a text dataset schema: want \"id: utf8, text: utf8, ...\"")
+	}
+	return nil
+}
+
+// Schema returns the builder's schema.
+func (b *TextBuilder) Schema() *arrow.Schema { return b.schema }
+
+// Append adds one row's id and text.
+func (b *TextBuilder) Append(id, text string) {
+	b.id.Append(id)
+	b.text.Append(text)
+}
+
+// AppendBytes adds one row's id and text from byte slices (copied).
+func (b *TextBuilder) AppendBytes(id, text []byte) {
+	b.id.BinaryBuilder.Append(id)
+	b.text.BinaryBuilder.Append(text)
+}
+
+// Field returns the builder of column i (0 is id, 1 is text, extras follow).
+func (b *TextBuilder) Field(i int) array.Builder { return b.rb.Field(i) }
+
+// Len returns the number of rows buffered.
+func (b *TextBuilder) Len() int { return b.text.Len() }
+
+// DataLen returns the bytes of id and text buffered, to bound batch size.
+func (b *TextBuilder) DataLen() int { return b.id.DataLen() + b.text.DataLen() }
+
+// NewRecordBatch returns the buffered rows as a record batch (owned by the
+// caller, who must Release it) and resets the builders.
+func (b *TextBuilder) NewRecordBatch() arrow.RecordBatch { return b.rb.NewRecordBatch() }
+
+// Release frees the builders.
+func (b *TextBuilder) Release() { b.rb.Release() }
+
+// Default batch bounds of a TextWriter: a batch is flushed when it reaches
+// either, so batches stay large enough for throughput and small enough
+// that a handful of huge documents cannot balloon memory.
+const (
+	DefaultBatchRows  = 8192
+	DefaultBatchBytes = 16 << 20
+)
+
+// TextWriter couples a TextBuilder and a DatasetWriter: append rows, and
+// full batches go to the shards. Batch boundaries depend only on the rows,
+// so output is deterministic. A TextWriter is used by one goroutine.
+type TextWriter struct {
+	b *TextBuilder
+	w *DatasetWriter
+}
+
+// NewTextWriter starts a text dataset in dir with TextSchema(extra...).
+func NewTextWriter(dir string, extra []arrow.Field, opts ...WriterOption) (*TextWriter, error) {
+	schema := TextSchema(extra...)
+	w, err := NewDatasetWriter(dir, schema, opts...)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := NewTextBuilder(schema)
+	return &TextWriter{b: b, w: w}, nil
+}
+
+// Builder exposes the row builder so callers can append extra columns
+// (through Field) before calling Append for the row.
+func (t *TextWriter) Builder() *TextBuilder { return t.b }
+
+// Append adds a row (after any extras appended through Builder) and writes
+// a batch when the buffered rows reach the batch bounds.
+func (t *TextWriter) Append(id, text string) error {
+	t.b.Append(id, text)
+	return t.maybeFlush()
+}
+
+// AppendBytes is Append from byte slices.
+func (t *TextWriter) AppendBytes(id, text []byte) error {
+	t.b.AppendBytes(id, text)
+	return t.maybeFlush()
+}
+
+func (t *TextWriter) maybeFlush() error {
+	if t.b.Len() >= DefaultBatchRows || t.b.DataLen() >= DefaultBatchBytes {
+		return t.Flush()
+	}
+	return nil
+}
+
+// Flush writes the buffered rows as one batch.
+func (t *TextWriter) Flush() error {
+	if t.b.Len() == 0 {
+		return nil
+	}
+	rec := t.b.NewRecordBatch()
+	defer rec.Release()
+	return t.w.Write(rec)
+}
+
+// Rows returns the rows appended so far (written or buffered).
+func (t *TextWriter) Rows() int64 { return t.w.Rows() + int64(t.b.Len()) }
+
+// Close flushes and closes the dataset.
+func (t *TextWriter) Close() error {
+	err := t.Flush()
+	defer t.b.Release()
+	if err != nil {
+		t.w.Abort()
+		return err
+	}
+	return t.w.Close()
+}
+
+// Abort drops buffered rows and stops the writer.
+func (t *TextWriter) Abort() {
+	t.w.Abort()
+	t.b.Release()
+}
