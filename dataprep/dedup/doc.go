@@ -1,0 +1,22 @@
+// Package dedup removes exact and near-duplicate documents from a text
+// dataset.
+//
+// Exact duplicates share a 128-bit hash of their normalised token stream
+// (lower-cased words, punctuation and spacing dropped). Near duplicates are
+// found with MinHash-LSH: each document becomes a set of shingles (word
+// n-grams for spaced scripts, character n-grams for Chinese, Japanese and
+// other unspaced scripts, chosen per document), a signature of minimum hash
+// values over a family of permutations, and band hashes that bucket
+// candidates. A candidate is a duplicate when the estimated Jaccard
+// similarity of the two signatures reaches the threshold.
+//
+// The first document of a cluster in input order is kept. Signatures can be
+// computed in parallel (Index.Sign is safe for concurrent use) while
+// decisions are taken sequentially in input order, so the output does not
+// depend on the number of workers. The index keeps signatures and band
+// hashes, never texts.
+//
+// A reference set (Index.AddReference, or the Against option of Run) marks
+// documents of the main input that duplicate it, such as training documents
+// that leak an evaluation set.
+package dedup

@@ -1,0 +1,148 @@
+package dedup
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Byte classes of the tokenizer's ASCII fast path.
+const (
+	clsSep   = iota // space, punctuation, control
+	clsWord         // lower-case letter or digit
+	clsUpper        // upper-case letter, folded to lower case
+	clsHigh         // first byte of a multi-byte sequence
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+			t[c] = clsWord
+		case c >= 'A' && c <= 'Z':
+			t[c] = clsUpper
+		case c >= 0x80:
+			t[c] = clsHigh
+		}
+	}
+	return t
+}()
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// mix64 is the murmur3 finaliser: FNV alone leaves the high bits of short
+// words poorly mixed, and the permutations read the high bits.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// unspaced reports whether r belongs to a script written without spaces
+// between words, where every character is a token of its own.
+func unspaced(r rune) bool {
+	switch {
+	case r < 0x0e00:
+		return false
+	case r <= 0x0eff: // Thai, Lao
+		return true
+	case r >= 0x1000 && r <= 0x109f: // Myanmar
+		return true
+	case r >= 0x1780 && r <= 0x17ff: // Khmer
+		return true
+	case r >= 0x2e80 && r <= 0x2fdf: // CJK radicals
+		return true
+	case r >= 0x3040 && r <= 0x30ff: // Hiragana, Katakana
+		return true
+	case r >= 0x3400 && r <= 0x4dbf: // CJK extension A
+		return true
+	case r >= 0x4e00 && r <= 0x9fff: // CJK unified ideographs
+		return true
+	case r >= 0xf900 && r <= 0xfaff: // CJK compatibility ideographs
+		return true
+	case r >= 0x20000 && r <= 0x3134f: // CJK extensions B..G
+		return true
+	}
+	return false
+}
+
+// tokenize appends one 64-bit hash per token of s to dst: a word (run of
+// letters, digits and marks, case-folded) or a single character of an
+// unspaced script. It also returns how many tokens were unspaced characters,
+// which decides the shingle size of the document.
+func tokenize(s string, dst []uint64) ([]uint64, int) {
+	h := uint64(fnvOffset)
+	inWord := false
+	unsp := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch byteClass[c] {
+		case clsWord:
+			h = (h ^ uint64(c)) * fnvPrime
+			inWord = true
+			i++
+		case clsUpper:
+			h = (h ^ uint64(c|0x20)) * fnvPrime
+			inWord = true
+			i++
+		case clsSep:
+			if inWord {
+				dst = append(dst, mix64(h))
+				h, inWord = fnvOffset, false
+			}
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			switch {
+			case unspaced(r):
+				if inWord {
+					dst = append(dst, mix64(h))
+					h, inWord = fnvOffset, false
+				}
+				dst = append(dst, mix64((fnvOffset^uint64(r))*fnvPrime))
+				unsp++
+			case r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+				h = (h ^ uint64(unicode.ToLower(r))) * fnvPrime
+				inWord = true
+			default:
+				if inWord {
+					dst = append(dst, mix64(h))
+					h, inWord = fnvOffset, false
+				}
+			}
+		}
+	}
+	if inWord {
+		dst = append(dst, mix64(h))
+	}
+	return dst, unsp
+}
+
+// shingles appends the hash of every run of k consecutive tokens to dst. A
+// document shorter than k tokens yields one shingle of all its tokens.
+func shingles(toks []uint64, k int, dst []uint64) []uint64 {
+	if len(toks) == 0 {
+		return dst
+	}
+	if len(toks) < k {
+		k = len(toks)
+	}
+	if k == 1 {
+		return append(dst, toks...)
+	}
+	for i := 0; i+k <= len(toks); i++ {
+		w := toks[i : i+k]
+		h := w[0]
+		for _, t := range w[1:] {
+			h = (h^(h>>29))*0x9e3779b97f4a7c15 + t
+		}
+		dst = append(dst, mix64(h))
+	}
+	return dst
+}
