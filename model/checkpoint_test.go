@@ -1,0 +1,150 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func smallModel(t testing.TB, seed uint64) *Model {
+	t.Helper()
+	m, err := New(Config{VocabSize: 37, NPositions: 16, NLayer: 2, NHead: 2, NEmbd: 16, LayerNormEps: 1e-5, BOSTokenID: 0, EOSTokenID: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(seed)
+	// Non-trivial biases and gains so a transposition slip would show.
+	r := NewRNG(seed + 1)
+	for _, ts := range m.Tensors {
+		if ts.Kind == "bias" || ts.Kind == "layernorm" {
+			for i := ts.Off; i < ts.Off+ts.Size; i++ {
+				m.Params[i] += float32(r.Normal() * 0.1)
+			}
+		}
+	}
+	return m
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	m := smallModel(t, 3)
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, m, ""); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
+	m2, err := LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m2.Config != m.Config {
+		t.Fatalf("config %+v, want %+v", m2.Config, m.Config)
+	}
+	for i := range m.Params {
+		if m.Params[i] != m2.Params[i] {
+			t.Fatalf("param %d differs", i)
+		}
+	}
+	if err := SaveCheckpoint(dir, m2, ""); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
+	if string(first) != string(second) {
+		t.Fatal("saving a loaded checkpoint changed model.safetensors")
+	}
+	var cfg map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigFile))
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": 2.0, "n_ctx": 16.0, "layer_norm_epsilon": 1e-5} {
+		if fmt.Sprint(cfg[k]) != fmt.Sprint(want) {
+			t.Errorf("config.json %s = %v, want %v", k, cfg[k], want)
+		}
+	}
+}
+
+// repoRoot walks up from the test directory to the directory holding go.mod.
+func repoRoot(t *testing.T) string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// TestTorchReference loads a checkpoint into the PyTorch GPT-2 of
+// tools/torchref and compares its logits with ours.
+func TestTorchReference(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s with torch is required in CI (apt-get install python3-torch): %v", python, err)
+		}
+		t.Skipf("%s cannot import torch (%v); install python3-torch", python, err)
+	}
+	m := smallModel(t, 11)
+	dir := t.TempDir()
+	if err := SaveCheckpoint(dir, m, ""); err != nil {
+		t.Fatal(err)
+	}
+	B, T := 2, 16
+	r := NewRNG(5)
+	inputs := make([]int32, B*T)
+	var lines []string
+	for b := 0; b < B; b++ {
+		var row []string
+		for i := 0; i < T; i++ {
+			inputs[b*T+i] = int32(r.Intn(m.Config.VocabSize))
+			row = append(row, fmt.Sprint(inputs[b*T+i]))
+		}
+		lines = append(lines, strings.Join(row, " "))
+	}
+	tokens := filepath.Join(dir, "tokens.txt")
+	if err := os.WriteFile(tokens, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, filepath.Join(repoRoot(t), "tools", "torchref", "check.py"), dir, tokens)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("check.py: %v", err)
+	}
+	var ref struct {
+		Shape  []int
+		Logits []float64
+	}
+	if err := json.Unmarshal(out, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.Forward(inputs, nil, nil, B, T); err != nil {
+		t.Fatal(err)
+	}
+	V := m.Config.VocabSize
+	if len(ref.Logits) != B*T*V {
+		t.Fatalf("reference shape %v, want [%d %d %d]", ref.Shape, B, T, V)
+	}
+	worst := 0.0
+	for b := 0; b < B; b++ {
+		for i := 0; i < T; i++ {
+			for v, got := range m.Logits(b, i) {
+				d := math.Abs(float64(got) - ref.Logits[(b*T+i)*V+v])
+				worst = max(worst, d)
+			}
+		}
+	}
+	t.Logf("max |logit difference| = %.3g", worst)
+	if worst > 1e-4 {
+		t.Fatalf("logits differ from PyTorch by %.3g (> 1e-4)", worst)
+	}
+}
