@@ -20,6 +20,12 @@ type pool struct {
 	wake    []chan task
 	done    chan struct{}
 	scratch []*scratch
+
+	// per-call state of each kernel family, reused to avoid allocation
+	gemm gemm
+	attn attnTask
+	rng  rangeTask
+	ops  opState
 }
 
 var (
@@ -123,7 +129,8 @@ func (p *pool) do(t task, n int) {
 type scratch struct {
 	apack []float32
 	bpack []float32 // used by the serial gemm inside attention
-	att   []float32
+	dp    []float32 // attention score gradients, T×T
+	g     gemm      // serial multiplies inside attention
 }
 
 func grow(buf []float32, n int) []float32 {

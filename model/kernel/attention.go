@@ -1,0 +1,161 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+)
+
+// attnChunk is the row chunk of the causal products: chunk rows [i0,i1)
+// only meet keys [0,i1), which skips most of the masked upper triangle. A
+// multiple of mr keeps micro-tiles full.
+const attnChunk = 48
+
+// AttentionForward computes causal multi-head self-attention for B
+// sequences of T tokens. qkv[B,T,3C] holds each token's query, key and value
+// (C each, split into NH heads of C/NH); out[B,T,C] receives the per-head
+// outputs side by side; att[B,NH,T,T] receives the attention probabilities
+// for the backward pass (masked entries are 0).
+//
+// docStart is nil for plain causal attention, or has B·T entries where
+// docStart[b·T+t] ≤ t is the position within sequence b at which token t's
+// document begins: token t then attends only to positions [docStart, t].
+func AttentionForward(out, att, qkv []float32, docStart []int32, B, T, C, NH int) {
+	checkAttention(qkv, att, docStart, B, T, C, NH)
+	p := acquire()
+	defer p.release()
+	a := &p.attn
+	*a = attnTask{out: out, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH}
+	a.next.Store(0)
+	p.do(a, B*NH)
+	*a = attnTask{}
+}
+
+// AttentionBackward adds the gradients of AttentionForward into
+// dqkv[B,T,3C], given dout[B,T,C] and the forward's qkv and att.
+func AttentionBackward(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int) {
+	checkAttention(qkv, att, docStart, B, T, C, NH)
+	p := acquire()
+	defer p.release()
+	a := &p.attn
+	*a = attnTask{back: true, dqkv: dqkv, dout: dout, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH}
+	a.next.Store(0)
+	p.do(a, B*NH)
+	*a = attnTask{}
+}
+
+func checkAttention(qkv, att []float32, docStart []int32, B, T, C, NH int) {
+	if NH <= 0 || C%NH != 0 {
+		panic(fmt.Sprintf("kernel: attention width %d is not a multiple of %d heads", C, NH))
+	}
+	if len(qkv) < B*T*3*C || len(att) < B*NH*T*T {
+		panic("kernel: attention buffers are shorter than B·T·3C and B·NH·T·T")
+	}
+	if docStart != nil {
+		if len(docStart) < B*T {
+			panic("kernel: attention docStart is shorter than B·T")
+		}
+		for i, s := range docStart[:B*T] {
+			if s < 0 || int(s) > i%T {
+				panic(fmt.Sprintf("kernel: attention docStart[%d] = %d is outside [0, %d]", i, s, i%T))
+			}
+		}
+	}
+}
+
+type attnTask struct {
+	back                      bool
+	out, att, qkv, dqkv, dout []float32
+	docStart                  []int32
+	B, T, C, NH               int
+	next                      atomicCounter
+}
+
+func (a *attnTask) run(w int, s *scratch) {
+	for it := a.next.claim(); it < a.B*a.NH; it = a.next.claim() {
+		if a.back {
+			a.backward(s, it/a.NH, it%a.NH)
+		} else {
+			a.forward(s, it/a.NH, it%a.NH)
+		}
+	}
+}
+
+// start returns the first position token t of sequence b may attend to.
+func (a *attnTask) start(b, t int) int {
+	if a.docStart == nil {
+		return 0
+	}
+	return int(a.docStart[b*a.T+t])
+}
+
+func (a *attnTask) forward(s *scratch, b, h int) {
+	T, C, hs := a.T, a.C, a.C/a.NH
+	C3 := 3 * C
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	q := a.qkv[b*T*C3+h*hs:]
+	k := q[C:]
+	v := q[2*C:]
+	P := a.att[(b*a.NH+h)*T*T : (b*a.NH+h+1)*T*T]
+	o := a.out[b*T*C+h*hs:]
+	g := &s.g
+	for i0 := 0; i0 < T; i0 += attnChunk {
+		i1 := min(i0+attnChunk, T)
+		// scores for rows [i0,i1) against keys [0,i1)
+		g.mul(s, false, true, i1-i0, i1, hs, scale, q[i0*C3:], C3, k, C3, 0, P[i0*T:], T)
+	}
+	for t := range T {
+		row := P[t*T : (t+1)*T]
+		st := a.start(b, t)
+		clear(row[:st])
+		clear(row[t+1:])
+		x := row[st : t+1]
+		sum := expShift(x, x, maxf(x))
+		Scale(1/sum, x)
+	}
+	for i0 := 0; i0 < T; i0 += attnChunk {
+		i1 := min(i0+attnChunk, T)
+		g.mul(s, false, false, i1-i0, hs, i1, 1, P[i0*T:], T, v, C3, 0, o[i0*C:], C)
+	}
+}
+
+func (a *attnTask) backward(s *scratch, b, h int) {
+	T, C, hs := a.T, a.C, a.C/a.NH
+	C3 := 3 * C
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	q := a.qkv[b*T*C3+h*hs:]
+	k, v := q[C:], q[2*C:]
+	dq := a.dqkv[b*T*C3+h*hs:]
+	dk, dv := dq[C:], dq[2*C:]
+	P := a.att[(b*a.NH+h)*T*T : (b*a.NH+h+1)*T*T]
+	do := a.dout[b*T*C+h*hs:]
+	s.dp = grow(s.dp, T*T)
+	dP := s.dp
+	g := &s.g
+	for i0 := 0; i0 < T; i0 += attnChunk {
+		i1 := min(i0+attnChunk, T)
+		// dP = dO·Vᵀ for rows [i0,i1), keys [0,i1)
+		g.mul(s, false, true, i1-i0, i1, hs, 1, do[i0*C:], C, v, C3, 0, dP[i0*T:], T)
+		// dV[j] += Σ_i P[i][j]·dO[i] for keys [i0,i1), queries i ≥ i0
+		g.mul(s, true, false, i1-i0, hs, T-i0, 1, P[i0*T+i0:], T, do[i0*C:], C, 1, dv[i0*C3:], C3)
+	}
+	// softmax backward: dS = P ⊙ (dP - rowsum(P ⊙ dP)), stored over dP
+	for t := range T {
+		st := a.start(b, t)
+		pr := P[t*T+st : t*T+t+1]
+		dr := dP[t*T : (t+1)*T]
+		clear(dr[:st])
+		clear(dr[t+1:])
+		d := dr[st : t+1]
+		dd := Dot(pr, d)
+		for j, pv := range pr {
+			d[j] = pv * (d[j] - dd)
+		}
+	}
+	for i0 := 0; i0 < T; i0 += attnChunk {
+		i1 := min(i0+attnChunk, T)
+		// dQ += scale·dS·K over keys [0,i1)
+		g.mul(s, false, false, i1-i0, hs, i1, scale, dP[i0*T:], T, k, C3, 1, dq[i0*C3:], C3)
+		// dK[j] += scale·Σ_i dS[i][j]·Q[i] for keys [i0,i1), queries i ≥ i0
+		g.mul(s, true, false, i1-i0, hs, T-i0, scale, dP[i0*T+i0:], T, q[i0*C3:], C3, 1, dk[i0*C3:], C3)
+	}
+}

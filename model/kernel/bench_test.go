@@ -1,0 +1,149 @@
+package kernel
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// gpt2Shapes are the (m, n, k) products of GPT-2 S/M training steps, taken
+// as forward (NT: inp·Wᵀ), backward-data (NN: dout·W) and backward-weight
+// (TN: doutᵀ·inp) multiplies with M = B·T.
+var gpt2Shapes = []struct {
+	name    string
+	ta, tb  bool
+	m, n, k int
+}{
+	{"NT", false, true, 1024, 768, 256},   // S qkv forward
+	{"NT", false, true, 1024, 1024, 256},  // S fc forward
+	{"NT", false, true, 1024, 256, 1024},  // S fc proj forward
+	{"NT", false, true, 1024, 8192, 256},  // S logits
+	{"NT", false, true, 2048, 1152, 384},  // M qkv forward
+	{"NT", false, true, 2048, 1536, 384},  // M fc forward
+	{"NT", false, true, 2048, 384, 1536},  // M fc proj forward
+	{"NT", false, true, 2048, 8192, 384},  // M logits
+	{"NN", false, false, 1024, 256, 1024}, // S fc dinp
+	{"NN", false, false, 1024, 256, 8192}, // S logits dinp
+	{"NN", false, false, 2048, 384, 1536}, // M fc dinp
+	{"NN", false, false, 2048, 1536, 384}, // M fc proj dinp
+	{"TN", true, false, 1024, 256, 1024},  // S fc dweight
+	{"TN", true, false, 8192, 256, 1024},  // S logits dweight
+	{"TN", true, false, 1536, 384, 2048},  // M fc dweight
+	{"TN", true, false, 8192, 384, 2048},  // M logits dweight
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, th := range []int{1, 2} {
+		for _, s := range gpt2Shapes {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d/t%d", s.name, s.m, s.n, s.k, th), func(b *testing.B) {
+				a := randSlice(r, s.m*s.k)
+				bb := randSlice(r, s.k*s.n)
+				c := make([]float32, s.m*s.n)
+				lda, ldb := s.k, s.n
+				if s.ta {
+					lda = s.m
+				}
+				if s.tb {
+					ldb = s.k
+				}
+				SetThreads(th)
+				defer SetThreads(0)
+				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				b.ResetTimer()
+				for range b.N {
+					Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				}
+				b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+func BenchmarkAttention(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, cfg := range []struct {
+		name        string
+		B, T, C, NH int
+	}{{"S", 8, 128, 256, 4}, {"M", 8, 256, 384, 6}} {
+		B, T, C, NH := cfg.B, cfg.T, cfg.C, cfg.NH
+		qkv, dout := randSlice(r, B*T*3*C), randSlice(r, B*T*C)
+		out, att, dqkv := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*T*3*C)
+		// causal FLOPs: QKᵀ and PV forward, four products backward, each ~T²/2·hs per head
+		fl := float64(B*NH) * float64(T*T/2) * float64(C/NH) * 2
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/forward/t%d", cfg.name, th), func(b *testing.B) {
+				SetThreads(th)
+				defer SetThreads(0)
+				for range b.N {
+					AttentionForward(out, att, qkv, nil, B, T, C, NH)
+				}
+				b.ReportMetric(2*fl*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			b.Run(fmt.Sprintf("%s/backward/t%d", cfg.name, th), func(b *testing.B) {
+				SetThreads(th)
+				defer SetThreads(0)
+				for range b.N {
+					AttentionBackward(dqkv, dout, qkv, att, nil, B, T, C, NH)
+				}
+				b.ReportMetric(4*fl*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+func BenchmarkElementwise(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	n := 1024 * 1024
+	x, y, z := randSlice(r, n), randSlice(r, n), randSlice(r, n)
+	m, v := make([]float32, n), make([]float32, n)
+	report := func(b *testing.B, elems int) {
+		b.ReportMetric(float64(elems)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+	}
+	b.Run("GeluForward", func(b *testing.B) {
+		for range b.N {
+			GeluForward(y, x)
+		}
+		report(b, n)
+	})
+	b.Run("GeluBackward", func(b *testing.B) {
+		for range b.N {
+			GeluBackward(z, x, y)
+		}
+		report(b, n)
+	})
+	b.Run("SoftmaxCrossEntropy/V8192", func(b *testing.B) {
+		N, V := 128, 8192
+		targets := make([]int32, N)
+		losses := make([]float32, N)
+		for range b.N {
+			SoftmaxCrossEntropy(losses, y[:N*V], x[:N*V], targets, N, V, 1)
+		}
+		report(b, N*V)
+	})
+	b.Run("LayerNormForward/C256", func(b *testing.B) {
+		N, C := n/256, 256
+		mean, rstd := make([]float32, N), make([]float32, N)
+		for range b.N {
+			LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
+		}
+		report(b, n)
+	})
+	b.Run("LayerNormBackward/C256", func(b *testing.B) {
+		N, C := n/256, 256
+		mean, rstd := make([]float32, N), make([]float32, N)
+		LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
+		dw, db := make([]float32, C), make([]float32, C)
+		for range b.N {
+			LayerNormBackward(m, dw, db, y, x, z[:C], mean, rstd, N, C)
+		}
+		report(b, n)
+	})
+	b.Run("AdamW", func(b *testing.B) {
+		cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 1}
+		for range b.N {
+			AdamW(z, x, m, v, cfg)
+		}
+		report(b, n)
+	})
+}

@@ -1,0 +1,23 @@
+//go:build !amd64 || purego
+
+package kernel
+
+var kern microKernel = kernelGo
+
+func packAT(dst, src []float32, ld, kcur, w int) { packATGo(dst, src, ld, kcur, w) }
+
+func packBNFast(dst, src []float32, ld, kcur, w int) bool { return false }
+
+func packBTFast(dst, src []float32, ld, kcur, w int) bool { return false }
+
+// ISA names the instruction set the kernels use.
+func ISA() string { return "go" }
+
+var (
+	dot          = dotGo
+	geluForward  = geluForwardGo
+	geluBackward = geluBackwardGo
+	expShift     = expShiftGo
+	expSum       = expSumGo
+	adamw        = adamwGo
+)

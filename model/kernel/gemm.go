@@ -1,0 +1,298 @@
+package kernel
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Blocking follows BLIS (Van Zee and van de Geijn, "BLIS: A Framework for
+// Rapidly Instantiating BLAS Functionality", 2015): a packed kc×nc block of
+// B stays in L2, a packed mr×kc micro-panel of A stays in L1 while it sweeps
+// the B block, and the micro-kernel keeps an mr×nr tile of C in registers.
+const (
+	mr    = 12   // rows of C per micro-tile (broadcast A values)
+	nr    = 32   // columns of C per micro-tile (two 16-float vectors)
+	kcMax = 256  // depth of one packed block: 12×256 floats of A fill a quarter of L1
+	ncMax = 1024 // columns of one packed B block: 256×1024 floats = 1 MiB of L2
+	mcBlk = 96   // rows of C per parallel work item
+	kcPad = 16   // row padding of packed A so its rows do not share cache sets
+)
+
+// microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
+// mr×nr tile (a and b are packed and padded) and stores the first rows×cols
+// of it as c[i*ldc+j] = alpha*acc + beta*c, reading c only when beta != 0.
+// Strides are in elements. k must be at least 1.
+type microKernel func(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int)
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
+// where op(A) is m×k and op(B) is k×n.
+//
+// A is m×k with row stride lda ≥ k when transA is false, and k×m with
+// lda ≥ m when it is true (op(A) = Aᵀ). Likewise B is k×n (ldb ≥ n) or,
+// transposed, n×k (ldb ≥ k). C is m×n with ldc ≥ n. When beta is 0, C is
+// not read (it may hold NaN). Slices must be long enough for the last row;
+// Sgemm panics on shapes that do not fit, like a BLAS argument check.
+//
+// Every C element is a sum over k in a fixed order that depends only on k,
+// so results are identical for any thread count.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	p := acquire()
+	defer p.release()
+	g := &p.gemm
+	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	g.parallel(p)
+	g.clear()
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernel.Sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check := func(name string, buf []float32, rows, cols, ld int) {
+		if ld < max(cols, 1) {
+			panic(fmt.Sprintf("kernel.Sgemm: leading dimension of %s is %d, want at least %d", name, ld, cols))
+		}
+		if rows > 0 && cols > 0 && len(buf) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("kernel.Sgemm: %s has %d elements, want at least %d for %dx%d with stride %d",
+				name, len(buf), (rows-1)*ld+cols, rows, cols, ld))
+		}
+	}
+	check("A", a, ar, ac, lda)
+	check("B", b, br, bc, ldb)
+	check("C", c, m, n, ldc)
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// gemm holds one multiply in progress and its blocking.
+type gemm struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	kc, nc int // block sizes, functions of the shape only
+
+	// current block, set by the driver before each parallel phase
+	jc, ncur, pc, kcur int
+	betaCur            float32
+	bp                 []float32
+	packing            bool
+	items, colChunks   int
+	next               atomic.Int64
+}
+
+func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp}
+	kb := (k + kcMax - 1) / kcMax
+	g.kc = (k + kb - 1) / kb
+	nb := (n + ncMax - 1) / ncMax
+	g.nc = roundUp((n+nb-1)/nb, nr)
+}
+
+// clear drops references to the caller's slices.
+func (g *gemm) clear() { g.a, g.b, g.c = nil, nil, nil }
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// parallel runs the blocked loops with the pool: for each B block, pack it
+// (panels split among workers), then sweep it with row blocks of A.
+func (g *gemm) parallel(p *pool) {
+	g.bp = grow(g.bp, g.kc*g.nc)
+	for jc := 0; jc < g.n; jc += g.nc {
+		g.jc, g.ncur = jc, min(g.nc, g.n-jc)
+		for pc := 0; pc < g.k; pc += g.kc {
+			g.pc, g.kcur = pc, min(g.kc, g.k-pc)
+			g.betaCur = 1
+			if pc == 0 {
+				g.betaCur = g.beta
+			}
+			panels := (g.ncur + nr - 1) / nr
+			g.packing = true
+			g.next.Store(0)
+			p.do(g, panels)
+			g.packing = false
+			mBlocks := (g.m + mcBlk - 1) / mcBlk
+			g.colChunks = 1
+			if mBlocks < 2*p.n {
+				// Few rows (small batches, generation): split columns too.
+				g.colChunks = min(panels, (2*p.n+mBlocks-1)/mBlocks)
+			}
+			g.items = mBlocks * g.colChunks
+			g.next.Store(0)
+			p.do(g, g.items)
+		}
+	}
+}
+
+// serial runs the same blocked loops on one thread with s's buffers.
+func (g *gemm) serial(s *scratch) {
+	s.bpack = grow(s.bpack, g.kc*g.nc)
+	g.bp = s.bpack
+	for jc := 0; jc < g.n; jc += g.nc {
+		g.jc, g.ncur = jc, min(g.nc, g.n-jc)
+		for pc := 0; pc < g.k; pc += g.kc {
+			g.pc, g.kcur = pc, min(g.kc, g.k-pc)
+			g.betaCur = 1
+			if pc == 0 {
+				g.betaCur = g.beta
+			}
+			panels := (g.ncur + nr - 1) / nr
+			for q := range panels {
+				g.packB(q)
+			}
+			for ic := 0; ic < g.m; ic += mcBlk {
+				g.block(s, ic, min(mcBlk, g.m-ic), 0, panels)
+			}
+		}
+	}
+	g.bp = nil
+}
+
+// run is one worker's share of a parallel phase. Work items are claimed
+// dynamically; which worker computes an item never changes its result.
+func (g *gemm) run(w int, s *scratch) {
+	if g.packing {
+		panels := int64((g.ncur + nr - 1) / nr)
+		for q := g.next.Add(1) - 1; q < panels; q = g.next.Add(1) - 1 {
+			g.packB(int(q))
+		}
+		return
+	}
+	panels := (g.ncur + nr - 1) / nr
+	for it := int(g.next.Add(1) - 1); it < g.items; it = int(g.next.Add(1) - 1) {
+		mb, cb := it/g.colChunks, it%g.colChunks
+		q0 := cb * panels / g.colChunks
+		q1 := (cb + 1) * panels / g.colChunks
+		ic := mb * mcBlk
+		g.block(s, ic, min(mcBlk, g.m-ic), q0, q1)
+	}
+}
+
+// packB packs panel q (nr columns of op(B), kcur deep) of the current block
+// as bp[q*kcur*nr + p*nr + j], zero-padding missing columns.
+func (g *gemm) packB(q int) {
+	kcur := g.kcur
+	dst := g.bp[q*kcur*nr : (q+1)*kcur*nr]
+	j0 := g.jc + q*nr
+	w := min(nr, g.n-j0)
+	if !g.transB {
+		if packBNFast(dst, g.b[g.pc*g.ldb+j0:], g.ldb, kcur, w) {
+			return
+		}
+		for p := range kcur {
+			src := g.b[(g.pc+p)*g.ldb+j0:]
+			d := dst[p*nr : p*nr+nr]
+			copy(d[:w], src[:w])
+			clear(d[w:])
+		}
+		return
+	}
+	if packBTFast(dst, g.b[j0*g.ldb+g.pc:], g.ldb, kcur, w) {
+		return
+	}
+	if w < nr {
+		clear(dst)
+	}
+	for j := range w {
+		src := g.b[(j0+j)*g.ldb+g.pc:][:kcur]
+		for p, v := range src {
+			dst[p*nr+j] = v
+		}
+	}
+}
+
+// block computes rows [ic, ic+mcur) of C against panels [q0, q1) of the
+// packed B block, packing A into s first.
+func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
+	kcur := g.kcur
+	mfull := roundUp(mcur, mr)
+	var sI, sP, panelStride int
+	if !g.transA {
+		// Rows copied whole: contiguous copies, then strided broadcasts.
+		kcp := kcur + kcPad
+		s.apack = grow(s.apack, mfull*kcp)
+		for r := range mfull {
+			d := s.apack[r*kcp : r*kcp+kcur]
+			if r < mcur {
+				copy(d, g.a[(ic+r)*g.lda+g.pc:])
+			} else {
+				clear(d)
+			}
+		}
+		sI, sP, panelStride = kcp, 1, mr*kcp
+	} else {
+		// op(A) columns are rows of A: gather mr-wide strips per depth.
+		s.apack = grow(s.apack, mfull*kcur)
+		for i0 := 0; i0 < mcur; i0 += mr {
+			packAT(s.apack[i0*kcur:(i0+mr)*kcur], g.a[g.pc*g.lda+ic+i0:], g.lda, kcur, min(mr, mcur-i0))
+		}
+		sI, sP, panelStride = 1, mr, mr*kcur
+	}
+	for i0 := 0; i0 < mcur; i0 += mr {
+		ap := &s.apack[i0/mr*panelStride]
+		rows := min(mr, mcur-i0)
+		crow := (ic + i0) * g.ldc
+		for q := q0; q < q1; q++ {
+			j0 := g.jc + q*nr
+			kern(kcur, ap, sI, sP, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
+				g.alpha, g.betaCur, rows, min(nr, g.n-j0))
+		}
+	}
+}
+
+// packATGo packs dst[p*mr+r] = src[p*ld+r] for r < w, zero beyond.
+func packATGo(dst, src []float32, ld, kcur, w int) {
+	for p := range kcur {
+		d := dst[p*mr : p*mr+mr]
+		copy(d[:w], src[p*ld:p*ld+w])
+		clear(d[w:])
+	}
+}
+
+// mul performs one multiply on the calling goroutine with s's buffers, for
+// kernels that parallelise at a coarser grain (attention heads).
+func (g *gemm) mul(s *scratch, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	g.serial(s)
+	g.clear()
+}

@@ -1,0 +1,112 @@
+package kernel
+
+import "math"
+
+// LayerNormEps is the variance epsilon of GPT-2's LayerNorm.
+const LayerNormEps = 1e-5
+
+// LayerNormForward normalises each of the N rows of inp[N,C]:
+// out = (x-mean)·rstd·weight + bias, and stores mean[N] and rstd[N] for the
+// backward pass.
+func LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
+	p := acquire()
+	defer p.release()
+	o := &p.ops.ln
+	*o = layerNormOp{out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, C: C}
+	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	*o = layerNormOp{}
+}
+
+// LayerNormBackward adds the gradients of LayerNormForward: dinp[N,C],
+// dweight[C] and dbias[C]. dweight and dbias are summed over rows in row
+// order (threads split columns), so they do not depend on the thread count.
+func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
+	p := acquire()
+	defer p.release()
+	o := &p.ops.ln
+	*o = layerNormOp{phase: 1, out: dinp, dweight: dweight, dbias: dbias, dout: dout, mean: mean,
+		rstd: rstd, inp: inp, weight: weight, C: C, N: N}
+	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	o.phase = 2
+	p.parallelRange(o, C, 64)
+	*o = layerNormOp{}
+}
+
+type layerNormOp struct {
+	phase                              int // 0 forward, 1 dinp by rows, 2 dweight/dbias by columns
+	out, mean, rstd, inp, weight, bias []float32
+	dweight, dbias, dout               []float32
+	N, C                               int
+}
+
+func (o *layerNormOp) rangeRun(lo, hi int, _ *scratch) {
+	C := o.C
+	switch o.phase {
+	case 0:
+		for r := lo; r < hi; r++ {
+			x := o.inp[r*C : (r+1)*C]
+			m := Sum(x) / float32(C)
+			v := sumSqDiff(x, m) / float32(C)
+			s := float32(1 / math.Sqrt(float64(v+LayerNormEps)))
+			normAffine(o.out[r*C:(r+1)*C], x, o.weight, o.bias, m, s)
+			o.mean[r], o.rstd[r] = m, s
+		}
+	case 1:
+		for r := lo; r < hi; r++ {
+			layerNormBackRow(o.out[r*C:(r+1)*C], o.dout[r*C:(r+1)*C], o.inp[r*C:(r+1)*C], o.weight, o.mean[r], o.rstd[r])
+		}
+	case 2:
+		for r := range o.N {
+			x, d := o.inp[r*C+lo:r*C+hi], o.dout[r*C+lo:r*C+hi]
+			m, s := o.mean[r], o.rstd[r]
+			db, dw := o.dbias[lo:hi], o.dweight[lo:hi]
+			for i, xv := range x {
+				db[i] += d[i]
+				dw[i] += (xv - m) * s * d[i]
+			}
+		}
+	}
+}
+
+func sumSqDiff(x []float32, m float32) float32 {
+	var s [8]float32
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		xs := x[i : i+8 : i+8]
+		for j := range s {
+			d := xs[j] - m
+			s[j] += d * d
+		}
+	}
+	for ; i < len(x); i++ {
+		d := x[i] - m
+		s[i&7] += d * d
+	}
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
+}
+
+func normAffine(out, x, w, b []float32, m, s float32) {
+	w, b, out = w[:len(x)], b[:len(x)], out[:len(x)]
+	for i, xv := range x {
+		out[i] = (xv-m)*s*w[i] + b[i]
+	}
+}
+
+// layerNormBackRow is llm.c's layernorm_backward for one row's dinp.
+func layerNormBackRow(dinp, dout, x, w []float32, m, s float32) {
+	C := len(x)
+	dout, w, dinp = dout[:C], w[:C], dinp[:C]
+	var dm, dnm float32
+	for i, xv := range x {
+		n := (xv - m) * s
+		dn := w[i] * dout[i]
+		dm += dn
+		dnm += dn * n
+	}
+	dm /= float32(C)
+	dnm /= float32(C)
+	for i, xv := range x {
+		n := (xv - m) * s
+		dinp[i] += (w[i]*dout[i] - dm - n*dnm) * s
+	}
+}

@@ -1,0 +1,55 @@
+package kernel
+
+// MatMulForward computes out[BT,OC] = inp[BT,C] · weight[OC,C]ᵀ + bias[OC].
+// bias may be nil.
+func MatMulForward(out, inp, weight, bias []float32, BT, C, OC int) {
+	beta := float32(0)
+	if bias != nil {
+		// Start from the bias so the first block of the multiply adds into
+		// it: one pass over out instead of two.
+		for i := range BT {
+			copy(out[i*OC:(i+1)*OC], bias[:OC])
+		}
+		beta = 1
+	}
+	Sgemm(false, true, BT, OC, C, 1, inp, C, weight, C, beta, out, OC)
+}
+
+// MatMulBackward adds the gradients of MatMulForward given dout[BT,OC]:
+// dinp[BT,C] += dout·weight, dweight[OC,C] += doutᵀ·inp and
+// dbias[OC] += Σ_rows dout. Any of dinp, dweight, dbias may be nil to skip it.
+func MatMulBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC int) {
+	if dinp != nil {
+		Sgemm(false, false, BT, C, OC, 1, dout, OC, weight, C, 1, dinp, C)
+	}
+	if dweight != nil {
+		Sgemm(true, false, OC, C, BT, 1, dout, OC, inp, C, 1, dweight, C)
+	}
+	if dbias != nil {
+		ColSum(dbias, dout, BT, OC)
+	}
+}
+
+// ColSum adds the column sums of x[rows,cols] into dst[cols]. Each column is
+// summed in row order.
+func ColSum(dst, x []float32, rows, cols int) {
+	p := acquire()
+	defer p.release()
+	o := &p.ops.colSum
+	*o = colSumOp{dst: dst, x: x, rows: rows, cols: cols}
+	// Columns are split among threads in 256-wide strips; rows are never split.
+	p.parallelRange(o, cols, 256)
+	*o = colSumOp{}
+}
+
+type colSumOp struct {
+	dst, x     []float32
+	rows, cols int
+}
+
+func (o *colSumOp) rangeRun(lo, hi int, _ *scratch) {
+	d := o.dst[lo:hi]
+	for i := range o.rows {
+		axpyUnit(d, o.x[i*o.cols+lo:i*o.cols+hi])
+	}
+}
