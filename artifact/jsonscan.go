@@ -43,7 +43,9 @@ type jsonSyntaxError struct {
 	msg string
 }
 
-func (e *jsonSyntaxError) Error() string { return fmt.Sprintf("column %d: invalid JSON: %s", e.col, e.msg) }
+func (e *jsonSyntaxError) Error() string {
+	return fmt.Sprintf("column %d: invalid JSON: %s", e.col, e.msg)
+}
 
 // objScanner parses one JSON object per line without building a tree: it
 // validates the whole line (RFC 8259 grammar) and records the top-level
