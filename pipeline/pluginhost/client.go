@@ -166,3 +166,6 @@ func (c *Client) fail(op string, kind Kind, err error) *Error {
 	}
 	return e
 }
+
+// PID returns the plugin's process id, for diagnostics.
+func (c *Client) PID() int { return c.pid }

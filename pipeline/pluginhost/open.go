@@ -119,8 +119,12 @@ func (c *Client) startError(err error) error {
 		return c.fail("start", KindChecksum, fmt.Errorf("%s changed after it was verified; the binary was not started", c.path))
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return c.fail("start", KindTimeout, fmt.Errorf("no handshake within %s; the plugin hangs or is not an llmflow stage plugin", c.host.startTimeout))
-	case strings.Contains(msg, "plugin exited before we could connect"):
-		c.waitExit()
+	case strings.Contains(msg, "plugin exited before we could connect"),
+		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
+		// A closed stdout with no handshake line is almost always an exit.
+		if !c.waitExit() {
+			return c.fail("start", KindHandshake, errors.New("closed its stdout without the go-plugin handshake"))
+		}
 		return c.fail("start", c.exitKind(), fmt.Errorf("%s before the handshake", c.exitDescription()))
 	case strings.HasPrefix(msg, "Unrecognized remote plugin message"):
 		first, _, _ := strings.Cut(strings.TrimPrefix(msg, "Unrecognized remote plugin message: "), "\n")
@@ -128,9 +132,13 @@ func (c *Client) startError(err error) error {
 			"printed %q instead of the go-plugin handshake; is %s an llmflow stage plugin built with plugins/sdk?",
 			truncate(first, 120), c.path))
 	case strings.Contains(msg, "incompatible API version"):
+		theirs := "another version"
+		if _, v, ok := strings.Cut(msg, "Plugin version: "); ok {
+			theirs = "version " + strings.TrimSpace(strings.Split(v, ",")[0])
+		}
 		return c.fail("start", KindProtocol, fmt.Errorf(
-			"speaks another stage protocol version (%s); this llmflow speaks version %d: rebuild the plugin against a matching plugins/sdk",
-			strings.TrimPrefix(msg, "incompatible API version with plugin. "), sdk.ProtocolVersion))
+			"speaks stage protocol %s, but this llmflow speaks version %d: rebuild the plugin against a matching plugins/sdk",
+			theirs, sdk.ProtocolVersion))
 	case strings.Contains(msg, "incompatible core API version"):
 		return c.fail("start", KindProtocol, fmt.Errorf("speaks another go-plugin core protocol: %s", firstLine(msg)))
 	}

@@ -1,0 +1,96 @@
+// Command faulty is a stage plugin that misbehaves on purpose, for the
+// plugin host's fault tests. The mode is the binary's base name (tests
+// symlink it under each mode's name) or, for the base binary, its last
+// argument, so it can also stand in for `llmflow plugin serve NAME`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/plugins/builtin"
+	"github.com/llmflow/llmflow/plugins/sdk"
+)
+
+func main() {
+	mode := filepath.Base(os.Args[0])
+	if mode == "faulty" && len(os.Args) > 1 {
+		mode = os.Args[len(os.Args)-1]
+	}
+	switch mode {
+	case "echo":
+		sdk.Serve(builtin.Echo{})
+	case "marker":
+		// Proves whether the binary was started at all.
+		_ = os.WriteFile(os.Getenv("LLMFLOW_TEST_MARKER"), []byte("started"), 0o644)
+		sdk.Serve(builtin.Echo{})
+	case "exit-early":
+		fmt.Fprintln(os.Stderr, "faulty: cannot load model weights: no such file")
+		os.Exit(1)
+	case "hang-start":
+		time.Sleep(time.Hour)
+	case "garbage":
+		fmt.Println("hello from a program that is not a plugin")
+		time.Sleep(time.Hour)
+	case "proto2":
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  sdk.Handshake,
+			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginName: &sdk.GRPCStagePlugin{Impl: builtin.Echo{}}}},
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
+	default:
+		sdk.Serve(faultStage{mode: mode})
+	}
+}
+
+// faultStage describes itself like echo and misbehaves in Run.
+type faultStage struct{ mode string }
+
+func (f faultStage) Describe(ctx context.Context) (*sdk.Description, error) {
+	d, _ := builtin.Echo{}.Describe(ctx)
+	d.Name = f.mode
+	return d, nil
+}
+
+func (faultStage) Validate(context.Context, cty.Value) sdk.Diagnostics { return nil }
+
+func (f faultStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
+	switch f.mode {
+	case "panic":
+		// A panic off the handler goroutine kills the process.
+		done := make(chan struct{})
+		go func() { panic("boom in a worker goroutine") }()
+		<-done
+	case "panic-handler":
+		panic("boom in Run")
+	case "exit":
+		ev.Log("about to exit")
+		time.Sleep(20 * time.Millisecond)
+		os.Exit(3)
+	case "hang-run":
+		// Ignores Stop: only a kill ends it.
+		time.Sleep(time.Hour)
+	case "fail":
+		return fmt.Errorf("input %q has no rows", "data")
+	case "bad-output":
+		ev.Output("out", "/etc", "echo")
+		return nil
+	case "env":
+		env := os.Environ()
+		sort.Strings(env)
+		for _, kv := range env {
+			name, _, _ := strings.Cut(kv, "=")
+			ev.Log(name)
+		}
+		return builtin.Echo{}.Run(ctx, req, ev)
+	}
+	return fmt.Errorf("unknown mode %q", f.mode)
+}
