@@ -1,0 +1,131 @@
+package pipeline
+
+import "time"
+
+// RunInfo describes a run as it starts.
+type RunInfo struct {
+	ID          string
+	Pipeline    string // pipeline file name as given
+	Nodes       []string
+	Parallelism int
+	NoCache     bool
+	Started     time.Time
+}
+
+// NodeResult describes a node that finished, failed or was served from the
+// cache.
+type NodeResult struct {
+	Addr     string
+	Kind     string
+	Key      string            // cache key
+	Parts    KeyParts          // what the key was computed from
+	Outputs  map[string]string // output name -> artifact digest
+	Metrics  map[string]float64
+	Attempt  int // 1-based; 0 for cached nodes
+	Started  time.Time
+	Duration time.Duration
+	Err      error // NodeFailed only
+}
+
+// RunResult summarises a finished run.
+type RunResult struct {
+	ID       string
+	Status   string // StatusSucceeded, StatusFailed or StatusInterrupted
+	Outputs  map[string]string
+	Duration time.Duration
+	Err      error
+}
+
+// Run and node statuses as recorded and reported.
+const (
+	StatusRunning     = "running"
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+	StatusCached      = "cached"
+	StatusSkipped     = "skipped"
+)
+
+// Hook receives engine events. The engine calls a hook's methods from
+// several goroutines at once (one per running node), so implementations
+// must be safe for concurrent use and should return quickly.
+type Hook interface {
+	RunStarted(run RunInfo)
+	NodeStarted(addr string, attempt int)
+	NodeProgress(addr string, done, total int64, unit string)
+	NodeMetric(addr, name string, step int64, value float64)
+	NodeLog(addr, line string)
+	NodeCached(res NodeResult)
+	NodeFinished(res NodeResult)
+	NodeFailed(res NodeResult)
+	NodeSkipped(addr, cause string)
+	RunFinished(res RunResult)
+}
+
+// NopHook ignores every event; embed it to implement only some methods.
+type NopHook struct{}
+
+func (NopHook) RunStarted(RunInfo)                        {}
+func (NopHook) NodeStarted(string, int)                   {}
+func (NopHook) NodeProgress(string, int64, int64, string) {}
+func (NopHook) NodeMetric(string, string, int64, float64) {}
+func (NopHook) NodeLog(string, string)                    {}
+func (NopHook) NodeCached(NodeResult)                     {}
+func (NopHook) NodeFinished(NodeResult)                   {}
+func (NopHook) NodeFailed(NodeResult)                     {}
+func (NopHook) NodeSkipped(string, string)                {}
+func (NopHook) RunFinished(RunResult)                     {}
+
+// Hooks fans events out to several hooks in order.
+type Hooks []Hook
+
+func (hs Hooks) RunStarted(r RunInfo) {
+	for _, h := range hs {
+		h.RunStarted(r)
+	}
+}
+func (hs Hooks) NodeStarted(a string, n int) {
+	for _, h := range hs {
+		h.NodeStarted(a, n)
+	}
+}
+func (hs Hooks) NodeProgress(a string, d, t int64, u string) {
+	for _, h := range hs {
+		h.NodeProgress(a, d, t, u)
+	}
+}
+func (hs Hooks) NodeMetric(a, n string, s int64, v float64) {
+	for _, h := range hs {
+		h.NodeMetric(a, n, s, v)
+	}
+}
+func (hs Hooks) NodeLog(a, l string) {
+	for _, h := range hs {
+		h.NodeLog(a, l)
+	}
+}
+func (hs Hooks) NodeCached(r NodeResult) {
+	for _, h := range hs {
+		h.NodeCached(r)
+	}
+}
+func (hs Hooks) NodeFinished(r NodeResult) {
+	for _, h := range hs {
+		h.NodeFinished(r)
+	}
+}
+func (hs Hooks) NodeFailed(r NodeResult) {
+	for _, h := range hs {
+		h.NodeFailed(r)
+	}
+}
+func (hs Hooks) NodeSkipped(a, c string) {
+	for _, h := range hs {
+		h.NodeSkipped(a, c)
+	}
+}
+func (hs Hooks) RunFinished(r RunResult) {
+	for _, h := range hs {
+		h.RunFinished(r)
+	}
+}

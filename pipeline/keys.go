@@ -1,0 +1,98 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// KeyParts are the components of a node's cache key. Two executions with
+// equal parts are interchangeable, so the second one is served from the
+// store.
+type KeyParts struct {
+	Kind   string            `json:"kind"`
+	Plugin string            `json:"plugin"` // identity and binary checksum
+	Config string            `json:"config"` // sha256 of the canonical configuration
+	Inputs map[string]string `json:"inputs"` // input name -> artifact digest; source files as "file:<path>"
+	Seed   int64             `json:"seed"`
+}
+
+// Key returns the cache key: sha256 over the canonical JSON of the parts
+// (encoding/json sorts map keys, so the encoding is stable).
+func (p KeyParts) Key() string {
+	js, _ := json.Marshal(p)
+	sum := sha256.Sum256(js)
+	return hex.EncodeToString(sum[:])
+}
+
+// Diff names what differs from a previous execution, in the order a user
+// would look for it: plugin, config, input. It returns "" when equal.
+func (p KeyParts) Diff(prev KeyParts) string {
+	switch {
+	case p.Kind != prev.Kind || p.Plugin != prev.Plugin:
+		return ReasonPluginChanged
+	case p.Config != prev.Config || p.Seed != prev.Seed:
+		return ReasonConfigChanged
+	case !sameMap(p.Inputs, prev.Inputs):
+		return ReasonInputChanged
+	}
+	return ""
+}
+
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// hashFile returns "sha256:<hex>" of a file's content.
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sourceParts hashes external source files into key inputs named by their
+// path relative to the pipeline directory, so moving the whole project
+// keeps its cache.
+func sourceParts(paths []string, dir string) (map[string]string, error) {
+	out := map[string]string{}
+	sort.Strings(paths)
+	for _, p := range paths {
+		d, err := hashFile(p)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			rel = p
+		}
+		out["file:"+filepath.ToSlash(rel)] = d
+	}
+	return out, nil
+}
+
+func isAbs(p string) bool         { return filepath.IsAbs(p) }
+func joinPath(a, b string) string { return filepath.Join(a, b) }

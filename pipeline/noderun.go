@@ -1,0 +1,57 @@
+package pipeline
+
+import (
+	"sync"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// Input is one resolved input of a running node.
+type Input struct {
+	Digest string
+	Kind   string
+	Path   string // directory of the committed artifact
+}
+
+// NodeRun is what a built-in node's Run function gets: its configuration,
+// inputs and the store to commit outputs to. Its reporting methods satisfy
+// the Reporter interface the dataprep libraries declare, and are safe for
+// concurrent use.
+type NodeRun struct {
+	Addr   string
+	Config any // the pointer NewConfig returned, filled from the block
+	Seed   int64
+	Dir    string // pipeline directory, for relative paths
+	Inputs map[string]Input
+	Store  *artifact.Store
+
+	hook    Hook
+	mu      sync.Mutex
+	metrics map[string]float64
+}
+
+// Progress reports work done out of total (total <= 0 when unknown).
+func (r *NodeRun) Progress(done, total int64, unit string) {
+	r.hook.NodeProgress(r.Addr, done, total, unit)
+}
+
+// Metric reports one point of a metric series.
+func (r *NodeRun) Metric(name string, step int64, value float64) {
+	r.hook.NodeMetric(r.Addr, name, step, value)
+}
+
+// Log reports a line of node output.
+func (r *NodeRun) Log(line string) { r.hook.NodeLog(r.Addr, line) }
+
+// Metrics records summary counters (a library's Stats.Metrics()); they are
+// reported as step-0 metrics when the node finishes.
+func (r *NodeRun) Metrics(m map[string]float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.metrics == nil {
+		r.metrics = map[string]float64{}
+	}
+	for k, v := range m {
+		r.metrics[k] = v
+	}
+}

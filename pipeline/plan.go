@@ -1,0 +1,204 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// Version is the llmflow version; it is part of built-in node identities so
+// a new release re-runs nodes whose implementation may have changed.
+var Version = "0.1.0-dev"
+
+// Plan actions.
+const (
+	ActionCached  = "cached"
+	ActionRun     = "run"
+	ActionBlocked = "blocked"
+)
+
+// Reasons a node will run.
+const (
+	ReasonNew           = "new"
+	ReasonConfigChanged = "config changed"
+	ReasonInputChanged  = "input changed"
+	ReasonPluginChanged = "plugin changed"
+	ReasonNoCache       = "--no-cache"
+	ReasonNotStored     = "outputs not in store"
+)
+
+// History tells what a node was last executed from, so the plan can say why
+// it runs again. The run store implements it.
+type History interface {
+	LastParts(addr string) (KeyParts, bool)
+}
+
+// Planner computes plans. It only reads: the store and history are
+// consulted, nothing is written.
+type Planner struct {
+	Store   *artifact.Store
+	Runner  StageRunner // nil: pipelines with stages do not plan
+	History History     // nil: every uncached node is "new"
+	NoCache bool
+}
+
+// NodePlan is the decision for one node.
+type NodePlan struct {
+	Addr    string            `json:"node"`
+	Kind    string            `json:"kind"`
+	Action  string            `json:"action"`
+	Reason  string            `json:"reason,omitempty"`
+	Key     string            `json:"key,omitempty"` // empty while an input is not yet produced
+	Outputs map[string]string `json:"outputs,omitempty"`
+	Deps    []string          `json:"depends_on,omitempty"`
+}
+
+// Plan is the ordered list of node decisions for a bound pipeline.
+type Plan struct {
+	Bound *Bound
+	Nodes []*NodePlan // topological order
+	prep  map[string]*prepared
+}
+
+// Plan prepares every node and decides, in dependency order, whether it is
+// cached, will run (and why) or is blocked.
+func (pl *Planner) Plan(ctx context.Context, b *Bound) (*Plan, hcl.Diagnostics) {
+	p := &Plan{Bound: b, prep: map[string]*prepared{}}
+	var diags hcl.Diagnostics
+	order, err := b.Config.Graph.TopoOrder()
+	if err != nil {
+		return p, append(diags, bugDiag("plan of a cyclic graph: %s", err))
+	}
+	for _, addr := range order {
+		prep, d := pl.prepare(ctx, b, b.Nodes[addr])
+		diags = append(diags, d...)
+		p.prep[addr] = prep
+	}
+	if diags.HasErrors() {
+		return p, diags
+	}
+	for _, addr := range order {
+		p.Nodes = append(p.Nodes, pl.decide(p, p.prep[addr]))
+	}
+	return p, diags
+}
+
+func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
+	np := &NodePlan{Addr: n.Addr, Kind: n.Kind, Action: ActionRun, Deps: p.Bound.Config.Graph.DependenciesOf(n.Addr)}
+	if n.blocked != nil {
+		np.Action, np.Reason = ActionBlocked, n.blocked.Error()
+		return np
+	}
+	parts, missing := p.keyParts(n, func(dep string) (map[string]string, string) {
+		d := p.node(dep)
+		return d.Outputs, d.Action
+	})
+	if missing != "" {
+		np.Reason = ReasonInputChanged
+		if up := p.node(missing); up.Action == ActionBlocked {
+			np.Action, np.Reason = ActionBlocked, "blocked by "+missing
+		} else if _, seen := pl.history(n.Addr); !seen {
+			np.Reason = ReasonNew
+		}
+		return np
+	}
+	np.Key = parts.Key()
+	if out, ok := lookupCached(pl.Store, np.Key); ok && !pl.NoCache {
+		np.Action, np.Outputs = ActionCached, out
+		return np
+	}
+	np.Reason = pl.reason(n.Addr, parts)
+	return np
+}
+
+func (pl *Planner) reason(addr string, parts KeyParts) string {
+	if pl.NoCache {
+		return ReasonNoCache
+	}
+	prev, ok := pl.history(addr)
+	if !ok {
+		return ReasonNew
+	}
+	if r := parts.Diff(prev); r != "" {
+		return r
+	}
+	return ReasonNotStored
+}
+
+func (pl *Planner) history(addr string) (KeyParts, bool) {
+	if pl.History == nil {
+		return KeyParts{}, false
+	}
+	return pl.History.LastParts(addr)
+}
+
+func (p *Plan) node(addr string) *NodePlan {
+	for _, n := range p.Nodes {
+		if n.Addr == addr {
+			return n
+		}
+	}
+	return &NodePlan{Action: ActionBlocked}
+}
+
+// keyParts completes a node's key parts with its upstream digests. outputs
+// returns a dependency's output digests and plan action; missing names the
+// first input not yet available.
+func (p *Plan) keyParts(n *prepared, outputs func(dep string) (map[string]string, string)) (KeyParts, string) {
+	parts := n.base
+	parts.Inputs = map[string]string{}
+	for k, v := range n.base.Inputs {
+		parts.Inputs[k] = v
+	}
+	for _, name := range sortedKeys(n.Inputs) {
+		ref := n.Inputs[name]
+		out, action := outputs(ref.Addr)
+		d := out[p.outputName(ref)]
+		if action != ActionCached || d == "" {
+			return parts, ref.Addr
+		}
+		parts.Inputs[name] = d
+	}
+	return parts, ""
+}
+
+// outputName resolves a reference's output, defaulting to the node's first.
+func (p *Plan) outputName(r *Ref) string {
+	if r.Output != "" {
+		return r.Output
+	}
+	if up := p.prep[r.Addr]; up != nil {
+		return up.defaultOutput()
+	}
+	return ""
+}
+
+// lookupCached returns a node's recorded outputs when all are in the store.
+func lookupCached(s *artifact.Store, key string) (map[string]string, bool) {
+	if s == nil {
+		return nil, false
+	}
+	out, ok := s.LookupNode(key)
+	if !ok {
+		return nil, false
+	}
+	for _, d := range out {
+		if !s.Has(d) {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// String renders a decision as one plan line.
+func (n *NodePlan) String() string {
+	switch n.Action {
+	case ActionCached:
+		return fmt.Sprintf("  = %s (cached)", n.Addr)
+	case ActionBlocked:
+		return fmt.Sprintf("  ! %s (blocked: %s)", n.Addr, n.Reason)
+	}
+	return fmt.Sprintf("  + %s (will run: %s)", n.Addr, n.Reason)
+}

@@ -1,0 +1,124 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// prepared is a node ready to plan and run: its implementation resolved
+// and every cache key part known except the upstream artifact digests.
+type prepared struct {
+	*BoundNode
+	bt      *BlockType // nil for stages
+	plugin  StagePlugin
+	info    *StageInfo
+	stage   cty.Value // stage config, unmarked
+	outputs []Port
+	base    KeyParts // Inputs holds source-file digests only
+	blocked error    // a problem that stops the node from running, e.g. a missing file
+}
+
+// defaultOutput is the output a bare reference to the node means.
+func (p *prepared) defaultOutput() string {
+	if len(p.outputs) == 0 {
+		return ""
+	}
+	return p.outputs[0].Name
+}
+
+func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepared, hcl.Diagnostics) {
+	p := &prepared{BoundNode: bn}
+	p.base = KeyParts{Kind: bn.Kind, Seed: bn.Seed, Inputs: map[string]string{}}
+	if bn.Type == "stage" {
+		return p, pl.prepareStage(ctx, b, p)
+	}
+	p.bt, _ = LookupBlockType(bn.Type)
+	p.outputs = p.bt.Outputs
+	p.base.Plugin = "builtin:" + bn.Type + "@" + Version
+	p.base.Config = sha256Hex(bn.Canonical)
+	if p.bt.Sources != nil && bn.Decoded != nil {
+		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
+		if err == nil {
+			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
+		}
+		if err != nil {
+			p.blocked = fmt.Errorf("%s: %w", bn.Addr, err)
+		}
+	}
+	return p, nil
+}
+
+func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.Diagnostics {
+	p.plugin = b.Config.stagePlugin(p.Kind)
+	subject := p.DeclRange.Ptr()
+	if pl.Runner == nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stage plugins unavailable",
+			Detail: fmt.Sprintf("No plugin host is configured, so stage %q of kind %q cannot be planned.", p.Name, p.Kind), Subject: subject}}
+	}
+	info, err := pl.Runner.Describe(ctx, p.plugin)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot load plugin " + p.Kind,
+			Detail: err.Error(), Subject: subject}}
+	}
+	p.info, p.outputs = info, info.Outputs
+	diags := checkStageInputs(p, info)
+	val := cty.EmptyObjectVal
+	if info.ConfigSpec != nil {
+		var d hcl.Diagnostics
+		val, d = hcldec.Decode(p.Body, info.ConfigSpec, b.EvalContext(false))
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return diags
+		}
+	}
+	for _, d := range pl.Runner.Validate(ctx, p.plugin, val) {
+		if d.Subject == nil {
+			d.Subject = subject
+		}
+		diags = append(diags, d)
+	}
+	canon, err := ctyjson.Marshal(val, val.Type())
+	if err != nil {
+		return append(diags, bugDiag("stage config of %s does not encode: %s", p.Addr, err))
+	}
+	p.stage, p.Canonical, p.Params = val, canon, b.params(p.Body)
+	p.base.Plugin = fmt.Sprintf("%s:%s@%s %s", p.plugin.Source, info.Name, info.Version, info.Checksum)
+	p.base.Config = sha256Hex(canon)
+	return diags
+}
+
+// checkStageInputs compares a stage's input attributes with the inputs its
+// plugin declares.
+func checkStageInputs(p *prepared, info *StageInfo) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var names []string
+	for _, in := range info.Inputs {
+		names = append(names, in.Name)
+		if _, ok := p.Inputs[in.Name]; !ok && in.Required {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing required input",
+				Detail: fmt.Sprintf("Stage kind %q needs input %q.", p.Kind, in.Name), Subject: p.DeclRange.Ptr()})
+		}
+	}
+	for _, name := range sortedKeys(p.Inputs) {
+		if !contains(names, name) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported input",
+				Detail:  fmt.Sprintf("Stage kind %q takes no input %q.%s", p.Kind, name, didYouMean(name, names)),
+				Subject: p.Inputs[name].Range.Ptr()})
+		}
+	}
+	return diags
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// Port is a named input or output of a node type.
+type Port struct {
+	Name     string
+	Kind     string // artifact kind, e.g. artifact.KindText; "" accepts any
+	Required bool   // inputs only
+	Doc      string
+}
+
+// BlockType describes a built-in node type such as dataset or clean. Adding
+// a type is one small file whose init function calls RegisterBlockType.
+type BlockType struct {
+	// Name is the HCL block type; blocks take one label, the node name.
+	Name string
+	// Doc is a one-line description for help output.
+	Doc string
+	// Inputs are the attributes that hold references to other nodes.
+	Inputs []Port
+	// Outputs are the artifacts the node produces; the first is the default
+	// output a bare reference ("clean.web") points at. At least one.
+	Outputs []Port
+	// NewConfig returns a pointer to a fresh configuration struct holding
+	// the defaults, with gohcl tags (`hcl:"min_words,optional"`). The
+	// remaining attributes of the block decode into it.
+	NewConfig func() any
+	// Validate optionally checks a decoded configuration; its error is
+	// reported against the block.
+	Validate func(cfg any) error
+	// Sources optionally lists files outside the store that the node reads
+	// (resolved against the pipeline directory); their content is hashed
+	// into the cache key, so editing them re-runs the node.
+	Sources func(cfg any, dir string) ([]string, error)
+	// Run produces the node's outputs. It must honour ctx, report through
+	// run, and commit each output to run.Store, returning name -> digest.
+	Run func(ctx context.Context, run *NodeRun) (map[string]string, error)
+}
+
+var registry = struct {
+	sync.RWMutex
+	types map[string]*BlockType
+}{types: map[string]*BlockType{}}
+
+// reservedBlocks are the language's own block types.
+var reservedBlocks = []string{"variable", "locals", "plugin", "stage", "output"}
+
+// RegisterBlockType adds a node type. It panics on a malformed or duplicate
+// type, because that is a programming error found at start-up.
+func RegisterBlockType(bt BlockType) {
+	if bt.Name == "" || bt.NewConfig == nil || bt.Run == nil || len(bt.Outputs) == 0 {
+		panic(fmt.Sprintf("pipeline: block type %q needs Name, NewConfig, Run and an output", bt.Name))
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	for _, r := range reservedBlocks {
+		if r == bt.Name {
+			panic("pipeline: block type name is reserved: " + bt.Name)
+		}
+	}
+	if _, dup := registry.types[bt.Name]; dup {
+		panic("pipeline: block type registered twice: " + bt.Name)
+	}
+	registry.types[bt.Name] = &bt
+}
+
+// LookupBlockType returns a registered node type.
+func LookupBlockType(name string) (*BlockType, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	bt, ok := registry.types[name]
+	return bt, ok
+}
+
+// BlockTypes returns the registered node type names, sorted.
+func BlockTypes() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	out := make([]string, 0, len(registry.types))
+	for n := range registry.types {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (bt *BlockType) input(name string) (Port, bool) {
+	for _, p := range bt.Inputs {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Port{}, false
+}
+
+func (bt *BlockType) output(name string) bool {
+	for _, p := range bt.Outputs {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}

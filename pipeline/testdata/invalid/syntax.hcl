@@ -1,0 +1,4 @@
+dataset "web" {
+  path = "a.jsonl"
+  format = = "jsonl" # ERROR: Invalid expression
+}

@@ -1,0 +1,3 @@
+dataset "only" {
+  path = "x.jsonl"
+}
