@@ -1,0 +1,248 @@
+package clean
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/llmflow/llmflow/dataprep/textutil"
+)
+
+// cjkWeight is how many Latin characters a Han or kana character counts for
+// in length rules: one CJK character carries about the content of a short
+// English word, which is three to five letters.
+const cjkWeight = 3
+
+// lineInfo describes one non-empty line.
+type lineInfo struct {
+	start, end int32 // byte range in the text
+	runes      int32
+	width      int32 // runes with CJK characters weighted by cjkWeight
+	words      int32 // Word and CJK tokens
+	tokens     int32 // all tokens, punctuation included
+	maxWord    int32 // longest Word token in runes
+	sentences  int32 // sentence ends seen
+	hash       uint64
+	bullet     bool // starts with a bullet mark
+	ellipsis   bool // ends with "..." or "…"
+	terminal   bool // ends with terminal punctuation
+	para       int32
+}
+
+// paraInfo describes one paragraph (lines between blank lines).
+type paraInfo struct {
+	hash  uint64
+	runes int32
+}
+
+// docInfo holds the document-level counters of one analysis.
+type docInfo struct {
+	runes      int // all runes, newlines included
+	newlines   int // runs of "\n" (a blank line counts once)
+	words      int // Word and CJK tokens
+	cjkWords   int
+	wordTokens int // Word tokens only
+	wordRunes  int // runes in Word tokens
+	alphaWords int
+	stopWords  int
+	tokens     int
+	hashes     int
+	ellipses   int
+}
+
+// analyze fills c.lines, c.paras, the word arrays and d for text.
+func (c *Cleaner) analyze(text string, d *docInfo) {
+	*d = docInfo{}
+	c.lines, c.paras = c.lines[:0], c.paras[:0]
+	c.whash, c.wrunes, c.wcjk = c.whash[:0], c.wrunes[:0], c.wcjk[:0]
+	para := int32(-1)
+	newPara := true
+	for start := 0; start <= len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+			d.newlines++
+			if end > 0 && text[end-1] == '\n' {
+				d.newlines-- // a run of newlines counts once
+			}
+		}
+		line := text[start:end]
+		if isBlank(line) {
+			newPara = true
+		} else {
+			if newPara {
+				para++
+				c.paras = append(c.paras, paraInfo{})
+				newPara = false
+			}
+			li := c.analyzeLine(line, start, d)
+			li.para = para
+			p := &c.paras[para]
+			if p.runes > 0 {
+				p.runes++ // the joining newline
+			}
+			p.runes += li.runes
+			p.hash = combine(p.hash, li.hash)
+			c.lines = append(c.lines, li)
+		}
+		start = end + 1
+	}
+	d.runes = utf8.RuneCountInString(text)
+}
+
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' && s[i] != '\t' && s[i] != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// analyzeLine tokenises one line, appending its words to the word arrays.
+func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
+	li := lineInfo{start: int32(off), end: int32(off + len(line)), hash: hashString(line)}
+	li.runes = int32(utf8.RuneCountInString(line))
+	li.width = li.runes
+	tk := textutil.NewTokenizer(line)
+	for {
+		tok, ok := tk.Next()
+		if !ok {
+			break
+		}
+		li.tokens++
+		w := line[tok.Start:tok.End]
+		switch tok.Kind {
+		case textutil.Word:
+			li.words++
+			d.wordTokens++
+			d.wordRunes += tok.Runes
+			if int32(tok.Runes) > li.maxWord {
+				li.maxWord = int32(tok.Runes)
+			}
+			if tok.Alpha {
+				d.alphaWords++
+			}
+			if textutil.IsStopWord(textutil.LangEN, w) {
+				d.stopWords++
+			}
+			c.whash = append(c.whash, hashString(w))
+			c.wrunes = append(c.wrunes, int32(tok.Runes))
+			c.wcjk = append(c.wcjk, false)
+		case textutil.CJK:
+			li.words++
+			li.width += cjkWeight - 1
+			d.cjkWords++
+			d.alphaWords++
+			if textutil.IsStopWord(textutil.LangZH, w) {
+				d.stopWords++
+			}
+			c.whash = append(c.whash, hashString(w))
+			c.wrunes = append(c.wrunes, 1)
+			c.wcjk = append(c.wcjk, true)
+		case textutil.Punct:
+			h, e, s := scanPunct(w)
+			d.hashes += h
+			d.ellipses += e
+			if s > 0 && (tok.End == len(line) || isSpaceByte(line[tok.End]) || cjkTerminalIn(w)) {
+				li.sentences++
+			}
+		}
+	}
+	d.tokens += int(li.tokens)
+	d.words += int(li.words)
+	li.bullet = startsWithBullet(line)
+	li.ellipsis = strings.HasSuffix(line, "...") || strings.HasSuffix(line, "…")
+	li.terminal = endsWithTerminal(line)
+	return li
+}
+
+func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\r' }
+
+// scanPunct counts '#' characters, ellipses ("..." runs count one per three
+// dots, "…" one each) and sentence-ending marks in a punctuation token.
+func scanPunct(w string) (hashes, ellipses, terminals int) {
+	dots := 0
+	for i := 0; i < len(w); {
+		b := w[i]
+		if b != '.' && dots > 0 {
+			ellipses += dots / 3
+			if dots < 3 {
+				terminals++
+			}
+			dots = 0
+		}
+		switch b {
+		case '#':
+			hashes++
+		case '.':
+			dots++
+		case '!', '?':
+			terminals++
+		}
+		if b < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(w[i:])
+		switch r {
+		case '…':
+			ellipses++
+		case '。', '！', '？', '．':
+			terminals++
+		}
+		i += n
+	}
+	if dots > 0 {
+		ellipses += dots / 3
+		if dots < 3 {
+			terminals++
+		}
+	}
+	return
+}
+
+// cjkTerminalIn reports whether a punctuation token holds a CJK full stop,
+// exclamation or question mark: these end a sentence without a space.
+func cjkTerminalIn(w string) bool {
+	return strings.Contains(w, "。") || strings.Contains(w, "！") || strings.Contains(w, "？")
+}
+
+// startsWithBullet reports whether a line starts with a list bullet.
+func startsWithBullet(line string) bool {
+	if line == "" {
+		return false
+	}
+	switch line[0] {
+	case '-', '*', '+':
+		return len(line) == 1 || line[1] == ' '
+	}
+	if line[0] < utf8.RuneSelf {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(line)
+	switch r {
+	case '•', '‣', '⁃', '◦', '▪', '▫', '●', '○', '■', '□', '➢', '►', '▶', '✓', '✔', '·', '–', '—', '◆', '◇', '★', '☆', '※':
+		return true
+	}
+	return false
+}
+
+// endsWithTerminal reports whether a line ends with terminal punctuation
+// (. ! ? and closing quotes as in C4 and FineWeb, plus the CJK full stop,
+// marks and closing brackets) and not with an ellipsis.
+func endsWithTerminal(line string) bool {
+	if line == "" || strings.HasSuffix(line, "...") {
+		return false
+	}
+	if b := line[len(line)-1]; b < utf8.RuneSelf {
+		return b == '.' || b == '!' || b == '?' || b == '"' || b == '\''
+	}
+	r, _ := utf8.DecodeLastRuneInString(line)
+	switch r {
+	case '。', '！', '？', '．', '”', '’', '」', '』':
+		return true
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package clean
+
+import (
+	"fmt"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime returns the user+system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkClean measures the full text path (normalisation and every rule
+// group at the defaults) on the shared corpora with 1 and 2 workers, each
+// worker owning a Cleaner and a contiguous share of the documents.
+func BenchmarkClean(b *testing.B) {
+	for _, c := range corpora {
+		docs := loadDocs(b, c.path)
+		var size int64
+		for _, d := range docs {
+			size += int64(len(d))
+		}
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", c.name, workers), func(b *testing.B) {
+				cleaners := make([]*Cleaner, workers)
+				for i := range cleaners {
+					cl, err := New(DefaultConfig())
+					if err != nil {
+						b.Fatal(err)
+					}
+					cleaners[i] = cl
+				}
+				b.SetBytes(size)
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for range b.N {
+					var wg sync.WaitGroup
+					for w := range workers {
+						wg.Add(1)
+						go func(cl *Cleaner, part []string) {
+							defer wg.Done()
+							for _, d := range part {
+								cl.Clean(d)
+							}
+						}(cleaners[w], docs[w*len(docs)/workers:(w+1)*len(docs)/workers])
+					}
+					wg.Wait()
+				}
+				cpu := cpuTime() - cpu0
+				b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+				// The machine is shared: MB/cpu-s divides by the CPU time this
+				// process used, which contention inflates far less than wall time.
+				b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+			})
+		}
+	}
+}

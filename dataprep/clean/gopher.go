@@ -1,0 +1,207 @@
+package clean
+
+import "github.com/llmflow/llmflow/dataprep/textutil"
+
+// gopherRepetition applies the Gopher repetition rules (Rae et al. 2021,
+// table A1) in datatrove's order. Fractions of characters are over all
+// runes of the document.
+func (c *Cleaner) gopherRepetition(d *docInfo) Reason {
+	cfg := &c.cfg
+	total := float64(d.runes)
+	if total == 0 {
+		return Keep
+	}
+	if cfg.MaxDupParaFrac > 0 || cfg.MaxDupParaCharFrac > 0 {
+		c.tab.reset(len(c.paras))
+		dup, chars := 0, 0
+		for i, p := range c.paras {
+			if _, seen := c.tab.insert(p.hash, i); seen {
+				dup++
+				chars += int(p.runes)
+			}
+		}
+		if cfg.MaxDupParaFrac > 0 && float64(dup)/float64(max(len(c.paras), 1)) > cfg.MaxDupParaFrac {
+			return ReasonDupParaFrac
+		}
+		if cfg.MaxDupParaCharFrac > 0 && float64(chars)/total > cfg.MaxDupParaCharFrac {
+			return ReasonDupParaCharFrac
+		}
+	}
+	if cfg.MaxDupLineFrac > 0 || cfg.MaxDupLineCharFrac > 0 {
+		dup, chars := c.dupLines(c.lines)
+		if cfg.MaxDupLineFrac > 0 && float64(dup)/float64(max(len(c.lines), 1)) > cfg.MaxDupLineFrac {
+			return ReasonDupLineFrac
+		}
+		if cfg.MaxDupLineCharFrac > 0 && float64(chars)/total > cfg.MaxDupLineCharFrac {
+			return ReasonDupLineCharFrac
+		}
+	}
+	return c.ngramRepetition(total)
+}
+
+// dupLines counts lines that repeat an earlier line and their runes.
+func (c *Cleaner) dupLines(lines []lineInfo) (dup, chars int) {
+	c.tab.reset(len(lines))
+	for i, l := range lines {
+		if _, seen := c.tab.insert(l.hash, i); seen {
+			dup++
+			chars += int(l.runes)
+		}
+	}
+	return dup, chars
+}
+
+// ngramRepetition applies the top 2..4-gram and duplicated 5..10-gram rules.
+// N-gram hashes are built in place: after step n, c.ngram[i] is the hash of
+// words i..i+n-1, so each n costs one pass and no allocation.
+func (c *Cleaner) ngramRepetition(total float64) Reason {
+	cfg := &c.cfg
+	w := len(c.whash)
+	maxN := 1
+	if len(cfg.TopNgramFracs) > 0 {
+		maxN = 1 + len(cfg.TopNgramFracs)
+	}
+	if len(cfg.DupNgramFracs) > 0 {
+		maxN = 4 + len(cfg.DupNgramFracs)
+	}
+	if maxN == 1 || w < 2 {
+		return Keep
+	}
+	c.ngram = append(c.ngram[:0], c.whash...)
+	// prefix[i] = runes of words before i; gaps[i] = separators before i
+	// (a space between two non-CJK words, as datatrove's " ".join).
+	c.prefix = c.prefix[:0]
+	c.gaps = c.gaps[:0]
+	var sum, gsum int32
+	for i := 0; i < w; i++ {
+		c.prefix = append(c.prefix, sum)
+		c.gaps = append(c.gaps, gsum)
+		sum += c.wrunes[i]
+		if i+1 < w && !c.wcjk[i] && !c.wcjk[i+1] {
+			gsum++
+		}
+	}
+	c.prefix = append(c.prefix, sum)
+	c.gaps = append(c.gaps, gsum)
+	for n := 2; n <= maxN && n <= w; n++ {
+		m := w - n + 1
+		for i := 0; i < m; i++ {
+			c.ngram[i] = combine(c.ngram[i], c.whash[i+n-1])
+		}
+		if n <= 4 {
+			if k := n - 2; k < len(cfg.TopNgramFracs) && cfg.TopNgramFracs[k] > 0 {
+				if float64(c.topNgram(m, n))/total > cfg.TopNgramFracs[k] {
+					return ReasonTop2Gram + Reason(k)
+				}
+			}
+			continue
+		}
+		k := n - 5
+		if k >= len(cfg.DupNgramFracs) {
+			break
+		}
+		rep := c.dupNgram(m, n)
+		if cfg.DupNgramFracs[k] > 0 && float64(rep)/total > cfg.DupNgramFracs[k] {
+			return ReasonDup5Gram + Reason(k)
+		}
+		if rep == 0 {
+			// No repeated n-gram means no repeated longer one either.
+			break
+		}
+	}
+	return Keep
+}
+
+// topNgram returns count × length of the most frequent n-gram (ties go to
+// the one seen first, as Python's Counter.most_common does).
+func (c *Cleaner) topNgram(m, n int) int {
+	c.tab.reset(m)
+	best, bestFirst := int32(0), int32(0)
+	for i := 0; i < m; i++ {
+		s, _ := c.tab.insert(c.ngram[i], i)
+		// Counts only grow, so tracking the leader on every insert finds
+		// the final maximum; among equal counts the earliest first wins.
+		if cnt, f := c.tab.counts[s], c.tab.first[s]; cnt > best || (cnt == best && f < bestFirst) {
+			best, bestFirst = cnt, f
+		}
+	}
+	i := int(bestFirst)
+	length := c.prefix[i+n] - c.prefix[i] + c.gaps[i+n-1] - c.gaps[i]
+	return int(best) * int(length)
+}
+
+// dupNgram returns the runes of n-grams that repeat an earlier one, skipping
+// past each repeat as datatrove's find_all_duplicate does (words joined
+// without separators).
+func (c *Cleaner) dupNgram(m, n int) int {
+	c.tab.reset(m)
+	rep := 0
+	for i := 0; i < m; {
+		if _, seen := c.tab.insert(c.ngram[i], i); seen {
+			rep += int(c.prefix[i+n] - c.prefix[i])
+			i += n
+		} else {
+			i++
+		}
+	}
+	return rep
+}
+
+// gopherQuality applies the Gopher quality rules.
+func (c *Cleaner) gopherQuality(d *docInfo, lang textutil.Lang) Reason {
+	cfg := &c.cfg
+	n := d.words
+	if cfg.MinWords > 0 && n < cfg.MinWords {
+		return ReasonShortDoc
+	}
+	if cfg.MaxWords > 0 && n > cfg.MaxWords {
+		return ReasonLongDoc
+	}
+	if n == 0 {
+		return ReasonShortDoc
+	}
+	// Mean word length only means something for spaced scripts.
+	if lang != textutil.LangZH && d.wordTokens > d.cjkWords && d.wordTokens > 0 {
+		mean := float64(d.wordRunes) / float64(d.wordTokens)
+		if cfg.MinMeanWordLength > 0 && mean < cfg.MinMeanWordLength {
+			return ReasonBelowAvgWordLen
+		}
+		if cfg.MaxMeanWordLength > 0 && mean > cfg.MaxMeanWordLength {
+			return ReasonAboveAvgWordLen
+		}
+	}
+	if cfg.MaxSymbolWordRatio > 0 {
+		if float64(d.hashes)/float64(n) > cfg.MaxSymbolWordRatio {
+			return ReasonTooManyHashes
+		}
+		if float64(d.ellipses)/float64(n) > cfg.MaxSymbolWordRatio {
+			return ReasonTooManyEllipsis
+		}
+	}
+	if len(c.lines) > 0 && (cfg.MaxBulletLines > 0 || cfg.MaxEllipsisLines > 0) {
+		bullets, ell := 0, 0
+		for _, l := range c.lines {
+			if l.bullet {
+				bullets++
+			}
+			if l.ellipsis {
+				ell++
+			}
+		}
+		nl := float64(len(c.lines))
+		if cfg.MaxBulletLines > 0 && float64(bullets)/nl > cfg.MaxBulletLines {
+			return ReasonTooManyBullets
+		}
+		if cfg.MaxEllipsisLines > 0 && float64(ell)/nl > cfg.MaxEllipsisLines {
+			return ReasonTooManyEndEllipsis
+		}
+	}
+	if cfg.MinAlphaWords > 0 && float64(d.alphaWords)/float64(n) < cfg.MinAlphaWords {
+		return ReasonBelowAlpha
+	}
+	// Stop words exist for English and Chinese only; other scripts pass.
+	if cfg.MinStopWords > 0 && lang != textutil.LangOther && d.stopWords < cfg.MinStopWords {
+		return ReasonFewStopWords
+	}
+	return Keep
+}

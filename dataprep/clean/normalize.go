@@ -1,0 +1,177 @@
+package clean
+
+import (
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalizer holds the text-level steps and their reusable buffers.
+type normalizer struct {
+	form      norm.Form
+	useForm   bool
+	html      bool
+	invisible bool
+	ws        bool
+	buf, tmp  []byte
+	htmlBuf   []byte
+}
+
+func newNormalizer(c Config) *normalizer {
+	n := &normalizer{html: c.StripHTML, invisible: c.RemoveInvisible, ws: c.NormalizeWhitespace}
+	switch c.Normalization {
+	case NormNFKC:
+		n.form, n.useForm = norm.NFKC, true
+	case NormNone:
+	default:
+		n.form, n.useForm = norm.NFC, true
+	}
+	return n
+}
+
+// normalize returns the normalised text. The result aliases the
+// normalizer's buffer and is valid until the next call.
+func (n *normalizer) normalize(s string) []byte {
+	if n.html {
+		n.htmlBuf = stripHTML(n.htmlBuf[:0], s)
+		s = bytesString(n.htmlBuf)
+	}
+	var nonASCII bool
+	n.buf, nonASCII = n.filter(n.buf[:0], s)
+	if nonASCII && n.useForm && !n.form.IsNormal(n.buf) {
+		n.tmp = n.form.Append(n.tmp[:0], n.buf...)
+		// NFKC can turn compatibility spaces into runs of ASCII spaces, and
+		// composition never creates characters the filter removes, so one
+		// more filter pass makes the result a fixed point.
+		n.buf, _ = n.filter(n.buf[:0], bytesString(n.tmp))
+	}
+	return n.buf
+}
+
+// filter appends s to dst without invisible characters and invalid UTF-8,
+// with whitespace normalised; it reports whether any non-ASCII rune was kept.
+func (n *normalizer) filter(dst []byte, s string) ([]byte, bool) {
+	base := len(dst)
+	ws, inv := n.ws, n.invisible
+	nonASCII := false
+	pendSpace, pendNL := false, 0
+	flush := func() {
+		if pendNL > 0 {
+			if len(dst) > base {
+				dst = append(dst, '\n')
+				if pendNL > 1 {
+					dst = append(dst, '\n')
+				}
+			}
+			pendNL, pendSpace = 0, false
+		} else if pendSpace {
+			if len(dst) > base && dst[len(dst)-1] != '\n' {
+				dst = append(dst, ' ')
+			}
+			pendSpace = false
+		}
+	}
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b > ' ' && b < 0x7f {
+			j := i + 1
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
+				j++
+			}
+			if pendSpace || pendNL > 0 {
+				flush()
+			}
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
+		if b < utf8.RuneSelf {
+			i++
+			if !ws {
+				if b == ' ' || b == '\t' || b == '\n' || b == '\r' || !inv {
+					dst = append(dst, b)
+				}
+				continue
+			}
+			switch {
+			case b == ' ' || b == '\t':
+				pendSpace = true
+			case b == '\n' || b == '\v' || b == '\f':
+				pendNL++
+			case b == '\r':
+				pendNL++
+				if i < len(s) && s[i] == '\n' {
+					i++
+				}
+			case inv:
+				// C0 control or DEL: dropped.
+			default:
+				flush()
+				dst = append(dst, b)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			i++ // invalid UTF-8 byte: dropped so the output is always valid
+			continue
+		}
+		if ws {
+			if isHSpace(r) {
+				pendSpace = true
+				i += size
+				continue
+			}
+			if r == 0x85 || r == 0x2028 || r == 0x2029 {
+				pendNL++
+				i += size
+				continue
+			}
+		}
+		if inv && isInvisible(r) {
+			i += size
+			continue
+		}
+		flush()
+		nonASCII = true
+		dst = append(dst, s[i:i+size]...)
+		i += size
+	}
+	if !ws {
+		flush()
+	}
+	return dst, nonASCII
+}
+
+// isHSpace reports Unicode horizontal spaces other than ASCII ones.
+func isHSpace(r rune) bool {
+	switch {
+	case r == 0xA0, r == 0x1680, r == 0x202F, r == 0x205F, r == 0x3000:
+		return true
+	case r >= 0x2000 && r <= 0x200A:
+		return true
+	}
+	return false
+}
+
+// isInvisible reports non-ASCII characters that render as nothing and only
+// get in the way of matching and tokenising: C1 controls, soft hyphen,
+// zero-width space, directional marks and embeddings, word joiner and
+// invisible operators, BOM, interlinear annotation and tag characters.
+func isInvisible(r rune) bool {
+	switch {
+	case r < 0xA0:
+		return true // C1 controls
+	case r == 0xAD, r == 0x61C, r == 0x180E, r == 0xFEFF:
+		return true
+	case r >= 0x200B && r <= 0x200F:
+		return r != 0x200C && r != 0x200D // keep ZWNJ and ZWJ
+	case r >= 0x202A && r <= 0x202E, r >= 0x2060 && r <= 0x206F:
+		return true
+	case r >= 0xFFF9 && r <= 0xFFFC, r == 0xFFFE, r == 0xFFFF:
+		return true
+	case r >= 0xE0000 && r <= 0xE007F:
+		return true
+	}
+	return false
+}
