@@ -1,0 +1,383 @@
+package runstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// RunSummary is a run with counts of its nodes by status, for listings.
+type RunSummary struct {
+	Run
+	Nodes map[string]int `json:"nodes"` // status -> count (latest attempt of each node)
+}
+
+const runColumns = `id, pipeline_file, source, variables, llmflow_version, host_name, host_os, host_arch,
+	host_cpu, host_num_cpu, gomaxprocs, go_version, pid, pid_start, status, error, started_at, finished_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRun(sc scanner, withSource bool) (Run, error) {
+	var r Run
+	var vars, source string
+	var started, finished sql.NullString
+	h := &r.Host
+	err := sc.Scan(&r.ID, &r.PipelineFile, &source, &vars, &r.Version, &h.Hostname, &h.OS, &h.Arch,
+		&h.CPUModel, &h.NumCPU, &h.GOMAXPROCS, &h.GoVersion, &h.PID, &h.PIDStart, &r.Status, &r.Error, &started, &finished)
+	if err != nil {
+		return r, err
+	}
+	if withSource {
+		r.Source = source
+	}
+	r.Variables = json.RawMessage(vars)
+	r.StartedAt, r.FinishedAt = parseTime(started), parseTime(finished)
+	return r, nil
+}
+
+// ListOptions filters ListRuns.
+type ListOptions struct {
+	Limit  int    // 0: all
+	Status string // "": any
+}
+
+// ListRuns returns runs, newest first, without their source snapshots.
+func (s *Store) ListRuns(ctx context.Context, opt ListOptions) ([]RunSummary, error) {
+	q := `SELECT ` + runColumns + ` FROM runs`
+	var args []any
+	if opt.Status != "" {
+		q += ` WHERE status = ?`
+		args = append(args, opt.Status)
+	}
+	q += ` ORDER BY started_at DESC, id DESC`
+	if opt.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, opt.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	var out []RunSummary
+	for rows.Next() {
+		r, err := scanRun(rows, false)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, RunSummary{Run: r, Nodes: map[string]int{}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	for i := range out {
+		if err := s.countNodes(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) countNodes(ctx context.Context, r *RunSummary) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM nodes n
+		WHERE run_id = ? AND attempt = (SELECT MAX(attempt) FROM nodes m WHERE m.run_id = n.run_id AND m.addr = n.addr)
+		GROUP BY status`, r.ID)
+	if err != nil {
+		return fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return err
+		}
+		r.Nodes[st] = n
+	}
+	return rows.Err()
+}
+
+// ResolveRunID returns the id of the run whose id is ref or starts with
+// ref; "latest" names the newest run. An ambiguous prefix is an error.
+func (s *Store) ResolveRunID(ctx context.Context, ref string) (string, error) {
+	var rows *sql.Rows
+	var err error
+	if ref == "latest" {
+		rows, err = s.db.QueryContext(ctx, `SELECT id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1`)
+	} else {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(ref)
+		rows, err = s.db.QueryContext(ctx, `SELECT id FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\' ORDER BY id LIMIT 3`, ref, esc+"%")
+	}
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		if id == ref {
+			return id, nil
+		}
+		ids = append(ids, id)
+	}
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("run %q: %w", ref, ErrNotFound)
+	case 1:
+		return ids[0], nil
+	}
+	return "", fmt.Errorf("run %q is ambiguous: it matches %s and more", ref, strings.Join(ids, ", "))
+}
+
+// LineageEdge is an Edge with the node it belongs to.
+type LineageEdge struct {
+	NodeID int64  `json:"node_id"`
+	Addr   string `json:"addr"`
+	Edge
+}
+
+// MetricSummary summarises one metric series of a node (or of the run).
+type MetricSummary struct {
+	NodeID   int64   `json:"node_id,omitempty"`
+	Addr     string  `json:"addr,omitempty"`
+	Name     string  `json:"name"`
+	Count    int64   `json:"count"`
+	LastStep int64   `json:"last_step"`
+	Last     float64 `json:"last"`
+	Min      float64 `json:"min"`
+	Max      float64 `json:"max"`
+}
+
+// Param is one recorded param.
+type Param struct {
+	NodeID int64  `json:"node_id,omitempty"`
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+}
+
+// RunDetail is a run with everything recorded about it.
+type RunDetail struct {
+	Run
+	Nodes     []Node          `json:"nodes"`     // in start order, every attempt
+	Artifacts []Artifact      `json:"artifacts"` // every artifact in the run's lineage, by digest
+	Lineage   []LineageEdge   `json:"lineage"`
+	Metrics   []MetricSummary `json:"metrics"`
+	Params    []Param         `json:"params"`
+}
+
+// GetRun returns a run with its nodes, artifacts, lineage, params and
+// metric summaries (last, min, max per series).
+func (s *Store) GetRun(ctx context.Context, id string) (*RunDetail, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id), true)
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, err)
+	}
+	d := &RunDetail{Run: r}
+	for _, load := range []func(context.Context, *RunDetail) error{s.loadNodes, s.loadLineage, s.loadArtifacts, s.loadMetrics, s.loadParams} {
+		if err := load(ctx, d); err != nil {
+			return nil, fmt.Errorf("get run %s: %w", id, err)
+		}
+	}
+	return d, nil
+}
+
+const nodeColumns = `id, run_id, addr, kind, attempt, cache_key, key_components, plugin_name, plugin_version,
+	plugin_source, plugin_sha256, status, error, started_at, finished_at`
+
+func scanNode(sc scanner) (Node, error) {
+	var n Node
+	var comps string
+	var started, finished sql.NullString
+	err := sc.Scan(&n.ID, &n.RunID, &n.Addr, &n.Kind, &n.Attempt, &n.CacheKey, &comps, &n.Plugin.Name,
+		&n.Plugin.Version, &n.Plugin.Source, &n.Plugin.SHA256, &n.Status, &n.Error, &started, &finished)
+	n.KeyComponents = json.RawMessage(comps)
+	n.StartedAt, n.FinishedAt = parseTime(started), parseTime(finished)
+	return n, err
+}
+
+func (s *Store) loadNodes(ctx context.Context, d *RunDetail) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+nodeColumns+` FROM nodes WHERE run_id = ? ORDER BY id`, d.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		n, err := scanNode(rows)
+		if err != nil {
+			return err
+		}
+		d.Nodes = append(d.Nodes, n)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadLineage(ctx context.Context, d *RunDetail) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT l.node_id, n.addr, l.role, l.name, l.digest
+		FROM lineage l JOIN nodes n ON n.id = l.node_id WHERE l.run_id = ? ORDER BY l.node_id, l.role, l.name`, d.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e LineageEdge
+		if err := rows.Scan(&e.NodeID, &e.Addr, &e.Role, &e.Name, &e.Digest); err != nil {
+			return err
+		}
+		d.Lineage = append(d.Lineage, e)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadArtifacts(ctx context.Context, d *RunDetail) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest, kind, rows, bytes, path FROM artifacts
+		WHERE digest IN (SELECT digest FROM lineage WHERE run_id = ?) ORDER BY digest`, d.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Artifact
+		if err := rows.Scan(&a.Digest, &a.Kind, &a.Rows, &a.Bytes, &a.Path); err != nil {
+			return err
+		}
+		d.Artifacts = append(d.Artifacts, a)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadMetrics(ctx context.Context, d *RunDetail) error {
+	// The last value is the one at the highest step, latest insert winning ties.
+	rows, err := s.db.QueryContext(ctx, `SELECT IFNULL(m.node_id, 0), IFNULL(n.addr, ''), m.name, count(*),
+			MAX(m.step), MIN(m.value), MAX(m.value),
+			(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.node_id IS m.node_id AND l.name = m.name
+				ORDER BY step DESC, rowid DESC LIMIT 1)
+		FROM metrics m LEFT JOIN nodes n ON n.id = m.node_id
+		WHERE m.run_id = ? GROUP BY m.node_id, m.name ORDER BY IFNULL(m.node_id, 0), m.name`, d.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m MetricSummary
+		var lo, hi, last sql.NullFloat64
+		if err := rows.Scan(&m.NodeID, &m.Addr, &m.Name, &m.Count, &m.LastStep, &lo, &hi, &last); err != nil {
+			return err
+		}
+		m.Min, m.Max, m.Last = orNaN(lo), orNaN(hi), orNaN(last)
+		d.Metrics = append(d.Metrics, m)
+	}
+	return rows.Err()
+}
+
+func (s *Store) loadParams(ctx context.Context, d *RunDetail) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT IFNULL(node_id, 0), name, value FROM params WHERE run_id = ?
+		ORDER BY IFNULL(node_id, 0), name`, d.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Param
+		if err := rows.Scan(&p.NodeID, &p.Name, &p.Value); err != nil {
+			return err
+		}
+		d.Params = append(d.Params, p)
+	}
+	return rows.Err()
+}
+
+// MetricSeries returns the points of one metric of a node (0: of the run)
+// in step order.
+func (s *Store) MetricSeries(ctx context.Context, runID string, nodeID int64, name string) ([]Metric, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT step, name, value FROM metrics
+		WHERE run_id = ? AND node_id IS ? AND name = ? ORDER BY step, rowid`, runID, nullID(nodeID), name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Metric
+	for rows.Next() {
+		var m Metric
+		var v sql.NullFloat64
+		if err := rows.Scan(&m.Step, &m.Name, &v); err != nil {
+			return nil, err
+		}
+		m.Value = orNaN(v)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Events returns a run's events in order; limit 0 returns all.
+func (s *Store) Events(ctx context.Context, runID string, limit int) ([]Event, error) {
+	q := `SELECT run_id, IFNULL(node_id, 0), time, type, message FROM events WHERE run_id = ? ORDER BY id`
+	args := []any{runID}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var t sql.NullString
+		if err := rows.Scan(&e.RunID, &e.NodeID, &t, &e.Type, &e.Message); err != nil {
+			return nil, err
+		}
+		e.Time = parseTime(t)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// LatestNodeByKey returns the most recent successful (succeeded or cached)
+// execution of the node at addr that recorded a cache key, optionally
+// restricted to runs of pipelineFile; nil when there is none. Plan compares
+// its KeyComponents with the current ones to say what changed.
+func (s *Store) LatestNodeByKey(ctx context.Context, pipelineFile, addr string) (*Node, error) {
+	q := `SELECT ` + prefixed("n.", nodeColumns) + ` FROM nodes n JOIN runs r ON r.id = n.run_id
+		WHERE n.addr = ? AND n.cache_key != '' AND n.status IN ('succeeded', 'cached')`
+	args := []any{addr}
+	if pipelineFile != "" {
+		q += ` AND r.pipeline_file = ?`
+		args = append(args, pipelineFile)
+	}
+	q += ` ORDER BY n.id DESC LIMIT 1`
+	n, err := scanNode(s.db.QueryRowContext(ctx, q, args...))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest node %s: %w", addr, err)
+	}
+	return &n, nil
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orNaN(v sql.NullFloat64) float64 {
+	if !v.Valid {
+		return math.NaN()
+	}
+	return v.Float64
+}
