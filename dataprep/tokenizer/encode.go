@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"bytes"
 	"math"
+	"unsafe"
 )
 
 // Encoder cache bounds: a pre-token longer than maxCachedPiece is rare and not
@@ -44,6 +45,12 @@ func (e *Encoder) Encode(dst []int32, text []byte) []int32 {
 		i = j
 	}
 	return dst
+}
+
+// EncodeString is Encode for a string, without copying it.
+func (e *Encoder) EncodeString(dst []int32, text string) []int32 {
+	// Encode only reads its input, so viewing the string's bytes is safe.
+	return e.Encode(dst, unsafe.Slice(unsafe.StringData(text), len(text)))
 }
 
 // EncodeWithSpecial is Encode, except that the content of added tokens found

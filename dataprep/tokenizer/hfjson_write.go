@@ -94,6 +94,11 @@ func (t *Tokenizer) Save(path string) error {
 		return err
 	}
 	tmp := f.Name()
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
 	if err := t.WriteJSON(f); err != nil {
 		f.Close()
 		os.Remove(tmp)
