@@ -99,6 +99,8 @@ func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 		np.Reason = ReasonInputChanged
 		if up := p.node(missing); up.Action == ActionBlocked {
 			np.Action, np.Reason = ActionBlocked, "blocked by "+missing
+		} else if pl.NoCache {
+			np.Reason = ReasonNoCache
 		} else if _, seen := pl.history(n.Addr); !seen {
 			np.Reason = ReasonNew
 		}

@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/llmflow/llmflow/internal/dag"
+)
+
+// execNode is the walker callback for one node: serve it from the cache or
+// run it with retries, then publish its outputs to dependants.
+func (r *run) execNode(ctx context.Context, addr string) error {
+	n := r.plan.prep[addr]
+	if n == nil {
+		return fmt.Errorf("node %s was not prepared; this is a bug in llmflow", addr)
+	}
+	parts, missing := r.plan.keyParts(n, func(dep string) (map[string]string, string) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.outputs[dep], ActionCached
+	})
+	if missing != "" {
+		return fmt.Errorf("input %s of %s is missing; this is a bug in llmflow", missing, addr)
+	}
+	res := NodeResult{Addr: addr, Kind: n.Kind, Key: parts.Key(), Parts: parts, Started: time.Now()}
+	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
+		res.Outputs = out
+		r.publish(addr, out)
+		r.hook.NodeCached(res)
+		return nil
+	}
+	if n.blocked != nil {
+		return r.fail(n, res, n.blocked)
+	}
+	nr := &NodeRun{Addr: addr, Config: n.Decoded, Seed: n.Seed, Dir: r.plan.Bound.Config.Dir,
+		Inputs: r.inputs(n, parts), Store: r.e.Store, hook: r.hook}
+	out, err := r.attempts(ctx, n, nr, &res)
+	if err != nil {
+		return r.fail(n, res, err)
+	}
+	if err := r.e.Store.RecordNode(res.Key, out); err != nil {
+		return r.fail(n, res, err)
+	}
+	res.Outputs, res.Metrics, res.Duration = out, nr.metrics, time.Since(res.Started)
+	r.publish(addr, out)
+	r.hook.NodeFinished(res)
+	return nil
+}
+
+// attempts runs the node up to 1+retries times, each under its timeout.
+// A cancelled run is not retried.
+func (r *run) attempts(ctx context.Context, n *prepared, nr *NodeRun, res *NodeResult) (map[string]string, error) {
+	var err error
+	for attempt := 1; attempt <= n.Meta.Retries+1; attempt++ {
+		res.Attempt = attempt
+		r.hook.NodeStarted(n.Addr, attempt)
+		var out map[string]string
+		out, err = r.once(ctx, n, nr)
+		if err == nil {
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		if attempt <= n.Meta.Retries {
+			r.hook.NodeLog(n.Addr, fmt.Sprintf("attempt %d failed: %v; retrying", attempt, err))
+		}
+	}
+	return nil, err
+}
+
+func (r *run) once(ctx context.Context, n *prepared, nr *NodeRun) (out map[string]string, err error) {
+	if n.Meta.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, n.Meta.Timeout,
+			fmt.Errorf("%s timed out after %s", n.Addr, n.Meta.Timeout))
+		defer cancel()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s panicked: %v; this is a bug in llmflow", n.Addr, p)
+		}
+	}()
+	if n.bt != nil {
+		out, err = n.bt.Run(ctx, nr)
+	} else {
+		out, err = r.runStage(ctx, n, nr)
+	}
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		err = context.Cause(ctx)
+	}
+	return out, err
+}
+
+func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[string]string, error) {
+	if r.e.Runner == nil {
+		return nil, errors.New("no stage runner configured")
+	}
+	tmp := filepath.Join(r.e.Store.Dir(), "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	outDir, err := os.MkdirTemp(tmp, "stage-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(outDir)
+	req := &StageRequest{Node: n.Addr, Plugin: n.plugin, Config: n.stage, Inputs: nr.Inputs, OutputDir: outDir, Seed: n.Seed}
+	outs, err := r.e.Runner.Run(ctx, req, nr)
+	if err != nil {
+		return nil, err
+	}
+	digests := map[string]string{}
+	for name, o := range outs {
+		m, err := r.e.Store.ImportDir(o.Kind, o.Path)
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", name, err)
+		}
+		digests[name] = m.Digest
+	}
+	return digests, nil
+}
+
+func (r *run) inputs(n *prepared, parts KeyParts) map[string]Input {
+	in := map[string]Input{}
+	for name := range n.Inputs {
+		d := parts.Inputs[name]
+		kind := ""
+		if m, err := r.e.Store.Manifest(d); err == nil {
+			kind = m.Kind
+		}
+		in[name] = Input{Digest: d, Kind: kind, Path: r.e.Store.Path(d)}
+	}
+	return in
+}
+
+func (r *run) publish(addr string, out map[string]string) {
+	r.mu.Lock()
+	r.outputs[addr] = out
+	r.mu.Unlock()
+}
+
+func (r *run) fail(n *prepared, res NodeResult, err error) error {
+	res.Err, res.Duration = err, time.Since(res.Started)
+	r.hook.NodeFailed(res)
+	if n.Meta.OnFailure == OnFailureAbort {
+		return dag.Halt(err)
+	}
+	return err
+}
