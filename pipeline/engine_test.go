@@ -77,7 +77,7 @@ type eventLog struct {
 	events []string
 }
 
-func (l *eventLog) add(s string) { l.mu.Lock(); l.events = append(l.events, s); l.mu.Unlock() }
+func (l *eventLog) add(s string)                { l.mu.Lock(); l.events = append(l.events, s); l.mu.Unlock() }
 func (l *eventLog) NodeStarted(a string, n int) { l.add(fmt.Sprintf("started %s %d", a, n)) }
 func (l *eventLog) NodeCached(r NodeResult)     { l.add("cached " + r.Addr) }
 func (l *eventLog) NodeFinished(r NodeResult)   { l.add("finished " + r.Addr) }
