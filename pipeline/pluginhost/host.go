@@ -18,6 +18,7 @@ type Host struct {
 	callTimeout  time.Duration
 	stopGrace    time.Duration
 	sums         sumCache
+	cert         hostCert
 }
 
 // Option configures a Host.

@@ -31,7 +31,11 @@ func (h *Host) Open(ctx context.Context, spec PluginSpec) (*Client, error) {
 	cmd.Env = pluginEnv(h.env, spec.Env)
 	cmd.SysProcAttr = sysProcAttr()
 	c.cmd = cmd
-	c.pc = plugin.NewClient(h.clientConfig(c, cmd, spec))
+	cfg, err := h.clientConfig(c, cmd, spec)
+	if err != nil {
+		return nil, c.fail("start", KindInternal, err)
+	}
+	c.pc = plugin.NewClient(cfg)
 
 	if err := c.start(); err != nil {
 		c.kill()
@@ -63,14 +67,19 @@ func verifyChecksum(spec PluginSpec, r *resolved) error {
 	return nil
 }
 
-func (h *Host) clientConfig(c *Client, cmd *exec.Cmd, spec PluginSpec) *plugin.ClientConfig {
+func (h *Host) clientConfig(c *Client, cmd *exec.Cmd, spec PluginSpec) (*plugin.ClientConfig, error) {
 	logger := newHCLogAdapter(c.log, "")
+	certPEM, cert, err := h.cert.get()
+	if err != nil {
+		return nil, fmt.Errorf("make the host's TLS certificate: %w", err)
+	}
+	cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+certPEM)
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPluginSets(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
+		TLSConfig:        h.cert.tlsConfig(cert),
 		SkipHostEnv:      true,
 		StartTimeout:     h.startTimeout,
 		Logger:           logger,
@@ -86,7 +95,7 @@ func (h *Host) clientConfig(c *Client, cmd *exec.Cmd, spec PluginSpec) *plugin.C
 		want, _ := ParseChecksum(spec.Checksum)
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: want, Hash: sha256.New()}
 	}
-	return cfg
+	return cfg, nil
 }
 
 // start runs the handshake and dispenses the stage, classifying failures.
