@@ -83,3 +83,5 @@ func renderParam(expr hcl.Expression, ctx *hcl.EvalContext) string {
 	}
 	return string(wrapped.Value)
 }
+
+func staticExpr(v cty.Value) hcl.Expression { return hcl.StaticExpr(v, hcl.Range{}) }

@@ -77,13 +77,13 @@ type eventLog struct {
 	events []string
 }
 
-func (l *eventLog) add(s string)                { l.mu.Lock(); l.events = append(l.events, s); l.mu.Unlock() }
-func (l *eventLog) NodeStarted(a string, n int) { l.add(fmt.Sprintf("started %s %d", a, n)) }
-func (l *eventLog) NodeCached(r NodeResult)     { l.add("cached " + r.Addr) }
-func (l *eventLog) NodeFinished(r NodeResult)   { l.add("finished " + r.Addr) }
-func (l *eventLog) NodeFailed(r NodeResult)     { l.add("failed " + r.Addr + ": " + r.Err.Error()) }
-func (l *eventLog) NodeSkipped(a, c string)     { l.add("skipped " + a + " by " + c) }
-func (l *eventLog) RunFinished(r RunResult)     { l.add("run " + r.Status) }
+func (l *eventLog) add(s string)              { l.mu.Lock(); l.events = append(l.events, s); l.mu.Unlock() }
+func (l *eventLog) NodeStarted(r NodeResult)  { l.add(fmt.Sprintf("started %s %d", r.Addr, r.Attempt)) }
+func (l *eventLog) NodeCached(r NodeResult)   { l.add("cached " + r.Addr) }
+func (l *eventLog) NodeFinished(r NodeResult) { l.add("finished " + r.Addr) }
+func (l *eventLog) NodeFailed(r NodeResult)   { l.add("failed " + r.Addr + ": " + r.Err.Error()) }
+func (l *eventLog) NodeSkipped(a, c string)   { l.add("skipped " + a + " by " + c) }
+func (l *eventLog) RunFinished(r RunResult)   { l.add("run " + r.Status) }
 
 func (l *eventLog) has(s string) bool {
 	l.mu.Lock()

@@ -56,8 +56,8 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 func (r *run) attempts(ctx context.Context, n *prepared, nr *NodeRun, res *NodeResult) (map[string]string, error) {
 	var err error
 	for attempt := 1; attempt <= n.Meta.Retries+1; attempt++ {
-		res.Attempt = attempt
-		r.hook.NodeStarted(n.Addr, attempt)
+		res.Attempt, res.Started = attempt, time.Now()
+		r.hook.NodeStarted(*res)
 		var out map[string]string
 		out, err = r.once(ctx, n, nr)
 		if err == nil {

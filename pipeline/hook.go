@@ -51,7 +51,9 @@ const (
 // must be safe for concurrent use and should return quickly.
 type Hook interface {
 	RunStarted(run RunInfo)
-	NodeStarted(addr string, attempt int)
+	// NodeStarted reports an attempt starting; res carries Addr, Kind, Key,
+	// Parts, Attempt and Started.
+	NodeStarted(res NodeResult)
 	NodeProgress(addr string, done, total int64, unit string)
 	NodeMetric(addr, name string, step int64, value float64)
 	NodeLog(addr, line string)
@@ -66,7 +68,7 @@ type Hook interface {
 type NopHook struct{}
 
 func (NopHook) RunStarted(RunInfo)                        {}
-func (NopHook) NodeStarted(string, int)                   {}
+func (NopHook) NodeStarted(NodeResult)                    {}
 func (NopHook) NodeProgress(string, int64, int64, string) {}
 func (NopHook) NodeMetric(string, string, int64, float64) {}
 func (NopHook) NodeLog(string, string)                    {}
@@ -84,9 +86,9 @@ func (hs Hooks) RunStarted(r RunInfo) {
 		h.RunStarted(r)
 	}
 }
-func (hs Hooks) NodeStarted(a string, n int) {
+func (hs Hooks) NodeStarted(r NodeResult) {
 	for _, h := range hs {
-		h.NodeStarted(a, n)
+		h.NodeStarted(r)
 	}
 }
 func (hs Hooks) NodeProgress(a string, d, t int64, u string) {

@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+func TestRecorderWritesRun(t *testing.T) {
+	store := newStore(t)
+	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src := chain + `
+variable "secret" {
+  default   = "hunter2"
+  sensitive = true
+}
+variable "n" { default = 3 }
+testnode "c" {
+  value      = var.secret
+  fail_times = 9
+}
+`
+	plan := testPipeline(t, src, store, false)
+	rec, err := StartRecording(context.Background(), db, store, plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{Store: store, Hook: rec, RunID: rec.RunID(), Parallelism: 2}
+	e.Run(context.Background(), plan)
+	if rec.Err() != nil {
+		t.Fatal(rec.Err())
+	}
+	d, err := db.GetRun(context.Background(), rec.RunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != runstore.StatusFailed || len(d.Nodes) != 3 || len(d.Artifacts) != 2 {
+		t.Fatalf("run %s nodes %d artifacts %d", d.Status, len(d.Nodes), len(d.Artifacts))
+	}
+	if string(d.Variables) != `{"n":3}` {
+		t.Errorf("variables %s", d.Variables)
+	}
+	for _, p := range d.Params {
+		if p.Value == `"hunter2"` {
+			t.Errorf("sensitive value stored: %+v", p)
+		}
+	}
+	h := RunHistory{DB: db, Pipeline: plan.Bound.Config.Filename}
+	if _, ok := h.LastParts("testnode.b"); !ok {
+		t.Error("history has no parts for testnode.b")
+	}
+}
