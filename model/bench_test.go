@@ -1,0 +1,57 @@
+package model
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+)
+
+// benchConfigs mirror the peer benchmark (/shared/bench/torch_gpt_bench.py).
+var benchConfigs = []struct {
+	name                 string
+	L, H, C, T, V, Batch int
+}{
+	{"S", 4, 4, 256, 128, 8192, 8},
+	{"M", 6, 6, 384, 256, 8192, 8},
+}
+
+// BenchmarkTrainStep times a full optimizer step (forward, backward, clip,
+// AdamW) on random tokens and reports tokens/s, at 1 and 2 threads.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, bc := range benchConfigs {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", bc.name, threads), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+				m, err := New(Config{VocabSize: bc.V, NPositions: bc.T, NLayer: bc.L, NHead: bc.H, NEmbd: bc.C, LayerNormEps: 1e-5})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.Init(1)
+				opt := NewAdamW(len(m.Params), 0.1)
+				N := bc.Batch * bc.T
+				r := NewRNG(2)
+				in, tg := make([]int32, N), make([]int32, N)
+				for i := range in {
+					in[i], tg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V))
+				}
+				m.Reserve(bc.Batch, bc.T)
+				step := func() {
+					m.ZeroGrad()
+					_, n, err := m.Forward(in, tg, nil, bc.Batch, bc.T)
+					if err != nil {
+						b.Fatal(err)
+					}
+					m.Backward(1 / float32(n))
+					m.ClipGrads(1)
+					opt.Update(m, 3e-4)
+				}
+				step() // warm up
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					step()
+				}
+				b.ReportMetric(float64(N)*float64(b.N)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
+	}
+}
