@@ -12,9 +12,9 @@ type Config struct {
 	NEmbd     int `cty:"n_embd"`
 	BlockSize int `cty:"block_size"`
 	// VocabSize 0 takes the tokenizer's size (or the largest id in the data + 1).
-	VocabSize int `cty:"vocab_size"`
-	BatchSize int `cty:"batch_size"`
-	GradAccum int `cty:"grad_accum"`
+	VocabSize int     `cty:"vocab_size"`
+	BatchSize int     `cty:"batch_size"`
+	GradAccum int     `cty:"grad_accum"`
 	LR        float64 `cty:"lr"`
 	MinLR     float64 `cty:"min_lr"`
 	Warmup    int     `cty:"warmup_steps"`

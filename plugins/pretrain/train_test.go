@@ -13,7 +13,7 @@ import (
 
 type nopEvents struct{}
 
-func (nopEvents) Progress(int64, int64, string)  {}
+func (nopEvents) Progress(int64, int64, string) {}
 func (nopEvents) Metric(int64, string, float64) {}
 func (nopEvents) Log(string)                    {}
 
