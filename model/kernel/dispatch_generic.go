@@ -4,7 +4,7 @@ package kernel
 
 var kern microKernel = kernelGo
 
-func packAT(dst, src []float32, ld, kcur, w int) { packATGo(dst, src, ld, kcur, w) }
+func packATBlock(dst, src []float32, ld, kcur, mcur int) bool { return false }
 
 func packBNFast(dst, src []float32, ld, kcur, w int) bool { return false }
 

@@ -256,8 +256,10 @@ func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 	} else {
 		// op(A) columns are rows of A: gather mr-wide strips per depth.
 		s.apack = grow(s.apack, mfull*kcur)
-		for i0 := 0; i0 < mcur; i0 += mr {
-			packAT(s.apack[i0*kcur:(i0+mr)*kcur], g.a[g.pc*g.lda+ic+i0:], g.lda, kcur, min(mr, mcur-i0))
+		if !packATBlock(s.apack, g.a[g.pc*g.lda+ic:], g.lda, kcur, mcur) {
+			for i0 := 0; i0 < mcur; i0 += mr {
+				packATGo(s.apack[i0*kcur:(i0+mr)*kcur], g.a[g.pc*g.lda+ic+i0:], g.lda, kcur, min(mr, mcur-i0))
+			}
 		}
 		sI, sP, panelStride = 1, mr, mr*kcur
 	}

@@ -329,3 +329,113 @@ done:
 	VZEROUPPER
 	RET
 
+
+// func packATAVX512(dst, src *float32, ld, kcur, mcur int)
+//
+// For each depth p, splits row p of A (op(A) column block) into 12-wide
+// strips: dst[(i/12)*kcur*12 + p*12 + i%12] = src[p*ld + i] for i < mcur,
+// zero-padding the last strip.
+TEXT ·packATAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ kcur+24(FP), CX
+	MOVQ mcur+32(FP), AX
+	// R9 = number of full strips, R10 = width of the last partial strip
+	XORQ DX, DX
+	MOVQ $12, BX
+	DIVQ BX
+	MOVQ AX, R9
+	MOVQ DX, R10
+	// K2 = 12 low lanes, K3 = R10 low lanes
+	MOVL $0x0fff, AX
+	KMOVW AX, K2
+	MOVL $1, AX
+	MOVQ R10, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	MOVQ kcur+24(FP), CX
+	MOVQ CX, R11
+	IMULQ $48, R11 // bytes per strip
+prow:
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ R9, BX
+	TESTQ BX, BX
+	JZ ptail
+pstrip:
+	VMOVUPS (R12), K2, Z0
+	VMOVUPS Z0, K2, (R13)
+	ADDQ $48, R12
+	ADDQ R11, R13
+	DECQ BX
+	JNZ pstrip
+ptail:
+	TESTQ R10, R10
+	JZ pnext
+	VMOVUPS.Z (R12), K3, Z0
+	VMOVUPS Z0, K2, (R13)
+pnext:
+	ADDQ R8, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ prow
+	VZEROUPPER
+	RET
+
+// func packBNAVX512(dst, src *float32, ld, kcur int, m1, m2 uint16)
+//
+// dst[p*32 + j] = src[p*ld + j] for j < width (masks m1, m2), zeros beyond.
+TEXT ·packBNAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ kcur+24(FP), CX
+	KMOVW m1+32(FP), K1
+	KMOVW m2+34(FP), K2
+bnrow:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ R8, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ bnrow
+	VZEROUPPER
+	RET
+
+// func packBTAVX512(dst, src *float32, idx *int32, ld, kcur int, m1, m2 uint16)
+//
+// dst[p*32 + j] = src[j*ld + p] for j < width, gathering a column of 16 rows
+// at a time; idx holds j*ld for j < 16.
+TEXT ·packBTAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ idx+16(FP), AX
+	VMOVDQU32 (AX), Z31
+	MOVQ ld+24(FP), R8
+	SHLQ $6, R8 // 16 rows, in bytes
+	LEAQ (SI)(R8*1), R9
+	MOVQ kcur+32(FP), CX
+	MOVWLZX m1+40(FP), R10
+	MOVWLZX m2+42(FP), R11
+btrow:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	KMOVW R10, K1
+	KMOVW R11, K2
+	VGATHERDPS (SI)(Z31*4), K1, Z0
+	VGATHERDPS (R9)(Z31*4), K2, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $128, DI
+	DECQ CX
+	JNZ btrow
+	VZEROUPPER
+	RET
