@@ -68,16 +68,6 @@ func (o *crossEntropyOp) rangeRun(lo, hi int, _ *scratch) {
 	}
 }
 
-func maxf(x []float32) float32 {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		if v > m {
-			m = v
-		}
-	}
-	return m
-}
-
 // expShift sets dst[i] = exp(x[i]-m) and returns their sum (fixed order).
 func expShiftGo(dst, x []float32, m float32) float32 {
 	dst = dst[:len(x)]

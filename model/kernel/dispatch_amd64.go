@@ -2,7 +2,11 @@
 
 package kernel
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
 func kernel12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
@@ -95,10 +99,128 @@ func ISA() string {
 }
 
 var (
-	dot          = dotGo
-	geluForward  = geluForwardGo
-	geluBackward = geluBackwardGo
-	expShift     = expShiftGo
-	expSum       = expSumGo
-	adamw        = adamwGo
+	axpy         = pick(axpyAVX, axpyGo)
+	scale        = pick(scaleAVX, scaleGo)
+	sum          = pick(sumAVX, sumGo)
+	maxf         = pick(maxAVX, maxGo)
+	dot          = pick(dotAVX, dotGo)
+	geluForward  = pick(geluForwardAVX, geluForwardGo)
+	geluBackward = pick(geluBackwardAVX, geluBackwardGo)
+	expShift     = pick(expShiftAVX, expShiftGo)
+	expSum       = pick(expSumAVX, expSumGo)
+	adamw        = pick(adamwAVX, adamwGo)
 )
+
+func pick[F any](avx, portable F) F {
+	if useAVX512 {
+		return avx
+	}
+	return portable
+}
+
+// The assembly routines take lengths and raw pointers; the wrappers below
+// reslice first so that a short slice panics in Go, not in assembly.
+
+//go:noescape
+func axpyAVX512(a float32, x, y *float32, n int)
+
+//go:noescape
+func scaleAVX512(a float32, x *float32, n int)
+
+//go:noescape
+func sumAVX512(x *float32, n int) float32
+
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+//go:noescape
+func dotAVX512(x, y *float32, n int) float32
+
+//go:noescape
+func geluFwdAVX512(out, inp *float32, n int)
+
+//go:noescape
+func geluBwdAVX512(dinp, inp, dout *float32, n int)
+
+//go:noescape
+func expShiftAVX512(dst, x *float32, n int, m float32) float32
+
+//go:noescape
+func expSumAVX512(x *float32, n int, m float32) float32
+
+//go:noescape
+func adamwAVX512(p, grad, m, v *float32, n int, hp *[9]float32)
+
+func axpyAVX(a float32, x, y []float32) {
+	if len(x) > 0 {
+		y = y[:len(x)]
+		axpyAVX512(a, &x[0], &y[0], len(x))
+	}
+}
+
+func scaleAVX(a float32, x []float32) {
+	if len(x) > 0 {
+		scaleAVX512(a, &x[0], len(x))
+	}
+}
+
+func sumAVX(x []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	return sumAVX512(&x[0], len(x))
+}
+
+func maxAVX(x []float32) float32 {
+	if len(x) == 0 {
+		return float32(math.Inf(-1))
+	}
+	return maxAVX512(&x[0], len(x))
+}
+
+func dotAVX(x, y []float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	y = y[:len(x)]
+	return dotAVX512(&x[0], &y[0], len(x))
+}
+
+func geluForwardAVX(out, inp []float32) {
+	if len(out) > 0 {
+		inp = inp[:len(out)]
+		geluFwdAVX512(&out[0], &inp[0], len(out))
+	}
+}
+
+func geluBackwardAVX(dinp, inp, dout []float32) {
+	if len(dinp) > 0 {
+		inp, dout = inp[:len(dinp)], dout[:len(dinp)]
+		geluBwdAVX512(&dinp[0], &inp[0], &dout[0], len(dinp))
+	}
+}
+
+func expShiftAVX(dst, x []float32, m float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	dst = dst[:len(x)]
+	return expShiftAVX512(&dst[0], &x[0], len(x), m)
+}
+
+func expSumAVX(x []float32, m float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	return expSumAVX512(&x[0], len(x), m)
+}
+
+func adamwAVX(p, g, m, v []float32, o *adamOp) {
+	if len(p) == 0 {
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	c := o.cfg
+	hp := [9]float32{c.Beta1, 1 - c.Beta1, c.Beta2, 1 - c.Beta2, o.c1, o.c2, c.Eps, c.LR, c.WeightDecay}
+	adamwAVX512(&p[0], &g[0], &m[0], &v[0], len(p), &hp)
+}

@@ -14,6 +14,10 @@ func packBTFast(dst, src []float32, ld, kcur, w int) bool { return false }
 func ISA() string { return "go" }
 
 var (
+	axpy         = axpyGo
+	scale        = scaleGo
+	sum          = sumGo
+	maxf         = maxGo
 	dot          = dotGo
 	geluForward  = geluForwardGo
 	geluBackward = geluBackwardGo

@@ -3,7 +3,9 @@ package kernel
 import "math"
 
 // Axpy computes y += a·x over len(x) elements (y must be at least as long).
-func Axpy(a float32, x, y []float32) {
+func Axpy(a float32, x, y []float32) { axpy(a, x, y[:len(x)]) }
+
+func axpyGo(a float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += a * v
@@ -11,15 +13,10 @@ func Axpy(a float32, x, y []float32) {
 }
 
 // axpyUnit computes y += x.
-func axpyUnit(y, x []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += v
-	}
-}
+func axpyUnit(y, x []float32) { axpy(1, x, y[:len(x)]) }
 
 // Dot returns Σ x[i]·y[i] over len(x) elements, summed in a fixed order.
-func Dot(x, y []float32) float32 { return dot(x, y) }
+func Dot(x, y []float32) float32 { return dot(x, y[:len(x)]) }
 
 func dotGo(x, y []float32) float32 {
 	y = y[:len(x)]
@@ -45,14 +42,31 @@ func dotGo(x, y []float32) float32 {
 }
 
 // Scale computes x *= a.
-func Scale(a float32, x []float32) {
+func Scale(a float32, x []float32) { scale(a, x) }
+
+func scaleGo(a float32, x []float32) {
 	for i := range x {
 		x[i] *= a
 	}
 }
 
 // Sum returns Σ x[i], summed in a fixed order.
-func Sum(x []float32) float32 {
+func Sum(x []float32) float32 { return sum(x) }
+
+// Max returns the largest element of x, or -Inf when x is empty.
+func Max(x []float32) float32 { return maxf(x) }
+
+func maxGo(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+func sumGo(x []float32) float32 {
 	var s [8]float32
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
