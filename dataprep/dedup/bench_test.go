@@ -37,6 +37,7 @@ func BenchmarkMinHash(b *testing.B) {
 		for _, workers := range []int{1, 2} {
 			b.Run(corpus+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
 				sigs := make([]Signature, len(texts))
+				cpu0 := cpuTime()
 				for b.Loop() {
 					ix, _ := NewIndex(DefaultConfig())
 					ix.SignAll(texts, sigs, workers)
@@ -44,9 +45,7 @@ func BenchmarkMinHash(b *testing.B) {
 						ix.AddSignature(&sigs[i])
 					}
 				}
-				s := b.Elapsed().Seconds()
-				b.ReportMetric(float64(bytes)*float64(b.N)/s/1e6, "MB/s")
-				b.ReportMetric(float64(len(texts))*float64(b.N)/s, "docs/s")
+				reportRates(b, bytes, int64(len(texts)), cpu0)
 			})
 		}
 	}

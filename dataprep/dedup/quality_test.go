@@ -218,3 +218,26 @@ func asciiUpper(s string) string {
 		return r
 	}, s)
 }
+
+// TestQualityEnglishCharEdits reports (without a target) how word shingles
+// fare when English text gets character-level typos instead of word edits:
+// every typo changes a whole word, so recall falls with the edit rate.
+func TestQualityEnglishCharEdits(t *testing.T) {
+	data := sharedData(t)
+	en := readJSONLText(t, filepath.Join(data, "web-noisy", "c4_demo.jsonl"))
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []rune("abcdefghijklmnopqrstuvwxyz")
+	for _, rate := range []float64{0.01, 0.02, 0.04, 0.06} {
+		ix, _ := NewIndex(DefaultConfig())
+		for _, d := range en {
+			ix.Add(d)
+		}
+		found := 0
+		for _, d := range en {
+			if ix.Add(editRunes(r, d, rate, alphabet)).Dup {
+				found++
+			}
+		}
+		fmt.Printf("dedup quality en char edits %.0f%%: removed %d / %d = %.3f\n", rate*100, found, len(en), float64(found)/float64(len(en)))
+	}
+}

@@ -3,6 +3,8 @@ package dedup
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/llmflow/llmflow/dataprep/textutil"
 )
 
 // Byte classes of the tokenizer's ASCII fast path.
@@ -44,31 +46,18 @@ func mix64(h uint64) uint64 {
 }
 
 // unspaced reports whether r belongs to a script written without spaces
-// between words, where every character is a token of its own.
+// between words, where every character is a token of its own: Han and kana
+// as textutil classifies them, and the Southeast Asian scripts.
 func unspaced(r rune) bool {
 	switch {
 	case r < 0x0e00:
 		return false
-	case r <= 0x0eff: // Thai, Lao
-		return true
-	case r >= 0x1000 && r <= 0x109f: // Myanmar
-		return true
-	case r >= 0x1780 && r <= 0x17ff: // Khmer
-		return true
-	case r >= 0x2e80 && r <= 0x2fdf: // CJK radicals
-		return true
-	case r >= 0x3040 && r <= 0x30ff: // Hiragana, Katakana
-		return true
-	case r >= 0x3400 && r <= 0x4dbf: // CJK extension A
-		return true
-	case r >= 0x4e00 && r <= 0x9fff: // CJK unified ideographs
-		return true
-	case r >= 0xf900 && r <= 0xfaff: // CJK compatibility ideographs
-		return true
-	case r >= 0x20000 && r <= 0x3134f: // CJK extensions B..G
+	case r <= 0x0eff, // Thai, Lao
+		r >= 0x1000 && r <= 0x109f, // Myanmar
+		r >= 0x1780 && r <= 0x17ff: // Khmer
 		return true
 	}
-	return false
+	return textutil.IsCJK(r)
 }
 
 // tokenize appends one 64-bit hash per token of s to dst: a word (run of

@@ -41,6 +41,7 @@ func BenchmarkScrub(b *testing.B) {
 		}
 		for _, workers := range []int{1, 2} {
 			b.Run(corpus+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
+				cpu0 := cpuTime()
 				for b.Loop() {
 					var wg sync.WaitGroup
 					for w := range workers {
@@ -52,9 +53,7 @@ func BenchmarkScrub(b *testing.B) {
 					}
 					wg.Wait()
 				}
-				s := b.Elapsed().Seconds()
-				b.ReportMetric(float64(bytes)*float64(b.N)/s/1e6, "MB/s")
-				b.ReportMetric(float64(len(texts))*float64(b.N)/s, "docs/s")
+				reportRates(b, bytes, int64(len(texts)), cpu0)
 			})
 		}
 	}
