@@ -2,6 +2,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -14,6 +16,18 @@ var rootCmd = &cobra.Command{
 	Short:         "Run declarative, reproducible LLM training pipelines",
 	SilenceUsage:  true,
 	SilenceErrors: true,
+	Long: `llmflow runs LLM training pipelines written in HCL: it loads the pipeline,
+plans which nodes are cached, runs the rest in parallel and records every
+run in a SQLite database so it can be listed and reproduced.
+
+` + exitCodeHelp,
+}
+
+func init() {
+	// Flag errors are usage errors, mapped to their own exit code.
+	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	})
 }
 
 func main() {
@@ -22,9 +36,9 @@ func main() {
 
 // execute runs the command tree and maps its error to an exit code.
 func execute() int {
-	if err := rootCmd.Execute(); err != nil {
+	err := rootCmd.Execute()
+	if err != nil && !errors.Is(err, errInvalid) { // diagnostics were printed already
 		os.Stderr.WriteString("Error: " + err.Error() + "\n")
-		return 1
 	}
-	return 0
+	return exitCode(err)
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/pipeline"
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+// Default locations, relative to the working directory.
+const (
+	defaultStore = ".llmflow/store"
+	defaultDB    = ".llmflow/llmflow.db"
+)
+
+// pipelineFlags are the flags shared by commands that load a pipeline.
+type pipelineFlags struct {
+	vars     []string
+	varFiles []string
+	store    string
+	db       string
+	noCache  bool
+	json     bool
+}
+
+func (f *pipelineFlags) addVarFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable: -var name=value (repeatable)")
+	cmd.Flags().StringArrayVar(&f.varFiles, "var-file", nil, "read variables from an HCL file (repeatable)")
+}
+
+func (f *pipelineFlags) addStoreFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.store, "store", defaultStore, "artifact store directory")
+	cmd.Flags().StringVar(&f.db, "db", defaultDB, "run database file")
+}
+
+// bind loads the pipeline file and evaluates it with the variable flags and
+// LLMFLOW_VAR_ environment. Diagnostics go to stderr; an invalid pipeline
+// returns errInvalid.
+func (f *pipelineFlags) bind(cmd *cobra.Command, path string) (*pipeline.Bound, error) {
+	cfg, diags := pipeline.LoadFile(path)
+	if !diags.HasErrors() {
+		exprs, d := pipeline.VarInputs{Env: os.Environ(), Files: f.varFiles, Args: f.vars}.Values(cfg)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			b, d := cfg.Bind(exprs)
+			diags = append(diags, d...)
+			if !diags.HasErrors() {
+				printDiags(cmd.ErrOrStderr(), cfg, diags)
+				return b, nil
+			}
+		}
+	}
+	printDiags(cmd.ErrOrStderr(), cfg, diags)
+	return nil, fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}
+
+// printDiags renders diagnostics with a source snippet, without colour so
+// output is stable in logs and golden files.
+func printDiags(w io.Writer, cfg *pipeline.Config, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	files := map[string]*hcl.File{}
+	if cfg != nil {
+		files[cfg.Filename] = &hcl.File{Bytes: cfg.Source}
+	}
+	hcl.NewDiagnosticTextWriter(w, files, 100, false).WriteDiagnostics(diags)
+}
+
+// planner builds a read-only planner: it opens the store without creating
+// it and reads history only from an existing database.
+func (f *pipelineFlags) planner(ctx context.Context, b *pipeline.Bound) (*pipeline.Planner, func(), error) {
+	store, err := artifact.OpenStore(f.store)
+	if err != nil {
+		return nil, nil, err
+	}
+	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache}
+	closeFn := func() {}
+	if db, err := runstore.OpenReadOnly(f.db); err == nil {
+		pl.History = pipeline.RunHistory{DB: db, Pipeline: b.Config.Filename}
+		closeFn = func() { db.Close() }
+	}
+	return pl, closeFn, nil
+}
+
+// plan binds and plans the pipeline at path.
+func (f *pipelineFlags) plan(cmd *cobra.Command, path string) (*pipeline.Plan, *pipeline.Planner, func(), error) {
+	b, err := f.bind(cmd, path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pl, closeFn, err := f.planner(cmd.Context(), b)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, diags := pl.Plan(cmd.Context(), b)
+	if diags.HasErrors() {
+		closeFn()
+		printDiags(cmd.ErrOrStderr(), b.Config, diags)
+		return nil, nil, nil, fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+	}
+	return p, pl, closeFn, nil
+}
+
+// isTerminal reports whether w is an interactive terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
+func absOr(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}

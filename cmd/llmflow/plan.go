@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/pipeline"
+)
+
+var planFlags pipelineFlags
+
+var planCmd = &cobra.Command{
+	Use:   "plan FILE",
+	Short: "Show which nodes are cached and which will run, and why",
+	Long: `Computes every node's cache key and compares it with the artifact store and
+the run history. A node is cached, will run (new, config changed, input
+changed, plugin changed, --no-cache) or is blocked. Plan writes nothing.`,
+	Args: exactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		p, _, closeFn, err := planFlags.plan(cmd, args[0])
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		defer closeStageRunner()
+		if planFlags.json {
+			return writePlanJSON(cmd.OutOrStdout(), p)
+		}
+		writePlanText(cmd.OutOrStdout(), p)
+		return nil
+	},
+}
+
+func init() {
+	planFlags.addVarFlags(planCmd)
+	planFlags.addStoreFlags(planCmd)
+	planCmd.Flags().BoolVar(&planFlags.noCache, "no-cache", false, "plan as if nothing were cached")
+	planCmd.Flags().BoolVar(&planFlags.json, "json", false, "print the plan as JSON")
+	rootCmd.AddCommand(planCmd)
+}
+
+func writePlanText(w io.Writer, p *pipeline.Plan) {
+	counts := map[string]int{}
+	fmt.Fprintf(w, "Plan for %s:\n", p.Bound.Config.Filename)
+	for _, n := range p.Nodes {
+		fmt.Fprintln(w, n.String())
+		counts[n.Action]++
+	}
+	fmt.Fprintf(w, "\n%d to run, %d cached, %d blocked.\n",
+		counts[pipeline.ActionRun], counts[pipeline.ActionCached], counts[pipeline.ActionBlocked])
+}
+
+func writePlanJSON(w io.Writer, p *pipeline.Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Pipeline string               `json:"pipeline"`
+		Nodes    []*pipeline.NodePlan `json:"nodes"`
+	}{p.Bound.Config.Filename, p.Nodes})
+}

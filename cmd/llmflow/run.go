@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/cmd/llmflow/views"
+	"github.com/llmflow/llmflow/pipeline"
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+var (
+	runFlags       pipelineFlags
+	runParallelism int
+)
+
+var runCmd = &cobra.Command{
+	Use:   "run FILE",
+	Short: "Run a pipeline, reusing every node whose outputs are cached",
+	Long: `Runs the pipeline's nodes in dependency order, up to --parallelism at once.
+A node whose cache key is in the store is not run again, so a run that was
+interrupted or killed resumes from the nodes that completed. Ctrl-C stops
+running nodes gracefully and marks the run interrupted.`,
+	Args: exactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		p, pl, closeFn, err := runFlags.plan(cmd, args[0])
+		if err != nil {
+			return err
+		}
+		closeFn() // the read-only history handle; the run opens the database for writing
+		defer closeStageRunner()
+		return executePlan(ctx, cmd, p, pl, runFlags, runParallelism)
+	},
+}
+
+func init() {
+	runFlags.addVarFlags(runCmd)
+	runFlags.addStoreFlags(runCmd)
+	runCmd.Flags().IntVar(&runParallelism, "parallelism", 2, "nodes to run at once")
+	runCmd.Flags().BoolVar(&runFlags.noCache, "no-cache", false, "run every node even when its outputs are cached")
+	runCmd.Flags().BoolVar(&runFlags.json, "json", false, "print events as JSON lines")
+	rootCmd.AddCommand(runCmd)
+}
+
+// executePlan runs a plan with recording and a view; reproduce shares it.
+func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *pipeline.Planner, f pipelineFlags, par int) error {
+	if err := os.MkdirAll(pl.Store.Dir(), 0o755); err != nil {
+		return err
+	}
+	db, err := runstore.Open(f.db)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// A run whose process was killed stays "running"; mark it before adding ours.
+	db.MarkStaleRunsInterrupted(context.Background())
+	rec, err := pipeline.StartRecording(context.Background(), db, pl.Store, p, "")
+	if err != nil {
+		return err
+	}
+	view := views.New(cmd.OutOrStdout(), f.json, isTerminal(cmd.OutOrStdout()))
+	e := &pipeline.Engine{Store: pl.Store, Runner: pl.Runner, Hook: pipeline.Hooks{rec, view},
+		Parallelism: par, NoCache: f.noCache, RunID: rec.RunID()}
+	_, runErr := e.Run(ctx, p)
+	view.Close()
+	if err := rec.Err(); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: recording run %s: %v\n", rec.RunID(), err)
+	}
+	return runErr
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/pipeline"
+	"github.com/llmflow/llmflow/pipeline/pluginhost"
+	"github.com/llmflow/llmflow/plugins/sdk"
+)
+
+// hostRunner adapts the plugin host to pipeline.StageRunner. Plugins opened
+// for Describe and Validate stay up until closeAll, so plan starts each
+// plugin once; every Run gets a process of its own.
+type hostRunner struct {
+	host    *pluginhost.Host
+	mu      sync.Mutex
+	clients map[pipeline.StagePlugin]*pluginhost.Client
+}
+
+var (
+	runnerOnce sync.Once
+	runner     *hostRunner
+)
+
+// stageRunner returns the process-wide runner; closeStageRunner ends its
+// plugin processes.
+func stageRunner() pipeline.StageRunner {
+	runnerOnce.Do(func() {
+		runner = &hostRunner{host: pluginhost.New(), clients: map[pipeline.StagePlugin]*pluginhost.Client{}}
+	})
+	return runner
+}
+
+func closeStageRunner() {
+	if runner == nil {
+		return
+	}
+	runner.mu.Lock()
+	defer runner.mu.Unlock()
+	for k, c := range runner.clients {
+		c.Close()
+		delete(runner.clients, k)
+	}
+}
+
+func specOf(p pipeline.StagePlugin) pluginhost.PluginSpec {
+	return pluginhost.PluginSpec{Name: p.Kind, Source: p.Source, Checksum: p.Checksum}
+}
+
+func (r *hostRunner) client(ctx context.Context, p pipeline.StagePlugin) (*pluginhost.Client, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.clients[p]; ok {
+		return c, nil
+	}
+	c, err := r.host.Open(ctx, specOf(p))
+	if err != nil {
+		return nil, err
+	}
+	r.clients[p] = c
+	return c, nil
+}
+
+// Describe implements pipeline.StageRunner.
+func (r *hostRunner) Describe(ctx context.Context, p pipeline.StagePlugin) (*pipeline.StageInfo, error) {
+	c, err := r.client(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	d, id := c.Describe(), c.Identity()
+	return &pipeline.StageInfo{
+		Name: d.Name, Version: d.Version, Checksum: id.SHA256,
+		ConfigSpec: pluginhost.ConfigSpec(d), Inputs: ports(d.Inputs), Outputs: ports(d.Outputs),
+	}, nil
+}
+
+func ports(ps []sdk.Port) []pipeline.Port {
+	out := make([]pipeline.Port, len(ps))
+	for i, p := range ps {
+		out[i] = pipeline.Port{Name: p.Name, Kind: p.Kind, Required: !p.Optional, Doc: p.Doc}
+	}
+	return out
+}
+
+// Validate implements pipeline.StageRunner.
+func (r *hostRunner) Validate(ctx context.Context, p pipeline.StagePlugin, cfg cty.Value) hcl.Diagnostics {
+	c, err := r.client(ctx, p)
+	if err == nil {
+		var ds sdk.Diagnostics
+		if ds, err = c.Validate(ctx, cfg); err == nil {
+			return pluginhost.DiagnosticsToHCL(ds, nil)
+		}
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Plugin " + p.Kind + " failed", Detail: err.Error()}}
+}
+
+// Run implements pipeline.StageRunner with a fresh plugin process.
+func (r *hostRunner) Run(ctx context.Context, req *pipeline.StageRequest, ev pipeline.StageEvents) (map[string]pipeline.StageOutput, error) {
+	c, err := r.host.Open(ctx, specOf(req.Plugin))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	in := map[string]sdk.Input{}
+	for name, i := range req.Inputs {
+		in[name] = sdk.Input{Path: i.Path, Digest: i.Digest, Kind: i.Kind}
+	}
+	outs, err := c.Run(ctx, pluginhost.RunRequest{Config: req.Config, Inputs: in, OutputDir: req.OutputDir, Seed: req.Seed}, sink{ev})
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]pipeline.StageOutput{}
+	for _, o := range outs {
+		res[o.Name] = pipeline.StageOutput{Path: o.Path, Kind: o.Kind}
+	}
+	return res, nil
+}
+
+// sink adapts the plugin host's event order (step before name).
+type sink struct{ ev pipeline.StageEvents }
+
+func (s sink) Progress(done, total int64, unit string)   { s.ev.Progress(done, total, unit) }
+func (s sink) Metric(step int64, name string, v float64) { s.ev.Metric(name, step, v) }
+func (s sink) Log(line string)                           { s.ev.Log(line) }
