@@ -68,6 +68,9 @@ func TrainFromDataset(ctx context.Context, in *artifact.Dataset, cfg tokenizer.C
 		return nil, st, err
 	}
 	st.Bytes = tr.Bytes()
+	if rep != nil {
+		tr.OnProgress(func(done, target int) { rep.Progress(int64(done), int64(target), "merges") })
+	}
 	tok, err := tr.Train(ctx)
 	if err != nil {
 		return nil, st, fmt.Errorf("tokenizer: %w", err)

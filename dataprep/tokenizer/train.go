@@ -18,7 +18,12 @@ type Trainer struct {
 	index  map[string]int32
 	counts []int64
 	bytes  int64
+	onStep func(merges, target int)
 }
+
+// OnProgress sets a function Train calls every 256 merges with the merges
+// done and the most it will make.
+func (tr *Trainer) OnProgress(fn func(merges, target int)) { tr.onStep = fn }
 
 // NewTrainer checks cfg and returns an empty Trainer.
 func NewTrainer(cfg Config) (*Trainer, error) {
@@ -157,6 +162,9 @@ func (tr *Trainer) Train(ctx context.Context) (*Tokenizer, error) {
 		if len(merges)%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
+			}
+			if tr.onStep != nil {
+				tr.onStep(len(merges), cfg.VocabSize-len(cfg.SpecialTokens)-256)
 			}
 		}
 		p, n, ok := st.best()
