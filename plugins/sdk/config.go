@@ -15,9 +15,14 @@ import (
 // A null or nil cfg counts as an empty config.
 func (d *Description) ApplyDefaults(cfg cty.Value) (cty.Value, error) {
 	given := map[string]cty.Value{}
+	var marks cty.ValueMarks
+	if cfg != cty.NilVal {
+		// A sensitive config stays sensitive; the attributes keep their own marks.
+		cfg, marks = cfg.Unmark()
+	}
 	if cfg != cty.NilVal && !cfg.IsNull() {
 		if !cfg.IsKnown() {
-			return cty.UnknownVal(d.ConfigType()), nil
+			return cty.UnknownVal(d.ConfigType()).WithMarks(marks), nil
 		}
 		ty := cfg.Type()
 		if !ty.IsObjectType() && !ty.IsMapType() {
@@ -60,9 +65,9 @@ func (d *Description) ApplyDefaults(cfg cty.Value) (cty.Value, error) {
 		return cty.NilVal, fmt.Errorf("unsupported attribute %q", extra[0])
 	}
 	if len(out) == 0 {
-		return cty.EmptyObjectVal, nil
+		return cty.EmptyObjectVal.WithMarks(marks), nil
 	}
-	return cty.ObjectVal(out), nil
+	return cty.ObjectVal(out).WithMarks(marks), nil
 }
 
 // DecodeConfig copies a config object into dst, a pointer to a struct whose
