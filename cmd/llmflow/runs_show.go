@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+var runsShowCmd = &cobra.Command{
+	Use:   "show RUN",
+	Short: "Show a run: nodes, status, timings, artifacts with digests and metrics",
+	Long:  `RUN is a run id, a unique prefix of one, or "latest".`,
+	Args:  exactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		d, err := loadRun(cmd, args[0])
+		if err != nil {
+			return err
+		}
+		if runsFlags.json {
+			d.Source = ""
+			return writeJSON(cmd.OutOrStdout(), d)
+		}
+		writeRunDetail(cmd.OutOrStdout(), d)
+		return nil
+	},
+}
+
+func init() { runsCmd.AddCommand(runsShowCmd) }
+
+func loadRun(cmd *cobra.Command, ref string) (*runstore.RunDetail, error) {
+	db, err := runstore.OpenReadOnly(runsFlags.db)
+	if err != nil {
+		return nil, fmt.Errorf("%w: no run database at %s", errNotFound, runsFlags.db)
+	}
+	defer db.Close()
+	id, err := db.ResolveRunID(cmd.Context(), ref)
+	if err != nil {
+		return nil, err
+	}
+	return db.GetRun(cmd.Context(), id)
+}
+
+func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
+	fmt.Fprintf(w, "Run:       %s\nPipeline:  %s\nStatus:    %s\nStarted:   %s\nDuration:  %s\nVersion:   %s\nHost:      %s/%s, %d CPUs, GOMAXPROCS %d, %s\nVariables: %s\n",
+		d.ID, d.PipelineFile, d.Status, d.StartedAt.UTC().Format("2006-01-02 15:04:05"), duration(d.StartedAt, d.FinishedAt),
+		d.Version, d.Host.OS, d.Host.Arch, d.Host.NumCPU, d.Host.GOMAXPROCS, d.Host.GoVersion, string(d.Variables))
+	if d.Error != "" {
+		fmt.Fprintf(w, "Error:     %s\n", d.Error)
+	}
+	fmt.Fprintln(w, "\nNodes:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NODE\tKIND\tSTATUS\tATTEMPT\tDURATION\tERROR")
+	for _, n := range d.Nodes {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", n.Addr, n.Kind, n.Status, n.Attempt, duration(n.StartedAt, n.FinishedAt), n.Error)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nOutputs:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	kinds := map[string]runstore.Artifact{}
+	for _, a := range d.Artifacts {
+		kinds[a.Digest] = a
+	}
+	for _, e := range d.Lineage {
+		if e.Role == runstore.RoleOutput {
+			a := kinds[e.Digest]
+			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%d rows\t%d bytes\n", e.Addr, e.Name, e.Digest, a.Kind, a.Rows, a.Bytes)
+		}
+	}
+	tw.Flush()
+	if len(d.Metrics) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nMetrics:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NODE\tNAME\tLAST\tMIN\tMAX\tPOINTS")
+	for _, m := range d.Metrics {
+		fmt.Fprintf(tw, "  %s\t%s\t%.6g\t%.6g\t%.6g\t%d\n", m.Addr, m.Name, m.Last, m.Min, m.Max, m.Count)
+	}
+	tw.Flush()
+}
