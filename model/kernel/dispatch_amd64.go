@@ -8,8 +8,15 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+// kernelN12x32AVX512 reads A packed row by row (sP = 1, any sI);
+// kernelT12x32AVX512 reads A packed in depth-major strips (sI = 1, sP = mr).
+// Fixed strides let both unroll the depth loop with constant offsets.
+
 //go:noescape
-func kernel12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
+func kernelN12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
+
+//go:noescape
+func kernelT12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
 
 // kernelAVX512 adapts the assembly micro-kernel: column masks for partial
 // tiles, and a canonical +0 beta so the kernel can test it bitwise.
@@ -18,7 +25,11 @@ func kernelAVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int
 	if beta == 0 {
 		beta = 0
 	}
-	kernel12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2)
+	if sP == 1 {
+		kernelN12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2)
+	} else {
+		kernelT12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2)
+	}
 }
 
 var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
