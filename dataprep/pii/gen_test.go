@@ -152,7 +152,9 @@ func (g gen) planted(e Entity) string {
 	case Phone:
 		a, b, c := g.nxx(), g.nxx(), g.digits(4)
 		cn := "1" + string(byte('3'+g.r.IntN(7))) + g.digits(9)
-		switch g.r.IntN(15) {
+		switch g.r.IntN(16) {
+		case 15:
+			return "001-" + a + "-" + b + "-" + c
 		case 0:
 			return "(" + a + ") " + b + "-" + c
 		case 1:
@@ -203,7 +205,13 @@ func (g gen) planted(e Entity) string {
 	case CNID:
 		return g.cnID(true)
 	default:
-		switch g.r.IntN(5) {
+		switch g.r.IntN(8) {
+		case 5:
+			return "xoxb-" + g.digits(12) + "-" + g.alnum(24, false)
+		case 6:
+			return "AIza" + g.alnum(35, false)
+		case 7:
+			return "sk-proj-" + g.alnum(40, false)
 		case 0:
 			return g.pick("AKIA", "ASIA") + strings.ToUpper(g.alnum(16, true))
 		case 1:
@@ -234,7 +242,7 @@ func (g gen) alnum(n int, upper bool) string {
 // context wraps a value in an English or Chinese phrase; Chinese phrases
 // put no spaces around it.
 func (g gen) context(e Entity, v string, zh bool) string {
-	if e == Secret && strings.HasPrefix(v, "sk-") {
+	if e == Secret && strings.HasPrefix(v, "sk-") && !strings.HasPrefix(v, "sk-proj") {
 		return g.pick("OPENAI_API_KEY="+v, `"api_key": "`+v+`"`, "client_secret = '"+v+"'", "password: "+v)
 	}
 	if zh {

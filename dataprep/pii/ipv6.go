@@ -17,7 +17,7 @@ func (sc *scanner) ipv6(i int) int {
 		return 0
 	}
 	end, ok := parseIPv6(s, st)
-	if !ok || !rightOK(s, end) {
+	if !ok || !(rightOK(s, end) || s[end] == '/' && end+1 < len(s) && isDigit(s[end+1])) {
 		return 0
 	}
 	sc.emit(st, end, IPAddress)

@@ -204,6 +204,12 @@ func (sc *scanner) grouped(i int, g *groups, buf []byte) int {
 				return end
 			}
 		}
+		// 001-555-123-4567: the international call prefix from the US.
+		if g.sizes(3, 3, 3, 4) && s[i:i+3] == "001" && g.sameSep(3, " -.") {
+			if end := try(4, Phone, true); end > 0 {
+				return end
+			}
+		}
 		if g.sizes(3, 3, 4) && g.sameSep(2, " -.") {
 			if end := try(3, Phone, true); end > 0 {
 				return end
@@ -227,8 +233,8 @@ func (sc *scanner) grouped(i int, g *groups, buf []byte) int {
 		for k := 0; k < 4; k++ {
 			ok = ok && octet(s[g.start[k]:g.end[k]])
 		}
-		// A port may follow: 192.168.1.20:8080.
-		if end := g.end[3]; ok && (rightOK(s, end) || s[end] == ':' && end+1 < len(s) && isDigit(s[end+1])) {
+		// A port or prefix length may follow: 192.168.1.20:8080, 10.0.0.0/8.
+		if end := g.end[3]; ok && (rightOK(s, end) || (s[end] == ':' || s[end] == '/') && end+1 < len(s) && isDigit(s[end+1])) {
 			sc.emit(i, end, IPAddress)
 			return end
 		}

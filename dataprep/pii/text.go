@@ -53,6 +53,32 @@ func (sc *scanner) email(i int) int {
 	return j
 }
 
+// dashPrefixes start well-known API tokens whose prefix ends in '-':
+// OpenAI and Anthropic (sk-), Slack (xoxb- ...), GitLab (glpat-).
+var dashPrefixes = []string{"sk", "xoxb", "xoxp", "xoxa", "xoxr", "xoxs", "glpat"}
+
+// dashToken handles '-' ending a token prefix: at least 20 more characters
+// of [A-Za-z0-9_-] make a secret.
+func (sc *scanner) dashToken(i int) int {
+	s := sc.s
+	for _, p := range dashPrefixes {
+		st := i - len(p)
+		if st < sc.lastEnd || s[st:i] != p || !leftOK(s, st) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && j-i < 256 && (isAlnum(s[j]) || s[j] == '_' || s[j] == '-') {
+			j++
+		}
+		if j-i-1 < 20 || !secretLike(s[i+1:j]) {
+			return i + 1
+		}
+		sc.emit(st, j, Secret)
+		return j
+	}
+	return i + 1
+}
+
 // awsPrefixes are the four-letter prefixes of AWS access key ids.
 var awsPrefixes = []string{"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA"}
 
@@ -70,12 +96,26 @@ func (sc *scanner) upper(i int) int {
 			}
 		}
 	}
+	// Google API keys: AIza and 35 more characters.
+	if sc.on[Secret] && i+39 <= len(s) && s[i:i+4] == "AIza" && !wordCharAt(s, i+39) && tokenChars(s[i+4:i+39]) {
+		sc.emit(i, i+39, Secret)
+		return i + 39
+	}
 	if sc.on[IBAN] && i+4 < len(s) && class[s[i+1]]&cUpper != 0 && isDigit(s[i+2]) && isDigit(s[i+3]) {
 		if end := sc.iban(i); end > 0 {
 			return end
 		}
 	}
 	return skipWord(s, i)
+}
+
+func tokenChars(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if !isAlnum(s[k]) && s[k] != '_' && s[k] != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func wordCharAt(s string, j int) bool { return j < len(s) && wordChar(s[j]) }
@@ -154,8 +194,11 @@ func (sc *scanner) github(i int) int {
 func (sc *scanner) pem(i int) int {
 	s := sc.s
 	const begin = "-----BEGIN "
-	if !sc.on[Secret] || !strings.HasPrefix(s[i:], begin) {
+	if !sc.on[Secret] {
 		return i + 1
+	}
+	if !strings.HasPrefix(s[i:], begin) {
+		return sc.dashToken(i)
 	}
 	h := i + len(begin)
 	he := strings.Index(s[h:min(len(s), h+64)], "-----")
