@@ -204,3 +204,14 @@ func (n *NodePlan) String() string {
 	}
 	return fmt.Sprintf("  + %s (will run: %s)", n.Addr, n.Reason)
 }
+
+// SourceParts returns the key parts of a node that do not depend on
+// upstream nodes: kind, plugin identity, config, seed and the digests of the
+// source files it reads. Reproduce compares them with a recorded run.
+func (p *Plan) SourceParts(addr string) (KeyParts, bool) {
+	n, ok := p.prep[addr]
+	if !ok {
+		return KeyParts{}, false
+	}
+	return n.base, true
+}

@@ -50,7 +50,7 @@ func init() {
 }
 
 // executePlan runs a plan with recording and a view; reproduce shares it.
-func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *pipeline.Planner, f pipelineFlags, par int) error {
+func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *pipeline.Planner, f pipelineFlags, par int, extra ...pipeline.Hook) error {
 	if err := os.MkdirAll(pl.Store.Dir(), 0o755); err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *
 		return err
 	}
 	view := views.New(cmd.OutOrStdout(), f.json, isTerminal(cmd.OutOrStdout()))
-	e := &pipeline.Engine{Store: pl.Store, Runner: pl.Runner, Hook: pipeline.Hooks{rec, view},
+	e := &pipeline.Engine{Store: pl.Store, Runner: pl.Runner, Hook: append(pipeline.Hooks{rec, view}, extra...),
 		Parallelism: par, NoCache: f.noCache, RunID: rec.RunID()}
 	_, runErr := e.Run(ctx, p)
 	view.Close()

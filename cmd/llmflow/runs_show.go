@@ -16,7 +16,7 @@ var runsShowCmd = &cobra.Command{
 	Long:  `RUN is a run id, a unique prefix of one, or "latest".`,
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		d, err := loadRun(cmd, args[0])
+		d, err := loadRun(cmd, runsFlags.db, args[0])
 		if err != nil {
 			return err
 		}
@@ -31,10 +31,10 @@ var runsShowCmd = &cobra.Command{
 
 func init() { runsCmd.AddCommand(runsShowCmd) }
 
-func loadRun(cmd *cobra.Command, ref string) (*runstore.RunDetail, error) {
-	db, err := runstore.OpenReadOnly(runsFlags.db)
+func loadRun(cmd *cobra.Command, dbPath, ref string) (*runstore.RunDetail, error) {
+	db, err := runstore.OpenReadOnly(dbPath)
 	if err != nil {
-		return nil, fmt.Errorf("%w: no run database at %s", errNotFound, runsFlags.db)
+		return nil, fmt.Errorf("%w: no run database at %s", errNotFound, dbPath)
 	}
 	defer db.Close()
 	id, err := db.ResolveRunID(cmd.Context(), ref)

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/pipeline"
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+var (
+	reproduceFlags pipelineFlags
+	reproduceForce bool
+)
+
+var reproduceCmd = &cobra.Command{
+	Use:   "reproduce RUN",
+	Short: "Re-run a recorded run from its snapshot into a fresh store and compare artifacts",
+	Long: `Rebuilds the pipeline from the run's recorded source snapshot and variables
+(sensitive variables come from -var, -var-file or LLMFLOW_VAR_ as usual), refuses
+when a source file or plugin binary no longer matches what the run used (unless
+--force), re-runs every node without the cache into a fresh store and reports
+which artifacts came out byte-identical.`,
+	Args: exactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		d, err := loadRun(cmd, reproduceFlags.db, args[0])
+		if err != nil {
+			return err
+		}
+		b, err := bindSnapshot(cmd, d)
+		if err != nil {
+			return err
+		}
+		store, err := freshStore(reproduceFlags.store, d.ID)
+		if err != nil {
+			return err
+		}
+		pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: true}
+		defer closeStageRunner()
+		p, diags := pl.Plan(ctx, b)
+		if diags.HasErrors() {
+			printDiags(cmd.ErrOrStderr(), b.Config, diags)
+			return fmt.Errorf("%w: the snapshot of run %s no longer plans", errInvalid, d.ID)
+		}
+		if err := checkSources(cmd, d, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "Reproducing run %s into %s\n", d.ID, store.Dir())
+		got := &outputCollector{outputs: map[string]string{}}
+		f := reproduceFlags
+		f.noCache = true
+		if err := executePlan(ctx, cmd, p, pl, f, runParallelism, got); err != nil {
+			return err
+		}
+		return compareOutputs(cmd, d, got.outputs)
+	},
+}
+
+func init() {
+	reproduceFlags.addVarFlags(reproduceCmd)
+	reproduceCmd.Flags().StringVar(&reproduceFlags.db, "db", defaultDB, "run database file")
+	reproduceCmd.Flags().StringVar(&reproduceFlags.store, "store", "", "fresh store directory (default: a new directory under .llmflow/reproduce)")
+	reproduceCmd.Flags().BoolVar(&reproduceForce, "force", false, "re-run even when inputs or plugins changed")
+	reproduceCmd.Flags().BoolVar(&reproduceFlags.json, "json", false, "print events as JSON lines")
+	rootCmd.AddCommand(reproduceCmd)
+}
+
+// bindSnapshot loads the recorded source and binds it with the recorded
+// variables; sensitive ones, never recorded, come from the usual sources.
+func bindSnapshot(cmd *cobra.Command, d *runstore.RunDetail) (*pipeline.Bound, error) {
+	cfg, diags := pipeline.Load(d.PipelineFile, []byte(d.Source))
+	exprs, d2 := pipeline.VarInputs{Env: os.Environ(), Files: reproduceFlags.varFiles, Args: reproduceFlags.vars}.Values(cfg)
+	diags = append(diags, d2...)
+	var recorded map[string]json.RawMessage
+	json.Unmarshal(d.Variables, &recorded)
+	for name, raw := range recorded {
+		ty, err := ctyjson.ImpliedType(raw)
+		if err != nil || cfg.Variables[name] == nil {
+			continue
+		}
+		if v, err := ctyjson.Unmarshal(raw, ty); err == nil {
+			exprs[name] = hcl.StaticExpr(v, hcl.Range{Filename: "<run " + d.ID + ">"})
+		}
+	}
+	if !diags.HasErrors() {
+		b, d3 := cfg.Bind(exprs)
+		if diags = append(diags, d3...); !diags.HasErrors() {
+			return b, nil
+		}
+	}
+	printDiags(cmd.ErrOrStderr(), cfg, diags)
+	return nil, fmt.Errorf("%w: the snapshot of run %s does not load", errInvalid, d.ID)
+}
+
+func freshStore(dir, runID string) (*artifact.Store, error) {
+	if dir == "" {
+		parent := filepath.Join(filepath.Dir(defaultStore), "reproduce")
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return nil, err
+		}
+		var err error
+		if dir, err = os.MkdirTemp(parent, runID+"-"); err != nil {
+			return nil, err
+		}
+	}
+	return artifact.OpenStore(dir)
+}
+
+// outputCollector records the outputs each node produced.
+type outputCollector struct {
+	pipeline.NopHook
+	outputs map[string]string // "addr.output" -> digest
+}
+
+// NodeFinished implements pipeline.Hook; the engine calls it from several
+// goroutines, but each node once, and the map is read after the run.
+func (c *outputCollector) NodeFinished(r pipeline.NodeResult) {
+	collectorMu.Lock()
+	defer collectorMu.Unlock()
+	for name, d := range r.Outputs {
+		c.outputs[r.Addr+"."+name] = d
+	}
+}
