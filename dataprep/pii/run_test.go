@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -78,5 +79,28 @@ func TestRun(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) || len(ns) != 100 || ns[99] != 99 {
 			t.Errorf("workers=%d: got %q", workers, got[:4])
 		}
+	}
+}
+
+func TestRunMissingField(t *testing.T) {
+	tmp := t.TempDir()
+	w, _ := artifact.NewDatasetWriter(filepath.Join(tmp, "in"), artifact.TextSchema())
+	b, _ := artifact.NewTextBuilder(artifact.TextSchema())
+	b.Append("1", "a@b.cd")
+	rec := b.NewRecordBatch()
+	w.Write(rec)
+	rec.Release()
+	b.Release()
+	w.Close()
+	in, err := artifact.OpenDataset(filepath.Join(tmp, "in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := artifact.NewDatasetWriter(filepath.Join(tmp, "out"), in.Schema())
+	defer out.Abort()
+	cfg := DefaultConfig()
+	cfg.Field = "body"
+	if _, err := Run(context.Background(), in, out, cfg, nil); err == nil || !strings.Contains(err.Error(), "body") {
+		t.Fatalf("got %v", err)
 	}
 }
