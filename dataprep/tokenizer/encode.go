@@ -106,7 +106,7 @@ func (e *Encoder) encodePiece(dst []int32, piece []byte) []int32 {
 }
 
 func (e *Encoder) rank(a, b int32) (rank uint32, id int32) {
-	v, ok := e.t.mergeMap[pairKey(a, b)]
+	v, ok := e.t.mergeMap.get(pairKey(a, b))
 	if !ok {
 		return noRank, -1
 	}

@@ -31,7 +31,7 @@ type Tokenizer struct {
 	ids      map[string]int32
 	byteID   [256]int32
 	merges   []Pair
-	mergeMap map[uint64]uint64 // left<<32|right -> rank<<32|new id
+	mergeMap *mergeTable // left<<32|right -> rank<<32|new id
 	added    []AddedToken
 	addedIDs map[string]int32
 	pool     sync.Pool
@@ -52,7 +52,7 @@ func build(pre PreTokenizer, vocab []string, added []AddedToken, merges []Pair) 
 		raw:      make([][]byte, len(vocab)),
 		ids:      make(map[string]int32, len(vocab)),
 		merges:   merges,
-		mergeMap: make(map[uint64]uint64, len(merges)),
+		mergeMap: newMergeTable(len(merges)),
 		added:    added,
 		addedIDs: make(map[string]int32, len(added)),
 	}
@@ -110,10 +110,10 @@ func build(pre PreTokenizer, vocab []string, added []AddedToken, merges []Pair) 
 				rank, vocab[m.Left], vocab[m.Right], vocab[m.Left]+vocab[m.Right])
 		}
 		k := pairKey(m.Left, m.Right)
-		if _, dup := t.mergeMap[k]; dup {
+		if _, dup := t.mergeMap.get(k); dup {
 			return nil, fmt.Errorf("merge %d (%q %q) appears twice", rank, vocab[m.Left], vocab[m.Right])
 		}
-		t.mergeMap[k] = uint64(rank)<<32 | uint64(uint32(id))
+		t.mergeMap.put(k, uint64(rank)<<32|uint64(uint32(id)))
 	}
 	t.pool.New = func() any { return t.NewEncoder() }
 	return t, nil

@@ -59,7 +59,7 @@ func naiveEncode(t *Tokenizer, text []byte) []int32 {
 		for {
 			best, bi := uint64(1<<63), -1
 			for i := 0; i+1 < len(syms); i++ {
-				if v, ok := t.mergeMap[pairKey(syms[i], syms[i+1])]; ok && v>>32 < best>>32 {
+				if v, ok := t.mergeMap.get(pairKey(syms[i], syms[i+1])); ok && v>>32 < best>>32 {
 					best, bi = v, i
 				}
 			}

@@ -157,6 +157,7 @@ func (tr *Trainer) Train(ctx context.Context) (*Tokenizer, error) {
 	words, freqs := tr.words(byteID)
 	st := newPairState(words, freqs)
 	var merges []Pair
+	merged := map[uint64]bool{}
 	minFreq := int64(max(cfg.MinFrequency, 1))
 	for len(vocab) < cfg.VocabSize {
 		if len(merges)%256 == 0 {
@@ -184,7 +185,14 @@ func (tr *Trainer) Train(ctx context.Context) (*Tokenizer, error) {
 			vocab = append(vocab, tok)
 			ids[tok] = id
 		}
-		merges = append(merges, p)
+		// When a merge recreates an existing token by another split, pairs
+		// merged before can reappear. Applying them again keeps the word
+		// state right; recording them twice would give the file duplicate
+		// merges.
+		if k := pairKey(p.Left, p.Right); !merged[k] {
+			merged[k] = true
+			merges = append(merges, p)
+		}
 		st.merge(p, id)
 	}
 	return build(tr.pre, vocab, added, merges)
