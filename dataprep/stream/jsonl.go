@@ -1,0 +1,303 @@
+package stream
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// JSONLOptions configures RunJSONL.
+type JSONLOptions struct {
+	// Options gives Field, Workers, BatchRows (lines per unit), Extra (keys
+	// the mapper fills through Result.Extra) and Progress. Rejects and Mem
+	// are ignored.
+	Options
+	// Name labels error messages (usually the input path).
+	Name string
+	// Rejects, when set, receives dropped lines with a "reason" key.
+	Rejects io.Writer
+	// UnitBytes bounds the bytes per unit of work (default 4 MiB).
+	UnitBytes int
+}
+
+type jsonlUnit struct {
+	seq       int
+	firstLine int
+	data      []byte
+	lines     []span
+}
+
+type jsonlDone struct {
+	seq       int
+	out, rej  []byte
+	rows, byt int64
+	err       error
+}
+
+// RunJSONL maps the Field string of every JSON object line of r and writes
+// the kept lines to w in input order. A line whose text comes back
+// unchanged is copied byte for byte; otherwise only the text value is
+// re-encoded, so every other key keeps its bytes and order. Extra keys are
+// replaced in place or appended before the closing brace. Blank lines are
+// copied; a null text passes through unmapped. A line that is not a JSON
+// object, lacks the field or holds a non-string is an error naming the line.
+func RunJSONL[M Mapper](ctx context.Context, r io.Reader, w io.Writer, opt JSONLOptions, newMapper func(worker int) M) ([]M, error) {
+	opt.defaults()
+	if opt.UnitBytes <= 0 {
+		opt.UnitBytes = 4 << 20
+	}
+	if opt.Name == "" {
+		opt.Name = "input"
+	}
+	mappers := make([]M, opt.Workers)
+	for i := range mappers {
+		mappers[i] = newMapper(i)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	tokens := make(chan struct{}, 2*opt.Workers)
+	jobs := make(chan jsonlUnit)
+	results := make(chan jsonlDone, opt.Workers)
+
+	var readErr error
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer close(jobs)
+		readErr = readUnits(ctx, r, opt, tokens, jobs)
+	}()
+	var wg sync.WaitGroup
+	for i := range mappers {
+		wg.Add(1)
+		go func(m M) {
+			defer wg.Done()
+			jw := &jsonlWorker{opt: &opt, m: m}
+			for u := range jobs {
+				d := jw.process(u)
+				select {
+				case results <- d:
+				case <-ctx.Done():
+				}
+			}
+		}(mappers[i])
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	pending := map[int]jsonlDone{}
+	next := 0
+	var rows, byt int64
+	var writeErr error
+	for d := range results {
+		if writeErr != nil {
+			continue
+		}
+		pending[d.seq] = d
+		for {
+			p, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if err := writeJSONL(w, opt.Rejects, p); err != nil {
+				writeErr = err
+				cancel(err)
+				break
+			}
+			rows += p.rows
+			byt += p.byt
+			if opt.Progress != nil {
+				opt.Progress(rows, byt)
+			}
+			<-tokens
+		}
+	}
+	<-readDone
+	switch {
+	case writeErr != nil:
+		return mappers, writeErr
+	case readErr != nil && !errors.Is(readErr, context.Canceled):
+		return mappers, fmt.Errorf("%s: %w", opt.Name, readErr)
+	case ctx.Err() != nil:
+		return mappers, context.Cause(ctx)
+	}
+	return mappers, nil
+}
+
+func writeJSONL(w, rejects io.Writer, d jsonlDone) error {
+	if d.err != nil {
+		return d.err
+	}
+	if _, err := w.Write(d.out); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	if rejects != nil && len(d.rej) > 0 {
+		if _, err := rejects.Write(d.rej); err != nil {
+			return fmt.Errorf("writing rejects: %w", err)
+		}
+	}
+	return nil
+}
+
+// readUnits cuts r into units of whole lines.
+func readUnits(ctx context.Context, r io.Reader, opt JSONLOptions, tokens chan struct{}, jobs chan<- jsonlUnit) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	seq, lineNo := 0, 0
+	var u jsonlUnit
+	send := func() error {
+		if len(u.lines) == 0 {
+			return nil
+		}
+		select {
+		case tokens <- struct{}{}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		u.seq = seq
+		select {
+		case jobs <- u:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		seq++
+		u = jsonlUnit{firstLine: lineNo}
+		return nil
+	}
+	u.firstLine = 0
+	for {
+		start := len(u.data)
+		line, err := br.ReadSlice('\n')
+		u.data = append(u.data, line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = br.ReadSlice('\n')
+			u.data = append(u.data, line...)
+		}
+		if len(u.data) > start {
+			u.lines = append(u.lines, span{start, len(u.data)})
+			lineNo++
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == io.EOF || len(u.lines) >= opt.BatchRows || len(u.data) >= opt.UnitBytes {
+			if serr := send(); serr != nil {
+				return serr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+type jsonlWorker struct {
+	opt   *JSONLOptions
+	m     Mapper
+	res   Result
+	text  []byte
+	line  []byte
+	other []byte
+}
+
+// process maps the lines of one unit.
+func (jw *jsonlWorker) process(u jsonlUnit) (d jsonlDone) {
+	d.seq = u.seq
+	defer func() {
+		if r := recover(); r != nil {
+			d.err = fmt.Errorf("%s: lines %d-: mapper panicked: %v (this is a bug in llmflow)", jw.opt.Name, u.firstLine+1, r)
+		}
+	}()
+	d.out = make([]byte, 0, len(u.data)+len(u.lines)*24)
+	for k, sp := range u.lines {
+		raw := u.data[sp.start:sp.end]
+		body, eol := splitEOL(raw)
+		d.rows++
+		if len(bytes.TrimSpace(body)) == 0 {
+			d.out = append(d.out, raw...)
+			continue
+		}
+		out, rej, n, err := jw.line1(body)
+		if err != nil {
+			d.err = fmt.Errorf("%s:%d: %w", jw.opt.Name, u.firstLine+k+1, err)
+			return d
+		}
+		d.byt += int64(n)
+		if rej != nil {
+			d.rej = append(append(d.rej, rej...), eol...)
+			if len(eol) == 0 {
+				d.rej = append(d.rej, '\n')
+			}
+			continue
+		}
+		d.out = append(append(d.out, out...), eol...)
+	}
+	return d
+}
+
+func splitEOL(b []byte) (body, eol []byte) {
+	n := len(b)
+	if n > 0 && b[n-1] == '\n' {
+		n--
+		if n > 0 && b[n-1] == '\r' {
+			n--
+		}
+	}
+	return b[:n], b[n:]
+}
+
+// line1 maps one JSON line. It returns the kept line, or the rejected line
+// (with its reason key), and the text length.
+func (jw *jsonlWorker) line1(body []byte) (out, rej []byte, n int, err error) {
+	field := jw.opt.Field
+	val, _, found, err := objectField(body, field)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if !found {
+		return nil, nil, 0, fmt.Errorf("no %q key", field)
+	}
+	raw := body[val.start:val.end]
+	if string(raw) == "null" {
+		return body, nil, 0, nil
+	}
+	if raw[0] != '"' {
+		return nil, nil, 0, fmt.Errorf("key %q holds %.20s, not a string", field, raw)
+	}
+	jw.text, err = decodeString(raw, jw.text[:0])
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("key %q: %w", field, err)
+	}
+	text := string(jw.text)
+	res := &jw.res
+	res.Text, res.Drop, res.Reason = text, false, ""
+	if cap(res.Extra) < len(jw.opt.Extra) {
+		res.Extra = make([]string, len(jw.opt.Extra))
+	}
+	res.Extra = res.Extra[:len(jw.opt.Extra)]
+	clear(res.Extra)
+	jw.m.Map(text, res)
+	if res.Drop {
+		rej, err := setField(nil, body, ReasonColumn, res.Reason)
+		return nil, rej, len(text), err
+	}
+	line := body
+	if res.Text != text {
+		jw.line = append(jw.line[:0], body[:val.start]...)
+		jw.line = appendString(jw.line, res.Text)
+		jw.line = append(jw.line, body[val.end:]...)
+		line = jw.line
+	}
+	for i, key := range jw.opt.Extra {
+		jw.other, err = setField(jw.other[:0], line, key, res.Extra[i])
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		jw.line, jw.other = jw.other, jw.line
+		line = jw.line
+	}
+	return line, nil, len(text), nil
+}
