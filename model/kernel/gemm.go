@@ -16,6 +16,11 @@ const (
 	ncMax = 1024 // columns of one packed B block: 256×1024 floats = 1 MiB of L2
 	mcBlk = 96   // rows of C per parallel work item
 	kcPad = 16   // row padding of packed A so its rows do not share cache sets
+
+	// directAlias: untransposed A is read in place unless its row stride is
+	// a multiple of this many floats (4 KiB), where all mr rows would fall
+	// into the same L1 sets and evict each other.
+	directAlias = 1024
 )
 
 // microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
@@ -240,6 +245,10 @@ func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 	kcur := g.kcur
 	mfull := roundUp(mcur, mr)
 	var sI, sP, panelStride int
+	if !g.transA && g.lda%directAlias != 0 {
+		g.blockDirect(s, ic, mcur, q0, q1)
+		return
+	}
 	if !g.transA {
 		// Rows copied whole: contiguous copies, then strided broadcasts.
 		kcp := kcur + kcPad
@@ -270,6 +279,36 @@ func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
 			kern(kcur, ap, sI, sP, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
+				g.alpha, g.betaCur, rows, min(nr, g.n-j0))
+		}
+	}
+}
+
+// blockDirect is block for untransposed A whose row stride does not alias
+// in L1: full strips are read in place (the kernel takes any row stride),
+// only a partial last strip is copied and zero-padded.
+func (g *gemm) blockDirect(s *scratch, ic, mcur, q0, q1 int) {
+	kcur := g.kcur
+	for i0 := 0; i0 < mcur; i0 += mr {
+		rows := min(mr, mcur-i0)
+		ap, sI := &g.a[(ic+i0)*g.lda+g.pc], g.lda
+		if rows < mr {
+			kcp := kcur + kcPad
+			s.apack = grow(s.apack, mr*kcp)
+			for r := range mr {
+				d := s.apack[r*kcp : r*kcp+kcur]
+				if r < rows {
+					copy(d, g.a[(ic+i0+r)*g.lda+g.pc:])
+				} else {
+					clear(d)
+				}
+			}
+			ap, sI = &s.apack[0], kcp
+		}
+		crow := (ic + i0) * g.ldc
+		for q := q0; q < q1; q++ {
+			j0 := g.jc + q*nr
+			kern(kcur, ap, sI, 1, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
 				g.alpha, g.betaCur, rows, min(nr, g.n-j0))
 		}
 	}

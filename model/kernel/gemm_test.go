@@ -104,7 +104,7 @@ func runGemmCase(t *testing.T, r *rand.Rand, c gemmCase) {
 func TestSgemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	sizes := [][3]int{{1, 1, 1}, {7, 17, 33}, {17, 7, 1}, {33, 33, 33}, {12, 32, 256}, {13, 33, 257},
-		{100, 70, 600}, {25, 1100, 19}, {1, 1000, 7}, {1000, 1, 9}, {96, 64, 64}}
+		{100, 70, 600}, {25, 40, 1024}, {25, 1100, 19}, {1, 1000, 7}, {1000, 1, 9}, {96, 64, 64}}
 	for _, sz := range sizes {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
