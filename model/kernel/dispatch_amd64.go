@@ -120,6 +120,11 @@ var (
 	expShift     = pick(expShiftAVX, expShiftGo)
 	expSum       = pick(expSumAVX, expSumGo)
 	adamw        = pick(adamwAVX, adamwGo)
+
+	sumSqDiff           = pick(sumSqDiffAVX, sumSqDiffGo)
+	normAffine          = pick(normAffineAVX, normAffineGo)
+	layerNormBackRow    = pick(layerNormBackRowAVX, layerNormBackRowGo)
+	layerNormBackParams = pick(layerNormBackParamsAVX, layerNormBackParamsGo)
 )
 
 func pick[F any](avx, portable F) F {
@@ -234,4 +239,44 @@ func adamwAVX(p, g, m, v []float32, o *adamOp) {
 	c := o.cfg
 	hp := [9]float32{c.Beta1, 1 - c.Beta1, c.Beta2, 1 - c.Beta2, o.c1, o.c2, c.Eps, c.LR, c.WeightDecay}
 	adamwAVX512(&p[0], &g[0], &m[0], &v[0], len(p), &hp)
+}
+
+//go:noescape
+func sumSqDiffAVX512(x *float32, n int, m float32) float32
+
+//go:noescape
+func normAffineAVX512(out, x, w, b *float32, n int, m, s float32)
+
+//go:noescape
+func lnBackRowAVX512(dinp, dout, x, w *float32, n int, m, s float32)
+
+//go:noescape
+func lnBackParamAVX512(dw, db, x, dout *float32, n int, m, s float32)
+
+func sumSqDiffAVX(x []float32, m float32) float32 {
+	if len(x) == 0 {
+		return 0
+	}
+	return sumSqDiffAVX512(&x[0], len(x), m)
+}
+
+func normAffineAVX(out, x, w, b []float32, m, s float32) {
+	if len(x) > 0 {
+		out, w, b = out[:len(x)], w[:len(x)], b[:len(x)]
+		normAffineAVX512(&out[0], &x[0], &w[0], &b[0], len(x), m, s)
+	}
+}
+
+func layerNormBackRowAVX(dinp, dout, x, w []float32, m, s float32) {
+	if len(x) > 0 {
+		dinp, dout, w = dinp[:len(x)], dout[:len(x)], w[:len(x)]
+		lnBackRowAVX512(&dinp[0], &dout[0], &x[0], &w[0], len(x), m, s)
+	}
+}
+
+func layerNormBackParamsAVX(dw, db, x, dout []float32, m, s float32) {
+	if len(x) > 0 {
+		dw, db, dout = dw[:len(x)], db[:len(x)], dout[:len(x)]
+		lnBackParamAVX512(&dw[0], &db[0], &x[0], &dout[0], len(x), m, s)
+	}
 }

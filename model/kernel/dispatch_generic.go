@@ -24,4 +24,9 @@ var (
 	expShift     = expShiftGo
 	expSum       = expSumGo
 	adamw        = adamwGo
+
+	sumSqDiff           = sumSqDiffGo
+	normAffine          = normAffineGo
+	layerNormBackRow    = layerNormBackRowGo
+	layerNormBackParams = layerNormBackParamsGo
 )

@@ -57,18 +57,20 @@ func (o *layerNormOp) rangeRun(lo, hi int, _ *scratch) {
 		}
 	case 2:
 		for r := range o.N {
-			x, d := o.inp[r*C+lo:r*C+hi], o.dout[r*C+lo:r*C+hi]
-			m, s := o.mean[r], o.rstd[r]
-			db, dw := o.dbias[lo:hi], o.dweight[lo:hi]
-			for i, xv := range x {
-				db[i] += d[i]
-				dw[i] += (xv - m) * s * d[i]
-			}
+			layerNormBackParams(o.dweight[lo:hi], o.dbias[lo:hi], o.inp[r*C+lo:r*C+hi], o.dout[r*C+lo:r*C+hi], o.mean[r], o.rstd[r])
 		}
 	}
 }
 
-func sumSqDiff(x []float32, m float32) float32 {
+func layerNormBackParamsGo(dw, db, x, dout []float32, m, s float32) {
+	dw, db, dout = dw[:len(x)], db[:len(x)], dout[:len(x)]
+	for i, xv := range x {
+		db[i] += dout[i]
+		dw[i] += (xv - m) * s * dout[i]
+	}
+}
+
+func sumSqDiffGo(x []float32, m float32) float32 {
 	var s [8]float32
 	i := 0
 	for ; i+8 <= len(x); i += 8 {
@@ -85,7 +87,7 @@ func sumSqDiff(x []float32, m float32) float32 {
 	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))
 }
 
-func normAffine(out, x, w, b []float32, m, s float32) {
+func normAffineGo(out, x, w, b []float32, m, s float32) {
 	w, b, out = w[:len(x)], b[:len(x)], out[:len(x)]
 	for i, xv := range x {
 		out[i] = (xv-m)*s*w[i] + b[i]
@@ -93,7 +95,7 @@ func normAffine(out, x, w, b []float32, m, s float32) {
 }
 
 // layerNormBackRow is llm.c's layernorm_backward for one row's dinp.
-func layerNormBackRow(dinp, dout, x, w []float32, m, s float32) {
+func layerNormBackRowGo(dinp, dout, x, w []float32, m, s float32) {
 	C := len(x)
 	dout, w, dinp = dout[:C], w[:C], dinp[:C]
 	var dm, dnm float32
