@@ -1,0 +1,58 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/dedup"
+)
+
+func init() {
+	RegisterBlockType(BlockType{
+		Name: "dedup",
+		Doc:  "remove exact and near-duplicate documents, optionally those found in another dataset",
+		Inputs: []Port{
+			{Name: "input", Kind: artifact.KindText, Required: true},
+			{Name: "against", Kind: artifact.KindText, Doc: "documents to remove from input (contamination)"},
+		},
+		Outputs: []Port{{Name: "data", Kind: artifact.KindText}},
+		NewConfig: func() any {
+			c := dedup.DefaultConfig()
+			return &c
+		},
+		Validate: func(cfg any) error { return cfg.(*dedup.Config).Validate() },
+		Run:      runDedup,
+	})
+}
+
+func runDedup(ctx context.Context, run *NodeRun) (map[string]string, error) {
+	cfg := *run.Config.(*dedup.Config)
+	cfg.Seed = run.Seed
+	in, err := run.inputDataset("input")
+	if err != nil {
+		return nil, err
+	}
+	var opts []dedup.RunOption
+	if _, ok := run.Inputs["against"]; ok {
+		ref, err := run.inputDataset("against")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, dedup.WithAgainst(ref, ""))
+	}
+	out, err := run.newDatasetOutput(artifact.KindText, in.Schema())
+	if err != nil {
+		return nil, err
+	}
+	defer out.abort()
+	st, err := dedup.Run(ctx, in, out.w, cfg, run, opts...)
+	if err != nil {
+		return nil, err
+	}
+	run.Metrics(st.Metrics())
+	digest, err := out.commit(nil)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"data": digest}, nil
+}
