@@ -19,9 +19,7 @@ type activations struct {
 	lnfMean, lnfRstd []float32
 	logits, losses   []float32
 	// Gradient scratch reused by every layer during backward.
-	dres, dC, d3C, d4C []float32
-	scratch            []float32
-	attScratch         []float32
+	dres, dC, d3C, d4C, d4Cb []float32
 }
 
 func newActivations(c Config, B, T int) *activations {
@@ -41,10 +39,7 @@ func newActivations(c Config, B, T int) *activations {
 	}
 	a.lnf, a.lnfMean, a.lnfRstd = f(N*C), f(N), f(N)
 	a.logits, a.losses = f(N*V), f(N)
-	a.dres, a.dC, a.d3C, a.d4C = f(N*C), f(N*C), f(N*3*C), f(N*4*C)
-	s := max(matmulScratch(N, C, V), matmulScratch(N, C, 3*C), matmulScratch(N, C, 4*C), matmulScratch(N, 4*C, C))
-	a.scratch = f(s)
-	a.attScratch = f(NH * B * T)
+	a.dres, a.dC, a.d3C, a.d4C, a.d4Cb = f(N*C), f(N*C), f(N*3*C), f(N*4*C), f(N*4*C)
 	return a
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/llmflow/llmflow/model/kernel"
 )
 
 // benchConfigs mirror the peer benchmark (/shared/bench/torch_gpt_bench.py).
@@ -22,6 +24,8 @@ func BenchmarkTrainStep(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", bc.name, threads), func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+				kernel.SetThreads(threads)
+				defer kernel.SetThreads(0)
 				m, err := New(Config{VocabSize: bc.V, NPositions: bc.T, NLayer: bc.L, NHead: bc.H, NEmbd: bc.C, LayerNormEps: 1e-5})
 				if err != nil {
 					b.Fatal(err)
@@ -37,11 +41,11 @@ func BenchmarkTrainStep(b *testing.B) {
 				m.Reserve(bc.Batch, bc.T)
 				step := func() {
 					m.ZeroGrad()
-					_, n, err := m.Forward(in, tg, nil, bc.Batch, bc.T)
-					if err != nil {
+					scale := 1 / float32(N)
+					if _, _, err := m.ForwardTrain(in, tg, nil, bc.Batch, bc.T, scale); err != nil {
 						b.Fatal(err)
 					}
-					m.Backward(1 / float32(n))
+					m.Backward(scale)
 					m.ClipGrads(1)
 					opt.Update(m, 3e-4)
 				}

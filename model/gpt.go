@@ -16,12 +16,14 @@ type Model struct {
 	p, g weights
 	a    *activations
 	// Shape and inputs of the last Forward, read by Backward.
-	b, t        int
-	hasTargets  bool
-	inputs      []int32
-	targets     []int32
-	seg         []int32
-	probsInLast bool
+	b, t       int
+	hasTargets bool
+	inputs     []int32
+	targets    []int32
+	seg        []int32
+	// gradScale != 0: the logits buffer holds dlogits for this scale.
+	gradScale float32
+	normParts []float64
 }
 
 // New returns a model of shape cfg with zero parameters.
@@ -104,6 +106,20 @@ func (m *Model) ZeroGrad() { clear(m.Grads) }
 // per-token losses in fixed order and the number of positions with a target.
 // Without targets the logits stay available through Logits.
 func (m *Model) Forward(inputs, targets, seg []int32, B, T int) (lossSum float64, n int, err error) {
+	return m.forward(inputs, targets, seg, B, T, 0)
+}
+
+// ForwardTrain is Forward followed by the first step of Backward(scale): the
+// softmax turns into the logit gradient in the same pass. Logits are not
+// available afterwards; call Backward with the same scale next.
+func (m *Model) ForwardTrain(inputs, targets, seg []int32, B, T int, scale float32) (lossSum float64, n int, err error) {
+	if targets == nil || scale == 0 {
+		return 0, 0, fmt.Errorf("model: ForwardTrain needs targets and a non-zero scale")
+	}
+	return m.forward(inputs, targets, seg, B, T, scale)
+}
+
+func (m *Model) forward(inputs, targets, seg []int32, B, T int, scale float32) (lossSum float64, n int, err error) {
 	if err := m.checkInputs(inputs, targets, seg, B, T); err != nil {
 		return 0, 0, err
 	}
@@ -132,12 +148,16 @@ func (m *Model) Forward(inputs, targets, seg []int32, B, T int) (lossSum float64
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
 	matmulForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
-	m.probsInLast = false
+	m.gradScale = 0
 	if targets == nil {
 		return 0, 0, nil
 	}
-	crossEntropyForward(a.losses[:N], a.logits[:N*V], targets, N, V)
-	m.probsInLast = true
+	if scale != 0 {
+		crossEntropyBackward(a.losses[:N], a.logits[:N*V], targets, N, V, scale)
+		m.gradScale = scale
+	} else {
+		crossEntropyForward(a.losses[:N], a.logits[:N*V], targets, N, V)
+	}
 	for i, l := range a.losses[:N] {
 		if targets[i] >= 0 {
 			lossSum += float64(l)
@@ -175,11 +195,8 @@ func (m *Model) checkInputs(inputs, targets, seg []int32, B, T int) error {
 }
 
 // Logits returns the vocabulary scores at position t of row b of the last
-// Forward, which must have been called without targets.
+// Forward (not valid after ForwardTrain or Backward).
 func (m *Model) Logits(b, t int) []float32 {
-	if m.probsInLast {
-		panic("model: Logits after a Forward with targets (probabilities replaced the logits)")
-	}
 	V := m.Config.VocabSize
 	i := b*m.t + t
 	return m.a.logits[i*V : i*V+V]
@@ -192,18 +209,24 @@ func (m *Model) Losses() []float32 { return m.a.losses[:m.b*m.t] }
 // Grads. Pass scale = 1/(tokens in the optimizer step) so that accumulated
 // micro-batches give the gradient of the mean loss, normalised once.
 func (m *Model) Backward(scale float32) error {
-	if !m.hasTargets || !m.probsInLast {
+	if !m.hasTargets {
 		return fmt.Errorf("model: Backward needs a Forward with targets first")
 	}
 	cfg, a := m.Config, m.a
 	B, T := m.b, m.t
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
-	crossEntropyBackward(a.logits[:N*V], m.targets, N, V, scale)
-	m.probsInLast = false
+	if m.gradScale != scale {
+		if m.gradScale != 0 {
+			return fmt.Errorf("model: Backward scale %g differs from ForwardTrain's %g", scale, m.gradScale)
+		}
+		crossEntropyBackward(a.losses[:N], a.logits[:N*V], m.targets, N, V, scale)
+		m.gradScale = scale
+	}
+	m.hasTargets = false // the logits are now gradients
 	dres := a.dres[:N*C]
 	// The output head is tied: its weight gradient lands in dwte.
-	matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V, a.scratch)
+	matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
 	clear(dres)
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormBackward(dres, m.g.lnfw, m.g.lnfb, a.dC[:N*C], last, m.p.lnfw, a.lnfMean[:N], a.lnfRstd[:N], N, C)
@@ -211,14 +234,15 @@ func (m *Model) Backward(scale float32) error {
 		w, g, la := &m.p.layers[l], &m.g.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		// res3 = res2 + fcproj(gelu(fc(ln2(res2)))): dres flows to res2 unchanged.
-		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dres, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C, a.scratch)
-		geluBackward(a.d4C[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
-		matmulBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4C[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C, a.scratch)
+		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dres, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
+		clear(a.d4Cb[:N*4*C])
+		geluBackward(a.d4Cb[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
+		matmulBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
-		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dres, la.atty[:N*C], w.attprojw, N, C, C, a.scratch)
-		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], m.seg, B, T, C, NH, a.attScratch)
-		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C, a.scratch)
+		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dres, la.atty[:N*C], w.attprojw, N, C, C)
+		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], m.seg, B, T, C, NH)
+		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}
 	encoderBackward(m.g.wte, m.g.wpe, dres, m.inputs, B, T, C)

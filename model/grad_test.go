@@ -60,7 +60,7 @@ func TestGradMatmul(t *testing.T) {
 	out := make([]float32, N*OC)
 	loss := func() float64 { matmulForward(out, inp, w, b, N, C, OC); return weighted(out, up) }
 	dinp, dw, db := make([]float32, N*C), make([]float32, OC*C), make([]float32, OC)
-	matmulBackward(dinp, dw, db, up, inp, w, N, C, OC, make([]float32, matmulScratch(N, C, OC)))
+	matmulBackward(dinp, dw, db, up, inp, w, N, C, OC)
 	checkGrad(t, "dinp", inp, dinp, loss)
 	checkGrad(t, "dw", w, dw, loss)
 	checkGrad(t, "db", b, db, loss)
@@ -107,7 +107,7 @@ func TestGradAttention(t *testing.T) {
 			loss := func() float64 { attentionForward(out, att, qkv, seg, B, T, C, NH); return weighted(out, up) }
 			loss()
 			dqkv := make([]float32, B*T*3*C)
-			attentionBackward(dqkv, up, qkv, att, seg, B, T, C, NH, make([]float32, B*NH*T))
+			attentionBackward(dqkv, up, qkv, att, seg, B, T, C, NH)
 			checkGrad(t, "dqkv", qkv, dqkv, loss)
 		})
 	}
@@ -129,7 +129,7 @@ func TestGradCrossEntropy(t *testing.T) {
 		return s
 	}
 	loss()
-	crossEntropyBackward(buf, targets, N, V, 1)
+	crossEntropyBackward(losses, buf, targets, N, V, 1)
 	checkGrad(t, "dlogits", logits, append([]float32(nil), buf...), loss)
 }
 

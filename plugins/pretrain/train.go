@@ -291,12 +291,13 @@ func (t *trainer) step(lr float64) (loss, norm float64, err error) {
 	var sum float64
 	for a := 0; a < t.cfg.GradAccum; a++ {
 		lo, hi := a*B*T, (a+1)*B*T
-		s, _, err := t.m.Forward(t.inputs[lo:hi], t.targets[lo:hi], t.seg[lo:hi], B, T)
+		scale := 1 / float32(max(total, 1))
+		s, _, err := t.m.ForwardTrain(t.inputs[lo:hi], t.targets[lo:hi], t.seg[lo:hi], B, T, scale)
 		if err != nil {
 			return 0, 0, err
 		}
 		sum += s
-		if err := t.m.Backward(1 / float32(max(total, 1))); err != nil {
+		if err := t.m.Backward(scale); err != nil {
 			return 0, 0, err
 		}
 	}

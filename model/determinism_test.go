@@ -1,0 +1,52 @@
+package model
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/llmflow/llmflow/model/kernel"
+)
+
+// TestThreadsBitIdentical trains a few steps at one and at two threads and
+// requires bit-identical parameters.
+func TestThreadsBitIdentical(t *testing.T) {
+	run := func(threads int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+		kernel.SetThreads(threads)
+		defer kernel.SetThreads(0)
+		m, err := New(Config{VocabSize: 67, NPositions: 32, NLayer: 2, NHead: 4, NEmbd: 32, LayerNormEps: 1e-5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Init(9)
+		opt := NewAdamW(len(m.Params), 0.1)
+		r := NewRNG(1)
+		B, T := 3, 32
+		in, tg, seg := make([]int32, B*T), make([]int32, B*T), make([]int32, B*T)
+		for step := 0; step < 3; step++ {
+			for i := range in {
+				in[i], tg[i] = int32(r.Intn(67)), int32(r.Intn(67))
+				if i%T >= 20 {
+					seg[i] = 20
+				}
+			}
+			m.ZeroGrad()
+			scale := 1 / float32(B*T)
+			if _, _, err := m.ForwardTrain(in, tg, seg, B, T, scale); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Backward(scale); err != nil {
+				t.Fatal(err)
+			}
+			m.ClipGrads(1)
+			opt.Update(m, 1e-3)
+		}
+		return m.Params
+	}
+	a, b := run(1), run(2)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("parameter %d differs between 1 and 2 threads: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
