@@ -108,7 +108,6 @@ func crossEntropyForward(losses, logits []float32, targets []int32, N, V int) {
 	kernel.SoftmaxCrossEntropy(losses, nil, logits, targets, N, V, 0)
 }
 
-
 // crossEntropyBackward turns logits [N,V] into dlogits in place:
 // scale · (softmax - onehot(target)), zero for rows without a target. It
 // also recomputes losses.
