@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -36,9 +37,29 @@ func main() {
 
 // execute runs the command tree and maps its error to an exit code.
 func execute() int {
+	rootCmd.SetArgs(longVarFlags(os.Args[1:]))
 	err := rootCmd.Execute()
 	if err != nil && !errors.Is(err, errInvalid) { // diagnostics were printed already
 		os.Stderr.WriteString("Error: " + err.Error() + "\n")
 	}
 	return exitCode(err)
+}
+
+// longVarFlags accepts the single-dash spellings -var and -var-file that
+// HCL tools use, by rewriting them to the double-dash flags cobra parses.
+func longVarFlags(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		for _, name := range []string{"-var", "-var-file"} {
+			if a == name || strings.HasPrefix(a, name+"=") {
+				a = "-" + a
+			}
+		}
+		out[i] = a
+	}
+	return out
 }
