@@ -121,16 +121,22 @@ func BenchmarkElementwise(b *testing.B) {
 	n := 1024 * 1024
 	x, y, z := randSlice(r, n), randSlice(r, n), randSlice(r, n)
 	m, v := make([]float32, n), make([]float32, n)
+	var cpu0 time.Duration
 	report := func(b *testing.B, elems int) {
 		b.ReportMetric(float64(elems)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+		if cpu := cpuTime() - cpu0; cpu > 0 {
+			b.ReportMetric(float64(elems)*float64(b.N)/cpu.Seconds()/1e6, "Melem/cpu-s")
+		}
 	}
 	b.Run("GeluForward", func(b *testing.B) {
+		cpu0 = cpuTime()
 		for range b.N {
 			GeluForward(y, x)
 		}
 		report(b, n)
 	})
 	b.Run("GeluBackward", func(b *testing.B) {
+		cpu0 = cpuTime()
 		for range b.N {
 			GeluBackward(z, x, y)
 		}
@@ -140,6 +146,7 @@ func BenchmarkElementwise(b *testing.B) {
 		N, V := 128, 8192
 		targets := make([]int32, N)
 		losses := make([]float32, N)
+		cpu0 = cpuTime()
 		for range b.N {
 			SoftmaxCrossEntropy(losses, y[:N*V], x[:N*V], targets, N, V, 1)
 		}
@@ -148,6 +155,7 @@ func BenchmarkElementwise(b *testing.B) {
 	b.Run("LayerNormForward/C256", func(b *testing.B) {
 		N, C := n/256, 256
 		mean, rstd := make([]float32, N), make([]float32, N)
+		cpu0 = cpuTime()
 		for range b.N {
 			LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
 		}
@@ -158,6 +166,7 @@ func BenchmarkElementwise(b *testing.B) {
 		mean, rstd := make([]float32, N), make([]float32, N)
 		LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
 		dw, db := make([]float32, C), make([]float32, C)
+		cpu0 = cpuTime()
 		for range b.N {
 			LayerNormBackward(m, dw, db, y, x, z[:C], mean, rstd, N, C)
 		}
@@ -165,6 +174,7 @@ func BenchmarkElementwise(b *testing.B) {
 	})
 	b.Run("AdamW", func(b *testing.B) {
 		cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 1}
+		cpu0 = cpuTime()
 		for range b.N {
 			AdamW(z, x, m, v, cfg)
 		}

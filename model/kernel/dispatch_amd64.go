@@ -251,7 +251,7 @@ func normAffineAVX512(out, x, w, b *float32, n int, m, s float32)
 func lnBackRowAVX512(dinp, dout, x, w *float32, n int, m, s float32)
 
 //go:noescape
-func lnBackParamAVX512(dw, db, x, dout *float32, n int, m, s float32)
+func lnBackParamRowsAVX512(dw, db, x, dout, mean, rstd *float32, rows, n, ld int)
 
 func sumSqDiffAVX(x []float32, m float32) float32 {
 	if len(x) == 0 {
@@ -274,9 +274,12 @@ func layerNormBackRowAVX(dinp, dout, x, w []float32, m, s float32) {
 	}
 }
 
-func layerNormBackParamsAVX(dw, db, x, dout []float32, m, s float32) {
-	if len(x) > 0 {
-		dw, db, dout = dw[:len(x)], db[:len(x)], dout[:len(x)]
-		lnBackParamAVX512(&dw[0], &db[0], &x[0], &dout[0], len(x), m, s)
+func layerNormBackParamsAVX(dw, db, x, dout, mean, rstd []float32, ld int) {
+	n, rows := len(dw), len(mean)
+	if n == 0 || rows == 0 {
+		return
 	}
+	db, rstd = db[:n], rstd[:rows]
+	_, _ = x[(rows-1)*ld+n-1], dout[(rows-1)*ld+n-1]
+	lnBackParamRowsAVX512(&dw[0], &db[0], &x[0], &dout[0], &mean[0], &rstd[0], rows, n, ld)
 }

@@ -28,7 +28,9 @@ func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []flo
 		rstd: rstd, inp: inp, weight: weight, C: C, N: N}
 	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
 	o.phase = 2
-	p.parallelRange(o, C, 64)
+	// Column strips, one per thread: rows are never split, so each
+	// dweight/dbias element sums its rows in order.
+	p.parallelRange(o, C, roundUp((C+p.n-1)/p.n, 16))
 	*o = layerNormOp{}
 }
 
@@ -56,17 +58,23 @@ func (o *layerNormOp) rangeRun(lo, hi int, _ *scratch) {
 			layerNormBackRow(o.out[r*C:(r+1)*C], o.dout[r*C:(r+1)*C], o.inp[r*C:(r+1)*C], o.weight, o.mean[r], o.rstd[r])
 		}
 	case 2:
-		for r := range o.N {
-			layerNormBackParams(o.dweight[lo:hi], o.dbias[lo:hi], o.inp[r*C+lo:r*C+hi], o.dout[r*C+lo:r*C+hi], o.mean[r], o.rstd[r])
-		}
+		layerNormBackParams(o.dweight[lo:hi], o.dbias[lo:hi], o.inp[lo:], o.dout[lo:], o.mean[:o.N], o.rstd[:o.N], C)
 	}
 }
 
-func layerNormBackParamsGo(dw, db, x, dout []float32, m, s float32) {
-	dw, db, dout = dw[:len(x)], db[:len(x)], dout[:len(x)]
-	for i, xv := range x {
-		db[i] += dout[i]
-		dw[i] += (xv - m) * s * dout[i]
+// layerNormBackParamsGo adds, for each row r in order, dout[r] into db and
+// (x[r]-mean[r])·rstd[r]·dout[r] into dw, over len(dw) columns of rows ld
+// apart.
+func layerNormBackParamsGo(dw, db, x, dout, mean, rstd []float32, ld int) {
+	n := len(dw)
+	db = db[:n]
+	for r, m := range mean {
+		s := rstd[r]
+		xr, dr := x[r*ld:r*ld+n], dout[r*ld:r*ld+n]
+		for i, xv := range xr {
+			db[i] += dr[i]
+			dw[i] += (xv - m) * s * dr[i]
+		}
 	}
 }
 

@@ -870,18 +870,29 @@ lb2end42:
 	VZEROUPPER
 	RET
 
-// func lnBackParamAVX512(dw, db, x, dout *float32, n int, m, s float32)
-TEXT ·lnBackParamAVX512(SB), NOSPLIT, $0-48
+// func lnBackParamRowsAVX512(dw, db, x, dout, mean, rstd *float32, rows, n, ld int)
+//
+// For r < rows in order: db += dout[r]; dw += (x[r]-mean[r])*rstd[r]*dout[r],
+// over n columns of rows ld apart.
+TEXT ·lnBackParamRowsAVX512(SB), NOSPLIT, $0-72
+	MOVQ x+16(FP), R10
+	MOVQ dout+24(FP), R11
+	MOVQ mean+32(FP), R12
+	MOVQ rstd+40(FP), R13
+	MOVQ rows+48(FP), BX
+	MOVQ ld+64(FP), R14
+	SHLQ $2, R14
+lprow:
+	VBROADCASTSS (R12), Z6
+	VBROADCASTSS (R13), Z7
 	MOVQ dw+0(FP), DI
 	MOVQ db+8(FP), R9
-	MOVQ x+16(FP), SI
-	MOVQ dout+24(FP), DX
-	MOVQ n+32(FP), CX
-	VBROADCASTSS m+40(FP), Z6
-	VBROADCASTSS s+44(FP), Z7
-lploop43:
+	MOVQ R10, SI
+	MOVQ R11, DX
+	MOVQ n+56(FP), CX
+lprloop43:
 	CMPQ CX, $16
-	JLT lptail44
+	JLT lprtail44
 	VMOVUPS (SI), Z0
 	VMOVUPS (DX), Z2
 	VMOVUPS (DI), Z3
@@ -897,10 +908,10 @@ lploop43:
 	ADDQ $64, DI
 	ADDQ $64, R9
 	SUBQ $16, CX
-	JMP lploop43
-lptail44:
+	JMP lprloop43
+lprtail44:
 	TESTQ CX, CX
-	JZ lpend45
+	JZ lprend45
 	MOVL $1, AX
 	SHLL CX, AX
 	DECL AX
@@ -915,7 +926,13 @@ lptail44:
 	VFMADD231PS Z2, Z0, Z3
 	VMOVUPS Z3, K1, (DI)
 	VMOVUPS Z4, K1, (R9)
-lpend45:
+lprend45:
+	ADDQ R14, R10
+	ADDQ R14, R11
+	ADDQ $4, R12
+	ADDQ $4, R13
+	DECQ BX
+	JNZ lprow
 	VZEROUPPER
 	RET
 
