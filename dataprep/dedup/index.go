@@ -60,7 +60,7 @@ type Index struct {
 	h    *hasher
 
 	exact map[[2]uint64]int32 // exact key -> slot
-	heads map[uint64]uint32   // band key -> entry+1 of the newest entry
+	heads *table              // band key -> entry+1 of the newest entry
 	next  []uint32            // entry -> previous entry+1 in the same bucket
 	slotE []int32             // entry -> slot
 
@@ -82,7 +82,7 @@ func NewIndex(cfg Config) (*Index, error) {
 	ix := &Index{cfg: cfg, near: cfg.Method == MethodMinHash, exact: map[[2]uint64]int32{}}
 	if ix.near {
 		ix.h = newHasher(cfg.Permutations, cfg.Rows, cfg.Seed)
-		ix.heads = map[uint64]uint32{}
+		ix.heads = newTable()
 	}
 	return ix, nil
 }
@@ -197,7 +197,7 @@ func (ix *Index) find(s *Signature) Decision {
 	best, bestSim := int32(-1), 0.0
 	thr := ix.cfg.Threshold - 1e-9
 	for _, key := range s.bands {
-		for e := ix.heads[key]; e != 0; e = ix.next[e-1] {
+		for e := ix.heads.get(key); e != 0; e = ix.next[e-1] {
 			slot := ix.slotE[e-1]
 			off := ix.sigOf[slot]
 			if off < 0 || (best >= 0 && !ix.better(slot, best)) {
@@ -258,9 +258,9 @@ func (ix *Index) insert(s *Signature, p int32) {
 	ix.sigOf = append(ix.sigOf, int32(len(ix.sigs)/len(s.min)))
 	ix.sigs = append(ix.sigs, s.min...)
 	for _, key := range s.bands {
-		ix.next = append(ix.next, ix.heads[key])
+		ix.next = append(ix.next, ix.heads.get(key))
 		ix.slotE = append(ix.slotE, slot)
-		ix.heads[key] = uint32(len(ix.slotE))
+		ix.heads.put(key, uint32(len(ix.slotE)))
 	}
 }
 

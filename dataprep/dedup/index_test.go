@@ -178,3 +178,25 @@ func FuzzDedupShingles(f *testing.F) {
 		}
 	})
 }
+
+func TestTable(t *testing.T) {
+	tb := newTable()
+	ref := map[uint64]uint32{}
+	s := uint64(7)
+	for i := range 20000 {
+		k := splitmix(&s)
+		if i%7 == 0 {
+			k = uint64(i % 5) // small keys, including 0 and 1
+		}
+		tb.put(k, uint32(i+1))
+		ref[fixKey(k)] = uint32(i + 1)
+	}
+	for k, v := range ref {
+		if got := tb.get(k); got != v {
+			t.Fatalf("key %x: got %d, want %d", k, got, v)
+		}
+	}
+	if tb.get(12345) != 0 {
+		t.Fatal("absent key found")
+	}
+}

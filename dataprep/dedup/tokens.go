@@ -86,7 +86,27 @@ func tokenize(s string, dst []uint64) ([]uint64, int) {
 			}
 			i++
 		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
+			var r rune
+			size := 3
+			// Fast path for the three-byte sequences of CJK text.
+			if c >= 0xe0 && c < 0xf0 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
+				r = rune(c&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f)
+				if r >= 0x4e00 && r <= 0x9fff { // CJK unified ideographs
+					i += 3
+					if inWord {
+						dst = append(dst, mix64(h))
+						h, inWord = fnvOffset, false
+					}
+					dst = append(dst, mix64((fnvOffset^uint64(r))*fnvPrime))
+					unsp++
+					continue
+				}
+				if r < 0x800 || (r >= 0xd800 && r <= 0xdfff) {
+					r, size = utf8.DecodeRuneInString(s[i:])
+				}
+			} else {
+				r, size = utf8.DecodeRuneInString(s[i:])
+			}
 			i += size
 			switch {
 			case unspaced(r):
