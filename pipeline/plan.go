@@ -76,7 +76,7 @@ func (pl *Planner) Plan(ctx context.Context, b *Bound) (*Plan, hcl.Diagnostics) 
 		diags = append(diags, d...)
 		p.prep[addr] = prep
 	}
-	if diags.HasErrors() {
+	if diags = append(diags, p.checkEdges()...); diags.HasErrors() {
 		return p, diags
 	}
 	for _, addr := range order {
