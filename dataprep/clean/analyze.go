@@ -88,7 +88,11 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 		}
 		start = end + 1
 	}
-	d.runes = utf8.RuneCountInString(text)
+	if c.ascii {
+		d.runes = len(text)
+	} else {
+		d.runes = utf8.RuneCountInString(text)
+	}
 }
 
 func isBlank(s string) bool {
@@ -103,7 +107,11 @@ func isBlank(s string) bool {
 // analyzeLine tokenises one line, appending its words to the word arrays.
 func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 	li := lineInfo{start: int32(off), end: int32(off + len(line)), hash: hashString(line)}
-	li.runes = int32(utf8.RuneCountInString(line))
+	if c.ascii {
+		li.runes = int32(len(line))
+	} else {
+		li.runes = int32(utf8.RuneCountInString(line))
+	}
 	li.width = li.runes
 	tk := textutil.NewTokenizer(line)
 	for {

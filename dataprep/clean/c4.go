@@ -125,7 +125,12 @@ func citationLen(s string) int {
 // "lorem ipsum" (drops the document), "javascript" (drops the line) and the
 // cookie and terms-of-use phrases (drop the line).
 func scanKeywords(line string) (lorem, js, policy bool) {
-	for i := 0; i < len(line); i++ {
+	for i := 0; i+1 < len(line); i++ {
+		// A two-byte table test rejects almost every position before any
+		// phrase comparison.
+		if !kwStart[line[i]] || !kwSecond[line[i+1]] {
+			continue
+		}
 		switch line[i] | 0x20 {
 		case 'l':
 			lorem = lorem || hasPrefixFold(line[i:], "lorem ipsum")
@@ -144,6 +149,16 @@ func scanKeywords(line string) (lorem, js, policy bool) {
 	}
 	return
 }
+
+// kwStart and kwSecond hold the first and second letters of the C4 phrases
+// in both cases.
+var kwStart, kwSecond = func() (a, b [256]bool) {
+	for _, p := range []string{"lorem ipsum", "javascript", "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"} {
+		a[p[0]], a[p[0]-32] = true, true
+		b[p[1]], b[p[1]-32] = true, true
+	}
+	return
+}()
 
 // hasPrefixFold reports whether s starts with the lower-case ASCII prefix p,
 // ignoring the case of s.

@@ -20,9 +20,13 @@ type Cleaner struct {
 	ngram  []uint64
 	prefix []int32
 	gaps   []int32
+	active []int32
+	slots  []int32
 	tab    table
+	tab2   table
 
 	c4buf, c4line []byte
+	ascii         bool // the current document is pure ASCII
 	stats         Stats
 }
 
@@ -68,6 +72,7 @@ func (c *Cleaner) Clean(text string) Result {
 		st.InvalidUTF8Repaired++
 	}
 	out := bytesString(c.norm.normalize(text))
+	c.ascii = !c.norm.nonASCII
 	res := c.filter(out)
 	if res.Reason != Keep {
 		st.Dropped[res.Reason]++
@@ -88,7 +93,18 @@ func (c *Cleaner) filter(text string) Result {
 		return Result{Reason: ReasonEmpty}
 	}
 	cfg := &c.cfg
-	lang := textutil.DetectLang(text)
+	lang := textutil.LangOther
+	if c.ascii {
+		// ASCII text is Latin script as soon as it holds a letter.
+		for i := 0; i < len(text); i++ {
+			if b := text[i] | 0x20; b >= 'a' && b <= 'z' {
+				lang = textutil.LangEN
+				break
+			}
+		}
+	} else {
+		lang = textutil.DetectLang(text)
+	}
 	if !cfg.GopherRepetition && !cfg.GopherQuality && !cfg.C4 && !cfg.FineWeb {
 		return Result{Text: text, Lang: lang}
 	}

@@ -15,8 +15,9 @@ const (
 // into DefaultConfig(). A ratio or count of 0 switches its rule off, as in
 // datatrove.
 type Config struct {
-	// TextField is the column (Arrow) or key (JSONL) holding the text.
-	TextField string `hcl:"text_field,optional"`
+	// Field is the column (Arrow) or key (JSONL) holding the text, named
+	// "field" like the dedup and pii blocks.
+	Field string `hcl:"field,optional"`
 	// LanguageColumn names the added zh/en/other column; "" adds none.
 	LanguageColumn string `hcl:"language_column,optional"`
 	// Workers is the number of parallel workers; 0 means GOMAXPROCS.
@@ -89,7 +90,7 @@ type Config struct {
 // them.
 func DefaultConfig() Config {
 	return Config{
-		TextField:           "text",
+		Field:               "text",
 		LanguageColumn:      "language",
 		Normalization:       NormNFC,
 		RemoveInvisible:     true,

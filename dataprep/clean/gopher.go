@@ -52,8 +52,13 @@ func (c *Cleaner) dupLines(lines []lineInfo) (dup, chars int) {
 }
 
 // ngramRepetition applies the top 2..4-gram and duplicated 5..10-gram rules.
-// N-gram hashes are built in place: after step n, c.ngram[i] is the hash of
-// words i..i+n-1, so each n costs one pass and no allocation.
+//
+// An n-gram can only repeat where its (n-1)-gram prefix repeats, so each
+// step works on the positions whose previous n-gram occurs at least twice
+// ("active"), extending their hashes in place: c.ngram[i] is the hash of
+// words i..i+n-1. Clean text leaves few active positions after n = 2 or 3,
+// so the ten n-gram sizes cost little more than one pass. The results are
+// exactly those of counting every n-gram.
 func (c *Cleaner) ngramRepetition(total float64) Reason {
 	cfg := &c.cfg
 	w := len(c.whash)
@@ -83,65 +88,99 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 	}
 	c.prefix = append(c.prefix, sum)
 	c.gaps = append(c.gaps, gsum)
+	c.active = c.active[:0]
+	for i := 0; i+1 < w; i++ {
+		c.active = append(c.active, int32(i))
+	}
 	for n := 2; n <= maxN && n <= w; n++ {
 		m := w - n + 1
-		for i := 0; i < m; i++ {
-			c.ngram[i] = combine(c.ngram[i], c.whash[i+n-1])
+		// Extend the hashes of the active positions that still fit.
+		act := c.active[:0]
+		for _, i := range c.active {
+			if int(i) < m {
+				c.ngram[i] = combine(c.ngram[i], c.whash[int(i)+n-1])
+				act = append(act, i)
+			}
 		}
+		c.active = act
+		best, bestFirst := c.countActive()
 		if n <= 4 {
 			if k := n - 2; k < len(cfg.TopNgramFracs) && cfg.TopNgramFracs[k] > 0 {
-				if float64(c.topNgram(m, n))/total > cfg.TopNgramFracs[k] {
+				if best <= 1 {
+					// Every n-gram is unique: Counter.most_common picks the first.
+					best, bestFirst = 1, 0
+				}
+				i := int(bestFirst)
+				length := c.prefix[i+n] - c.prefix[i] + c.gaps[i+n-1] - c.gaps[i]
+				if float64(int(best)*int(length))/total > cfg.TopNgramFracs[k] {
 					return ReasonTop2Gram + Reason(k)
 				}
 			}
-			continue
+		} else {
+			k := n - 5
+			if k >= len(cfg.DupNgramFracs) {
+				break
+			}
+			rep := c.dupNgram(n)
+			if cfg.DupNgramFracs[k] > 0 && float64(rep)/total > cfg.DupNgramFracs[k] {
+				return ReasonDup5Gram + Reason(k)
+			}
 		}
-		k := n - 5
-		if k >= len(cfg.DupNgramFracs) {
-			break
-		}
-		rep := c.dupNgram(m, n)
-		if cfg.DupNgramFracs[k] > 0 && float64(rep)/total > cfg.DupNgramFracs[k] {
-			return ReasonDup5Gram + Reason(k)
-		}
-		if rep == 0 {
-			// No repeated n-gram means no repeated longer one either.
+		c.keepRepeated()
+		if len(c.active) == 0 && n >= 4 {
+			// No repeated n-gram means no repeated longer one; the top
+			// 3- and 4-gram rules still need their first n-gram.
 			break
 		}
 	}
 	return Keep
 }
 
-// topNgram returns count × length of the most frequent n-gram (ties go to
-// the one seen first, as Python's Counter.most_common does).
-func (c *Cleaner) topNgram(m, n int) int {
-	c.tab.reset(m)
-	best, bestFirst := int32(0), int32(0)
-	for i := 0; i < m; i++ {
-		s, _ := c.tab.insert(c.ngram[i], i)
+// countActive counts the n-grams at the active positions, records each
+// position's slot and returns the highest count and the first position of
+// the earliest n-gram reaching it.
+func (c *Cleaner) countActive() (best, bestFirst int32) {
+	c.tab.reset(len(c.active))
+	c.slots = c.slots[:0]
+	for _, i := range c.active {
+		s, _ := c.tab.insert(c.ngram[i], int(i))
+		c.slots = append(c.slots, int32(s))
 		// Counts only grow, so tracking the leader on every insert finds
 		// the final maximum; among equal counts the earliest first wins.
 		if cnt, f := c.tab.counts[s], c.tab.first[s]; cnt > best || (cnt == best && f < bestFirst) {
 			best, bestFirst = cnt, f
 		}
 	}
-	i := int(bestFirst)
-	length := c.prefix[i+n] - c.prefix[i] + c.gaps[i+n-1] - c.gaps[i]
-	return int(best) * int(length)
+	return best, bestFirst
+}
+
+// keepRepeated narrows the active positions to those whose n-gram occurs
+// more than once (countActive must have run for this n).
+func (c *Cleaner) keepRepeated() {
+	act := c.active[:0]
+	for k, i := range c.active {
+		if c.tab.counts[c.slots[k]] > 1 {
+			act = append(act, i)
+		}
+	}
+	c.active = act
 }
 
 // dupNgram returns the runes of n-grams that repeat an earlier one, skipping
 // past each repeat as datatrove's find_all_duplicate does (words joined
-// without separators).
-func (c *Cleaner) dupNgram(m, n int) int {
-	c.tab.reset(m)
+// without separators). Only positions whose n-gram occurs twice or more can
+// match or be matched, so the others just advance the cursor.
+func (c *Cleaner) dupNgram(n int) int {
+	c.tab2.reset(len(c.active))
 	rep := 0
-	for i := 0; i < m; {
-		if _, seen := c.tab.insert(c.ngram[i], i); seen {
-			rep += int(c.prefix[i+n] - c.prefix[i])
-			i += n
-		} else {
-			i++
+	next := int32(0) // first position not skipped by a previous repeat
+	for k, i := range c.active {
+		if c.tab.counts[c.slots[k]] < 2 || i < next {
+			continue
+		}
+		if _, seen := c.tab2.insert(c.ngram[i], int(i)); seen {
+			rep += int(c.prefix[int(i)+n] - c.prefix[i])
+			next = i + int32(n)
 		}
 	}
 	return rep

@@ -15,6 +15,7 @@ type normalizer struct {
 	ws        bool
 	buf, tmp  []byte
 	htmlBuf   []byte
+	nonASCII  bool // the last normalize result holds non-ASCII runes
 }
 
 func newNormalizer(c Config) *normalizer {
@@ -38,6 +39,7 @@ func (n *normalizer) normalize(s string) []byte {
 	}
 	var nonASCII bool
 	n.buf, nonASCII = n.filter(n.buf[:0], s)
+	n.nonASCII = nonASCII
 	if nonASCII && n.useForm && !n.form.IsNormal(n.buf) {
 		n.tmp = n.form.Append(n.tmp[:0], n.buf...)
 		// NFKC can turn compatibility spaces into runs of ASCII spaces, and

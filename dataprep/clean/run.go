@@ -77,7 +77,7 @@ func (m *Mapper) Map(text string, r *stream.Result) {
 	}
 }
 
-// Run cleans the text column cfg.TextField of every row of in and writes the
+// Run cleans the text column cfg.Field of every row of in and writes the
 // kept rows, in input order, to out (schema OutputSchema(in.Schema(), cfg)).
 // Work is spread over cfg.Workers goroutines; the output does not depend on
 // their number. Metrics go to rep at the end (rep may be nil).
@@ -89,7 +89,7 @@ func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter,
 	if err := cfg.Validate(); err != nil {
 		return Stats{}, fmt.Errorf("clean: %w", err)
 	}
-	sopt := stream.Options{Field: cfg.TextField, Workers: cfg.Workers, Extra: extraColumns(cfg)}
+	sopt := stream.Options{Field: cfg.Field, Workers: cfg.Workers, Extra: extraColumns(cfg)}
 	if o.rejects != nil {
 		sopt.Rejects = o.rejects
 	}

@@ -146,6 +146,14 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 		tok.Runes = 1
 		i += n
 		for i < len(s) {
+			// ASCII letters and digits are the bulk of most text.
+			if b := s[i]; b < utf8.RuneSelf && asciiClass[b] == clWord {
+				tok.Runes++
+				tok.Alpha = tok.Alpha || asciiAlpha[b]
+				prevAlpha, prevDigit = asciiAlpha[b], b >= '0' && b <= '9'
+				i++
+				continue
+			}
 			r, n, c, a = t.decode(i)
 			if c == clWord {
 				tok.Runes++
