@@ -13,22 +13,22 @@ import (
 // Fixed strides let both unroll the depth loop with constant offsets.
 
 //go:noescape
-func kernelN12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
+func kernelN12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
 
 //go:noescape
-func kernelT12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16)
+func kernelT12x32AVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
 
 // kernelAVX512 adapts the assembly micro-kernel: column masks for partial
 // tiles, and a canonical +0 beta so the kernel can test it bitwise.
-func kernelAVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int) {
+func kernelAVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
 	m1, m2 := masks(cols)
 	if beta == 0 {
 		beta = 0
 	}
 	if sP == 1 {
-		kernelN12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2)
+		kernelN12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2, bias)
 	} else {
-		kernelT12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2)
+		kernelT12x32AVX512(k, a, sI, sP, b, c, ldc, alpha, beta, rows, m1, m2, bias)
 	}
 }
 

@@ -16,18 +16,14 @@ const (
 	ncMax = 1024 // columns of one packed B block: 256×1024 floats = 1 MiB of L2
 	mcBlk = 96   // rows of C per parallel work item
 	kcPad = 16   // row padding of packed A so its rows do not share cache sets
-
-	// directAlias: untransposed A is read in place unless its row stride is
-	// a multiple of this many floats (4 KiB), where all mr rows would fall
-	// into the same L1 sets and evict each other.
-	directAlias = 1024
 )
 
 // microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
 // mr×nr tile (a and b are packed and padded) and stores the first rows×cols
 // of it as c[i*ldc+j] = alpha*acc + beta*c, reading c only when beta != 0.
+// When beta is 0 and bias is not nil it stores alpha*acc + bias[j] instead.
 // Strides are in elements. k must be at least 1.
-type microKernel func(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int)
+type microKernel func(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32)
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(A) is m×k and op(B) is k×n.
@@ -41,18 +37,33 @@ type microKernel func(k int, a *float32, sI, sP int, b *float32, c *float32, ldc
 // Every C element is a sum over k in a fixed order that depends only on k,
 // so results are identical for any thread count.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmBias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// sgemmBias is Sgemm that, with beta 0, also adds bias[j] (len n) to each
+// row of C.
+func sgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
+	if bias != nil && (beta != 0 || len(bias) < n) {
+		panic("kernel: bias needs beta 0 and n elements")
+	}
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
+		if bias != nil {
+			for i := range m {
+				copy(c[i*ldc:i*ldc+n], bias)
+			}
+		}
 		return
 	}
 	p := acquire()
 	defer p.release()
 	g := &p.gemm
 	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	g.bias = bias
 	g.parallel(p)
 	g.clear()
 }
@@ -112,6 +123,7 @@ type gemm struct {
 	// current block, set by the driver before each parallel phase
 	jc, ncur, pc, kcur int
 	betaCur            float32
+	bias               []float32 // added on the first depth block, with beta 0
 	bp                 []float32
 	packing            bool
 	items, colChunks   int
@@ -128,7 +140,7 @@ func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32,
 }
 
 // clear drops references to the caller's slices.
-func (g *gemm) clear() { g.a, g.b, g.c = nil, nil, nil }
+func (g *gemm) clear() { g.a, g.b, g.c, g.bias = nil, nil, nil, nil }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
@@ -244,49 +256,34 @@ func (g *gemm) packB(q int) {
 func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 	kcur := g.kcur
 	mfull := roundUp(mcur, mr)
-	var sI, sP, panelStride int
-	if !g.transA && g.lda%directAlias != 0 {
+	if !g.transA {
 		g.blockDirect(s, ic, mcur, q0, q1)
 		return
 	}
-	if !g.transA {
-		// Rows copied whole: contiguous copies, then strided broadcasts.
-		kcp := kcur + kcPad
-		s.apack = grow(s.apack, mfull*kcp)
-		for r := range mfull {
-			d := s.apack[r*kcp : r*kcp+kcur]
-			if r < mcur {
-				copy(d, g.a[(ic+r)*g.lda+g.pc:])
-			} else {
-				clear(d)
-			}
+	// op(A) columns are rows of A: gather mr-wide strips per depth.
+	s.apack = grow(s.apack, mfull*kcur)
+	if !packATBlock(s.apack, g.a[g.pc*g.lda+ic:], g.lda, kcur, mcur) {
+		for i0 := 0; i0 < mcur; i0 += mr {
+			packATGo(s.apack[i0*kcur:(i0+mr)*kcur], g.a[g.pc*g.lda+ic+i0:], g.lda, kcur, min(mr, mcur-i0))
 		}
-		sI, sP, panelStride = kcp, 1, mr*kcp
-	} else {
-		// op(A) columns are rows of A: gather mr-wide strips per depth.
-		s.apack = grow(s.apack, mfull*kcur)
-		if !packATBlock(s.apack, g.a[g.pc*g.lda+ic:], g.lda, kcur, mcur) {
-			for i0 := 0; i0 < mcur; i0 += mr {
-				packATGo(s.apack[i0*kcur:(i0+mr)*kcur], g.a[g.pc*g.lda+ic+i0:], g.lda, kcur, min(mr, mcur-i0))
-			}
-		}
-		sI, sP, panelStride = 1, mr, mr*kcur
 	}
+	panelStride := mr * kcur
 	for i0 := 0; i0 < mcur; i0 += mr {
 		ap := &s.apack[i0/mr*panelStride]
 		rows := min(mr, mcur-i0)
 		crow := (ic + i0) * g.ldc
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
-			kern(kcur, ap, sI, sP, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
-				g.alpha, g.betaCur, rows, min(nr, g.n-j0))
+			kern(kcur, ap, 1, mr, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
+				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
 		}
 	}
 }
 
-// blockDirect is block for untransposed A whose row stride does not alias
-// in L1: full strips are read in place (the kernel takes any row stride),
-// only a partial last strip is copied and zero-padded.
+// blockDirect is block for untransposed A: full strips are read in place
+// (the kernel takes any row stride; packing them measured slower even for
+// strides that alias in L1), only a partial last strip is copied and
+// zero-padded.
 func (g *gemm) blockDirect(s *scratch, ic, mcur, q0, q1 int) {
 	kcur := g.kcur
 	for i0 := 0; i0 < mcur; i0 += mr {
@@ -309,9 +306,18 @@ func (g *gemm) blockDirect(s *scratch, ic, mcur, q0, q1 int) {
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
 			kern(kcur, ap, sI, 1, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
-				g.alpha, g.betaCur, rows, min(nr, g.n-j0))
+				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
 		}
 	}
+}
+
+// biasAt returns the bias for columns from j0 on in the first depth block,
+// nil otherwise.
+func (g *gemm) biasAt(j0 int) *float32 {
+	if g.bias == nil || g.pc != 0 {
+		return nil
+	}
+	return &g.bias[j0]
 }
 
 // packATGo packs dst[p*mr+r] = src[p*ld+r] for r < w, zero beyond.

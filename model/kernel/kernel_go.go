@@ -4,10 +4,14 @@ import "unsafe"
 
 // kernelGo is the portable micro-kernel. Each element is summed over p in
 // order, like the assembly kernels.
-func kernelGo(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int) {
+func kernelGo(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
 	as := unsafe.Slice(a, (mr-1)*sI+(k-1)*sP+1)
 	bs := unsafe.Slice(b, k*nr)
 	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
+	var bs0 []float32
+	if bias != nil && beta == 0 {
+		bs0 = unsafe.Slice(bias, cols)
+	}
 	var acc [nr]float32
 	for i := range rows {
 		acc = [nr]float32{}
@@ -21,7 +25,9 @@ func kernelGo(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, al
 		}
 		crow := cs[i*ldc : i*ldc+cols]
 		for j := range crow {
-			if beta == 0 {
+			if bs0 != nil {
+				crow[j] = alpha*acc[j] + bs0[j]
+			} else if beta == 0 {
 				crow[j] = alpha * acc[j]
 			} else {
 				crow[j] = alpha*acc[j] + beta*crow[j]

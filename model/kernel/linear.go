@@ -3,16 +3,12 @@ package kernel
 // MatMulForward computes out[BT,OC] = inp[BT,C] · weight[OC,C]ᵀ + bias[OC].
 // bias may be nil.
 func MatMulForward(out, inp, weight, bias []float32, BT, C, OC int) {
-	beta := float32(0)
 	if bias != nil {
-		// Start from the bias so the first block of the multiply adds into
-		// it: one pass over out instead of two.
-		for i := range BT {
-			copy(out[i*OC:(i+1)*OC], bias[:OC])
-		}
-		beta = 1
+		bias = bias[:OC]
 	}
-	Sgemm(false, true, BT, OC, C, 1, inp, C, weight, C, beta, out, OC)
+	// The micro-kernel adds the bias when it first stores a tile: no
+	// separate pass over out.
+	sgemmBias(false, true, BT, OC, C, 1, inp, C, weight, C, 0, out, OC, bias)
 }
 
 // MatMulBackward adds the gradients of MatMulForward given dout[BT,OC]:

@@ -27,7 +27,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 			}
 			for range b.N {
 				for q := range 8 {
-					kernelAVX512(k, &a[0], layout.sI, layout.sP, &bp[q*k*nr], &c[q*nr], nr*8, 1, 1, mr, nr)
+					kernelAVX512(k, &a[0], layout.sI, layout.sP, &bp[q*k*nr], &c[q*nr], nr*8, 1, 1, mr, nr, nil)
 				}
 			}
 			b.ReportMetric(2*mr*nr*k*8*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
