@@ -30,7 +30,7 @@ type nodeBar struct {
 
 // NewHuman returns a progress-bar view drawing on w, a terminal.
 func NewHuman(w io.Writer) *Human {
-	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
+	p := mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	return &Human{p: p, plain: NewPlain(p), bars: map[string]*nodeBar{}}
 }
 

@@ -1,0 +1,70 @@
+package views
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmflow/llmflow/pipeline"
+)
+
+// drive sends one of every event through a view.
+func drive(v View) {
+	v.RunStarted(pipeline.RunInfo{ID: "r1", Nodes: []string{"a", "b"}, Parallelism: 2})
+	v.NodeStarted(pipeline.NodeResult{Addr: "a", Kind: "dataset", Attempt: 1, Key: "k"})
+	v.NodeProgress("a", 5, 10, "rows")
+	v.NodeMetric("a", "loss", 3, 1.25)
+	v.NodeLog("a", "hello")
+	v.NodeFinished(pipeline.NodeResult{Addr: "a", Outputs: map[string]string{"data": "sha256:x"}, Duration: time.Second})
+	v.NodeCached(pipeline.NodeResult{Addr: "c"})
+	v.NodeFailed(pipeline.NodeResult{Addr: "b", Attempt: 2, Err: errors.New("boom")})
+	v.NodeSkipped("d", "b")
+	v.RunFinished(pipeline.RunResult{ID: "r1", Status: pipeline.StatusFailed, Err: errors.New("nodes failed")})
+	v.Close()
+}
+
+func TestJSONLines(t *testing.T) {
+	var buf bytes.Buffer
+	drive(NewJSON(&buf))
+	var types []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		types = append(types, ev["type"].(string))
+	}
+	want := "run_started node_started node_progress node_metric node_log node_finished node_cached node_failed node_skipped run_finished"
+	if strings.Join(types, " ") != want {
+		t.Fatalf("types %v", types)
+	}
+}
+
+func TestPlainLines(t *testing.T) {
+	var buf bytes.Buffer
+	drive(NewPlain(&buf))
+	out := buf.String()
+	for _, want := range []string{"run r1: 2 nodes", "a: started", "a: 5/10 rows", "a: hello", "a: finished in 1s",
+		"c: cached", "b: failed: boom", "d: skipped (b failed)", "run r1 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestHumanDoesNotBlock(t *testing.T) {
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() { drive(NewHuman(&buf)); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("human view blocked")
+	}
+	if !strings.Contains(buf.String(), "b: failed: boom") {
+		t.Fatalf("output:\n%s", buf.String())
+	}
+}
