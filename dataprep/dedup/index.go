@@ -72,6 +72,7 @@ type Index struct {
 
 	docs, refs int
 	stats      Stats
+	scratch    []Signature // AddAll's signatures, reused between calls
 }
 
 // NewIndex returns an empty index for cfg, which must validate.

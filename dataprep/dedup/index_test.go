@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/llmflow/llmflow/dataprep/stream"
 )
 
 const para = "The quick brown fox jumps over the lazy dog while the farmer watches from the porch " +
@@ -198,5 +200,25 @@ func TestTable(t *testing.T) {
 	}
 	if tb.get(12345) != 0 {
 		t.Fatal("absent key found")
+	}
+}
+
+func TestAddAllAndMapper(t *testing.T) {
+	texts := []string{para, zhPara, strings.Replace(para, "lazy", "idle", 1), zhPara, "other text entirely here"}
+	ix, _ := NewIndex(DefaultConfig())
+	got := ix.AddAll(texts, 2, nil)
+	m, _ := NewMapper(DefaultConfig())
+	for i, tx := range texts {
+		var r stream.Result
+		m.Map(tx, &r)
+		if r.Drop != got[i].Dup || r.Reason != got[i].Reason() {
+			t.Errorf("text %d: mapper %v %q, AddAll %+v", i, r.Drop, r.Reason, got[i])
+		}
+	}
+	want := []string{"", "", "duplicate_near", "duplicate_exact", ""}
+	for i, d := range got {
+		if d.Reason() != want[i] {
+			t.Errorf("text %d: %q, want %q", i, d.Reason(), want[i])
+		}
 	}
 }
