@@ -10,12 +10,12 @@ import (
 // B stays in L2, a packed mr×kc micro-panel of A stays in L1 while it sweeps
 // the B block, and the micro-kernel keeps an mr×nr tile of C in registers.
 const (
-	mr    = 12   // rows of C per micro-tile (broadcast A values)
-	nr    = 32   // columns of C per micro-tile (two 16-float vectors)
-	kcMax = 256  // depth of one packed block: 12×256 floats of A fill a quarter of L1
-	ncMax = 1024 // columns of one packed B block: 256×1024 floats = 1 MiB of L2
-	mcBlk = 96   // rows of C per parallel work item
-	kcPad = 16   // row padding of packed A so its rows do not share cache sets
+	mr    = 12     // rows of C per micro-tile (broadcast A values)
+	nr    = 32     // columns of C per micro-tile (two 16-float vectors)
+	kcMax = 256    // depth of one packed block: 12×256 floats of A fill a quarter of L1
+	ncMax = 1024   // columns of one packed B block: 256×1024 floats = 1 MiB of L2
+	mcBlk = 2 * mr // rows of C per parallel work item: small items balance two threads within ~3%
+	kcPad = 16     // row padding of packed A so its rows do not share cache sets
 )
 
 // microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
