@@ -1,0 +1,110 @@
+package pretrain
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/llmflow/llmflow/dataprep/tokenizer"
+)
+
+// sharedData finds ../shared/data above the test directory (or
+// LLMFLOW_SHARED_DATA); absent data skips, or fails under CI=true.
+func sharedData(t *testing.T) string {
+	if d := os.Getenv("LLMFLOW_SHARED_DATA"); d != "" {
+		return d
+	}
+	dir, _ := os.Getwd()
+	for {
+		p := filepath.Join(dir, "shared", "data")
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("shared/data not found above the test directory (set LLMFLOW_SHARED_DATA)")
+			}
+			t.Skip("shared/data not found; set LLMFLOW_SHARED_DATA")
+		}
+		dir = parent
+	}
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+type logEvents struct{ t *testing.T }
+
+func (logEvents) Progress(int64, int64, string) {}
+func (logEvents) Metric(int64, string, float64) {}
+func (e logEvents) Log(line string)             { e.t.Log(line) }
+
+// TestQuickstartQuality trains the quickstart model on tinyshakespeare
+// (first 90% train, last 10% validation, nanoGPT's split) under a time
+// budget and reports validation loss in nats per character. It takes
+// minutes, so it runs only with LLMFLOW_QUALITY=1. Target: <= 1.88 within 5
+// minutes on 2 cores.
+func TestQuickstartQuality(t *testing.T) {
+	if os.Getenv("LLMFLOW_QUALITY") == "" {
+		t.Skip("set LLMFLOW_QUALITY=1 to run the tinyshakespeare quality run")
+	}
+	text, err := os.ReadFile(filepath.Join(sharedData(t), "pretrain-en", "tinyshakespeare.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := len(text) * 9 / 10
+	trainText, valText := text[:split], text[split:]
+	start := time.Now()
+	tc := tokenizer.DefaultConfig()
+	tc.VocabSize = envInt("QS_VOCAB", 512)
+	tc.SpecialTokens = []string{"<|endoftext|>"}
+	tok, err := tokenizer.Train(context.Background(), [][]byte{trainText}, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokPath := filepath.Join(t.TempDir(), "tokenizer.json")
+	if err := tok.Save(tokPath); err != nil {
+		t.Fatal(err)
+	}
+	c := QuickstartConfig()
+	c.NLayer = envInt("QS_LAYER", c.NLayer)
+	c.NEmbd = envInt("QS_EMBD", c.NEmbd)
+	c.NHead = envInt("QS_HEAD", c.NHead)
+	c.BlockSize = envInt("QS_BLOCK", c.BlockSize)
+	c.BatchSize = envInt("QS_BATCH", c.BatchSize)
+	if s := os.Getenv("QS_BUDGET"); s != "" {
+		c.TimeBudget = s
+	}
+	if lr, err := strconv.ParseFloat(os.Getenv("QS_LR"), 64); err == nil {
+		c.LR, c.MinLR = lr, lr/10
+	}
+	trainIDs, valIDs := tok.Encode(trainText), tok.Encode(valText)
+	train, val := &Data{}, &Data{}
+	train.add(trainIDs, []int32{0}, c.BlockSize)
+	val.add(valIDs, []int32{0}, c.BlockSize)
+	train.MaxID, val.MaxID = int32(tok.VocabSize()-1), int32(tok.VocabSize()-1)
+	t.Logf("tokenizer %d ids in %v: %.2f chars/token; %d train examples", tok.VocabSize(), time.Since(start).Round(time.Millisecond),
+		float64(len(valText))/float64(len(valIDs)), len(train.Examples))
+	res, err := Train(context.Background(), c, Inputs{Train: train, Val: val, TokenizerJSON: tokPath}, t.TempDir(), logEvents{t})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perChar := res.ValBPB * math.Ln2 // ASCII text: one byte per character
+	t.Logf("config %+v", c)
+	t.Logf("%d steps, %d tokens in %v; val loss %.4f nats/token, %.4f nats/char, %.4f bits/byte",
+		res.Steps, res.Tokens, time.Since(start).Round(time.Second), res.ValLoss, perChar, res.ValBPB)
+	fmt.Printf("QUALITY nats_per_char=%.4f bpb=%.4f steps=%d\n", perChar, res.ValBPB, res.Steps)
+	if perChar > 1.88 {
+		t.Errorf("val loss %.4f nats/char, target <= 1.88", perChar)
+	}
+}
