@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"math"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
@@ -32,15 +33,75 @@ func kernelAVX512(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int
 	}
 }
 
-var useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+var (
+	useAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+	useAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
 
 var kern microKernel = pickKernel()
 
 func pickKernel() microKernel {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		return kernelAVX512
+	case useAVX2:
+		return kernelAVX2
 	}
 	return kernelGo
+}
+
+//go:noescape
+func kernel6x16AVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, bias *float32)
+
+// kernelAVX2 computes a 12×32 tile as four 6×16 quarters (16 ymm registers
+// hold only a quarter). Each C element still sums over p in order. Partial
+// tiles go through a scratch tile, since AVX2 has no masked stores that fit.
+func kernelAVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
+	if rows == mr && cols == nr {
+		kernelQuartersAVX2(k, a, sI, sP, b, c, ldc, alpha, beta, bias)
+		return
+	}
+	var tile [mr * nr]float32
+	kernelQuartersAVX2(k, a, sI, sP, b, &tile[0], nr, 1, 0, nil)
+	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
+	var bs []float32
+	if bias != nil && beta == 0 {
+		bs = unsafe.Slice(bias, cols)
+	}
+	for i := range rows {
+		crow := cs[i*ldc : i*ldc+cols]
+		for j := range crow {
+			t := tile[i*nr+j]
+			switch {
+			case bs != nil:
+				crow[j] = alpha*t + bs[j]
+			case beta == 0:
+				crow[j] = alpha * t
+			default:
+				crow[j] = alpha*t + beta*crow[j]
+			}
+		}
+	}
+}
+
+func kernelQuartersAVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, bias *float32) {
+	const f = unsafe.Sizeof(float32(0))
+	if beta == 0 {
+		beta = 0
+	}
+	for h := range 2 {
+		ah := unsafe.Add(unsafe.Pointer(a), uintptr(6*h*sI)*f)
+		ch := unsafe.Add(unsafe.Pointer(c), uintptr(6*h*ldc)*f)
+		for q := range 2 {
+			bq := unsafe.Add(unsafe.Pointer(b), uintptr(16*q)*f)
+			cq := unsafe.Add(ch, uintptr(16*q)*f)
+			var biasq *float32
+			if bias != nil {
+				biasq = (*float32)(unsafe.Add(unsafe.Pointer(bias), uintptr(16*q)*f))
+			}
+			kernel6x16AVX2(k, (*float32)(ah), sI, sP, (*float32)(bq), (*float32)(cq), ldc, alpha, beta, biasq)
+		}
+	}
 }
 
 //go:noescape
@@ -101,10 +162,14 @@ func packBTFast(dst, src []float32, ld, kcur, w int) bool {
 	return true
 }
 
-// ISA names the instruction set the kernels use.
+// ISA names the instruction set the matrix kernels use: "avx512", "avx2"
+// (elementwise kernels then run portable Go) or "go".
 func ISA() string {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		return "avx512"
+	case useAVX2:
+		return "avx2"
 	}
 	return "go"
 }

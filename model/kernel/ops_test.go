@@ -24,8 +24,9 @@ func to64(x []float32) []float64 {
 	return y
 }
 
-func TestMatMul(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
+func TestMatMul(t *testing.T) { testMatMul(t, rand.New(rand.NewPCG(5, 6))) }
+
+func testMatMul(t *testing.T, r *rand.Rand) {
 	BT, C, OC := 37, 45, 70
 	inp, w, bias := randSlice(r, BT*C), randSlice(r, OC*C), randSlice(r, OC)
 	out := make([]float32, BT*OC)
