@@ -95,7 +95,11 @@ func TestQuickstartQuality(t *testing.T) {
 	train.MaxID, val.MaxID = int32(tok.VocabSize()-1), int32(tok.VocabSize()-1)
 	t.Logf("tokenizer %d ids in %v: %.2f chars/token; %d train examples", tok.VocabSize(), time.Since(start).Round(time.Millisecond),
 		float64(len(valText))/float64(len(valIDs)), len(train.Examples))
-	res, err := Train(context.Background(), c, Inputs{Train: train, Val: val, TokenizerJSON: tokPath}, t.TempDir(), logEvents{t})
+	out := os.Getenv("QS_OUT") // keeps the checkpoint, e.g. for llmflow generate
+	if out == "" {
+		out = t.TempDir()
+	}
+	res, err := Train(context.Background(), c, Inputs{Train: train, Val: val, TokenizerJSON: tokPath}, out, logEvents{t})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -312,59 +312,9 @@ func (t *trainer) step(lr float64) (loss, norm float64, err error) {
 // eval_batches batches and the bits per byte of the target text.
 func (t *trainer) evaluate() (loss, bpb float64) {
 	B, T := t.cfg.BatchSize, t.cfg.BlockSize
-	val := t.in.Val
-	nb := t.cfg.EvalBatches
-	if nb == 0 {
-		nb = (len(val.Examples) + B - 1) / B
+	ev, err := Evaluate(t.m, t.tok, t.in.Val, B, T, t.cfg.EvalBatches, t.inputs[:B*T], t.targets[:B*T], t.seg[:B*T])
+	if err != nil {
+		return math.NaN(), math.NaN()
 	}
-	var sum float64
-	var n int
-	var bytes int64
-	in, tg, seg := t.inputs[:B*T], t.targets[:B*T], t.seg[:B*T]
-	for b := 0; b < nb && b*B < len(val.Examples); b++ {
-		for r := 0; r < B; r++ {
-			i := b*B + r
-			if i >= len(val.Examples) {
-				fill(in[r*T:(r+1)*T], tg[r*T:(r+1)*T], seg[r*T:(r+1)*T], nil, nil, T)
-				continue
-			}
-			fill(in[r*T:(r+1)*T], tg[r*T:(r+1)*T], seg[r*T:(r+1)*T], val.Examples[i], val.DocStarts[i], T)
-		}
-		s, c, err := t.m.Forward(in, tg, seg, B, T)
-		if err != nil {
-			return math.NaN(), math.NaN()
-		}
-		sum += s
-		n += c
-		bytes += targetBytes(t.tok, tg)
-	}
-	loss = sum / float64(max(n, 1))
-	bpb = math.NaN()
-	if bytes > 0 {
-		bpb = sum / math.Ln2 / float64(bytes)
-	}
-	return loss, bpb
-}
-
-// targetBytes counts the text bytes the targets stand for; added (special)
-// tokens count as none.
-func targetBytes(tok *tokenizer.Tokenizer, targets []int32) int64 {
-	if tok == nil {
-		return 0
-	}
-	var n int64
-	for _, id := range targets {
-		if id < 0 {
-			continue
-		}
-		if s, ok := tok.Token(id); ok {
-			if _, special := tok.SpecialID(s); special {
-				continue
-			}
-		}
-		if b, ok := tok.TokenBytes(id); ok {
-			n += int64(len(b))
-		}
-	}
-	return n
+	return ev.Loss(), ev.BPB()
 }
