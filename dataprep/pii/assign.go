@@ -6,7 +6,7 @@ import "strings"
 // (compared in lower case): OPENAI_API_KEY, client_secret, "password"...
 var secretKeys = []string{
 	"api_key", "apikey", "api-key", "secret", "secret_key", "secretkey", "access_key", "accesskey",
-	"token", "password", "passwd", "pwd", "private_key", "privatekey", "credentials",
+	"token", "password", "passwd", "pwd", "private_key", "privatekey", "credentials", "authorization",
 }
 
 // colon handles ':': IPv6 addresses, then "key: value" secrets.
@@ -48,6 +48,13 @@ func (sc *scanner) assignment(i int) int {
 	}
 	for j < len(s) && j-i < 4 && (s[j] == ' ' || s[j] == '\t') {
 		j++
+	}
+	// "Authorization: Bearer <token>": the scheme stays, the token goes.
+	for _, scheme := range []string{"Bearer ", "bearer ", "Basic ", "Token ", "token "} {
+		if strings.HasPrefix(s[j:], scheme) {
+			j += len(scheme)
+			break
+		}
 	}
 	var q byte
 	if j < len(s) && (s[j] == '"' || s[j] == '\'' || s[j] == '`') {

@@ -116,12 +116,26 @@ func ssnContext(s string, i int) bool {
 	return w1 == "ssn" || w2 == "ssn" || (w1 == "number" && w2 == "security") || w1 == "security"
 }
 
+// versionWords announce a version number rather than an address.
+var versionWords = map[string]bool{
+	"version": true, "ver": true, "v": true, "release": true, "build": true, "firmware": true,
+	"update": true, "rev": true, "revision": true, "patch": true, "sdk": true, "python": true,
+	"node": true, "java": true, "ruby": true, "php": true, "perl": true, "chrome": true,
+	"firefox": true, "ios": true, "android": true, "windows": true, "macos": true, "linux": true,
+	"kernel": true, "gcc": true, "clang": true, "llvm": true, "cuda": true, "go": true, "rust": true,
+	"section": true, "chapter": true, "clause": true, "article": true,
+}
+
 // versionContext reports whether a dotted quad at i is a version number.
 func versionContext(s string, i int) bool {
 	w1, _ := prevWords(s, i)
-	switch w1 {
-	case "version", "ver", "v", "release", "build", "firmware", "update", "rev", "revision":
+	if versionWords[w1] {
 		return true
+	}
+	for _, l := range []string{"版本", "版", "第"} {
+		if strings.HasSuffix(s[:i], l) {
+			return true
+		}
 	}
 	return false
 }

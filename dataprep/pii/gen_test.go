@@ -263,6 +263,11 @@ func (g gen) lookAlike() (kind, v, text string) {
 		return "luhn-invalid card", v, g.pick("card number "+v, "卡号"+v+"无效", v)
 	case 1:
 		v = g.cnID(false)
+		if g.r.IntN(2) == 0 { // any 18 digits that fail the check
+			for cnIDValid(v) || v == "" {
+				v = fmt.Sprint(1+g.r.IntN(9)) + g.digits(17)
+			}
+		}
 		return "cn id bad check", v, g.pick("身份证号"+v+"。", "ID "+v, v)
 	case 2:
 		y, m, d := 1990+g.r.IntN(40), 1+g.r.IntN(12), 1+g.r.IntN(28)

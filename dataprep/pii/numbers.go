@@ -128,7 +128,9 @@ func (sc *scanner) contiguous(i int, g *groups, buf []byte) int {
 	}
 	switch {
 	case n >= 13 && n <= 19:
-		if sc.on[CreditCard] && !labelled && cardNumber(append(buf, s[i:e]...)) {
+		// A bare 18-digit run is far more often an identity or account
+		// number than a card: only JCB (35) and UnionPay (62) issue those.
+		if sc.on[CreditCard] && !labelled && (n != 18 || s[i:i+2] == "35" || s[i:i+2] == "62") && cardNumber(append(buf, s[i:e]...)) {
 			sc.emit(i, e, CreditCard)
 			return e
 		}
@@ -212,6 +214,12 @@ func (sc *scanner) grouped(i int, g *groups, buf []byte) int {
 		}
 		if g.sizes(3, 3, 4) && g.sameSep(2, " -.") {
 			if end := try(3, Phone, true); end > 0 {
+				return end
+			}
+		}
+		// Chinese landline: 010-62345678, 0755-1234567.
+		if (g.sizes(3, 8) || g.sizes(4, 7) || g.sizes(4, 8)) && s[i] == '0' && s[i+1] != '0' && (g.sep[0] == '-' || g.sep[0] == ' ') {
+			if end := try(2, Phone, false); end > 0 {
 				return end
 			}
 		}
