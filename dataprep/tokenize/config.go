@@ -3,6 +3,9 @@ package tokenize
 import (
 	"fmt"
 	"math"
+	"strconv"
+
+	"github.com/llmflow/llmflow/dataprep/tokenizer"
 )
 
 // Config configures the tokenize node. Its hcl tags match the pipeline block
@@ -60,4 +63,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("workers: %d must not be negative", c.Workers)
 	}
 	return nil
+}
+
+// Meta returns the manifest metadata of the token datasets Run writes with
+// tok and cfg, so a consumer can check them against its model without
+// opening the tokenizer.
+func Meta(tok *tokenizer.Tokenizer, cfg Config) map[string]string {
+	eot, _ := tok.SpecialID(cfg.EOTToken)
+	return map[string]string{
+		"block_size": strconv.Itoa(cfg.BlockSize),
+		"row_tokens": strconv.Itoa(cfg.BlockSize + 1),
+		"pack":       strconv.FormatBool(cfg.Pack),
+		"vocab_size": strconv.Itoa(tok.VocabSize()),
+		"eot_id":     strconv.Itoa(int(eot)),
+		"eot_token":  cfg.EOTToken,
+	}
 }

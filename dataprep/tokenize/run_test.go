@@ -330,3 +330,12 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMeta(t *testing.T) {
+	tok := testTokenizer(t, sampleTexts)
+	cfg := DefaultConfig()
+	m := Meta(tok, cfg)
+	if m["row_tokens"] != "1025" || m["eot_id"] != "0" || m["vocab_size"] != fmt.Sprint(tok.VocabSize()) {
+		t.Errorf("meta %v", m)
+	}
+}
