@@ -234,12 +234,24 @@ func (d *Dataset) ScanShard(ctx context.Context, i int, fn func(rec arrow.Record
 
 // newShardReader opens an IPC file reader, turning a panic inside arrow-go
 // on a hostile footer into an error.
-func newShardReader(f *os.File) (r *ipc.FileReader, err error) {
+func newShardReader(f *os.File) (*ipc.FileReader, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return newIPCFileReader(f, fi.Size())
+}
+
+// newIPCFileReader verifies and opens an IPC file of the given size.
+func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
 		}
 	}()
+	if err := verifyIPCFile(f, size); err != nil {
+		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
+	}
 	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
@@ -249,7 +261,10 @@ func newShardReader(f *os.File) (r *ipc.FileReader, err error) {
 
 // scanShard reads every batch of r, validates it against schema and calls fn.
 func scanShard(ctx context.Context, r *ipc.FileReader, schema *arrow.Schema, path string, fn func(arrow.RecordBatch) error) error {
-	n := r.NumRecords()
+	n, err := numRecords(r)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -269,6 +284,17 @@ func scanShard(ctx context.Context, r *ipc.FileReader, schema *arrow.Schema, pat
 		}
 	}
 	return nil
+}
+
+// numRecords reads the footer's batch count, which arrow-go decodes lazily
+// (and may panic on) from an unchecked flatbuffer.
+func numRecords(r *ipc.FileReader) (n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			n, err = 0, fmt.Errorf("corrupt footer: %v", p)
+		}
+	}()
+	return r.NumRecords(), nil
 }
 
 func readBatch(r *ipc.FileReader, i int) (rec arrow.RecordBatch, err error) {

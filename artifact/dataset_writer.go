@@ -59,7 +59,9 @@ func WithAllocator(mem memory.Allocator) WriterOption {
 
 // DatasetWriter writes record batches into row-bounded IPC file shards
 // part-00000.arrow, part-00001.arrow, ... in one directory. Shards are
-// written under a temporary name and renamed when complete. Output depends
+// written under a temporary name and renamed when complete. The writer does
+// not fsync: durability comes from Staging.Commit, which syncs every file
+// before publishing the artifact. Output depends
 // only on the batches written and the options, so equal input gives
 // byte-identical files. A DatasetWriter is used by one goroutine.
 type DatasetWriter struct {
@@ -185,9 +187,6 @@ func (w *DatasetWriter) closeShard() error {
 	if err := w.w.Close(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("dataset writer %s: %w", final, err)
-	}
 	fi, err := w.f.Stat()
 	if err != nil {
 		return err
@@ -230,7 +229,7 @@ func (w *DatasetWriter) Close() error {
 	if err != nil {
 		return w.fail(err)
 	}
-	if err := writeFileAtomic(filepath.Join(w.dir, datasetIndexName), append(data, '\n')); err != nil {
+	if err := os.WriteFile(filepath.Join(w.dir, datasetIndexName), append(data, '\n'), 0o644); err != nil {
 		return w.fail(fmt.Errorf("dataset writer: %w", err))
 	}
 	return nil

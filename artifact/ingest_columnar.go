@@ -327,10 +327,17 @@ func openArrow(path string) (batchSource, error) {
 		f.Close()
 		return nil, err
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	s := &arrowSource{f: f}
 	if n == 6 && bytes.Equal(magic, []byte("ARROW1")) {
-		s.fr, err = ipc.NewFileReader(f)
-	} else {
+		if err = verifyIPCFile(f, fi.Size()); err == nil {
+			s.fr, err = ipc.NewFileReader(f)
+		}
+	} else if err = verifyIPCStream(f, fi.Size()); err == nil {
 		s.sr, err = ipc.NewReader(f)
 	}
 	if err != nil {

@@ -56,6 +56,22 @@ func (in *ingester) jsonl(paths []string) error {
 			}
 		}
 	}
+	fields := in.jsonlColumns(st)
+	if err := in.start(TextSchema(fields...)); err != nil {
+		return err
+	}
+	for i, p := range paths {
+		if err := in.jsonlFile(p, in.names[i], st, false); err != nil {
+			return err
+		}
+		in.stats.Files++
+	}
+	return in.finish()
+}
+
+// jsonlColumns fixes the type and output name of every inferred extra
+// field and returns the extra schema fields.
+func (in *ingester) jsonlColumns(st *jsonlState) []arrow.Field {
 	fields := make([]arrow.Field, len(st.cols))
 	used := map[string]bool{ColID: true, ColText: true}
 	for i := range st.cols {
@@ -73,16 +89,7 @@ func (in *ingester) jsonl(paths []string) error {
 	}
 	st.slots = make([]int, len(st.cols))
 	st.spans = make([][2]int, len(st.cols))
-	if err := in.start(TextSchema(fields...)); err != nil {
-		return err
-	}
-	for i, p := range paths {
-		if err := in.jsonlFile(p, in.names[i], st, false); err != nil {
-			return err
-		}
-		in.stats.Files++
-	}
-	return in.finish()
+	return fields
 }
 
 func typeFromMask(m uint8) colType {

@@ -2,6 +2,7 @@ package artifact
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -51,6 +52,9 @@ func validateArray(a arrow.Array) error {
 		return fmt.Errorf("%d nulls in %d values", d.NullN(), d.Len())
 	}
 	if fw, ok := a.DataType().(arrow.FixedWidthDataType); ok && len(bufs) > 1 && d.Len() > 0 {
+		if bw := int64(fw.BitWidth()); bw <= 0 || int64(end) > math.MaxInt64/bw {
+			return fmt.Errorf("%s: %d values overflow the buffer size", a.DataType(), end)
+		}
 		need := int(bitutil.BytesForBits(int64(end) * int64(fw.BitWidth())))
 		if bufs[1] == nil || bufs[1].Len() < need {
 			return fmt.Errorf("%s values buffer too short for %d values", a.DataType(), end)
