@@ -1,6 +1,10 @@
 package model
 
-import "math"
+import (
+	"math"
+
+	"github.com/llmflow/llmflow/model/kernel"
+)
 
 // AdamW is Adam with decoupled weight decay (Loshchilov & Hutter), the
 // update PyTorch's torch.optim.AdamW performs. M and V are the first and
@@ -26,50 +30,40 @@ func NewAdamW(n int, weightDecay float32) *AdamW {
 // DecayAll).
 func (o *AdamW) Update(m *Model, lr float32) {
 	o.Step++
-	b1c := float32(1 - math.Pow(float64(o.Beta1), float64(o.Step)))
-	b2c := float32(1 - math.Pow(float64(o.Beta2), float64(o.Step)))
-	for _, t := range m.Tensors {
-		wd := float32(0)
-		if t.Decay || o.DecayAll {
-			wd = o.WeightDecay
+	// Neighbouring tensors with the same decay go to the kernel as one range.
+	start, wd := 0, o.decay(m.Tensors[0])
+	for i := 1; i <= len(m.Tensors); i++ {
+		if i < len(m.Tensors) && o.decay(m.Tensors[i]) == wd {
+			continue
 		}
-		p := m.Params[t.Off : t.Off+t.Size]
-		g := m.Grads[t.Off : t.Off+t.Size]
-		mm := o.M[t.Off : t.Off+t.Size]
-		vv := o.V[t.Off : t.Off+t.Size]
-		parallelFor((len(p)+4095)/4096, func(lo, hi int) {
-			for i := lo * 4096; i < min(hi*4096, len(p)); i++ {
-				gi := g[i]
-				mi := o.Beta1*mm[i] + (1-o.Beta1)*gi
-				vi := o.Beta2*vv[i] + (1-o.Beta2)*gi*gi
-				mm[i], vv[i] = mi, vi
-				mhat := mi / b1c
-				vhat := vi / b2c
-				pi := p[i] * (1 - lr*wd)
-				p[i] = pi - lr*mhat/(float32(math.Sqrt(float64(vhat)))+o.Eps)
-			}
-		})
+		end := len(m.Params)
+		if i < len(m.Tensors) {
+			end = m.Tensors[i].Off
+		}
+		kernel.AdamW(m.Params[start:end], m.Grads[start:end], o.M[start:end], o.V[start:end],
+			kernel.AdamWConfig{LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: wd, Step: o.Step})
+		if i < len(m.Tensors) {
+			start, wd = end, o.decay(m.Tensors[i])
+		}
 	}
 }
 
-// GradNorm returns the global L2 norm of the gradients, summed in float64 in
-// fixed chunks so the result does not depend on the thread count.
+func (o *AdamW) decay(t Tensor) float32 {
+	if t.Decay || o.DecayAll {
+		return o.WeightDecay
+	}
+	return 0
+}
+
+// GradNorm returns the global L2 norm of the gradients: float32 sums over
+// fixed chunks, added in order in float64, so the result does not depend on
+// the thread count.
 func (m *Model) GradNorm() float64 {
 	const chunk = 1 << 14
-	n := (len(m.Grads) + chunk - 1) / chunk
-	parts := make([]float64, n)
-	parallelFor(n, func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			var s float64
-			for _, v := range m.Grads[c*chunk : min((c+1)*chunk, len(m.Grads))] {
-				s += float64(v) * float64(v)
-			}
-			parts[c] = s
-		}
-	})
 	var s float64
-	for _, p := range parts {
-		s += p
+	for lo := 0; lo < len(m.Grads); lo += chunk {
+		g := m.Grads[lo:min(lo+chunk, len(m.Grads))]
+		s += float64(kernel.Dot(g, g))
 	}
 	return math.Sqrt(s)
 }
@@ -79,13 +73,7 @@ func (m *Model) GradNorm() float64 {
 func (m *Model) ClipGrads(maxNorm float64) float64 {
 	norm := m.GradNorm()
 	if maxNorm > 0 && norm > maxNorm {
-		s := float32(maxNorm / (norm + 1e-6))
-		g := m.Grads
-		parallelFor((len(g)+4095)/4096, func(lo, hi int) {
-			for i := lo * 4096; i < min(hi*4096, len(g)); i++ {
-				g[i] *= s
-			}
-		})
+		kernel.Scale(float32(maxNorm/(norm+1e-6)), m.Grads)
 	}
 	return norm
 }
