@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 
@@ -88,11 +89,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 		}
 		start = end + 1
 	}
-	if c.ascii {
-		d.runes = len(text)
-	} else {
-		d.runes = utf8.RuneCountInString(text)
-	}
+	d.runes = runeCount(text, c.ascii)
 }
 
 func isBlank(s string) bool {
@@ -107,11 +104,7 @@ func isBlank(s string) bool {
 // analyzeLine tokenises one line, appending its words to the word arrays.
 func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 	li := lineInfo{start: int32(off), end: int32(off + len(line)), hash: hashString(line)}
-	if c.ascii {
-		li.runes = int32(len(line))
-	} else {
-		li.runes = int32(utf8.RuneCountInString(line))
-	}
+	li.runes = int32(runeCount(line, c.ascii))
 	li.width = li.runes
 	tk := textutil.NewTokenizer(line)
 	for {
@@ -253,4 +246,26 @@ func endsWithTerminal(line string) bool {
 		return true
 	}
 	return false
+}
+
+// runeCount counts the runes of valid UTF-8 s: its bytes minus the
+// continuation bytes, eight at a time.
+func runeCount(s string, ascii bool) int {
+	if ascii {
+		return len(s)
+	}
+	cont := 0
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear.
+		cont += bits.OnesCount64(v & ^(v << 1) & 0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		if s[i]&0xC0 == 0x80 {
+			cont++
+		}
+	}
+	return len(s) - cont
 }

@@ -93,18 +93,7 @@ func (c *Cleaner) filter(text string) Result {
 		return Result{Reason: ReasonEmpty}
 	}
 	cfg := &c.cfg
-	lang := textutil.LangOther
-	if c.ascii {
-		// ASCII text is Latin script as soon as it holds a letter.
-		for i := 0; i < len(text); i++ {
-			if b := text[i] | 0x20; b >= 'a' && b <= 'z' {
-				lang = textutil.LangEN
-				break
-			}
-		}
-	} else {
-		lang = textutil.DetectLang(text)
-	}
+	lang := c.norm.scripts.Lang()
 	if !cfg.GopherRepetition && !cfg.GopherQuality && !cfg.C4 && !cfg.FineWeb {
 		return Result{Text: text, Lang: lang}
 	}

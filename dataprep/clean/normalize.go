@@ -4,6 +4,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/llmflow/llmflow/dataprep/textutil"
 )
 
 // normalizer holds the text-level steps and their reusable buffers.
@@ -16,13 +18,18 @@ type normalizer struct {
 	buf, tmp  []byte
 	htmlBuf   []byte
 	nonASCII  bool // the last normalize result holds non-ASCII runes
+	kc        bool // the form is NFKC
+	// Filled by filter: letters per script of the kept text, and whether a
+	// kept rune might not be in normal form already.
+	scripts  textutil.ScriptCounts
+	needNorm bool
 }
 
 func newNormalizer(c Config) *normalizer {
 	n := &normalizer{html: c.StripHTML, invisible: c.RemoveInvisible, ws: c.NormalizeWhitespace}
 	switch c.Normalization {
 	case NormNFKC:
-		n.form, n.useForm = norm.NFKC, true
+		n.form, n.useForm, n.kc = norm.NFKC, true, true
 	case NormNone:
 	default:
 		n.form, n.useForm = norm.NFC, true
@@ -37,25 +44,28 @@ func (n *normalizer) normalize(s string) []byte {
 		n.htmlBuf = stripHTML(n.htmlBuf[:0], s)
 		s = bytesString(n.htmlBuf)
 	}
-	var nonASCII bool
-	n.buf, nonASCII = n.filter(n.buf[:0], s)
-	n.nonASCII = nonASCII
-	if nonASCII && n.useForm && !n.form.IsNormal(n.buf) {
+	n.buf = n.filter(n.buf[:0], s)
+	// Text made only of runes that are stable under the form (ASCII, Han,
+	// common CJK and Latin punctuation...) needs no normalisation check.
+	if n.needNorm && n.useForm && !n.form.IsNormal(n.buf) {
 		n.tmp = n.form.Append(n.tmp[:0], n.buf...)
 		// NFKC can turn compatibility spaces into runs of ASCII spaces, and
 		// composition never creates characters the filter removes, so one
 		// more filter pass makes the result a fixed point.
-		n.buf, _ = n.filter(n.buf[:0], bytesString(n.tmp))
+		n.buf = n.filter(n.buf[:0], bytesString(n.tmp))
 	}
 	return n.buf
 }
 
 // filter appends s to dst without invisible characters and invalid UTF-8,
-// with whitespace normalised; it reports whether any non-ASCII rune was kept.
-func (n *normalizer) filter(dst []byte, s string) ([]byte, bool) {
+// with whitespace normalised. It also counts letters per script and notes
+// whether any kept rune may need Unicode normalisation.
+func (n *normalizer) filter(dst []byte, s string) []byte {
 	base := len(dst)
 	ws, inv := n.ws, n.invisible
-	nonASCII := false
+	nonASCII, needNorm := false, false
+	var sc textutil.ScriptCounts
+	asciiLetters := 0
 	pendSpace, pendNL := false, 0
 	flush := func() {
 		if pendNL > 0 {
@@ -77,7 +87,9 @@ func (n *normalizer) filter(dst []byte, s string) ([]byte, bool) {
 		b := s[i]
 		if b > ' ' && b < 0x7f {
 			j := i + 1
+			asciiLetters += int(asciiLetter[b])
 			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
+				asciiLetters += int(asciiLetter[s[j]])
 				j++
 			}
 			if pendSpace || pendNL > 0 {
@@ -136,13 +148,59 @@ func (n *normalizer) filter(dst []byte, s string) ([]byte, bool) {
 		}
 		flush()
 		nonASCII = true
+		sc.Add(r)
+		if !needNorm && !formStable(r, n.kc) {
+			needNorm = true
+		}
 		dst = append(dst, s[i:i+size]...)
 		i += size
 	}
 	if !ws {
 		flush()
 	}
-	return dst, nonASCII
+	sc.Latin += asciiLetters
+	n.scripts, n.nonASCII, n.needNorm = sc, nonASCII, needNorm
+	return dst
+}
+
+// asciiLetter is 1 for ASCII letters.
+var asciiLetter = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-32] = 1, 1
+	}
+	return t
+}()
+
+// formStable reports runes that are unchanged by NFC (kc false) or NFKC
+// (kc true) and never combine with a neighbour (quick-check Yes, combining
+// class 0), so that a text made only of them is already normalised. The
+// ranges cover Chinese text: CJK unified ideographs, CJK punctuation, and
+// for NFC also Latin-1, fullwidth forms and general punctuation.
+func formStable(r rune, kc bool) bool {
+	switch {
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return true
+	case r >= 0x3001 && r <= 0x3029:
+		return true
+	case r >= 0x2018 && r <= 0x201F, r == 0x2013, r == 0x2014:
+		return true
+	}
+	if kc {
+		return false
+	}
+	switch {
+	case r >= 0xC0 && r <= 0x17F:
+		return r != 0x132 && r != 0x133 && r != 0x13F && r != 0x140 && r != 0x149 && r != 0x17F
+	case r >= 0xA1 && r <= 0xBF, r == 0xD7, r == 0xF7:
+		return true
+	case r >= 0x2010 && r <= 0x2027:
+		return true
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return true
+	case r >= 0x3030 && r <= 0x3035:
+		return true
+	}
+	return false
 }
 
 // isHSpace reports Unicode horizontal spaces other than ASCII ones.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestNormalize(t *testing.T) {
@@ -92,6 +94,13 @@ func FuzzClean(f *testing.F) {
 		n1 := cl.Normalize(s)
 		if !utf8.ValidString(n1) {
 			t.Fatalf("Normalize(%q) = %q: invalid UTF-8", s, n1)
+		}
+		form := norm.NFC
+		if useKC {
+			form = norm.NFKC
+		}
+		if !form.IsNormalString(n1) {
+			t.Fatalf("Normalize(%q) = %q is not in normal form", s, n1)
 		}
 		if n2 := cl.Normalize(n1); n2 != n1 {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, n1, n2)

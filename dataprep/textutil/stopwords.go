@@ -17,14 +17,19 @@ var stopZH = []string{
 	"之", "其", "乃", "者", "矣", "焉", "乎", "哉", "于", "所", "以", "为",
 }
 
-var stopZHSet = func() map[rune]bool {
-	m := make(map[rune]bool, len(stopZH))
+// stopZHBits is a bitmap over the BMP: one load per lookup, no hashing.
+var stopZHBits = func() (b [1 << 10]uint64) {
 	for _, w := range stopZH {
 		r, _ := utf8.DecodeRuneInString(w)
-		m[r] = true
+		b[r>>6] |= 1 << (r & 63)
 	}
-	return m
+	return b
 }()
+
+// IsStopRuneZH reports whether r is a Chinese stop character.
+func IsStopRuneZH(r rune) bool {
+	return r >= 0 && r < 1<<16 && stopZHBits[r>>6]&(1<<(r&63)) != 0
+}
 
 // StopWords returns the stop word list of a language (nil for LangOther).
 // The caller must not modify the returned slice.
@@ -49,7 +54,7 @@ func IsStopWord(l Lang, w string) bool {
 			return false
 		}
 		r, n := utf8.DecodeRuneInString(w)
-		return n == len(w) && stopZHSet[r]
+		return n == len(w) && IsStopRuneZH(r)
 	}
 	return false
 }

@@ -65,6 +65,29 @@ func runeClass(r rune) (class, bool) {
 	if r < utf8.RuneSelf {
 		return asciiClass[r], asciiAlpha[r]
 	}
+	// Fast answers for the blocks that dominate Chinese text.
+	switch {
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return clCJK, true
+	case r >= 0x3000 && r <= 0x303F:
+		switch {
+		case r == 0x3000:
+			return clSpace, false
+		case r == 0x3005 || r == 0x3007:
+			return clCJK, true
+		}
+		return clPunct, false
+	case r >= 0xFF01 && r <= 0xFF5E:
+		switch {
+		case r >= 0xFF10 && r <= 0xFF19:
+			return clWord, false
+		case r >= 0xFF21 && r <= 0xFF3A, r >= 0xFF41 && r <= 0xFF5A:
+			return clWord, true
+		}
+		return clPunct, false
+	case r >= 0x2010 && r <= 0x2027:
+		return clPunct, false
+	}
 	switch {
 	case IsCJK(r):
 		return clCJK, true
@@ -96,6 +119,18 @@ func (t *Tokenizer) decode(i int) (rune, int, class, bool) {
 	b := t.s[i]
 	if b < utf8.RuneSelf {
 		return rune(b), 1, asciiClass[b], asciiAlpha[b]
+	}
+	if b >= 0xE0 && b < 0xF0 && i+2 < len(t.s) {
+		// Three-byte sequences (all of CJK) decoded inline; the range
+		// check rejects overlong forms and surrogates.
+		c1, c2 := t.s[i+1], t.s[i+2]
+		if c1&0xC0 == 0x80 && c2&0xC0 == 0x80 {
+			r := rune(b&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				c, a := runeClass(r)
+				return r, 3, c, a
+			}
+		}
 	}
 	r, n := utf8.DecodeRuneInString(t.s[i:])
 	c, a := runeClass(r)
