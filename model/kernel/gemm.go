@@ -16,6 +16,11 @@ const (
 	ncMax = 1024   // columns of one packed B block: 256×1024 floats = 1 MiB of L2
 	mcBlk = 2 * mr // rows of C per parallel work item: small items balance two threads within ~3%
 	kcPad = 16     // row padding of packed A so its rows do not share cache sets
+
+	// parallelPackMin is the B block size (floats) from which packing is
+	// shared among threads; below it waking a worker costs about as much as
+	// packing the block alone.
+	parallelPackMin = 1 << 17
 )
 
 // microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
@@ -159,7 +164,11 @@ func (g *gemm) parallel(p *pool) {
 			panels := (g.ncur + nr - 1) / nr
 			g.packing = true
 			g.next.Store(0)
-			p.do(g, panels)
+			if g.ncur*g.kcur >= parallelPackMin {
+				p.do(g, panels)
+			} else {
+				g.run(0, p.scratch[0])
+			}
 			g.packing = false
 			mBlocks := (g.m + mcBlk - 1) / mcBlk
 			g.colChunks = 1
