@@ -5,11 +5,6 @@ import (
 	"math"
 )
 
-// attnChunk is the row chunk of the causal products: chunk rows [i0,i1)
-// only meet keys [0,i1), which skips most of the masked upper triangle. A
-// multiple of mr keeps micro-tiles full.
-const attnChunk = 48
-
 // AttentionForward computes causal multi-head self-attention for B
 // sequences of T tokens. qkv[B,T,3C] holds each token's query, key and value
 // (C each, split into NH heads of C/NH); out[B,T,C] receives the per-head
@@ -98,11 +93,8 @@ func (a *attnTask) forward(s *scratch, b, h int) {
 	P := a.att[(b*a.NH+h)*T*T : (b*a.NH+h+1)*T*T]
 	o := a.out[b*T*C+h*hs:]
 	g := &s.g
-	for i0 := 0; i0 < T; i0 += attnChunk {
-		i1 := min(i0+attnChunk, T)
-		// scores for rows [i0,i1) against keys [0,i1)
-		g.mul(s, false, true, i1-i0, i1, hs, scale, q[i0*C3:], C3, k, C3, 0, P[i0*T:], T)
-	}
+	// scores, lower triangle by whole micro-tiles
+	g.mul(s, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P, T)
 	for t := range T {
 		row := P[t*T : (t+1)*T]
 		st := a.start(b, t)
@@ -112,10 +104,8 @@ func (a *attnTask) forward(s *scratch, b, h int) {
 		sum := expShift(x, x, maxf(x))
 		Scale(1/sum, x)
 	}
-	for i0 := 0; i0 < T; i0 += attnChunk {
-		i1 := min(i0+attnChunk, T)
-		g.mul(s, false, false, i1-i0, hs, i1, 1, P[i0*T:], T, v, C3, 0, o[i0*C:], C)
-	}
+	// P·V, row i summed over keys up to its strip's end (P is 0 beyond)
+	g.mul(s, triKPrefix, false, false, T, hs, T, 1, P, T, v, C3, 0, o, C)
 }
 
 func (a *attnTask) backward(s *scratch, b, h int) {
@@ -131,13 +121,10 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 	s.dp = grow(s.dp, T*T)
 	dP := s.dp
 	g := &s.g
-	for i0 := 0; i0 < T; i0 += attnChunk {
-		i1 := min(i0+attnChunk, T)
-		// dP = dO·Vᵀ for rows [i0,i1), keys [0,i1)
-		g.mul(s, false, true, i1-i0, i1, hs, 1, do[i0*C:], C, v, C3, 0, dP[i0*T:], T)
-		// dV[j] += Σ_i P[i][j]·dO[i] for keys [i0,i1), queries i ≥ i0
-		g.mul(s, true, false, i1-i0, hs, T-i0, 1, P[i0*T+i0:], T, do[i0*C:], C, 1, dv[i0*C3:], C3)
-	}
+	// dP = dO·Vᵀ, lower triangle
+	g.mul(s, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP, T)
+	// dV[j] += Σ_{i≥j} P[i][j]·dO[i]
+	g.mul(s, triKSuffix, true, false, T, hs, T, 1, P, T, do, C, 1, dv, C3)
 	// softmax backward: dS = P ⊙ (dP - rowsum(P ⊙ dP)), stored over dP
 	for t := range T {
 		st := a.start(b, t)
@@ -151,11 +138,8 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 			d[j] = pv * (d[j] - dd)
 		}
 	}
-	for i0 := 0; i0 < T; i0 += attnChunk {
-		i1 := min(i0+attnChunk, T)
-		// dQ += scale·dS·K over keys [0,i1)
-		g.mul(s, false, false, i1-i0, hs, i1, scale, dP[i0*T:], T, k, C3, 1, dq[i0*C3:], C3)
-		// dK[j] += scale·Σ_i dS[i][j]·Q[i] for keys [i0,i1), queries i ≥ i0
-		g.mul(s, true, false, i1-i0, hs, T-i0, scale, dP[i0*T+i0:], T, q[i0*C3:], C3, 1, dk[i0*C3:], C3)
-	}
+	// dQ += scale·dS·K, keys up to the diagonal
+	g.mul(s, triKPrefix, false, false, T, hs, T, scale, dP, T, k, C3, 1, dq, C3)
+	// dK[j] += scale·Σ_{i≥j} dS[i][j]·Q[i]
+	g.mul(s, triKSuffix, true, false, T, hs, T, scale, dP, T, q, C3, 1, dk, C3)
 }

@@ -115,6 +115,25 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
+// triMode restricts a multiply to the causal triangle, for attention. The
+// skipped products are those whose operands are zero (or whose outputs the
+// caller discards), so every computed element keeps its fixed summation
+// order.
+type triMode uint8
+
+const (
+	triNone triMode = iota
+	// triSkipUpper skips micro-tiles entirely above the diagonal (j > i):
+	// those C elements are left unwritten.
+	triSkipUpper
+	// triKPrefix sums row i only over p < (end of i's strip): op(A) is
+	// zero beyond the diagonal.
+	triKPrefix
+	// triKSuffix sums row i only over p ≥ (start of i's strip). Needs
+	// beta 1, since a strip may get no product at all.
+	triKSuffix
+)
+
 // gemm holds one multiply in progress and its blocking.
 type gemm struct {
 	transA, transB bool
@@ -129,6 +148,7 @@ type gemm struct {
 	jc, ncur, pc, kcur int
 	betaCur            float32
 	bias               []float32 // added on the first depth block, with beta 0
+	tri                triMode
 	bp                 []float32
 	packing            bool
 	items, colChunks   int
@@ -278,12 +298,19 @@ func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 	}
 	panelStride := mr * kcur
 	for i0 := 0; i0 < mcur; i0 += mr {
-		ap := &s.apack[i0/mr*panelStride]
 		rows := min(mr, mcur-i0)
+		lo, hi := g.kRange(ic+i0, ic+i0+rows)
+		if lo >= hi {
+			continue
+		}
+		ap := &s.apack[i0/mr*panelStride+lo*mr]
 		crow := (ic + i0) * g.ldc
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
-			kern(kcur, ap, 1, mr, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
+			if g.skipTile(ic+i0+rows, j0) {
+				continue
+			}
+			kern(hi-lo, ap, 1, mr, &g.bp[q*kcur*nr+lo*nr], &g.c[crow+j0], g.ldc,
 				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
 		}
 	}
@@ -297,7 +324,11 @@ func (g *gemm) blockDirect(s *scratch, ic, mcur, q0, q1 int) {
 	kcur := g.kcur
 	for i0 := 0; i0 < mcur; i0 += mr {
 		rows := min(mr, mcur-i0)
-		ap, sI := &g.a[(ic+i0)*g.lda+g.pc], g.lda
+		lo, hi := g.kRange(ic+i0, ic+i0+rows)
+		if lo >= hi {
+			continue
+		}
+		ap, sI := &g.a[(ic+i0)*g.lda+g.pc+lo], g.lda
 		if rows < mr {
 			kcp := kcur + kcPad
 			s.apack = grow(s.apack, mr*kcp)
@@ -309,16 +340,36 @@ func (g *gemm) blockDirect(s *scratch, ic, mcur, q0, q1 int) {
 					clear(d)
 				}
 			}
-			ap, sI = &s.apack[0], kcp
+			ap, sI = &s.apack[lo], kcp
 		}
 		crow := (ic + i0) * g.ldc
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
-			kern(kcur, ap, sI, 1, &g.bp[q*kcur*nr], &g.c[crow+j0], g.ldc,
+			if g.skipTile(ic+i0+rows, j0) {
+				continue
+			}
+			kern(hi-lo, ap, sI, 1, &g.bp[q*kcur*nr+lo*nr], &g.c[crow+j0], g.ldc,
 				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
 		}
 	}
 }
+
+// kRange returns the block-local depth range [lo, hi) that rows [r0, r1)
+// need under g.tri.
+func (g *gemm) kRange(r0, r1 int) (lo, hi int) {
+	lo, hi = 0, g.kcur
+	switch g.tri {
+	case triKPrefix:
+		hi = min(hi, r1-g.pc)
+	case triKSuffix:
+		lo = max(0, r0-g.pc)
+	}
+	return lo, hi
+}
+
+// skipTile reports whether the tile at rows ending r1, columns from j0 is
+// skipped.
+func (g *gemm) skipTile(r1, j0 int) bool { return g.tri == triSkipUpper && j0 >= r1 }
 
 // biasAt returns the bias for columns from j0 on in the first depth block,
 // nil otherwise.
@@ -340,7 +391,7 @@ func packATGo(dst, src []float32, ld, kcur, w int) {
 
 // mul performs one multiply on the calling goroutine with s's buffers, for
 // kernels that parallelise at a coarser grain (attention heads).
-func (g *gemm) mul(s *scratch, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func (g *gemm) mul(s *scratch, tri triMode, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -348,7 +399,11 @@ func (g *gemm) mul(s *scratch, transA, transB bool, m, n, k int, alpha float32, 
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	if tri == triKSuffix && beta != 1 {
+		panic("kernel: triKSuffix needs beta 1")
+	}
 	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	g.tri = tri
 	g.serial(s)
 	g.clear()
 }

@@ -127,7 +127,7 @@ func TestAttention(t *testing.T) {
 		name        string
 		B, T, C, NH int
 		docs        bool
-	}{{"small", 2, 5, 8, 2, false}, {"chunks", 2, 100, 48, 3, false}, {"docs", 2, 70, 32, 2, true}} {
+	}{{"small", 2, 5, 8, 2, false}, {"tiles", 2, 100, 48, 3, false}, {"docs", 2, 70, 32, 2, true}, {"deep", 1, 300, 24, 2, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			B, T, C, NH := tc.B, tc.T, tc.C, tc.NH
 			qkv := randSlice(r, B*T*3*C)
