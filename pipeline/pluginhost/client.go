@@ -32,6 +32,8 @@ type Client struct {
 	desc   *sdk.Description
 	stderr *stderrLog
 
+	startTimeout time.Duration
+
 	closeOnce sync.Once
 }
 

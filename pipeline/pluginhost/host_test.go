@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,5 +219,56 @@ func TestPluginDiesWithHost(t *testing.T) {
 			t.Fatalf("plugin %d outlived its killed host", pid)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestPluginOutputReachesLogger(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c, err := testHost(t, WithLogger(logger)).Open(context.Background(), PluginSpec{Name: "stderr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Run(context.Background(), RunRequest{Config: echoConfig("x", 0), OutputDir: t.TempDir()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	out := buf.String()
+	for _, want := range []string{`msg="plugin says hello on stderr"`, `msg="plugin says hello on stdout"`, "plugin=stderr"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestOpenHonoursDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := testHost(t).Open(ctx, PluginSpec{Name: "hang-start"})
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Kind != KindTimeout {
+		t.Fatalf("err = %v, want a start timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Open took %s despite a 300ms deadline", d)
 	}
 }

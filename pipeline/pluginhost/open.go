@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -35,6 +36,12 @@ func (h *Host) Open(ctx context.Context, spec PluginSpec) (*Client, error) {
 	if err != nil {
 		return nil, c.fail("start", KindInternal, err)
 	}
+	// go-plugin's start cannot be cancelled, so a caller's deadline at
+	// least shortens the handshake timeout.
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < cfg.StartTimeout {
+		cfg.StartTimeout = max(time.Until(dl), time.Millisecond)
+	}
+	c.startTimeout = cfg.StartTimeout
 	c.pc = plugin.NewClient(cfg)
 
 	if err := c.start(); err != nil {
@@ -61,7 +68,7 @@ func verifyChecksum(spec PluginSpec, r *resolved) error {
 	if !strings.EqualFold(spec.Checksum, r.sum) {
 		return &Error{Plugin: spec.Name, Op: "start", Kind: KindChecksum, Err: fmt.Errorf(
 			"checksum mismatch for %s: pinned %s, but the file has %s; the binary was not started "+
-				"(if the change is intended, update the checksum or run `llmflow plugins lock`)",
+				"(if the binary changed on purpose, update the pinned checksum)",
 			r.path, spec.Checksum, r.sum)}
 	}
 	return nil
@@ -127,7 +134,7 @@ func (c *Client) startError(err error) error {
 	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
 		return c.fail("start", KindChecksum, fmt.Errorf("%s changed after it was verified; the binary was not started", c.path))
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
-		return c.fail("start", KindTimeout, fmt.Errorf("no handshake within %s; the plugin hangs or is not an llmflow stage plugin", c.host.startTimeout))
+		return c.fail("start", KindTimeout, fmt.Errorf("no handshake within %s; the plugin hangs or is not an llmflow stage plugin", c.startTimeout))
 	case strings.Contains(msg, "plugin exited before we could connect"),
 		strings.Contains(msg, "Failed to read any lines from plugin's stdout"):
 		// A closed stdout with no handshake line is almost always an exit.

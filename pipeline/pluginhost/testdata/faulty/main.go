@@ -83,6 +83,10 @@ func (f faultStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events)
 	case "bad-output":
 		ev.Output("out", "/etc", "echo")
 		return nil
+	case "stderr":
+		fmt.Fprintln(os.Stderr, "plugin says hello on stderr")
+		fmt.Println("plugin says hello on stdout")
+		return builtin.Echo{}.Run(ctx, req, ev)
 	case "env":
 		env := os.Environ()
 		sort.Strings(env)
