@@ -3,6 +3,7 @@ package dedup
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/llmflow/llmflow/dataprep/stream"
@@ -219,6 +220,50 @@ func TestAddAllAndMapper(t *testing.T) {
 	for i, d := range got {
 		if d.Reason() != want[i] {
 			t.Errorf("text %d: %q, want %q", i, d.Reason(), want[i])
+		}
+	}
+}
+
+// TestMinhashVectorMatchesScalar checks the AVX-512 kernels against the
+// scalar loop for every block shape and odd shingle counts.
+func TestMinhashVectorMatchesScalar(t *testing.T) {
+	if !haveAVX512 {
+		t.Skip("no AVX-512 on this CPU")
+	}
+	s := uint64(3)
+	for _, perms := range []int{8, 16, 40, 64, 112, 128, 200, 7, 1} {
+		h := newHasher(perms, 1, 9)
+		for _, n := range []int{1, 2, 3, 17, 500} {
+			sh := make([]uint64, n)
+			for i := range sh {
+				sh[i] = splitmix(&s)
+			}
+			want := make([]uint64, perms)
+			for j := range want {
+				want[j] = ^uint64(0)
+			}
+			minhashScalar(sh, h.a, h.b, want)
+			got := make([]uint64, perms)
+			for j := range got {
+				got[j] = ^uint64(0)
+			}
+			k := minhashVector(sh, h.a, h.b, got)
+			minhashScalar(sh, h.a[k:], h.b[k:], got[k:])
+			for j := range want {
+				if got[j] != want[j] {
+					t.Fatalf("perms %d, n %d, perm %d: %x, want %x", perms, n, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+// TestFastSepAgrees checks the punctuation fast path against the Unicode
+// tables: every rune it calls a separator is neither letter, digit nor mark.
+func TestFastSepAgrees(t *testing.T) {
+	for r := rune(0x2000); r <= 0xffff; r++ {
+		if fastSep(r) && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
+			t.Errorf("U+%04X is a word character", r)
 		}
 	}
 }

@@ -29,15 +29,37 @@ func splitmix(s *uint64) uint64 {
 }
 
 // minhash writes the signature of the shingle set sh into sig
-// (len(sig) == len(h.a)). The shingle loop is innermost and unrolled by four
-// with independent minima so the multiplies overlap.
+// (len(sig) == len(h.a)): the AVX-512 kernels take whole vectors of
+// permutations where the CPU has them, the scalar loop the rest.
 func (h *hasher) minhash(sh []uint64, sig []uint32) {
-	a, b := h.a, h.b[:len(h.a)]
-	sig = sig[:len(a)]
+	var buf [512]uint64
+	var mins []uint64
+	if len(h.a) <= len(buf) {
+		mins = buf[:len(h.a)]
+	} else {
+		mins = make([]uint64, len(h.a))
+	}
+	for j := range mins {
+		mins[j] = ^uint64(0)
+	}
+	done := minhashVector(sh, h.a, h.b, mins)
+	minhashScalar(sh, h.a[done:], h.b[done:], mins[done:])
+	sig = sig[:len(mins)]
+	for j, m := range mins {
+		sig[j] = uint32(m >> 32)
+	}
+}
+
+// minhashScalar folds permutations (a, b) into mins. The shingle loop is
+// innermost and unrolled by four with independent minima so the multiplies
+// overlap.
+func minhashScalar(sh, a, b, mins []uint64) {
+	b = b[:len(a)]
+	mins = mins[:len(a)]
 	n4 := len(sh) &^ 3
 	for j := range a {
 		aj, bj := a[j], b[j]
-		m0, m1, m2, m3 := ^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)
+		m0, m1, m2, m3 := mins[j], ^uint64(0), ^uint64(0), ^uint64(0)
 		for i := 0; i < n4; i += 4 {
 			s := sh[i : i+4 : i+4]
 			m0 = min(m0, aj*s[0]+bj)
@@ -48,7 +70,7 @@ func (h *hasher) minhash(sh []uint64, sig []uint32) {
 		for _, x := range sh[n4:] {
 			m0 = min(m0, aj*x+bj)
 		}
-		sig[j] = uint32(min(m0, m1, m2, m3) >> 32)
+		mins[j] = min(m0, m1, m2, m3)
 	}
 }
 

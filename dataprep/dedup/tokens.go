@@ -101,6 +101,14 @@ func tokenize(s string, dst []uint64) ([]uint64, int) {
 					unsp++
 					continue
 				}
+				if fastSep(r) {
+					i += 3
+					if inWord {
+						dst = append(dst, mix64(h))
+						h, inWord = fnvOffset, false
+					}
+					continue
+				}
 				if r < 0x800 || (r >= 0xd800 && r <= 0xdfff) {
 					r, size = utf8.DecodeRuneInString(s[i:])
 				}
@@ -154,4 +162,22 @@ func shingles(toks []uint64, k int, dst []uint64) []uint64 {
 		dst = append(dst, mix64(h))
 	}
 	return dst
+}
+
+// fastSep reports the punctuation of CJK text that separates tokens without
+// a trip through the Unicode tables: general punctuation (“” — …), CJK
+// symbols and punctuation (、。《》 but not the ideographic marks 々 〇) and
+// the fullwidth punctuation forms (，：！？).
+func fastSep(r rune) bool {
+	switch {
+	case r >= 0x2000 && r <= 0x206f:
+		return true
+	case r >= 0x3000 && r <= 0x3029:
+		return r < 0x3005 || r > 0x3007
+	case r == 0x3030 || (r >= 0x303d && r <= 0x303f):
+		return true
+	case r >= 0xff01 && r <= 0xff65:
+		return !(r >= 0xff10 && r <= 0xff19) && !(r >= 0xff21 && r <= 0xff3a) && !(r >= 0xff41 && r <= 0xff5a)
+	}
+	return false
 }
