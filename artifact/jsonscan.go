@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -217,7 +218,15 @@ func (s *objScanner) container(i, depth int) (int, error) {
 func (s *objScanner) str(i int) (int, bool, error) {
 	b := s.b
 	esc := false
-	for j := i + 1; j < len(b); j++ {
+	j := i + 1
+	for {
+		// Skip 8 plain bytes at a time; most of a document is plain text.
+		for j+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		if j >= len(b) {
+			return len(b), esc, s.errAt(i, "unterminated string")
+		}
 		switch c := b[j]; {
 		case c == '"':
 			return j + 1, esc, nil
@@ -228,20 +237,31 @@ func (s *objScanner) str(i int) (int, bool, error) {
 			}
 			switch b[j+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j++
+				j += 2
 			case 'u':
 				if j+5 >= len(b) || !isHex4(b[j+2:j+6]) {
 					return j, esc, s.errAt(j, "invalid \\u escape")
 				}
-				j += 5
+				j += 6
 			default:
 				return j, esc, s.errAt(j, "invalid escape \\%c", b[j+1])
 			}
 		case c < 0x20:
 			return j, esc, s.errAt(j, "control character %#02x in string", c)
+		default:
+			j++
 		}
 	}
-	return len(b), esc, s.errAt(i, "unterminated string")
+}
+
+// special8 reports whether any of the 8 bytes in w is '"', '\\' or a
+// control character (< 0x20), with the classic SWAR zero-byte test. False
+// positives only send the caller to its byte loop.
+func special8(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	quote := w ^ (lo * '"')
+	slash := w ^ (lo * '\\')
+	return ((quote-lo)&^quote|(slash-lo)&^slash|(w-lo*0x20)&^w)&hi != 0
 }
 
 func isHex4(b []byte) bool {

@@ -68,8 +68,19 @@ func (b *TextBuilder) Len() int { return b.text.Len() }
 func (b *TextBuilder) DataLen() int { return b.id.DataLen() + b.text.DataLen() }
 
 // NewRecordBatch returns the buffered rows as a record batch (owned by the
-// caller, who must Release it) and resets the builders.
-func (b *TextBuilder) NewRecordBatch() arrow.RecordBatch { return b.rb.NewRecordBatch() }
+// caller, who must Release it) and resets the builders, reserving room for
+// a batch like this one so the next fills without regrowing.
+func (b *TextBuilder) NewRecordBatch() arrow.RecordBatch {
+	rows, idLen, textLen := b.Len(), b.id.DataLen(), b.text.DataLen()
+	rec := b.rb.NewRecordBatch()
+	if rows > 0 {
+		b.id.Reserve(rows)
+		b.id.ReserveData(idLen)
+		b.text.Reserve(rows)
+		b.text.ReserveData(textLen)
+	}
+	return rec
+}
 
 // Release frees the builders.
 func (b *TextBuilder) Release() { b.rb.Release() }
