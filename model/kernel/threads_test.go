@@ -1,0 +1,57 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestThreadsBitIdentical runs a forward and backward of every kernel family
+// with 1, 2 and 3 threads and requires identical bits.
+func TestThreadsBitIdentical(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	N, C, OC, V := 150, 96, 200, 333
+	x, w, bias := randSlice(r, N*C), randSlice(r, OC*C), randSlice(r, OC)
+	dy, g := randSlice(r, N*OC), randSlice(r, N*C)
+	logits := randSlice(r, N*V)
+	targets := make([]int32, N)
+	for i := range targets {
+		targets[i] = int32(r.IntN(V))
+	}
+	run := func() []float32 {
+		y := make([]float32, N*OC)
+		dx, dw, db := make([]float32, N*C), make([]float32, OC*C), make([]float32, OC)
+		MatMulForward(y, x, w, bias, N, C, OC)
+		MatMulBackward(dx, dw, db, dy, x, w, N, C, OC)
+		ln, mean, rstd := make([]float32, N*C), make([]float32, N), make([]float32, N)
+		LayerNormForward(ln, mean, rstd, x, w[:C], bias[:C], N, C)
+		dln, dlw, dlb := make([]float32, N*C), make([]float32, C), make([]float32, C)
+		LayerNormBackward(dln, dlw, dlb, g, x, w[:C], mean, rstd, N, C)
+		ge, dge := make([]float32, N*C), make([]float32, N*C)
+		GeluForward(ge, x)
+		GeluBackward(dge, x, g)
+		losses, dl := make([]float32, N), make([]float32, N*V)
+		SoftmaxCrossEntropy(losses, dl, logits, targets, N, V, 0.5)
+		p, m, v := append([]float32(nil), w...), make([]float32, len(w)), make([]float32, len(w))
+		AdamW(p, dw, m, v, AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 1})
+		var all []float32
+		for _, s := range [][]float32{y, dx, dw, db, ln, mean, rstd, dln, dlw, dlb, ge, dge, losses, dl, p, m, v} {
+			all = append(all, s...)
+		}
+		return all
+	}
+	var ref []float32
+	for _, th := range []int{1, 2, 3} {
+		var got []float32
+		withThreads(th, func() { got = run() })
+		if ref == nil {
+			ref = got
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(ref[i]) {
+				t.Fatalf("%d threads differ from 1 at %d: %g vs %g", th, i, got[i], ref[i])
+			}
+		}
+	}
+}
