@@ -43,13 +43,28 @@ func doc(r *rand.Rand) string {
 	return strings.Join(parts, " ")
 }
 
+// contact adds personal data for the pii node to scrub.
+func contact(r *rand.Rand) string {
+	n := r.IntN(900) + 100
+	return fmt.Sprintf("Write to reader%d@example.com or call +1 415 555 0%d.", n, n)
+}
+
 func main() {
 	r := rand.New(rand.NewPCG(42, 7))
 	web, _ := os.Create("data/web.jsonl")
 	enc := json.NewEncoder(web)
 	enc.SetEscapeHTML(false)
+	var docs []string
 	for i := range 400 {
-		enc.Encode(map[string]string{"id": fmt.Sprintf("web-%04d", i), "text": doc(r)})
+		d := doc(r) + " " + doc(r)
+		switch {
+		case i%10 == 9: // an exact copy of an earlier document, for dedup
+			d = docs[r.IntN(len(docs))]
+		case i%7 == 3:
+			d += " " + contact(r)
+		}
+		docs = append(docs, d)
+		enc.Encode(map[string]string{"id": fmt.Sprintf("web-%04d", i), "text": d})
 	}
 	web.Close()
 	var notes []string
