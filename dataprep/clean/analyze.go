@@ -125,7 +125,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if tok.Alpha {
 				d.alphaWords++
 			}
-			if textutil.IsStopWord(textutil.LangEN, w) {
+			if len(w) <= 4 && textutil.IsStopWord(textutil.LangEN, w) {
 				d.stopWords++
 			}
 			c.whash = append(c.whash, hashString(w))
@@ -136,7 +136,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			li.width += cjkWeight - 1
 			d.cjkWords++
 			d.alphaWords++
-			if textutil.IsStopWord(textutil.LangZH, w) {
+			if r, _ := decodeRune(w, 0); textutil.IsStopRuneZH(r) {
 				d.stopWords++
 			}
 			c.whash = append(c.whash, hashString(w))

@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"math/bits"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -88,6 +89,18 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 		if b > ' ' && b < 0x7f {
 			j := i + 1
 			asciiLetters += int(asciiLetter[b])
+			// Eight bytes at a time while all are printable ASCII.
+			for j+8 <= len(s) {
+				v := load64(s[j:])
+				const hi = 0x8080808080808080
+				if v&hi != 0 || (v+0x5F5F5F5F5F5F5F5F)&hi != hi || (v+0x0101010101010101)&hi != 0 {
+					break // a non-ASCII, space, control or DEL byte
+				}
+				// Letters are the bytes whose lower-cased value is in a..z.
+				x := v | 0x2020202020202020
+				asciiLetters += bits.OnesCount64((x + 0x1F1F1F1F1F1F1F1F) &^ (x + 0x0505050505050505) & hi)
+				j += 8
+			}
 			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
 				asciiLetters += int(asciiLetter[s[j]])
 				j++
@@ -125,7 +138,7 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := decodeRune(s, i)
 		if r == utf8.RuneError && size == 1 {
 			i++ // invalid UTF-8 byte: dropped so the output is always valid
 			continue
@@ -234,4 +247,26 @@ func isInvisible(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// load64 reads 8 bytes of s little-endian (the compiler merges the loads).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// decodeRune is utf8.DecodeRuneInString(s[i:]) with three-byte sequences,
+// all of CJK, decoded inline.
+func decodeRune(s string, i int) (rune, int) {
+	if b := s[i]; b >= 0xE0 && b < 0xF0 && i+2 < len(s) {
+		c1, c2 := s[i+1], s[i+2]
+		if c1&0xC0 == 0x80 && c2&0xC0 == 0x80 {
+			r := rune(b&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				return r, 3
+			}
+		}
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }
