@@ -207,17 +207,7 @@ func TestTrainDeterministicAcrossGOMAXPROCS(t *testing.T) {
 func naiveTrain(docs [][]byte, cfg Config) []Pair {
 	tr, _ := NewTrainer(cfg)
 	tr.Add(docs)
-	var byteID [256]int32
-	vocab := slices.Clone(cfg.SpecialTokens)
-	order := make([]int, 256)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return int(byteRunes[a]) - int(byteRunes[b]) })
-	for _, b := range order {
-		byteID[b] = int32(len(vocab))
-		vocab = append(vocab, byteStrings[b])
-	}
+	vocab, _, byteID := baseVocab(cfg.SpecialTokens, cfg.VocabSize)
 	words, freqs := tr.words(byteID)
 	var merges []Pair
 	for len(vocab) < cfg.VocabSize {

@@ -127,24 +127,7 @@ func (tr *Trainer) addCount(index map[string]int32, counts *[]int64, word string
 // merges.
 func (tr *Trainer) Train(ctx context.Context) (*Tokenizer, error) {
 	cfg := tr.cfg
-	vocab := make([]string, 0, cfg.VocabSize)
-	var added []AddedToken
-	for _, s := range cfg.SpecialTokens {
-		added = append(added, AddedToken{ID: int32(len(vocab)), Content: s, Special: true})
-		vocab = append(vocab, s)
-	}
-	// Byte tokens in byte-level alphabet order, as GPT-2 and the Hugging Face
-	// trainer (which sorts its alphabet) number them.
-	var byteID [256]int32
-	order := make([]int, 256)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return int(byteRunes[a]) - int(byteRunes[b]) })
-	for _, b := range order {
-		byteID[b] = int32(len(vocab))
-		vocab = append(vocab, byteStrings[b])
-	}
+	vocab, added, byteID := baseVocab(cfg.SpecialTokens, cfg.VocabSize)
 	ids := make(map[string]int32, cfg.VocabSize)
 	for i, v := range vocab {
 		ids[v] = int32(i)
@@ -196,6 +179,27 @@ func (tr *Trainer) Train(ctx context.Context) (*Tokenizer, error) {
 		st.merge(p, id)
 	}
 	return build(tr.pre, vocab, added, merges)
+}
+
+// baseVocab lays out the ids every trained tokenizer starts with: special
+// tokens first, then the 256 byte tokens in byte-level alphabet order, as
+// GPT-2 and the Hugging Face trainer (which sorts its alphabet) number them.
+func baseVocab(specials []string, capacity int) (vocab []string, added []AddedToken, byteID [256]int32) {
+	vocab = make([]string, 0, capacity)
+	for _, s := range specials {
+		added = append(added, AddedToken{ID: int32(len(vocab)), Content: s, Special: true})
+		vocab = append(vocab, s)
+	}
+	order := make([]int, 256)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return int(byteRunes[a]) - int(byteRunes[b]) })
+	for _, b := range order {
+		byteID[b] = int32(len(vocab))
+		vocab = append(vocab, byteStrings[b])
+	}
+	return vocab, added, byteID
 }
 
 // words returns the distinct pre-tokens as byte-token ids, sorted by bytes so
