@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // Staging is an artifact under construction: a private directory under
@@ -143,4 +144,31 @@ func (st *Staging) Abort() error {
 		return err
 	}
 	return nil
+}
+
+// CleanTmp removes staging directories under <store>/tmp last modified
+// more than olderThan ago: leftovers of processes killed mid-write. Live
+// stagings of other processes are younger than any sensible olderThan
+// (a day, say). It returns how many it removed.
+func (s *Store) CleanTmp(olderThan time.Duration) (int, error) {
+	ents, err := os.ReadDir(s.tmpDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	cutoff := time.Now().Add(-olderThan)
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || fi.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.tmpDir(), e.Name())); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
