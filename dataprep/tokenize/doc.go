@@ -1,7 +1,27 @@
 // Package tokenize holds the logic of the two tokenizer nodes of a pipeline:
 // TrainFromDataset learns a byte-level BPE tokenizer from a text dataset
 // (node `tokenizer`), and Run turns a text dataset into train and validation
-// token datasets (node `tokenize`).
+// token datasets (node `tokenize`):
+//
+//	tokenizer "bpe" {
+//	  input          = pii.web
+//	  vocab_size     = 8192
+//	  min_frequency  = 2
+//	  special_tokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
+//	}
+//	tokenize "web" {
+//	  input        = pii.web
+//	  tokenizer    = tokenizer.bpe
+//	  block_size   = 256
+//	  pack         = true
+//	  val_fraction = 0.01
+//	  seed         = 1
+//	}
+//
+// The tokenizer block decodes into tokenizer.Config, the tokenize block into
+// Config; input and tokenizer are references the pipeline resolves. The
+// tokenizer artifact is a directory holding tokenizer.FileName; the tokenize
+// node has two outputs, train and val, both with Schema() and Meta().
 //
 // # Rows
 //

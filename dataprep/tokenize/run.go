@@ -31,6 +31,9 @@ func Run(ctx context.Context, in *artifact.Dataset, tok *tokenizer.Tokenizer, tr
 	if err := cfg.Validate(); err != nil {
 		return Stats{}, fmt.Errorf("tokenize: %w", err)
 	}
+	if in == nil || tok == nil {
+		return Stats{}, errors.New("tokenize: missing input dataset or tokenizer")
+	}
 	if trainOut == nil || (valOut == nil && cfg.ValFraction > 0) {
 		return Stats{}, errors.New("tokenize: missing output writer")
 	}

@@ -36,6 +36,9 @@ var errFull = errors.New("enough text")
 // cfg.MaxBytes bytes when set). The node writes the result with
 // tok.Save(filepath.Join(dir, tokenizer.FileName)). rep may be nil.
 func TrainFromDataset(ctx context.Context, in *artifact.Dataset, cfg tokenizer.Config, rep Reporter) (*tokenizer.Tokenizer, TrainStats, error) {
+	if in == nil {
+		return nil, TrainStats{}, errors.New("tokenizer: missing input dataset")
+	}
 	tr, err := tokenizer.NewTrainer(cfg)
 	if err != nil {
 		return nil, TrainStats{}, fmt.Errorf("tokenizer: %w", err)
