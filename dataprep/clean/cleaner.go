@@ -1,10 +1,6 @@
 package clean
 
-import (
-	"unicode/utf8"
-
-	"github.com/llmflow/llmflow/dataprep/textutil"
-)
+import "github.com/llmflow/llmflow/dataprep/textutil"
 
 // Cleaner cleans and filters documents one at a time, reusing its buffers.
 // It is not safe for concurrent use: give each goroutine its own (Run does).
@@ -68,10 +64,10 @@ func (c *Cleaner) Clean(text string) Result {
 	st := &c.stats
 	st.DocsIn++
 	st.BytesIn += int64(len(text))
-	if !utf8.ValidString(text) {
+	out := bytesString(c.norm.normalize(text))
+	if c.norm.invalid {
 		st.InvalidUTF8Repaired++
 	}
-	out := bytesString(c.norm.normalize(text))
 	c.ascii = !c.norm.nonASCII
 	res := c.filter(out)
 	if res.Reason != Keep {

@@ -24,6 +24,7 @@ type normalizer struct {
 	// kept rune might not be in normal form already.
 	scripts  textutil.ScriptCounts
 	needNorm bool
+	invalid  bool // the input held invalid UTF-8
 }
 
 func newNormalizer(c Config) *normalizer {
@@ -41,6 +42,7 @@ func newNormalizer(c Config) *normalizer {
 // normalize returns the normalised text. The result aliases the
 // normalizer's buffer and is valid until the next call.
 func (n *normalizer) normalize(s string) []byte {
+	n.invalid = false
 	if n.html {
 		n.htmlBuf = stripHTML(n.htmlBuf[:0], s)
 		s = bytesString(n.htmlBuf)
@@ -64,7 +66,7 @@ func (n *normalizer) normalize(s string) []byte {
 func (n *normalizer) filter(dst []byte, s string) []byte {
 	base := len(dst)
 	ws, inv := n.ws, n.invisible
-	nonASCII, needNorm := false, false
+	nonASCII, needNorm, invalid := false, false, false
 	var sc textutil.ScriptCounts
 	asciiLetters := 0
 	pendSpace, pendNL := false, 0
@@ -141,6 +143,7 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 		r, size := decodeRune(s, i)
 		if r == utf8.RuneError && size == 1 {
 			i++ // invalid UTF-8 byte: dropped so the output is always valid
+			invalid = true
 			continue
 		}
 		if ws {
@@ -173,6 +176,7 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 	}
 	sc.Latin += asciiLetters
 	n.scripts, n.nonASCII, n.needNorm = sc, nonASCII, needNorm
+	n.invalid = n.invalid || invalid
 	return dst
 }
 

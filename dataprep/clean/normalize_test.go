@@ -117,3 +117,12 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestInvalidUTF8Counted(t *testing.T) {
+	cl, _ := New(DefaultConfig())
+	cl.Clean("fine")
+	cl.Clean("bad \xff byte")
+	if got := cl.Stats().InvalidUTF8Repaired; got != 1 {
+		t.Fatalf("InvalidUTF8Repaired = %d, want 1", got)
+	}
+}
