@@ -18,8 +18,9 @@ import (
 )
 
 // Version is what the stage reports; bump it when its output changes, so
-// run records tell the implementations apart.
-const Version = "0.1.0"
+// run records tell the implementations apart. A variable, so a build can
+// stamp it: go build -ldflags "-X main.Version=0.2.0".
+var Version = "0.1.0"
 
 // batchRows is the size of the record batches written.
 const batchRows = 4096
