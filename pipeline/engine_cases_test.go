@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -122,3 +123,39 @@ func TestPlanWritesNothing(t *testing.T) {
 		t.Fatalf("plan wrote %v", entries)
 	}
 }
+
+func TestEngineParallelismBound(t *testing.T) {
+	src := `
+testnode "p1" { sleep_ms = 60 }
+testnode "p2" { sleep_ms = 60 }
+testnode "p3" { sleep_ms = 60 }
+testnode "p4" { sleep_ms = 60 }
+`
+	for _, par := range []int{1, 2, 4} {
+		store := newStore(t)
+		peak := &peakHook{}
+		e := &Engine{Store: store, Hook: peak, Parallelism: par}
+		if _, err := e.Run(context.Background(), testPipeline(t, src, store, false)); err != nil {
+			t.Fatal(err)
+		}
+		if peak.peak != par {
+			t.Errorf("parallelism %d: peak %d nodes at once", par, peak.peak)
+		}
+	}
+}
+
+// peakHook tracks how many nodes run at once.
+type peakHook struct {
+	NopHook
+	mu        sync.Mutex
+	cur, peak int
+}
+
+func (h *peakHook) NodeStarted(NodeResult) {
+	h.mu.Lock()
+	h.cur++
+	h.peak = max(h.peak, h.cur)
+	h.mu.Unlock()
+}
+
+func (h *peakHook) NodeFinished(NodeResult) { h.mu.Lock(); h.cur--; h.mu.Unlock() }

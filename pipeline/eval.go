@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"sync"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -51,6 +53,9 @@ func evalContext(vars, locals map[string]cty.Value, marked bool) *hcl.EvalContex
 	}
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": strip(vars), "local": strip(locals)},
-		Functions: Functions(),
+		Functions: sharedFunctions(),
 	}
 }
+
+// sharedFunctions builds the function table once; evaluation only reads it.
+var sharedFunctions = sync.OnceValue(Functions)

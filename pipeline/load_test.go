@@ -122,3 +122,20 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLoadBind(b *testing.B) {
+	src, err := os.ReadFile("../examples/quickstart/pipeline.hcl")
+	if err != nil {
+		b.Skip("quickstart pipeline not found")
+	}
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		cfg, diags := Load("pipeline.hcl", src)
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		if _, diags := cfg.Bind(nil); diags.HasErrors() {
+			b.Fatal(diags)
+		}
+	}
+}
