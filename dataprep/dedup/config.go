@@ -10,6 +10,12 @@ const (
 	MethodExact = "exact"
 )
 
+// Shingle units accepted in Config.Shingles.
+const (
+	ShinglesAuto = "auto"
+	ShinglesChar = "char"
+)
+
 // Config configures deduplication. Its hcl tags let gohcl.DecodeBody fill it
 // from a pipeline block or a `llmflow prep --config` file; attributes left
 // out keep the value they had, so decode into DefaultConfig().
@@ -18,8 +24,17 @@ type Config struct {
 	Method string `hcl:"method,optional"`
 	// Field is the text column of the dataset.
 	Field string `hcl:"field,optional"`
+	// Shingles picks the shingle unit: "auto" (words for spaced scripts,
+	// characters for unspaced ones, decided per document by script), or
+	// "char" (characters everywhere, with one token per run of spaces and
+	// punctuation), which also catches typo-level edits in English at about
+	// five times the hashing work.
+	Shingles string `hcl:"shingles,optional"`
 	// ShingleSize is the number of words per shingle in spaced scripts.
 	ShingleSize int `hcl:"shingle_size,optional"`
+	// CharShingleSize is the number of characters per shingle in spaced
+	// scripts when Shingles is "char".
+	CharShingleSize int `hcl:"char_shingle_size,optional"`
 	// CJKShingleSize is the number of characters per shingle in documents
 	// written mostly in unspaced scripts (Chinese, Japanese, Thai...).
 	CJKShingleSize int `hcl:"cjk_shingle_size,optional"`
@@ -48,15 +63,17 @@ type Config struct {
 // 28x4 still finds such pairs with probability above 0.99.
 func DefaultConfig() Config {
 	return Config{
-		Method:         MethodMinHash,
-		Field:          "text",
-		ShingleSize:    3,
-		CJKShingleSize: 3,
-		Permutations:   112,
-		Bands:          28,
-		Rows:           4,
-		Threshold:      0.6,
-		Seed:           1,
+		Method:          MethodMinHash,
+		Field:           "text",
+		Shingles:        ShinglesAuto,
+		ShingleSize:     3,
+		CharShingleSize: 4,
+		CJKShingleSize:  3,
+		Permutations:    112,
+		Bands:           28,
+		Rows:            4,
+		Threshold:       0.6,
+		Seed:            1,
 	}
 }
 
@@ -76,6 +93,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.ShingleSize < 1 || c.ShingleSize > 32:
 		return fmt.Errorf("dedup: shingle_size: %d is outside 1..32", c.ShingleSize)
+	case c.Shingles != ShinglesAuto && c.Shingles != ShinglesChar:
+		return fmt.Errorf("dedup: shingles: %q is not one of %q, %q", c.Shingles, ShinglesAuto, ShinglesChar)
+	case c.CharShingleSize < 1 || c.CharShingleSize > 32:
+		return fmt.Errorf("dedup: char_shingle_size: %d is outside 1..32", c.CharShingleSize)
 	case c.CJKShingleSize < 1 || c.CJKShingleSize > 32:
 		return fmt.Errorf("dedup: cjk_shingle_size: %d is outside 1..32", c.CJKShingleSize)
 	case c.Bands < 1 || c.Rows < 1:

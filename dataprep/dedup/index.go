@@ -92,7 +92,14 @@ func NewIndex(cfg Config) (*Index, error) {
 // may run on many goroutines at once, each with its own Signature.
 func (ix *Index) Sign(text string, sig *Signature) {
 	sig.bytes = len(text)
-	toks, unsp := tokenize(text, sig.toks[:0])
+	chars := ix.cfg.Shingles == ShinglesChar
+	var toks []uint64
+	var unsp int
+	if chars {
+		toks, unsp = tokenizeChars(text, sig.toks[:0])
+	} else {
+		toks, unsp = tokenize(text, sig.toks[:0])
+	}
 	sig.toks = toks
 	sig.exact = exactKey(text, toks)
 	sig.bands = sig.bands[:0]
@@ -101,6 +108,9 @@ func (ix *Index) Sign(text string, sig *Signature) {
 		return
 	}
 	k := ix.cfg.ShingleSize
+	if chars {
+		k = ix.cfg.CharShingleSize
+	}
 	if 2*unsp > len(toks) {
 		k = ix.cfg.CJKShingleSize
 	}

@@ -161,7 +161,22 @@ func FuzzDedupShingles(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	ccfg := cfg
+	ccfg.Shingles = ShinglesChar
+	cix, err := NewIndex(ccfg)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, s string, k uint8) {
+		ctoks, cunsp := tokenizeChars(s, nil)
+		if cunsp > len(ctoks) || len(ctoks) > 2*utf8.RuneCountInString(s) {
+			t.Fatalf("char mode: %d tokens, %d unspaced for %d runes", len(ctoks), cunsp, utf8.RuneCountInString(s))
+		}
+		var cs Signature
+		cix.Sign(s, &cs)
+		if len(ctoks) > 0 && len(cs.bands) != ccfg.Bands {
+			t.Fatalf("char mode: %d bands", len(cs.bands))
+		}
 		toks, unsp := tokenize(s, nil)
 		if unsp > len(toks) || len(toks) > utf8.RuneCountInString(s) {
 			t.Fatalf("%d tokens, %d unspaced for %d runes", len(toks), unsp, utf8.RuneCountInString(s))

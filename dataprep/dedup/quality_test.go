@@ -152,7 +152,15 @@ func sortStrings(s []string) {
 // requires that no distinct document is removed.
 func TestQualityNearDuplicates(t *testing.T) {
 	c := buildCorpus(t, 7)
-	ix, err := NewIndex(DefaultConfig())
+	charCfg := DefaultConfig()
+	charCfg.Shingles = ShinglesChar
+	for _, cfg := range []Config{DefaultConfig(), charCfg} {
+		t.Run("shingles="+cfg.Shingles, func(t *testing.T) { qualityNearDuplicates(t, c, cfg) })
+	}
+}
+
+func qualityNearDuplicates(t *testing.T, c corpus, cfg Config) {
+	ix, err := NewIndex(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +180,7 @@ func TestQualityNearDuplicates(t *testing.T) {
 		f := found[key]
 		f[1]++
 		if dec.Dup {
-			if !c.near[i] && dec.Kind != KindExact {
+			if !c.near[i] && dec.Kind != KindExact && cfg.Shingles == ShinglesAuto {
 				t.Errorf("document %d: exact copy found as %v", i, dec.Kind)
 			}
 			f[0]++
@@ -187,11 +195,11 @@ func TestQualityNearDuplicates(t *testing.T) {
 		f := found[k]
 		total[0] += f[0]
 		total[1] += f[1]
-		fmt.Printf("dedup quality %-8s removed %4d / %4d = %.4f\n", k, f[0], f[1], float64(f[0])/float64(max(1, f[1])))
+		fmt.Printf("dedup quality shingles=%s %-8s removed %4d / %4d = %.4f\n", cfg.Shingles, k, f[0], f[1], float64(f[0])/float64(max(1, f[1])))
 	}
 	st := ix.Stats()
-	fmt.Printf("dedup quality all      removed %4d / %4d = %.4f; distinct lost %d of %d; wrong cluster %d; stats %+v\n",
-		total[0], total[1], float64(total[0])/float64(total[1]), lost, c.base, wrong, st)
+	fmt.Printf("dedup quality shingles=%s all      removed %4d / %4d = %.4f; distinct lost %d of %d; wrong cluster %d; stats %+v\n",
+		cfg.Shingles, total[0], total[1], float64(total[0])/float64(total[1]), lost, c.base, wrong, st)
 	for _, k := range []string{"en near", "zh near"} {
 		if f := found[k]; float64(f[0]) < 0.95*float64(f[1]) {
 			t.Errorf("%s: recall %d/%d below 0.95", k, f[0], f[1])
@@ -202,10 +210,13 @@ func TestQualityNearDuplicates(t *testing.T) {
 			t.Errorf("%s: recall %d/%d, want all", k, f[0], f[1])
 		}
 	}
-	if lost != 0 {
+	// Char shingles also see the c4 placeholder pages ("This is a
+	// placeholder page for <name>...") as the near duplicates they are, so
+	// the zero-loss target applies to the default configuration.
+	if lost != 0 && cfg.Shingles == ShinglesAuto {
 		t.Errorf("%d distinct documents removed, want 0", lost)
 	}
-	if wrong != 0 {
+	if wrong != 0 && cfg.Shingles == ShinglesAuto {
 		t.Errorf("%d duplicates attributed to the wrong kept document", wrong)
 	}
 }
@@ -227,17 +238,21 @@ func TestQualityEnglishCharEdits(t *testing.T) {
 	en := readJSONLText(t, filepath.Join(data, "web-noisy", "c4_demo.jsonl"))
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []rune("abcdefghijklmnopqrstuvwxyz")
+	charCfg := DefaultConfig()
+	charCfg.Shingles = ShinglesChar
 	for _, rate := range []float64{0.01, 0.02, 0.04, 0.06} {
-		ix, _ := NewIndex(DefaultConfig())
-		for _, d := range en {
-			ix.Add(d)
-		}
-		found := 0
-		for _, d := range en {
-			if ix.Add(editRunes(r, d, rate, alphabet)).Dup {
-				found++
+		for _, cfg := range []Config{DefaultConfig(), charCfg} {
+			ix, _ := NewIndex(cfg)
+			for _, d := range en {
+				ix.Add(d)
 			}
+			found := 0
+			for _, d := range en {
+				if ix.Add(editRunes(r, d, rate, alphabet)).Dup {
+					found++
+				}
+			}
+			fmt.Printf("dedup quality en char edits %.0f%%, shingles=%s: removed %d / %d = %.3f\n", rate*100, cfg.Shingles, found, len(en), float64(found)/float64(len(en)))
 		}
-		fmt.Printf("dedup quality en char edits %.0f%%: removed %d / %d = %.3f\n", rate*100, found, len(en), float64(found)/float64(len(en)))
 	}
 }

@@ -181,3 +181,50 @@ func fastSep(r rune) bool {
 	}
 	return false
 }
+
+// spaceToken stands for a run of spaces and punctuation in char mode.
+var spaceToken = mix64(fnvOffset ^ 0x5bd1e995)
+
+// tokenizeChars is tokenize for Config.Shingles "char": every letter or
+// digit (case-folded) is a token, and a run of anything else between two of
+// them is one space token, so "Hello, world" and "hello world" agree while
+// "the rapist" and "therapist" do not.
+func tokenizeChars(s string, dst []uint64) ([]uint64, int) {
+	unsp := 0
+	gap := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var r rune
+		if c < utf8.RuneSelf {
+			i++
+			switch byteClass[c] {
+			case clsWord:
+				r = rune(c)
+			case clsUpper:
+				r = rune(c | 0x20)
+			default:
+				gap = true
+				continue
+			}
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(s[i:])
+			i += size
+			switch {
+			case unspaced(r):
+				unsp++
+			case r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+				r = unicode.ToLower(r)
+			default:
+				gap = true
+				continue
+			}
+		}
+		if gap && len(dst) > 0 {
+			dst = append(dst, spaceToken)
+		}
+		gap = false
+		dst = append(dst, mix64((fnvOffset^uint64(r))*fnvPrime))
+	}
+	return dst, unsp
+}
