@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
@@ -304,4 +305,58 @@ func readBatch(r *ipc.FileReader, i int) (rec arrow.RecordBatch, err error) {
 		}
 	}()
 	return r.RecordBatchAt(i)
+}
+
+// Head returns up to n rows from the start of the dataset as one record
+// batch (owned by the caller, who must Release it), for previews.
+func (d *Dataset) Head(ctx context.Context, n int64) (arrow.RecordBatch, error) {
+	var parts []arrow.RecordBatch
+	defer func() {
+		for _, p := range parts {
+			p.Release()
+		}
+	}()
+	var got int64
+	errEnough := errors.New("enough rows")
+	err := d.Scan(ctx, func(rec arrow.RecordBatch) error {
+		take := min(rec.NumRows(), n-got)
+		parts = append(parts, rec.NewSlice(0, take))
+		if got += take; got >= n {
+			return errEnough
+		}
+		return nil
+	})
+	if err != nil && err != errEnough {
+		return nil, err
+	}
+	return concatBatches(d.schema, parts)
+}
+
+// concatBatches joins batches of one schema into a single batch.
+func concatBatches(schema *arrow.Schema, parts []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, schema.NumFields())
+	var rows int64
+	for _, p := range parts {
+		rows += p.NumRows()
+	}
+	for i := range cols {
+		arrs := make([]arrow.Array, len(parts))
+		for j, p := range parts {
+			arrs[j] = p.Column(i)
+		}
+		if len(arrs) == 0 {
+			cols[i] = array.MakeArrayOfNull(memory.DefaultAllocator, schema.Field(i).Type, 0)
+			continue
+		}
+		c, err := array.Concatenate(arrs, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	rec := array.NewRecordBatch(schema, cols, rows)
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec, nil
 }

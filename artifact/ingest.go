@@ -225,8 +225,9 @@ type ingester struct {
 	done  int64
 	stats IngestStats
 
-	w *DatasetWriter
-	b *TextBuilder
+	w       *DatasetWriter
+	b       *TextBuilder
+	pending int // input bytes behind the rows in b
 	// sink, when set, receives batches instead of w (the fuzz target uses
 	// it to stay off the disk).
 	sink func(arrow.RecordBatch) error
@@ -261,10 +262,13 @@ func (in *ingester) start(schema *arrow.Schema) error {
 	return nil
 }
 
-// rowDone counts a row appended to the builder and flushes full batches.
-func (in *ingester) rowDone() error {
+// rowDone counts a row appended to the builder from n input bytes and
+// flushes full batches; counting input bytes bounds the batch even when
+// the bulk of a row sits in extra columns.
+func (in *ingester) rowDone(n int) error {
 	in.stats.Rows++
-	if in.b.Len() >= DefaultBatchRows || in.b.DataLen() >= DefaultBatchBytes {
+	in.pending += n
+	if in.b.Len() >= DefaultBatchRows || in.pending >= DefaultBatchBytes {
 		return in.flush()
 	}
 	return nil
@@ -274,6 +278,7 @@ func (in *ingester) flush() error {
 	if in.b == nil || in.b.Len() == 0 {
 		return nil
 	}
+	in.pending = 0
 	rec := in.b.NewRecordBatch()
 	defer rec.Release()
 	if in.sink != nil {

@@ -181,7 +181,7 @@ func (in *ingester) jsonlStream(r io.Reader, path, name string, st *jsonlState, 
 			}
 			continue
 		}
-		if err := in.rowDone(); err != nil {
+		if err := in.rowDone(len(line)); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -273,4 +274,32 @@ func TestIngestIdColumnTypes(t *testing.T) {
 		t.Fatal(rows)
 	}
 	_ = array.NewStringBuilder
+}
+
+func TestIngestGzipAndHead(t *testing.T) {
+	var buf strings.Builder
+	zw := gzip.NewWriter(&buf)
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(zw, "{\"text\":\"doc %d\"}\n", i)
+	}
+	zw.Close()
+	st, dst, err := ingestString(t, "in.jsonl.gz", buf.String(), IngestOptions{ShardRows: 30})
+	if err != nil || st.Rows != 100 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	d, err := OpenDataset(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int64{0, 5, 45, 1000} {
+		rec, err := d.Head(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(n, 100)
+		if rec.NumRows() != want || want > 0 && rec.Column(1).ValueStr(int(want-1)) != fmt.Sprintf("doc %d", want-1) {
+			t.Fatalf("Head(%d): %d rows", n, rec.NumRows())
+		}
+		rec.Release()
+	}
 }

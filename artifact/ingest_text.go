@@ -44,7 +44,7 @@ func (in *ingester) textFile(path, name string) error {
 		}
 		idBuf = strconv.AppendInt(append(append(idBuf[:0], name...), ':'), paraLine, 10)
 		in.b.AppendBytes(idBuf, para)
-		return in.rowDone()
+		return in.rowDone(len(para))
 	}
 	for {
 		line, err := lr.next()

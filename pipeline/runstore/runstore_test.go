@@ -77,13 +77,28 @@ func TestOpenReadOnlyCreatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
 	runs, err := ro.ListRuns(context.Background(), ListOptions{})
 	if err != nil || len(runs) != 1 || runs[0].ID != id {
 		t.Fatalf("%v %v", runs, err)
 	}
 	if _, err := ro.CreateRun(context.Background(), NewRun{}); err == nil {
 		t.Fatal("read-only store wrote")
+	}
+	ro.Close()
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("OpenReadOnly left files beside the database: %v", ents)
+	}
+	// While a writer is active, a reader sees its committed writes.
+	w, _ := Open(path)
+	defer w.Close()
+	w.CreateRun(context.Background(), NewRun{PipelineFile: "p.hcl"})
+	ro, err = OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if runs, _ := ro.ListRuns(context.Background(), ListOptions{}); len(runs) != 2 {
+		t.Fatalf("reader sees %d runs, want 2", len(runs))
 	}
 }
 

@@ -33,7 +33,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("run store %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite3", dsn(path, false))
+	db, err := sql.Open("sqlite3", dsn(path, false, false))
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", path, err)
 	}
@@ -63,7 +63,11 @@ func OpenReadOnly(path string) (*Store, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("run store %s: not a regular file", path)
 	}
-	db, err := sql.Open("sqlite3", dsn(path, true))
+	// Without a -wal file no writer is active and everything is in the main
+	// file: read it as immutable, which (unlike mode=ro on a WAL database)
+	// creates no -shm/-wal files beside it.
+	_, walErr := os.Stat(path + "-wal")
+	db, err := sql.Open("sqlite3", dsn(path, true, errors.Is(walErr, fs.ErrNotExist)))
 	if err != nil {
 		return nil, fmt.Errorf("run store %s: %w", path, err)
 	}
@@ -86,12 +90,15 @@ func OpenReadOnly(path string) (*Store, error) {
 	return s, nil
 }
 
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly, immutable bool) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(BusyTimeout.Milliseconds()))
 	q.Set("_foreign_keys", "on")
 	if readOnly {
 		q.Set("mode", "ro")
+		if immutable {
+			q.Set("immutable", "1")
+		}
 	} else {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_synchronous", "NORMAL")
