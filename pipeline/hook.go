@@ -67,65 +67,103 @@ type Hook interface {
 // NopHook ignores every event; embed it to implement only some methods.
 type NopHook struct{}
 
-func (NopHook) RunStarted(RunInfo)                        {}
-func (NopHook) NodeStarted(NodeResult)                    {}
+// RunStarted implements Hook.
+func (NopHook) RunStarted(RunInfo) {}
+
+// NodeStarted implements Hook.
+func (NopHook) NodeStarted(NodeResult) {}
+
+// NodeProgress implements Hook.
 func (NopHook) NodeProgress(string, int64, int64, string) {}
+
+// NodeMetric implements Hook.
 func (NopHook) NodeMetric(string, string, int64, float64) {}
-func (NopHook) NodeLog(string, string)                    {}
-func (NopHook) NodeCached(NodeResult)                     {}
-func (NopHook) NodeFinished(NodeResult)                   {}
-func (NopHook) NodeFailed(NodeResult)                     {}
-func (NopHook) NodeSkipped(string, string)                {}
-func (NopHook) RunFinished(RunResult)                     {}
+
+// NodeLog implements Hook.
+func (NopHook) NodeLog(string, string) {}
+
+// NodeCached implements Hook.
+func (NopHook) NodeCached(NodeResult) {}
+
+// NodeFinished implements Hook.
+func (NopHook) NodeFinished(NodeResult) {}
+
+// NodeFailed implements Hook.
+func (NopHook) NodeFailed(NodeResult) {}
+
+// NodeSkipped implements Hook.
+func (NopHook) NodeSkipped(string, string) {}
+
+// RunFinished implements Hook.
+func (NopHook) RunFinished(RunResult) {}
 
 // Hooks fans events out to several hooks in order.
 type Hooks []Hook
 
+// RunStarted implements Hook.
 func (hs Hooks) RunStarted(r RunInfo) {
 	for _, h := range hs {
 		h.RunStarted(r)
 	}
 }
+
+// NodeStarted implements Hook.
 func (hs Hooks) NodeStarted(r NodeResult) {
 	for _, h := range hs {
 		h.NodeStarted(r)
 	}
 }
+
+// NodeProgress implements Hook.
 func (hs Hooks) NodeProgress(a string, d, t int64, u string) {
 	for _, h := range hs {
 		h.NodeProgress(a, d, t, u)
 	}
 }
+
+// NodeMetric implements Hook.
 func (hs Hooks) NodeMetric(a, n string, s int64, v float64) {
 	for _, h := range hs {
 		h.NodeMetric(a, n, s, v)
 	}
 }
+
+// NodeLog implements Hook.
 func (hs Hooks) NodeLog(a, l string) {
 	for _, h := range hs {
 		h.NodeLog(a, l)
 	}
 }
+
+// NodeCached implements Hook.
 func (hs Hooks) NodeCached(r NodeResult) {
 	for _, h := range hs {
 		h.NodeCached(r)
 	}
 }
+
+// NodeFinished implements Hook.
 func (hs Hooks) NodeFinished(r NodeResult) {
 	for _, h := range hs {
 		h.NodeFinished(r)
 	}
 }
+
+// NodeFailed implements Hook.
 func (hs Hooks) NodeFailed(r NodeResult) {
 	for _, h := range hs {
 		h.NodeFailed(r)
 	}
 }
+
+// NodeSkipped implements Hook.
 func (hs Hooks) NodeSkipped(a, c string) {
 	for _, h := range hs {
 		h.NodeSkipped(a, c)
 	}
 }
+
+// RunFinished implements Hook.
 func (hs Hooks) RunFinished(r RunResult) {
 	for _, h := range hs {
 		h.RunFinished(r)

@@ -90,6 +90,7 @@ func (g *Graph) Descendants(v string) []string {
 // vertices in edge order starting from the smallest name.
 type CycleError struct{ Cycles [][]string }
 
+// Error names every cycle.
 func (e *CycleError) Error() string {
 	msg := "dependency cycle"
 	for i, c := range e.Cycles {

@@ -20,6 +20,7 @@ const (
 	Cancelled
 )
 
+// String returns the lower-case status name.
 func (s Status) String() string {
 	return [...]string{"pending", "succeeded", "failed", "skipped", "cancelled"}[s]
 }
@@ -44,6 +45,7 @@ func Halt(err error) error { return &haltError{err: err} }
 // failure is reported once rather than once per dependant.
 type SkipError struct{ Cause string }
 
+// Error names the failed vertex upstream.
 func (e *SkipError) Error() string { return fmt.Sprintf("skipped: %s failed", e.Cause) }
 
 // Result is the outcome of a walk. Err holds each failed vertex's error, a

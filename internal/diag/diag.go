@@ -88,6 +88,7 @@ func (d Diagnostics) Err() error {
 // errors the diagnostics were built from.
 type Error struct{ Diags Diagnostics }
 
+// Error joins the error diagnostics, one per line, with their source ranges.
 func (e *Error) Error() string {
 	var parts []string
 	for _, d := range e.Diags {
