@@ -5,16 +5,20 @@
 // (lower-cased words, punctuation and spacing dropped). Near duplicates are
 // found with MinHash-LSH: each document becomes a set of shingles (word
 // n-grams for spaced scripts, character n-grams for Chinese, Japanese and
-// other unspaced scripts, chosen per document), a signature of minimum hash
-// values over a family of permutations, and band hashes that bucket
-// candidates. A candidate is a duplicate when the estimated Jaccard
-// similarity of the two signatures reaches the threshold.
+// other unspaced scripts, chosen per document by script; or character
+// n-grams everywhere with Shingles "char"), a signature of minimum hash
+// values over a family of permutations h -> a*h + b (mod 2^64), and band
+// hashes that bucket candidates. A candidate is a duplicate when the
+// estimated Jaccard similarity of the two signatures reaches the threshold.
+// On CPUs with AVX-512 the signature loop runs eight permutations per
+// instruction; the results are bit-identical to the portable loop.
 //
 // The first document of a cluster in input order is kept. Signatures can be
 // computed in parallel (Index.Sign is safe for concurrent use) while
 // decisions are taken sequentially in input order, so the output does not
 // depend on the number of workers. The index keeps signatures and band
-// hashes, never texts.
+// hashes, never texts: about 4 bytes per permutation plus some 20 bytes per
+// band for every kept document (roughly 1 KB with the defaults).
 //
 // A reference set (Index.AddReference, or the Against option of Run) marks
 // documents of the main input that duplicate it, such as training documents
