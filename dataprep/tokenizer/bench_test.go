@@ -114,6 +114,8 @@ func BenchmarkTrain8k(b *testing.B) {
 	cfg.VocabSize = 8192
 	b.SetBytes(10 << 20)
 	b.ResetTimer()
+	var ru0 unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
 	for i := 0; i < b.N; i++ {
 		tok, err := Train(context.Background(), docs, cfg)
 		if err != nil {
@@ -124,4 +126,9 @@ func BenchmarkTrain8k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/train")
+	var ru1 unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru1) == nil {
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+		b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/train")
+	}
 }
