@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -130,12 +131,8 @@ func (c *Client) exitKind() Kind {
 
 // exitStatus is only read after Exited reports true: go-plugin sets that
 // under its lock after cmd.Wait, which orders the ProcessState write first.
-func (c *Client) exitStatus() interface {
-	ExitCode() int
-	Sys() any
-	String() string
-} {
-	if !c.pc.Exited() || c.cmd.ProcessState == nil {
+func (c *Client) exitStatus() *os.ProcessState {
+	if !c.pc.Exited() {
 		return nil
 	}
 	return c.cmd.ProcessState

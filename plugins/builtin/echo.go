@@ -65,7 +65,7 @@ func (Echo) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 	for i := 0; i < c.Steps; i++ {
 		select {
 		case <-ctx.Done():
-			ev.Log("stopped after step " + itoa(i))
+			ev.Log("stopped after step " + strconv.Itoa(i))
 			return ctx.Err()
 		case <-time.After(time.Duration(c.StepMS) * time.Millisecond):
 		}
@@ -91,5 +91,3 @@ func (Echo) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 	ev.Output("out", dir, "echo")
 	return nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
