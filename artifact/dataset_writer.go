@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,7 @@ type DatasetWriter struct {
 	cfg    writerConfig
 
 	f       *os.File
+	buf     *bufio.Writer // the IPC writer emits many small pieces per batch
 	w       *ipc.FileWriter
 	curRows int64
 	rows    int64
@@ -170,7 +172,12 @@ func (w *DatasetWriter) openShard() error {
 	if err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
-	iw, err := ipc.NewFileWriter(f, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
+	if w.buf == nil {
+		w.buf = bufio.NewWriterSize(f, 1<<20)
+	} else {
+		w.buf.Reset(f)
+	}
+	iw, err := ipc.NewFileWriter(w.buf, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
 	if err != nil {
 		f.Close()
 		os.Remove(tmp)
@@ -185,6 +192,9 @@ func (w *DatasetWriter) closeShard() error {
 	final := w.shardPath(len(w.shards))
 	tmp := w.f.Name()
 	if err := w.w.Close(); err != nil {
+		return fmt.Errorf("dataset writer %s: %w", final, err)
+	}
+	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
 	fi, err := w.f.Stat()

@@ -27,5 +27,17 @@
 // part-00000.arrow, part-00001.arrow, ... plus dataset.json, which records the
 // schema fingerprint and the row count of every shard. Readers validate the
 // shards' schemas, row counts and array buffers and return errors naming the
-// file; no input makes them panic.
+// file; no input makes them panic. IPC metadata is bounds-checked before
+// arrow-go decodes it, because arrow-go sizes allocations from it unchecked;
+// dictionaries, compressed bodies and view types are therefore refused.
+//
+// # Ingest
+//
+// Ingest turns JSONL, plain text, Parquet and Arrow IPC files into a text
+// dataset (id, text, pass-through columns), streaming with memory bounded by
+// the batch size and the longest line. A bad row (invalid JSON, missing or
+// non-string text, invalid UTF-8 — including JSON escapes that decode to lone
+// UTF-16 surrogates) is an error naming file and line, or is skipped and
+// counted with OnError "skip"; invalid text is never passed on or replaced.
+// See IngestOptions for how ids are made and extra fields typed.
 package artifact

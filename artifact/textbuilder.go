@@ -71,13 +71,38 @@ func (b *TextBuilder) DataLen() int { return b.id.DataLen() + b.text.DataLen() }
 // caller, who must Release it) and resets the builders, reserving room for
 // a batch like this one so the next fills without regrowing.
 func (b *TextBuilder) NewRecordBatch() arrow.RecordBatch {
-	rows, idLen, textLen := b.Len(), b.id.DataLen(), b.text.DataLen()
-	rec := b.rb.NewRecordBatch()
-	if rows > 0 {
-		b.id.Reserve(rows)
-		b.id.ReserveData(idLen)
-		b.text.Reserve(rows)
-		b.text.ReserveData(textLen)
+	return newBatchKeepCapacity(b.rb)
+}
+
+// dataBuilder is a variable-length builder (utf8, binary).
+type dataBuilder interface {
+	DataLen() int
+	ReserveData(int)
+}
+
+// newBatchKeepCapacity is rb.NewRecordBatch followed by reserving, in every
+// column, the rows and data bytes the batch had.
+func newBatchKeepCapacity(rb *array.RecordBuilder) arrow.RecordBatch {
+	fields := rb.Fields()
+	rows := 0
+	if len(fields) > 0 {
+		rows = fields[0].Len()
+	}
+	data := make([]int, len(fields))
+	for i, f := range fields {
+		if d, ok := f.(dataBuilder); ok {
+			data[i] = d.DataLen()
+		}
+	}
+	rec := rb.NewRecordBatch()
+	if rows == 0 {
+		return rec
+	}
+	for i, f := range fields {
+		f.Reserve(rows)
+		if d, ok := f.(dataBuilder); ok {
+			d.ReserveData(data[i])
+		}
 	}
 	return rec
 }
