@@ -88,6 +88,33 @@ func NewIndex(cfg Config) (*Index, error) {
 	return ix, nil
 }
 
+// Reserve sizes the index for about docs more documents (input and
+// reference), so that adding them does not regrow its tables.
+func (ix *Index) Reserve(docs int) {
+	if docs <= 0 {
+		return
+	}
+	n := len(ix.pos) + docs
+	ix.pos = grow(ix.pos, n)
+	ix.size = grow(ix.size, n)
+	ix.sigOf = grow(ix.sigOf, n)
+	if ix.near {
+		ix.sigs = grow(ix.sigs, n*ix.cfg.Permutations)
+		ix.next = grow(ix.next, n*ix.cfg.Bands)
+		ix.slotE = grow(ix.slotE, n*ix.cfg.Bands)
+		ix.heads.reserve(n * ix.cfg.Bands)
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s
+	}
+	out := make([]T, len(s), n)
+	copy(out, s)
+	return out
+}
+
 // Sign computes the signature of text into sig. It only reads the index and
 // may run on many goroutines at once, each with its own Signature.
 func (ix *Index) Sign(text string, sig *Signature) {

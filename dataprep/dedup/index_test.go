@@ -282,3 +282,23 @@ func TestFastSepAgrees(t *testing.T) {
 		}
 	}
 }
+
+func TestReserveKeepsDecisions(t *testing.T) {
+	texts := []string{para, zhPara, strings.Replace(para, "lazy", "idle", 1), zhPara}
+	a, _ := NewIndex(DefaultConfig())
+	b, _ := NewIndex(DefaultConfig())
+	b.Reserve(3)
+	b.Add(texts[0])
+	b.Reserve(100000)
+	for i, tx := range texts {
+		var da Decision
+		if i == 0 {
+			a.Add(tx)
+			continue
+		}
+		da = a.Add(tx)
+		if db := b.Add(tx); da != db {
+			t.Errorf("text %d: %+v vs %+v", i, da, db)
+		}
+	}
+}

@@ -44,6 +44,14 @@ func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter,
 	if err != nil {
 		return Stats{}, err
 	}
+	// Kept documents are at most all rows; sizing up front spares the
+	// tables their regrowth (capped: untouched capacity is still address
+	// space, and beyond a million documents regrowth is amortised anyway).
+	reserve := in.Rows()
+	if o.against != nil {
+		reserve += o.against.Rows()
+	}
+	ix.Reserve(int(min(reserve, 1<<20)))
 	var sigs []Signature
 	var texts []string
 	if o.against != nil {

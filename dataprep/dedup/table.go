@@ -57,9 +57,18 @@ func (t *table) put(k uint64, v uint32) {
 	}
 }
 
-func (t *table) grow() {
+func (t *table) grow() { t.reserve(len(t.keys)) }
+
+// reserve grows the table to hold n entries below its load limit.
+func (t *table) reserve(n int) {
+	size := len(t.keys)
+	for 4*n > 3*size {
+		size *= 2
+	}
+	if size == len(t.keys) {
+		return
+	}
 	old, oldv := t.keys, t.vals
-	size := 2 * len(old)
 	t.keys, t.vals, t.mask, t.n = make([]uint64, size), make([]uint32, size), uint64(size-1), 0
 	for i, k := range old {
 		if k != 0 {
