@@ -129,3 +129,14 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("reproduce: %s", line)
 	}
 }
+
+// TestValidateDiagnosticsGolden shows what a user sees for a broken file:
+// every problem at once, each with file:line, a source snippet and advice.
+func TestValidateDiagnosticsGolden(t *testing.T) {
+	dir := copyFiles(t, "testdata", "invalid.hcl")
+	res := llmflow(t, dir, "validate", "invalid.hcl")
+	if res.code != exitInvalid {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	golden(t, "validate_invalid", normalise(res.stderr, dir))
+}

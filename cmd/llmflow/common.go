@@ -73,19 +73,6 @@ func countErrors(diags hcl.Diagnostics) int {
 	return n
 }
 
-// printDiags renders diagnostics with a source snippet, without colour so
-// output is stable in logs and golden files.
-func printDiags(w io.Writer, cfg *pipeline.Config, diags hcl.Diagnostics) {
-	if len(diags) == 0 {
-		return
-	}
-	files := map[string]*hcl.File{}
-	if cfg != nil {
-		files[cfg.Filename] = &hcl.File{Bytes: cfg.Source}
-	}
-	hcl.NewDiagnosticTextWriter(w, files, 100, false).WriteDiagnostics(diags)
-}
-
 // planner builds a read-only planner: it opens the store without creating
 // it and reads history only from an existing database.
 func (f *pipelineFlags) planner(ctx context.Context, b *pipeline.Bound) (*pipeline.Planner, func(), error) {
