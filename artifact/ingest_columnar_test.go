@@ -1,7 +1,9 @@
 package artifact
 
 import (
+	"bytes"
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,5 +148,40 @@ func TestIngestColumnarErrors(t *testing.T) {
 	os.WriteFile(garbage, []byte("ARROW1\x00\x00garbage"), 0o644)
 	if _, err := Ingest(context.Background(), []string{garbage}, t.TempDir(), IngestOptions{}); err == nil || !strings.Contains(err.Error(), garbage) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestIngestCorruptColumnar ingests randomly corrupted Parquet and Arrow
+// files: every outcome is rows or an error, never a panic or a crash.
+func TestIngestCorruptColumnar(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 50
+	}
+	for _, format := range []string{"parquet", "arrow-file", "arrow-stream"} {
+		t.Run(format, func(t *testing.T) {
+			rec := columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
+			defer rec.Release()
+			src := writeColumnar(t, format, rec)
+			seed, _ := os.ReadFile(src)
+			rng := rand.New(rand.NewPCG(3, 4))
+			dir := t.TempDir()
+			p := filepath.Join(dir, "m"+filepath.Ext(src))
+			for it := 0; it < n; it++ {
+				s := bytes.Clone(seed)
+				for k := 0; k < 1+rng.IntN(4); k++ {
+					s[rng.IntN(len(s))] = byte(rng.IntN(256))
+				}
+				if err := os.WriteFile(p, s, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out := filepath.Join(dir, "out")
+				os.RemoveAll(out)
+				_, err := Ingest(context.Background(), []string{p}, out, IngestOptions{TextField: "body", OnError: "skip"})
+				if err != nil && !strings.Contains(err.Error(), p) {
+					t.Fatalf("error does not name the file: %v", err)
+				}
+			}
+		})
 	}
 }

@@ -29,7 +29,9 @@ func (s *Store) nodeFile(key string) (string, error) {
 	if key[0] == '.' {
 		return "", fmt.Errorf("invalid node cache key %q", key)
 	}
-	return filepath.Join(s.nodesDir(), strings.ReplaceAll(key, ":", "-")+".json"), nil
+	// ':' is not portable in file names; '@' is outside the key alphabet,
+	// so the mapping stays one-to-one.
+	return filepath.Join(s.nodesDir(), strings.ReplaceAll(key, ":", "@")+".json"), nil
 }
 
 // LookupNode returns the outputs (name -> digest) recorded for a node cache

@@ -173,7 +173,10 @@ func TestImportDirAndNodes(t *testing.T) {
 	if !ok || out["model"] != m.Digest {
 		t.Fatalf("LookupNode: %v %v", out, ok)
 	}
-	for _, bad := range []string{"", "../x", "a/b", ".hidden"} {
+	if _, ok := s.LookupNode("sha256-abc"); ok {
+		t.Fatal("keys differing in ':' share an entry")
+	}
+	for _, bad := range []string{"", "../x", "a/b", ".hidden", "a@b"} {
 		if err := s.RecordNode(bad, nil); err == nil {
 			t.Errorf("RecordNode(%q) succeeded", bad)
 		}
