@@ -95,3 +95,45 @@ func TestDatasetWriterSchemaMismatch(t *testing.T) {
 		t.Fatal("Write accepted a foreign schema")
 	}
 }
+
+func TestRecordWriterTokens(t *testing.T) {
+	dir := t.TempDir()
+	rw, err := NewRecordWriter(dir, TokensSchema(false, false), WithShardRows(5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := rw.Builder().Field(0).(*array.ListBuilder)
+	vals := ids.ValueBuilder().(*array.Int32Builder)
+	const rows = 20000
+	for i := 0; i < rows; i++ {
+		ids.Append(true)
+		for j := 0; j < i%7; j++ {
+			vals.Append(int32(i + j))
+		}
+		if err := rw.RowDone(4 * (i % 7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDataset(dir)
+	if err != nil || d.Rows() != rows || d.NumShards() != 4 {
+		t.Fatalf("%v %v", d, err)
+	}
+	i := 0
+	err = d.Scan(context.Background(), func(rec arrow.RecordBatch) error {
+		l := rec.Column(0).(*array.List)
+		for r := 0; r < l.Len(); r++ {
+			s, e := l.ValueOffsets(r)
+			if e-s != int64(i%7) {
+				return fmt.Errorf("row %d: %d tokens", i, e-s)
+			}
+			i++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -110,83 +110,115 @@ func newBatchKeepCapacity(rb *array.RecordBuilder) arrow.RecordBatch {
 // Release frees the builders.
 func (b *TextBuilder) Release() { b.rb.Release() }
 
-// Default batch bounds of a TextWriter: a batch is flushed when it reaches
-// either, so batches stay large enough for throughput and small enough
-// that a handful of huge documents cannot balloon memory.
+// Default batch bounds of a RecordWriter: a batch is flushed when it
+// reaches either, so batches stay large enough for throughput and small
+// enough that a handful of huge documents cannot balloon memory.
 const (
 	DefaultBatchRows  = 8192
 	DefaultBatchBytes = 16 << 20
 )
 
-// TextWriter couples a TextBuilder and a DatasetWriter: append rows, and
+// RecordWriter couples reusable Arrow builders with a DatasetWriter for any
+// schema: append one row to every column of Builder(), call RowDone, and
 // full batches go to the shards. Batch boundaries depend only on the rows,
-// so output is deterministic. A TextWriter is used by one goroutine.
-type TextWriter struct {
-	b *TextBuilder
-	w *DatasetWriter
+// so output is deterministic. A RecordWriter is used by one goroutine.
+type RecordWriter struct {
+	rb      *array.RecordBuilder
+	w       *DatasetWriter
+	rows    int
+	pending int
 }
 
-// NewTextWriter starts a text dataset in dir with TextSchema(extra...).
-func NewTextWriter(dir string, extra []arrow.Field, opts ...WriterOption) (*TextWriter, error) {
-	schema := TextSchema(extra...)
+// NewRecordWriter starts a dataset of schema in dir.
+func NewRecordWriter(dir string, schema *arrow.Schema, opts ...WriterOption) (*RecordWriter, error) {
 	w, err := NewDatasetWriter(dir, schema, opts...)
 	if err != nil {
 		return nil, err
 	}
-	b, _ := NewTextBuilder(schema)
-	return &TextWriter{b: b, w: w}, nil
+	return &RecordWriter{rb: array.NewRecordBuilder(memory.DefaultAllocator, schema), w: w}, nil
 }
 
-// Builder exposes the row builder so callers can append extra columns
-// (through Field) before calling Append for the row.
-func (t *TextWriter) Builder() *TextBuilder { return t.b }
+// Builder returns the row builders, one per schema field.
+func (r *RecordWriter) Builder() *array.RecordBuilder { return r.rb }
 
-// Append adds a row (after any extras appended through Builder) and writes
-// a batch when the buffered rows reach the batch bounds.
-func (t *TextWriter) Append(id, text string) error {
-	t.b.Append(id, text)
-	return t.maybeFlush()
-}
-
-// AppendBytes is Append from byte slices.
-func (t *TextWriter) AppendBytes(id, text []byte) error {
-	t.b.AppendBytes(id, text)
-	return t.maybeFlush()
-}
-
-func (t *TextWriter) maybeFlush() error {
-	if t.b.Len() >= DefaultBatchRows || t.b.DataLen() >= DefaultBatchBytes {
-		return t.Flush()
+// RowDone records that one row was appended to every column, of about
+// size bytes, and writes a batch when the bounds are reached.
+func (r *RecordWriter) RowDone(size int) error {
+	r.rows++
+	r.pending += size
+	if r.rows >= DefaultBatchRows || r.pending >= DefaultBatchBytes {
+		return r.Flush()
 	}
 	return nil
 }
 
 // Flush writes the buffered rows as one batch.
-func (t *TextWriter) Flush() error {
-	if t.b.Len() == 0 {
+func (r *RecordWriter) Flush() error {
+	if r.rows == 0 {
 		return nil
 	}
-	rec := t.b.NewRecordBatch()
+	r.rows, r.pending = 0, 0
+	rec := newBatchKeepCapacity(r.rb)
 	defer rec.Release()
-	return t.w.Write(rec)
+	return r.w.Write(rec)
 }
 
-// Rows returns the rows appended so far (written or buffered).
-func (t *TextWriter) Rows() int64 { return t.w.Rows() + int64(t.b.Len()) }
+// Rows returns the rows completed so far (written or buffered).
+func (r *RecordWriter) Rows() int64 { return r.w.Rows() + int64(r.rows) }
 
 // Close flushes and closes the dataset.
-func (t *TextWriter) Close() error {
-	err := t.Flush()
-	defer t.b.Release()
+func (r *RecordWriter) Close() error {
+	err := r.Flush()
+	r.rb.Release()
 	if err != nil {
-		t.w.Abort()
+		r.w.Abort()
 		return err
 	}
-	return t.w.Close()
+	return r.w.Close()
 }
 
 // Abort drops buffered rows and stops the writer.
-func (t *TextWriter) Abort() {
-	t.w.Abort()
-	t.b.Release()
+func (r *RecordWriter) Abort() {
+	r.w.Abort()
+	r.rb.Release()
+}
+
+// TextWriter is a RecordWriter for text datasets with id/text shortcuts.
+type TextWriter struct {
+	*RecordWriter
+	b TextBuilder
+}
+
+// NewTextWriter starts a text dataset in dir with TextSchema(extra...).
+func NewTextWriter(dir string, extra []arrow.Field, opts ...WriterOption) (*TextWriter, error) {
+	schema := TextSchema(extra...)
+	rw, err := NewRecordWriter(dir, schema, opts...)
+	if err != nil {
+		return nil, err
+	}
+	t := &TextWriter{RecordWriter: rw}
+	t.b = TextBuilder{
+		schema: schema,
+		rb:     rw.rb,
+		id:     rw.rb.Field(0).(*array.StringBuilder),
+		text:   rw.rb.Field(1).(*array.StringBuilder),
+	}
+	return t, nil
+}
+
+// Builder exposes the row builder so callers can append extra columns
+// (through Field) before calling Append for the row.
+func (t *TextWriter) Builder() *TextBuilder { return &t.b }
+
+// Append adds a row (after any extras appended through Builder) and writes
+// a batch when the buffered rows reach the batch bounds.
+func (t *TextWriter) Append(id, text string) error {
+	t.b.Append(id, text)
+	return t.RowDone(len(id) + len(text))
+}
+
+// AppendBytes is Append from byte slices.
+func (t *TextWriter) AppendBytes(id, text []byte) error {
+	t.b.AppendBytes(id, text)
+	return t.RowDone(len(id) + len(text))
 }
