@@ -217,6 +217,12 @@ func (sc *scanner) grouped(i int, g *groups, buf []byte) int {
 				return end
 			}
 		}
+		// A seven-digit local number after a phone word: "call 262-3773".
+		if g.sizes(3, 4) && g.sep[0] == '-' && s[i] >= '2' && phoneContext(s, i) {
+			if end := try(2, Phone, true); end > 0 {
+				return end
+			}
+		}
 		// Chinese landline: 010-62345678, 0755-1234567.
 		if (g.sizes(3, 8) || g.sizes(4, 7) || g.sizes(4, 8)) && s[i] == '0' && s[i+1] != '0' && (g.sep[0] == '-' || g.sep[0] == ' ') {
 			if end := try(2, Phone, false); end > 0 {
