@@ -107,7 +107,7 @@ func TestSIGKILLKeepsIntegrity(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		lines := make(chan int64, 1024)
+		lines := make(chan int64, 1<<16)
 		go func() {
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
@@ -117,14 +117,27 @@ func TestSIGKILLKeepsIntegrity(t *testing.T) {
 			}
 			close(lines)
 		}()
-		// The first round dies early, likely inside Open and the migrations.
-		delay := time.Duration(rng.IntN(300)+20) * time.Millisecond
+		// The first round dies early, likely inside Open and the migrations;
+		// later rounds die at a random moment after the first write.
+		var seen []int64
 		if round == 0 {
-			delay = time.Duration(rng.IntN(15)) * time.Millisecond
+			time.Sleep(time.Duration(rng.IntN(15)) * time.Millisecond)
+		} else {
+			select {
+			case n, ok := <-lines:
+				if ok {
+					seen = append(seen, n)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("round %d: no write within 30s: %s", round, stderr.String())
+			}
+			time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 		}
-		time.Sleep(delay)
 		cmd.Process.Signal(syscall.SIGKILL)
 		for n := range lines {
+			seen = append(seen, n)
+		}
+		for _, n := range seen {
 			if n <= lastSeq {
 				t.Fatalf("round %d: writer restarted at seq %d after reporting %d: committed data lost", round, n, lastSeq)
 			}
