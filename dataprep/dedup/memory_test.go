@@ -14,7 +14,7 @@ import (
 func TestMemoryPerDocument(t *testing.T) {
 	perDoc := func(words int) float64 {
 		r := rand.New(rand.NewPCG(1, uint64(words)))
-		const n = 3000
+		const n = 1000
 		texts := make([]string, n)
 		var b strings.Builder
 		for i := range texts {
