@@ -44,7 +44,13 @@ func New(opts ...Option) *Host {
 
 // WithLogger sends go-plugin's own log and each plugin's stderr and stdout
 // to l (attribute "plugin" names the plugin).
-func WithLogger(l *slog.Logger) Option { return func(h *Host) { h.logger = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(h *Host) {
+		if l != nil {
+			h.logger = l
+		}
+	}
+}
 
 // WithBuiltinCommand sets the binary and leading arguments that serve a
 // built-in stage; the stage name is appended. Tests use it to point at a

@@ -156,8 +156,14 @@ func checkOutputs(d *sdk.Description, outDir string, outs []Output) error {
 		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return fmt.Errorf("output %q at %s is not inside the output directory %s", o.Name, o.Path, outDir)
 		}
-		if _, err := os.Stat(p); err != nil {
+		// Lstat: a symlink in the output directory could point the engine
+		// at files anywhere on the machine.
+		fi, err := os.Lstat(p)
+		if err != nil {
 			return fmt.Errorf("output %q: %v", o.Name, err)
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("output %q at %s is a symbolic link; outputs must be real files or directories", o.Name, o.Path)
 		}
 		o.Path = p
 	}
