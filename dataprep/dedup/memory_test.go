@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"strings"
+	"strconv"
 	"testing"
 )
 
@@ -16,13 +16,15 @@ func TestMemoryPerDocument(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, uint64(words)))
 		const n = 1000
 		texts := make([]string, n)
-		var b strings.Builder
+		var b []byte
 		for i := range texts {
-			b.Reset()
+			b = b[:0]
 			for range words {
-				fmt.Fprintf(&b, "w%d ", r.IntN(1<<20))
+				b = append(b, 'w')
+				b = strconv.AppendInt(b, int64(r.IntN(1<<20)), 36)
+				b = append(b, ' ')
 			}
-			texts[i] = b.String()
+			texts[i] = string(b)
 		}
 		var m0, m1 runtime.MemStats
 		runtime.GC()
