@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Store is a content-addressed artifact store rooted at a directory. Its
@@ -85,15 +86,26 @@ func (s *Store) Manifest(digest string) (*Manifest, error) {
 	return m, nil
 }
 
-// ImportDir copies the regular files under dir into a new artifact of the
-// given kind and commits it. dir itself is left untouched; a top-level
+// ImportDir brings the regular files under dir into a new artifact of the
+// given kind and commits it. A dir inside the store's tmp directory (say, a
+// plugin's output directory made there) is moved in without copying and is
+// gone afterwards; any other dir is copied and left untouched. A top-level
 // manifest.json in dir is an error.
 func (s *Store) ImportDir(kind, dir string) (*Manifest, error) {
 	st, err := s.NewStaging(kind)
 	if err != nil {
 		return nil, err
 	}
-	if err := copyTree(dir, st.Dir()); err != nil {
+	if s.insideTmp(dir) {
+		// os.Rename refuses to replace a directory: drop the fresh, empty
+		// staging directory and take its (random, so unclaimed) name.
+		if err = os.Remove(st.Dir()); err == nil {
+			err = os.Rename(dir, st.Dir())
+		}
+	} else {
+		err = copyTree(dir, st.Dir())
+	}
+	if err != nil {
 		st.Abort()
 		return nil, fmt.Errorf("import %s: %w", dir, err)
 	}
@@ -103,6 +115,16 @@ func (s *Store) ImportDir(kind, dir string) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// insideTmp reports whether dir lies strictly inside <store>/tmp.
+func (s *Store) insideTmp(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(s.tmpDir(), abs)
+	return err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel)
 }
 
 // copyTree copies the directories and regular files under src into dst,

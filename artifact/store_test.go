@@ -166,6 +166,19 @@ func TestImportDirAndNodes(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(src, "config.json")); err != nil {
 		t.Fatal("ImportDir changed its source")
 	}
+	// A directory made under the store's tmp is moved in, not copied.
+	inTmp, err := os.MkdirTemp(filepath.Join(s.Dir(), "tmp"), "plugin-out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, inTmp, map[string]string{"model.safetensors": "w", "config.json": "{}"})
+	m2, err := s.ImportDir(KindCheckpoint, inTmp)
+	if err != nil || m2.Digest != m.Digest {
+		t.Fatalf("moved import: %v %v", m2, err)
+	}
+	if _, err := os.Stat(inTmp); !os.IsNotExist(err) {
+		t.Fatal("moved import left its source")
+	}
 	if err := s.RecordNode("sha256:abc", map[string]string{"model": m.Digest}); err != nil {
 		t.Fatal(err)
 	}
