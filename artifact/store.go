@@ -87,25 +87,17 @@ func (s *Store) Manifest(digest string) (*Manifest, error) {
 }
 
 // ImportDir brings the regular files under dir into a new artifact of the
-// given kind and commits it. A dir inside the store's tmp directory (say, a
-// plugin's output directory made there) is moved in without copying and is
-// gone afterwards; any other dir is copied and left untouched. A top-level
-// manifest.json in dir is an error.
+// given kind and commits it; dir is left as it was. Files of a dir inside
+// the store's tmp directory (say, a plugin's output directory made there)
+// are hard-linked rather than copied, so large outputs cost no copy; the
+// caller must not modify them afterwards. A top-level manifest.json in dir
+// is an error.
 func (s *Store) ImportDir(kind, dir string) (*Manifest, error) {
 	st, err := s.NewStaging(kind)
 	if err != nil {
 		return nil, err
 	}
-	if s.insideTmp(dir) {
-		// os.Rename refuses to replace a directory: drop the fresh, empty
-		// staging directory and take its (random, so unclaimed) name.
-		if err = os.Remove(st.Dir()); err == nil {
-			err = os.Rename(dir, st.Dir())
-		}
-	} else {
-		err = copyTree(dir, st.Dir())
-	}
-	if err != nil {
+	if err := copyTree(dir, st.Dir(), s.insideTmp(dir)); err != nil {
 		st.Abort()
 		return nil, fmt.Errorf("import %s: %w", dir, err)
 	}
@@ -127,9 +119,10 @@ func (s *Store) insideTmp(dir string) bool {
 	return err == nil && rel != "." && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel)
 }
 
-// copyTree copies the directories and regular files under src into dst,
-// which exists. Symlinks and special files are errors.
-func copyTree(src, dst string) error {
+// copyTree copies (or, with link set, hard-links where it can) the
+// directories and regular files under src into dst, which exists. Symlinks
+// and special files are errors.
+func copyTree(src, dst string, link bool) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -148,6 +141,9 @@ func copyTree(src, dst string) error {
 		case d.Type().IsRegular():
 			if filepath.ToSlash(rel) == ManifestName {
 				return fmt.Errorf("%s: %s is reserved for the artifact manifest", path, ManifestName)
+			}
+			if link && os.Link(path, target) == nil {
+				return nil
 			}
 			return copyFile(path, target)
 		default:
