@@ -89,13 +89,16 @@ func (sc *scanner) digits(i int) int {
 			return end
 		}
 		// "3537 3692 0071 3278 18" is no card, and neither is its tail:
-		// after a card-like first group skip the run with its separator.
+		// after a card-like run (a group of four, then at least three more
+		// groups with the same separator) skip the whole run.
 		if g.size(0) == 4 {
 			k := 1
 			for k < g.n-1 && g.sep[k] == g.sep[0] {
 				k++
 			}
-			return g.end[k]
+			if k >= 3 {
+				return g.end[k]
+			}
 		}
 	}
 	return skipWord(s, i)

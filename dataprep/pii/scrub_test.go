@@ -46,6 +46,7 @@ func TestScrubTable(t *testing.T) {
 		{"bearer", "Authorization: Bearer abcdef123456", "Authorization: Bearer <SECRET>"},
 		{"python version", "Python 3.10.12.1 and 第1.2.3.4节", "Python 3.10.12.1 and 第1.2.3.4节"},
 		{"local number", "reach MASA at 262-3773 or page 12-34, pages 123-4567", "reach MASA at <PHONE> or page 12-34, pages 123-4567"},
+		{"year then phone", "since 2019 555-123-4567 rings", "since 2019 <PHONE> rings"},
 		{"date", "on 2023-11-29 at 12:30:45", "on 2023-11-29 at 12:30:45"},
 		{"version", "version 1.2.3.4 and v2.0.1", "version 1.2.3.4 and v2.0.1"},
 		{"isbn", "ISBN 978-3-16-148410-0 and 9783161484100", "ISBN 978-3-16-148410-0 and 9783161484100"},
