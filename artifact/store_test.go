@@ -171,9 +171,9 @@ func TestImportDirAndNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, inTmp, map[string]string{"model.safetensors": "w", "config.json": "{}"})
+	writeFiles(t, inTmp, map[string]string{"model.safetensors": "w2", "config.json": "{}"})
 	m2, err := s.ImportDir(KindCheckpoint, inTmp)
-	if err != nil || m2.Digest != m.Digest {
+	if err != nil || m2.Digest == m.Digest {
 		t.Fatalf("moved import: %v %v", m2, err)
 	}
 	a, _ := os.Stat(filepath.Join(inTmp, "config.json"))
