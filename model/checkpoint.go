@@ -132,12 +132,25 @@ func LoadCheckpoint(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := New(cfg)
+	path := filepath.Join(dir, WeightsFile)
+	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, WeightsFile)
-	f, err := safetensors.ReadFile(path)
+	// A hostile config.json could ask for any size: allocate only what the
+	// weights file can fill.
+	var have int64
+	for _, info := range f.Tensors {
+		n := int64(1)
+		for _, d := range info.Shape {
+			n *= d
+		}
+		have += n
+	}
+	if need := cfg.NumParams(); int64(need) > have {
+		return nil, fmt.Errorf("%s: config.json describes %d parameters but %s holds %d values", dir, need, WeightsFile, have)
+	}
+	m, err := New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -159,3 +159,31 @@ func TestTorchReference(t *testing.T) {
 		t.Fatalf("logits differ from PyTorch by %.3g (> 1e-4)", worst)
 	}
 }
+
+func TestLoadCheckpointHostile(t *testing.T) {
+	m := smallModel(t, 5)
+	for name, edit := range map[string]func(map[string]any){
+		"huge width":       func(c map[string]any) { c["n_embd"] = 1 << 20; c["n_head"] = 1 },
+		"more layers":      func(c map[string]any) { c["n_layer"] = 3 },
+		"bad heads":        func(c map[string]any) { c["n_head"] = 5 },
+		"other model":      func(c map[string]any) { c["model_type"] = "llama" },
+		"other activation": func(c map[string]any) { c["activation_function"] = "relu" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := SaveCheckpoint(dir, m, ""); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, ConfigFile)
+			var c map[string]any
+			b, _ := os.ReadFile(p)
+			json.Unmarshal(b, &c)
+			edit(c)
+			b, _ = json.Marshal(c)
+			os.WriteFile(p, b, 0o644)
+			if _, err := LoadCheckpoint(dir); err == nil {
+				t.Fatal("loaded a checkpoint whose config.json does not match its weights")
+			}
+		})
+	}
+}

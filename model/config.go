@@ -31,7 +31,8 @@ func (c Config) Validate() error {
 	case c.LayerNormEps <= 0:
 		return fmt.Errorf("model config: layer_norm_epsilon must be positive, got %g", c.LayerNormEps)
 	}
-	if int64(c.VocabSize)*int64(c.NEmbd) > 1<<31 || int64(c.NLayer)*12*int64(c.NEmbd)*int64(c.NEmbd) > 1<<33 {
+	if c.VocabSize > 1<<24 || c.NPositions > 1<<20 || c.NLayer > 1<<10 || c.NEmbd > 1<<16 ||
+		int64(c.VocabSize+c.NPositions)*int64(c.NEmbd)+int64(c.NLayer)*13*int64(c.NEmbd)*int64(c.NEmbd) > 1<<34 {
 		return fmt.Errorf("model config: model too large (vocab_size %d, n_layer %d, n_embd %d)", c.VocabSize, c.NLayer, c.NEmbd)
 	}
 	return nil
