@@ -303,3 +303,30 @@ func TestIngestGzipAndHead(t *testing.T) {
 		rec.Release()
 	}
 }
+
+func TestIngestManyFiles(t *testing.T) {
+	root := t.TempDir()
+	var paths []string
+	for i, dir := range []string{"a", "b"} {
+		os.MkdirAll(filepath.Join(root, dir), 0o755)
+		p := filepath.Join(root, dir, "part.jsonl")
+		os.WriteFile(p, []byte(fmt.Sprintf("{\"text\":\"from %d\"}\n", i)), 0o644)
+		paths = append(paths, p)
+	}
+	dst := filepath.Join(root, "out")
+	st, err := Ingest(context.Background(), paths, dst, IngestOptions{})
+	if err != nil || st.Files != 2 || st.Rows != 2 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	_, rows := readRows(t, dst)
+	if rows[0]["id"] != "0-part.jsonl:1" || rows[1]["id"] != "1-part.jsonl:1" {
+		t.Fatalf("ids %v", rows)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	big := filepath.Join(root, "big.jsonl")
+	os.WriteFile(big, []byte(strings.Repeat("{\"text\":\"x\"}\n", 20000)), 0o644)
+	if _, err := Ingest(ctx, []string{big}, filepath.Join(root, "out2"), IngestOptions{}); err != context.Canceled {
+		t.Fatalf("cancelled ingest: %v", err)
+	}
+}

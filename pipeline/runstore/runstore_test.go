@@ -274,3 +274,42 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestConcurrentWriters(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	run, _ := s.CreateRun(ctx, NewRun{PipelineFile: "p.hcl"})
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			node, err := s.StartNode(ctx, NodeStart{RunID: run, Addr: "n.x", Kind: "n", Attempt: g + 1})
+			if err != nil {
+				errs <- err
+				return
+			}
+			w := s.NewMetricWriter(run, node)
+			for i := 0; i < 1000; i++ {
+				if err := w.Add(ctx, int64(i), "loss", 1); err != nil {
+					errs <- err
+					return
+				}
+			}
+			if err := w.Close(ctx); err != nil {
+				errs <- err
+				return
+			}
+			errs <- s.FinishNode(ctx, node, StatusSucceeded, "")
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		must(t, <-errs)
+	}
+	d, _ := s.GetRun(ctx, run)
+	var total int64
+	for _, m := range d.Metrics {
+		total += m.Count
+	}
+	if len(d.Nodes) != 8 || total != 8000 {
+		t.Fatalf("%d nodes, %d points", len(d.Nodes), total)
+	}
+}
