@@ -159,3 +159,23 @@ func (h *peakHook) NodeStarted(NodeResult) {
 }
 
 func (h *peakHook) NodeFinished(NodeResult) { h.mu.Lock(); h.cur--; h.mu.Unlock() }
+
+func TestOnFailureAbortStopsRun(t *testing.T) {
+	src := `
+testnode "a_bad" {
+  fail_times = 5
+  on_failure = "abort"
+}
+testnode "b_later" { value = "b" }
+`
+	store := newStore(t)
+	log := &eventLog{}
+	e := &Engine{Store: store, Hook: log, Parallelism: 1}
+	res, err := e.Run(context.Background(), testPipeline(t, src, store, false))
+	if !errors.Is(err, ErrNodesFailed) || res.Status != StatusFailed {
+		t.Fatalf("err %v status %s", err, res.Status)
+	}
+	if log.has("started testnode.b_later") {
+		t.Fatalf("a node started after an aborting failure: %v", log.events)
+	}
+}
