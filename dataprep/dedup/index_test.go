@@ -3,6 +3,7 @@ package dedup
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -299,6 +300,20 @@ func TestReserveKeepsDecisions(t *testing.T) {
 		da = a.Add(tx)
 		if db := b.Add(tx); da != db {
 			t.Errorf("text %d: %+v vs %+v", i, da, db)
+		}
+	}
+}
+
+// TestPathologicalInputs signs 1 MB texts of one repeated unit in bounded
+// time and adds them without error.
+func TestPathologicalInputs(t *testing.T) {
+	ix, _ := NewIndex(DefaultConfig())
+	for _, unit := range []string{"a", "a ", "中", "。", "\xff", " ", "Ǆ", "ab12 ", "\u0301"} {
+		s := strings.Repeat(unit, 1<<20/len(unit))
+		start := time.Now()
+		ix.Add(s)
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%q: %v", unit, d)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package pii
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -54,4 +55,24 @@ func FuzzScrub(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPathologicalInputsAreLinear feeds 1 MB texts made of one trigger
+// repeated; each must scrub in well under a second.
+func TestPathologicalInputsAreLinear(t *testing.T) {
+	p, _ := New(DefaultConfig())
+	for _, unit := range []string{
+		"-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY----- x -----END ", "@", "a@", "@b.cc ", "1", "1 ", "1-", "1.",
+		"::", "a:", "ff:", "=", "key=", "password: ", "_", "ghp_", "-", "sk-", "+1 ", "(", "(+1) ", "A", "DE89 ", "AKIA", "x\u4e2d",
+	} {
+		s := strings.Repeat(unit, 1<<20/len(unit))
+		start := time.Now()
+		out, _ := p.Scrub(s)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q x %d: %v", unit, len(s)/len(unit), d)
+		}
+		if !utf8.ValidString(out) {
+			t.Errorf("%q: invalid UTF-8 out", unit)
+		}
+	}
 }

@@ -135,6 +135,9 @@ type scanner struct {
 	on      *[NumEntities]bool
 	out     []Match
 	lastEnd int // end of the last match; matches never overlap
+	// pemEnd is 1 + the position of the next "-----END " at or after the
+	// last PEM body searched, -1 when there is none, 0 before any search.
+	pemEnd int
 }
 
 func (sc *scanner) emit(start, end int, e Entity) {

@@ -206,8 +206,17 @@ func (sc *scanner) pem(i int) int {
 		return i + 1
 	}
 	body := h + he + 5
-	if e := strings.Index(s[body:], "-----END "); e >= 0 {
-		k := body + e + len("-----END ")
+	// The next END line is searched once and remembered, so a text of
+	// many headers and few or no END lines stays linear.
+	if sc.pemEnd == 0 || (sc.pemEnd > 0 && sc.pemEnd-1 < body) {
+		if e := strings.Index(s[body:], "-----END "); e >= 0 {
+			sc.pemEnd = body + e + 1
+		} else {
+			sc.pemEnd = -1
+		}
+	}
+	if sc.pemEnd > 0 {
+		k := sc.pemEnd - 1 + len("-----END ")
 		if t := strings.Index(s[k:min(len(s), k+64)], "-----"); t >= 0 {
 			end := k + t + 5
 			sc.emit(i, end, Secret)
