@@ -84,7 +84,7 @@ func TestConcurrentProcessesCommit(t *testing.T) {
 	}
 	s, _ := OpenStore(store)
 	m, err := s.Manifest(d)
-	if err != nil || m.Rows != 0 && m.Rows != 2000 {
+	if err != nil || m.Rows != 2000 || m.Schema != "id: utf8, text: utf8" {
 		t.Fatalf("%+v %v", m, err)
 	}
 	if err := m.Verify(s.Path(d)); err != nil {

@@ -69,7 +69,9 @@ func (st *Staging) SetMeta(k, v string) {
 }
 
 // Commit hashes the staged files, writes manifest.json and renames the
-// directory to its content address. If the digest is already committed
+// directory to its content address. When neither SetRows nor SetSchema was
+// called and the staging holds a dataset, its rows and schema are taken
+// from the dataset index. If the digest is already committed
 // (by this or another process) the staged copy is discarded and the
 // existing manifest returned. Calling Commit again returns the same result.
 func (st *Staging) Commit() (*Manifest, error) {
@@ -86,6 +88,12 @@ func (st *Staging) Commit() (*Manifest, error) {
 		return nil, fmt.Errorf("commit %s: %w", st.kind, err)
 	}
 	m := &Manifest{Kind: st.kind, Digest: digest, Files: files, Schema: st.schema, Rows: st.rows, Meta: st.meta}
+	if m.Schema == "" && m.Rows == 0 {
+		// A dataset describes itself: take rows and schema from its index.
+		if idx, err := readDatasetIndex(st.dir); err == nil && idx != nil {
+			m.Schema, m.Rows = idx.Schema, idx.Rows
+		}
+	}
 	if m.Files == nil {
 		m.Files = []File{}
 	}
