@@ -128,7 +128,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if len(w) <= 4 && textutil.IsStopWord(textutil.LangEN, w) {
 				d.stopWords++
 			}
-			c.whash = append(c.whash, hashString(w))
+			c.whash = append(c.whash, hashSpan(line, tok.Start, tok.End))
 			c.wrunes = append(c.wrunes, int32(tok.Runes))
 			c.wcjk = append(c.wcjk, false)
 		case textutil.CJK:
@@ -139,7 +139,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if r, _ := decodeRune(w, 0); textutil.IsStopRuneZH(r) {
 				d.stopWords++
 			}
-			c.whash = append(c.whash, hashString(w))
+			c.whash = append(c.whash, hashSpan(line, tok.Start, tok.End))
 			c.wrunes = append(c.wrunes, 1)
 			c.wcjk = append(c.wcjk, true)
 		case textutil.Punct:

@@ -25,6 +25,18 @@ func hashString(s string) uint64 {
 	return fmix64(h)
 }
 
+// hashSpan returns hashString(s[i:j]). For up to 8 bytes with 8 bytes
+// readable from i it does one masked load instead of a byte loop.
+func hashSpan(s string, i, j int) uint64 {
+	n := j - i
+	if n > 0 && n <= 8 && i+8 <= len(s) {
+		const k1, k2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
+		v := load64(s[i:]) & (^uint64(0) >> (64 - 8*uint(n)))
+		return fmix64(bits.RotateLeft64(uint64(n)*k1^(v*k2), 31) * k1)
+	}
+	return hashString(s[i:j])
+}
+
 // fmix64 is murmur3's 64-bit finaliser.
 func fmix64(h uint64) uint64 {
 	h ^= h >> 33

@@ -91,21 +91,38 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 		if b > ' ' && b < 0x7f {
 			j := i + 1
 			asciiLetters += int(asciiLetter[b])
-			// Eight bytes at a time while all are printable ASCII.
+			// A run is printable ASCII with single spaces between visible
+			// characters: it needs no change, so it is copied in one go.
+			// Eight bytes at a time first.
 			for j+8 <= len(s) {
 				v := load64(s[j:])
 				const hi = 0x8080808080808080
-				if v&hi != 0 || (v+0x5F5F5F5F5F5F5F5F)&hi != hi || (v+0x0101010101010101)&hi != 0 {
-					break // a non-ASCII, space, control or DEL byte
+				if v&hi != 0 || (v+0x6060606060606060)&hi != hi || (v+0x0101010101010101)&hi != 0 {
+					break // a non-ASCII, control or DEL byte
+				}
+				// Bytes are now 0x20..0x7E; spaces are those below 0x21.
+				sp := ^(v + 0x5F5F5F5F5F5F5F5F) & hi
+				if sp&(sp<<8) != 0 || sp>>56 != 0 {
+					break // two spaces in a row, or a space that may end the run
 				}
 				// Letters are the bytes whose lower-cased value is in a..z.
 				x := v | 0x2020202020202020
 				asciiLetters += bits.OnesCount64((x + 0x1F1F1F1F1F1F1F1F) &^ (x + 0x0505050505050505) & hi)
 				j += 8
 			}
-			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
-				asciiLetters += int(asciiLetter[s[j]])
-				j++
+			for j < len(s) {
+				c := s[j]
+				if c > ' ' && c < 0x7f {
+					asciiLetters += int(asciiLetter[c])
+					j++
+					continue
+				}
+				if c == ' ' && j+1 < len(s) && s[j+1] > ' ' && s[j+1] < 0x7f {
+					j += 2
+					asciiLetters += int(asciiLetter[s[j-1]])
+					continue
+				}
+				break
 			}
 			if pendSpace || pendNL > 0 {
 				flush()
