@@ -51,7 +51,7 @@ type Plugin struct {
 	Name      string // the stage kind it implements
 	Source    string // "builtin" or a path to an executable
 	Checksum  string // "sha256:<hex>", required for non-builtin sources
-	Version   string // optional version constraint, passed to the runner
+	Version   string // optional: the version the plugin must report, exactly
 	DeclRange hcl.Range
 }
 

@@ -67,6 +67,11 @@ func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.
 	}
 	p.info, p.outputs = info, info.Outputs
 	diags := checkStageInputs(p, info)
+	if p.plugin.Version != "" && p.plugin.Version != info.Version {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Plugin version mismatch",
+			Detail: fmt.Sprintf("The plugin block for %q asks for version %q, but the plugin reports %q.",
+				p.Kind, p.plugin.Version, info.Version), Subject: subject})
+	}
 	val := cty.EmptyObjectVal
 	if info.ConfigSpec != nil {
 		var d hcl.Diagnostics

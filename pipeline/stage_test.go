@@ -137,6 +137,16 @@ stage "train" "s" {
   dta  = testnode.d
   config { steps = 1 }
 }`, `Unsupported input`},
+		{"version mismatch", `
+plugin "train" {
+  source  = "builtin"
+  version = "2"
+}
+testnode "d" {}
+stage "train" "s" {
+  data = testnode.d
+  config { steps = 1 }
+}`, "Plugin version mismatch"},
 		{"unknown plugin", `
 stage "nope" "s" {
   config {}

@@ -12,7 +12,8 @@ var validateCmd = &cobra.Command{
 	Use:   "validate FILE",
 	Short: "Check a pipeline file and report every problem at once",
 	Long: `Loads the pipeline, resolves its references and evaluates variables, locals
-and node configurations. It reads nothing but the file and writes nothing.`,
+and node configurations. It reads nothing but the file and writes nothing.
+Stage config blocks are checked by plan, which asks each plugin for its schema.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		b, err := validateFlags.bind(cmd, args[0])
