@@ -9,14 +9,21 @@
 // drops the document and names the reason; Stats counts drops per reason.
 //
 // The rules follow HF datatrove's GopherRepetitionFilter, GopherQualityFilter,
-// C4QualityFilter and FineWebQualityFilter with these deliberate changes:
-// words come from textutil's tokenizer, which makes every Han or kana
-// character a word, so word-count rules count characters in Chinese and the
-// mean-word-length rule is skipped for Chinese documents; stop words come
-// from textutil per language (English and Chinese, case-insensitive); empty
-// lines are not counted as lines (blank lines between paragraphs would
-// otherwise count as duplicate and short lines); C4's "words per line" and
-// FineWeb's "short line" also weigh a Han character as three Latin ones.
+// C4QualityFilter and FineWebQualityFilter (same thresholds, same order,
+// same reason names) with these deliberate changes:
+//   - words come from textutil's tokenizer, which makes every Han or kana
+//     character a word: word-count rules count characters in Chinese, the
+//     mean-word-length rule is skipped for Chinese documents, and C4's
+//     "too long word" cannot fire on an unspaced Chinese line;
+//   - stop words come from textutil per language (English and Chinese,
+//     case-insensitive);
+//   - empty lines are not lines (blank lines between paragraphs would
+//     otherwise count as duplicate and short lines);
+//   - FineWeb's short-line length weighs a Han character as three Latin
+//     ones, and terminal punctuation includes 。！？ and closing quotes;
+//   - Gopher's bullet rule knows "-", "*" and other list marks besides "•";
+//   - C4 keeps the text as it was when it drops no line, and keeps paragraph
+//     breaks between the lines it keeps.
 //
 // The hot path makes one pass over the bytes for normalisation and one for
 // line and word statistics, hashes words and n-grams into reusable
