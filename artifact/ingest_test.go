@@ -314,9 +314,13 @@ func TestIngestManyFiles(t *testing.T) {
 		paths = append(paths, p)
 	}
 	dst := filepath.Join(root, "out")
-	st, err := Ingest(context.Background(), paths, dst, IngestOptions{})
+	var done, total int64
+	st, err := Ingest(context.Background(), paths, dst, IngestOptions{Progress: func(d, t int64) { done, total = d, t }})
 	if err != nil || st.Files != 2 || st.Rows != 2 {
 		t.Fatalf("%+v %v", st, err)
+	}
+	if done != total || total == 0 {
+		t.Fatalf("progress ended at %d/%d", done, total)
 	}
 	_, rows := readRows(t, dst)
 	if rows[0]["id"] != "0-part.jsonl:1" || rows[1]["id"] != "1-part.jsonl:1" {
