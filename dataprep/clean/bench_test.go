@@ -1,11 +1,16 @@
 package clean
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // cpuTime returns the user+system CPU time of the process so far.
@@ -69,5 +74,48 @@ func BenchmarkClean(b *testing.B) {
 				b.ReportMetric(float64(len(docs))/best.Seconds(), "docs/s-best")
 			})
 		}
+	}
+}
+
+// BenchmarkRun measures the dataset path (Arrow read, parallel clean,
+// ordered Arrow write) on the web corpus repeated 8 times.
+func BenchmarkRun(b *testing.B) {
+	docs := loadDocs(b, "web-noisy/c4_demo.jsonl")
+	var all []string
+	for range 8 {
+		all = append(all, docs...)
+	}
+	var size int64
+	for _, d := range all {
+		size += int64(len(d))
+	}
+	tmp := b.TempDir()
+	in := writeDatasetTB(b, filepath.Join(tmp, "in"), all)
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.Workers = workers
+			b.SetBytes(size)
+			cpu0 := cpuTime()
+			for range b.N {
+				dir, err := os.MkdirTemp(tmp, "out-*")
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, err := artifact.NewDatasetWriter(dir, OutputSchema(in.Schema(), cfg))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Run(context.Background(), in, out, cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := out.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu := cpuTime() - cpu0
+			b.ReportMetric(float64(len(all))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+			b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+		})
 	}
 }

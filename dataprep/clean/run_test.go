@@ -29,6 +29,10 @@ func (r *recorder) Metric(name string, step int64, v float64) {
 }
 
 func writeDataset(t *testing.T, dir string, texts []string) *artifact.Dataset {
+	return writeDatasetTB(t, dir, texts)
+}
+
+func writeDatasetTB(t testing.TB, dir string, texts []string) *artifact.Dataset {
 	t.Helper()
 	schema := artifact.TextSchema()
 	w, err := artifact.NewDatasetWriter(dir, schema)
