@@ -159,6 +159,17 @@ func FuzzTokenizer(f *testing.F) {
 			prev = tok.End
 		}
 		_ = DetectLang(s)
+		end := 0
+		Segments(s, func(seg Segment) bool {
+			if seg.Start != end || seg.End <= seg.Start {
+				t.Fatalf("segment %+v after %d in %q", seg, end, s)
+			}
+			end = seg.End
+			return true
+		})
+		if end != len(s) {
+			t.Fatalf("segments cover %d of %d bytes", end, len(s))
+		}
 	})
 }
 
@@ -172,5 +183,35 @@ func BenchmarkTokenizer(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+func TestSegments(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"用GPT-2训练，很好。", "C:用|S:GPT-2|C:训练，很好。"},
+		{"Hello 世界!", "S:Hello |C:世界!"},
+		{"  中文 and English", "C:  中文 |S:and English"},
+		{"123", "S:123"},
+		{"", ""},
+		{"これはペンです", "C:これはペンです"},
+	}
+	for _, c := range cases {
+		var parts []string
+		Segments(c.in, func(s Segment) bool {
+			p := "S:"
+			if s.CJK {
+				p = "C:"
+			}
+			parts = append(parts, p+c.in[s.Start:s.End])
+			return true
+		})
+		if got := strings.Join(parts, "|"); got != c.want {
+			t.Errorf("Segments(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	n := 0
+	Segments("a中b文c", func(Segment) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Errorf("early stop: %d calls", n)
 	}
 }
