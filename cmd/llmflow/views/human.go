@@ -45,7 +45,7 @@ func (h *Human) NodeStarted(r pipeline.NodeResult) {
 		mpb.AppendDecorators(
 			decor.AverageSpeed(nil, "%.1f/s", decor.WCSyncSpace),
 			decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace),
-			decor.Any(func(decor.Statistics) string { nb.mu.Lock(); defer nb.mu.Unlock(); return nb.metric }),
+			decor.Any(func(decor.Statistics) string { nb.mu.Lock(); defer nb.mu.Unlock(); return nb.metric }, decor.WCSyncSpace),
 		),
 		mpb.BarRemoveOnComplete(),
 	)
@@ -88,21 +88,27 @@ func (h *Human) NodeLog(addr, line string) { h.plain.NodeLog(addr, line) }
 // NodeCached implements pipeline.Hook.
 func (h *Human) NodeCached(r pipeline.NodeResult) { h.plain.NodeCached(r) }
 
-func (h *Human) finish(addr string) {
+// finish removes a node's bar: completed bars disappear on their own
+// (BarRemoveOnComplete), failed ones are aborted and dropped.
+func (h *Human) finish(addr string, ok bool) {
 	h.mu.Lock()
 	nb := h.bars[addr]
 	delete(h.bars, addr)
 	h.mu.Unlock()
-	if nb != nil {
+	switch {
+	case nb == nil:
+	case ok:
+		nb.bar.SetTotal(-1, true)
+	default:
 		nb.bar.Abort(true)
 	}
 }
 
 // NodeFinished implements pipeline.Hook.
-func (h *Human) NodeFinished(r pipeline.NodeResult) { h.finish(r.Addr); h.plain.NodeFinished(r) }
+func (h *Human) NodeFinished(r pipeline.NodeResult) { h.finish(r.Addr, true); h.plain.NodeFinished(r) }
 
 // NodeFailed implements pipeline.Hook.
-func (h *Human) NodeFailed(r pipeline.NodeResult) { h.finish(r.Addr); h.plain.NodeFailed(r) }
+func (h *Human) NodeFailed(r pipeline.NodeResult) { h.finish(r.Addr, false); h.plain.NodeFailed(r) }
 
 // NodeSkipped implements pipeline.Hook.
 func (h *Human) NodeSkipped(addr, cause string) { h.plain.NodeSkipped(addr, cause) }
