@@ -181,7 +181,14 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 		}
 		flush()
 		nonASCII = true
-		sc.Add(r)
+		switch {
+		case r >= 0x4E00 && r <= 0x9FFF:
+			sc.Han++
+		case r >= 0x3000 && r <= 0x303F && r != 0x3005 && r != 0x3007, r >= 0x2000 && r <= 0x206F:
+			// CJK and general punctuation: no script
+		default:
+			sc.Add(r)
+		}
 		if !needNorm && !formStable(r, n.kc) {
 			needNorm = true
 		}
