@@ -1,0 +1,46 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// lookupCached returns a node's recorded outputs when all are in the store.
+func lookupCached(s *artifact.Store, key string) (map[string]string, bool) {
+	if s == nil {
+		return nil, false
+	}
+	out, ok := s.LookupNode(key)
+	if !ok {
+		return nil, false
+	}
+	for _, d := range out {
+		if !s.Has(d) {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// String renders a decision as one plan line.
+func (n *NodePlan) String() string {
+	switch n.Action {
+	case ActionCached:
+		return fmt.Sprintf("  = %s (cached)", n.Addr)
+	case ActionBlocked:
+		return fmt.Sprintf("  ! %s (blocked: %s)", n.Addr, n.Reason)
+	}
+	return fmt.Sprintf("  + %s (will run: %s)", n.Addr, n.Reason)
+}
+
+// SourceParts returns the key parts of a node that do not depend on
+// upstream nodes: kind, plugin identity, config, seed and the digests of the
+// source files it reads. Reproduce compares them with a recorded run.
+func (p *Plan) SourceParts(addr string) (KeyParts, bool) {
+	n, ok := p.prep[addr]
+	if !ok {
+		return KeyParts{}, false
+	}
+	return n.base, true
+}
