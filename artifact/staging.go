@@ -73,7 +73,8 @@ func (st *Staging) SetMeta(k, v string) {
 // called and the staging holds a dataset, its rows and schema are taken
 // from the dataset index. If the digest is already committed
 // (by this or another process) the staged copy is discarded and the
-// existing manifest returned. Calling Commit again returns the same result.
+// existing manifest (with that commit's Meta, Rows and Schema) returned.
+// Calling Commit again returns the same result.
 func (st *Staging) Commit() (*Manifest, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
