@@ -34,6 +34,7 @@ type Client struct {
 	stderr *stderrLog
 
 	startTimeout time.Duration
+	tlsPipe      *os.File
 
 	closeOnce sync.Once
 }

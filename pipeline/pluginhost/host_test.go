@@ -272,3 +272,12 @@ func TestOpenHonoursDeadline(t *testing.T) {
 		t.Errorf("Open took %s despite a 300ms deadline", d)
 	}
 }
+
+// TestGoPluginAutoMTLS runs a plugin that ignores the host's certificate
+// pipe and announces its own certificate, as go-plugin's AutoMTLS does.
+func TestGoPluginAutoMTLS(t *testing.T) {
+	err, _ := openAndRun(t, testHost(t), PluginSpec{Name: "gp-automtls"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -44,7 +44,10 @@ func (h *Host) Open(ctx context.Context, spec PluginSpec) (*Client, error) {
 	c.startTimeout = cfg.StartTimeout
 	c.pc = plugin.NewClient(cfg)
 
-	if err := c.start(); err != nil {
+	err = c.start()
+	// The child has its copy of the pipe (or never will); the host's goes.
+	c.tlsPipe.Close()
+	if err != nil {
 		c.kill()
 		return nil, err
 	}
@@ -76,17 +79,17 @@ func verifyChecksum(spec PluginSpec, r *resolved) error {
 
 func (h *Host) clientConfig(c *Client, cmd *exec.Cmd, spec PluginSpec) (*plugin.ClientConfig, error) {
 	logger := newHCLogAdapter(c.log, "")
-	certPEM, cert, err := h.cert.get()
+	tlsConfig, pipe, err := h.setupTLS(c)
 	if err != nil {
-		return nil, fmt.Errorf("make the host's TLS certificate: %w", err)
+		return nil, err
 	}
-	cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+certPEM)
+	c.tlsPipe = pipe
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPluginSets(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		TLSConfig:        h.cert.tlsConfig(cert),
+		TLSConfig:        tlsConfig,
 		SkipHostEnv:      true,
 		StartTimeout:     h.startTimeout,
 		Logger:           logger,

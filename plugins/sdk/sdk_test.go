@@ -1,8 +1,16 @@
 package sdk
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	"google.golang.org/protobuf/proto"
@@ -148,4 +156,48 @@ func FuzzDescribeResponse(f *testing.F) {
 			_, _ = d.ApplyDefaults(cty.EmptyObjectVal)
 		}
 	})
+}
+
+func TestServerTLSConfig(t *testing.T) {
+	testCertPEM, testKeyPEM := testPair(t)
+	pair := append(testCertPEM, testKeyPEM...)
+	cfg, err := serverTLSConfig(pair, testCertPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Certificates) != 1 || cfg.ClientAuth != tls.RequireAndVerifyClientCert || cfg.ClientCAs == nil {
+		t.Errorf("config does not require the host's certificate: %+v", cfg)
+	}
+	if _, err := serverTLSConfig(pair, nil); err == nil {
+		t.Error("accepted a key without the host's certificate")
+	}
+	if _, err := serverTLSConfig([]byte("junk"), testCertPEM); err == nil {
+		t.Error("accepted junk as a key pair")
+	}
+	t.Setenv(EnvTLSFD, "")
+	if cfg, err := hostTLSConfig(); cfg != nil || err != nil {
+		t.Errorf("without the variable: %v, %v; want go-plugin's AutoMTLS to take over", cfg, err)
+	}
+	t.Setenv(EnvTLSFD, "1")
+	if _, err := hostTLSConfig(); err == nil {
+		t.Error("accepted stdout as the TLS descriptor")
+	}
+}
+
+// testPair makes a throwaway self-signed P-256 certificate and key in PEM.
+func testPair(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), DNSNames: []string{"localhost"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }

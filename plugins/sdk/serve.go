@@ -16,6 +16,7 @@ func Serve(s Stage) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: ServerPluginSets(s),
+		TLSProvider:      hostTLSConfig,
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))
 			return grpc.NewServer(opts...)

@@ -40,6 +40,13 @@ func main() {
 	case "garbage":
 		fmt.Println("hello from a program that is not a plugin")
 		time.Sleep(time.Hour)
+	case "gp-automtls":
+		// A plugin on go-plugin's own AutoMTLS, without the SDK's Serve.
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  sdk.Handshake,
+			VersionedPlugins: sdk.ServerPluginSets(builtin.Echo{}),
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
 	case "proto2":
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  sdk.Handshake,
