@@ -181,3 +181,54 @@ func BenchmarkElementwise(b *testing.B) {
 		report(b, n)
 	})
 }
+
+// BenchmarkStepMatMuls runs the linear-layer products of one GPT-2 training
+// step (forward, backward-data, backward-weight for qkv, attention
+// projection, MLP in and out per layer, plus the tied logits) and reports
+// their aggregate rate: the figure that bounds training throughput.
+func BenchmarkStepMatMuls(b *testing.B) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, cfg := range []struct {
+		name       string
+		L, C, T, V int
+	}{{"S", 4, 256, 128, 8192}, {"M", 6, 384, 256, 8192}} {
+		BT := 8 * cfg.T
+		C := cfg.C
+		type lin struct{ in, out int }
+		lins := []lin{{C, 3 * C}, {C, C}, {C, 4 * C}, {4 * C, C}}
+		x := randSlice(r, BT*4*C)
+		dy := randSlice(r, BT*cfg.V)
+		y := make([]float32, BT*cfg.V)
+		dx := make([]float32, BT*4*C)
+		w := randSlice(r, cfg.V*C)
+		dw := make([]float32, cfg.V*C)
+		var flops float64
+		step := func() {
+			for range cfg.L {
+				for _, l := range lins {
+					MatMulForward(y, x, w, nil, BT, l.in, l.out)
+					MatMulBackward(dx, dw, nil, dy, x, w, BT, l.in, l.out)
+				}
+			}
+			MatMulForward(y, x, w, nil, BT, C, cfg.V)
+			MatMulBackward(dx, dw, nil, dy, x, w, BT, C, cfg.V)
+		}
+		for _, l := range lins {
+			flops += 6 * float64(BT) * float64(l.in) * float64(l.out) * float64(cfg.L)
+		}
+		flops += 6 * float64(BT) * float64(C) * float64(cfg.V)
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t%d", cfg.name, th), func(b *testing.B) {
+				SetThreads(th)
+				defer SetThreads(0)
+				step()
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for range b.N {
+					step()
+				}
+				reportFlops(b, flops, cpu0)
+			})
+		}
+	}
+}
