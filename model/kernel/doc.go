@@ -27,6 +27,24 @@
 // selected instruction set (AVX-512, or the portable Go code under the
 // purego build tag or on other CPUs) may change the last bits.
 //
+// # Instruction sets
+//
+// On amd64 the package picks its kernels at start-up with
+// golang.org/x/sys/cpu: AVX-512 (F, BW, DQ, VL) assembly for the matrix
+// micro-kernel, packing and every elementwise kernel; otherwise an AVX2+FMA
+// matrix micro-kernel with portable Go elsewhere; otherwise portable Go.
+// Other architectures, and any build with the purego tag, use portable Go
+// only. ISA reports the choice. A plain go build needs no system BLAS.
+//
+// # Matrix multiply
+//
+// Sgemm follows BLIS: for each block of kc ≤ 256 depths and nc ≤ 1024
+// columns, op(B) is packed into 32-column panels shared by all threads;
+// op(A) is read in place when untransposed, or packed into 12-row strips
+// when transposed; a 12×32 register tile of C is updated per micro-kernel
+// call. Threads take 24-row blocks of C (and column ranges when C has few
+// rows). No call allocates once per-thread buffers have grown.
+//
 // # Concurrency
 //
 // All functions are safe for concurrent use. Calls that use the worker pool
