@@ -163,6 +163,17 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 			invalid = true
 			continue
 		}
+		if r >= 0x4E00 && r <= 0x9FFF {
+			// Han: the bulk of Chinese text, stable under NFC and NFKC.
+			if pendSpace || pendNL > 0 {
+				flush()
+			}
+			nonASCII = true
+			sc.Han++
+			dst = append(dst, s[i:i+size]...)
+			i += size
+			continue
+		}
 		if ws {
 			if isHSpace(r) {
 				pendSpace = true
@@ -184,8 +195,9 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 		switch {
 		case r >= 0x4E00 && r <= 0x9FFF:
 			sc.Han++
-		case r >= 0x3000 && r <= 0x303F && r != 0x3005 && r != 0x3007, r >= 0x2000 && r <= 0x206F:
-			// CJK and general punctuation: no script
+		case r >= 0x3000 && r <= 0x303F && r != 0x3005 && r != 0x3007, r >= 0x2000 && r <= 0x206F,
+			r >= 0xFF01 && r <= 0xFF20, r >= 0xFF3B && r <= 0xFF40, r >= 0xFF5B && r <= 0xFF65:
+			// CJK, general and fullwidth punctuation: no script
 		default:
 			sc.Add(r)
 		}
