@@ -24,6 +24,31 @@ func (in *ingester) text(paths []string) error {
 	return in.finish()
 }
 
+// textDoc is the document being gathered from a text file.
+type textDoc struct {
+	line int64 // its first line; 0 while empty
+	buf  []byte
+	err  error // the first problem found in it
+}
+
+// add appends a line, or records why the document is bad.
+func (d *textDoc) add(lineNo int64, line []byte, lineErr error) {
+	if d.line == 0 {
+		d.line = lineNo
+	} else {
+		d.buf = append(d.buf, '\n')
+	}
+	switch {
+	case d.err != nil:
+	case lineErr != nil:
+		d.err = fmt.Errorf("line %d: %w", lineNo, lineErr)
+	case len(d.buf)+len(line) > MaxLineBytes:
+		d.err = fmt.Errorf("paragraph longer than %d bytes", MaxLineBytes)
+	default:
+		d.buf = append(d.buf, line...)
+	}
+}
+
 func (in *ingester) textFile(path, name string) error {
 	r, closeFn, err := openInput(path, &in.done)
 	if err != nil {
@@ -34,25 +59,21 @@ func (in *ingester) textFile(path, name string) error {
 	defer func() { in.stats.InputBytes += in.done - start }()
 	lr := newLineReader(r, MaxLineBytes)
 	idBuf := make([]byte, 0, 64)
-	var para []byte
-	var paraLine int64
-	var paraErr error
-	emit := func() error {
-		defer func() { para, paraErr = para[:0], nil }()
-		if paraErr != nil {
-			return in.bad(path, "", paraLine, paraErr)
+	var doc textDoc
+	emit := func(text []byte, lineNo int64, docErr error) error {
+		doc = textDoc{buf: doc.buf[:0]}
+		if docErr != nil {
+			return in.bad(path, "", lineNo, docErr)
 		}
-		idBuf = strconv.AppendInt(append(append(idBuf[:0], name...), ':'), paraLine, 10)
-		in.b.AppendBytes(idBuf, para)
-		return in.rowDone(len(para))
+		idBuf = strconv.AppendInt(append(append(idBuf[:0], name...), ':'), lineNo, 10)
+		in.b.AppendBytes(idBuf, text)
+		return in.rowDone(len(text))
 	}
+	paragraphs := in.opt.TextMode == "paragraph"
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
 			break
-		}
-		if lr.line == 1 {
-			line = bytes.TrimPrefix(line, utf8BOM)
 		}
 		var lineErr error
 		switch {
@@ -60,43 +81,29 @@ func (in *ingester) textFile(path, name string) error {
 			lineErr = err
 		case err != nil:
 			return fmt.Errorf("%s:%d: %w", path, lr.line, err)
-		case !utf8.Valid(line):
+		case lr.line == 1:
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		if lineErr == nil && !utf8.Valid(line) {
 			lineErr = invalidUTF8(line)
 		}
-		if lineErr == nil && isBlank(line) {
-			if in.opt.TextMode == "paragraph" && paraLine > 0 {
-				if err := emit(); err != nil {
-					return err
-				}
-				paraLine = 0
-			} else if paraLine == 0 {
-				in.stats.Blank++
-			}
-			continue
+		blank := lineErr == nil && isBlank(line)
+		switch {
+		case blank && (!paragraphs || doc.line == 0):
+			in.stats.Blank++
+		case blank:
+			err = emit(doc.buf, doc.line, doc.err)
+		case !paragraphs:
+			err = emit(line, lr.line, lineErr)
+		default:
+			doc.add(lr.line, line, lineErr)
 		}
-		if in.opt.TextMode == "line" {
-			paraLine, para, paraErr = lr.line, line, lineErr
-			if err := emit(); err != nil {
-				return err
-			}
-			continue
-		}
-		if paraLine == 0 {
-			paraLine = lr.line
-		} else {
-			para = append(para, '\n')
-		}
-		if lineErr != nil && paraErr == nil {
-			paraErr = fmt.Errorf("line %d: %w", lr.line, lineErr)
-		}
-		if len(para)+len(line) > MaxLineBytes {
-			paraErr = fmt.Errorf("paragraph longer than %d bytes", MaxLineBytes)
-		} else if paraErr == nil {
-			para = append(para, line...)
+		if err != nil {
+			return err
 		}
 	}
-	if in.opt.TextMode == "paragraph" && paraLine > 0 {
-		return emit()
+	if doc.line > 0 {
+		return emit(doc.buf, doc.line, doc.err)
 	}
 	return nil
 }
