@@ -9,7 +9,8 @@ import (
 // sequences of T tokens. qkv[B,T,3C] holds each token's query, key and value
 // (C each, split into NH heads of C/NH); out[B,T,C] receives the per-head
 // outputs side by side; att[B,NH,T,T] receives the attention probabilities
-// for the backward pass (masked entries are 0).
+// for the backward pass (masked entries are 0). out and att must not overlap
+// qkv.
 //
 // docStart is nil for plain causal attention, or has B·T entries where
 // docStart[b·T+t] ≤ t is the position within sequence b at which token t's

@@ -36,8 +36,9 @@ type microKernel func(k int, a *float32, sI, sP int, b *float32, c *float32, ldc
 // A is m×k with row stride lda ≥ k when transA is false, and k×m with
 // lda ≥ m when it is true (op(A) = Aᵀ). Likewise B is k×n (ldb ≥ n) or,
 // transposed, n×k (ldb ≥ k). C is m×n with ldc ≥ n. When beta is 0, C is
-// not read (it may hold NaN). Slices must be long enough for the last row;
-// Sgemm panics on shapes that do not fit, like a BLAS argument check.
+// not read (it may hold NaN). C must not overlap A or B. Slices must be long
+// enough for the last row; Sgemm panics on shapes that do not fit, like a
+// BLAS argument check.
 //
 // Every C element is a sum over k in a fixed order that depends only on k,
 // so results are identical for any thread count.
