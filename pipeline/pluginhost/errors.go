@@ -46,6 +46,8 @@ type Error struct {
 	Stderr []string
 }
 
+// Error renders the failure on one line, followed by the plugin's last
+// stderr lines when the process died or broke the handshake.
 func (e *Error) Error() string {
 	msg := fmt.Sprintf("plugin %q: %s: %v", e.Plugin, e.Op, e.Err)
 	if len(e.Stderr) > 0 && (e.Kind == KindExit || e.Kind == KindCrash || e.Kind == KindHandshake) {
