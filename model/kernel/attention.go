@@ -134,13 +134,18 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 		clear(dr[:st])
 		clear(dr[t+1:])
 		d := dr[st : t+1]
-		dd := Dot(pr, d)
-		for j, pv := range pr {
-			d[j] = pv * (d[j] - dd)
-		}
+		softmaxBack(d, pr, Dot(pr, d))
 	}
 	// dQ += scale·dS·K, keys up to the diagonal
 	g.mul(s, triKPrefix, false, false, T, hs, T, scale, dP, T, k, C3, 1, dq, C3)
 	// dK[j] += scale·Σ_{i≥j} dS[i][j]·Q[i]
 	g.mul(s, triKSuffix, true, false, T, hs, T, scale, dP, T, q, C3, 1, dk, C3)
+}
+
+// softmaxBackGo sets d[j] = p[j]·(d[j] - dd).
+func softmaxBackGo(d, p []float32, dd float32) {
+	p = p[:len(d)]
+	for j, pv := range p {
+		d[j] = pv * (d[j] - dd)
+	}
 }

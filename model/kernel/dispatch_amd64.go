@@ -186,6 +186,7 @@ var (
 	expSum       = pick(expSumAVX, expSumGo)
 	adamw        = pick(adamwAVX, adamwGo)
 
+	softmaxBack         = pick(softmaxBackAVX, softmaxBackGo)
 	sumSqDiff           = pick(sumSqDiffAVX, sumSqDiffGo)
 	normAffine          = pick(normAffineAVX, normAffineGo)
 	layerNormBackRow    = pick(layerNormBackRowAVX, layerNormBackRowGo)
@@ -347,4 +348,14 @@ func layerNormBackParamsAVX(dw, db, x, dout, mean, rstd []float32, ld int) {
 	db, rstd = db[:n], rstd[:rows]
 	_, _ = x[(rows-1)*ld+n-1], dout[(rows-1)*ld+n-1]
 	lnBackParamRowsAVX512(&dw[0], &db[0], &x[0], &dout[0], &mean[0], &rstd[0], rows, n, ld)
+}
+
+//go:noescape
+func softmaxBackAVX512(d, p *float32, n int, dd float32)
+
+func softmaxBackAVX(d, p []float32, dd float32) {
+	if len(d) > 0 {
+		p = p[:len(d)]
+		softmaxBackAVX512(&d[0], &p[0], len(d), dd)
+	}
 }

@@ -25,6 +25,7 @@ var (
 	expSum       = expSumGo
 	adamw        = adamwGo
 
+	softmaxBack         = softmaxBackGo
 	sumSqDiff           = sumSqDiffGo
 	normAffine          = normAffineGo
 	layerNormBackRow    = layerNormBackRowGo

@@ -936,3 +936,39 @@ lprend45:
 	VZEROUPPER
 	RET
 
+// func softmaxBackAVX512(d, p *float32, n int, dd float32)
+//
+// d[i] = p[i] * (d[i] - dd)
+TEXT ·softmaxBackAVX512(SB), NOSPLIT, $0-28
+	MOVQ d+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS dd+24(FP), Z7
+sbloop46:
+	CMPQ CX, $16
+	JLT sbtail47
+	VMOVUPS (DI), Z0
+	VMOVUPS (SI), Z1
+	VSUBPS Z7, Z0, Z0
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP sbloop46
+sbtail47:
+	TESTQ CX, CX
+	JZ sbend48
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VSUBPS Z7, Z0, Z0
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+sbend48:
+	VZEROUPPER
+	RET
+
