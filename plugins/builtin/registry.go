@@ -8,7 +8,8 @@ import (
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
-// stages lists every built-in stage. A stage package adds one line here.
+// stages lists every built-in stage; a stage adds itself here or from an
+// init function in a file of this package named after it.
 var stages = map[string]func() sdk.Stage{
 	"echo": func() sdk.Stage { return Echo{} },
 }
