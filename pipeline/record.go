@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"sync"
 
 	"github.com/llmflow/llmflow/artifact"
@@ -31,8 +32,14 @@ type Recorder struct {
 // its events; pass the returned run id to Engine.RunID.
 func StartRecording(ctx context.Context, db *runstore.Store, store *artifact.Store, plan *Plan, id string) (*Recorder, error) {
 	b := plan.Bound
-	id, err := db.CreateRun(ctx, runstore.NewRun{
-		ID: id, PipelineFile: b.Config.Filename, Source: string(b.Config.Source),
+	// The absolute path lets reproduce and plan history find the pipeline
+	// (and its relative data paths) from any working directory.
+	file, err := filepath.Abs(b.Config.Filename)
+	if err != nil {
+		file = b.Config.Filename
+	}
+	id, err = db.CreateRun(ctx, runstore.NewRun{
+		ID: id, PipelineFile: file, Source: string(b.Config.Source),
 		Variables: b.VariablesJSON(), Version: Version,
 	})
 	if err != nil {

@@ -51,7 +51,7 @@ testnode "c" {
 			t.Errorf("sensitive value stored: %+v", p)
 		}
 	}
-	h := RunHistory{DB: db, Pipeline: plan.Bound.Config.Filename}
+	h := RunHistory{DB: db, Pipeline: plan.Bound.Config.Filename} // already absolute in this test
 	if _, ok := h.LastParts("testnode.b"); !ok {
 		t.Error("history has no parts for testnode.b")
 	}

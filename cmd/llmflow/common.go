@@ -83,7 +83,7 @@ func (f *pipelineFlags) planner(ctx context.Context, b *pipeline.Bound) (*pipeli
 	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache}
 	closeFn := func() {}
 	if db, err := runstore.OpenReadOnly(f.db); err == nil {
-		pl.History = pipeline.RunHistory{DB: db, Pipeline: b.Config.Filename}
+		pl.History = pipeline.RunHistory{DB: db, Pipeline: absOr(b.Config.Filename)}
 		closeFn = func() { db.Close() }
 	}
 	return pl, closeFn, nil
