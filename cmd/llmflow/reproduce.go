@@ -42,7 +42,7 @@ which artifacts came out byte-identical.`,
 		if err != nil {
 			return err
 		}
-		store, err := freshStore(reproduceFlags.store, d.ID)
+		store, err := freshStore(reproduceFlags.store, filepath.Join(filepath.Dir(reproduceFlags.db), "reproduce"), d.ID)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ which artifacts came out byte-identical.`,
 func init() {
 	reproduceFlags.addVarFlags(reproduceCmd)
 	reproduceCmd.Flags().StringVar(&reproduceFlags.db, "db", defaultDB, "run database file")
-	reproduceCmd.Flags().StringVar(&reproduceFlags.store, "store", "", "fresh store directory (default: a new directory under .llmflow/reproduce)")
+	reproduceCmd.Flags().StringVar(&reproduceFlags.store, "store", "", "fresh store directory (default: a new directory in reproduce/ next to the database)")
 	reproduceCmd.Flags().BoolVar(&reproduceForce, "force", false, "re-run even when inputs or plugins changed")
 	reproduceCmd.Flags().BoolVar(&reproduceFlags.json, "json", false, "print events as JSON lines")
 	rootCmd.AddCommand(reproduceCmd)
@@ -103,9 +103,10 @@ func bindSnapshot(cmd *cobra.Command, d *runstore.RunDetail) (*pipeline.Bound, e
 	return nil, fmt.Errorf("%w: the snapshot of run %s does not load", errInvalid, d.ID)
 }
 
-func freshStore(dir, runID string) (*artifact.Store, error) {
+// freshStore returns the store to reproduce into: dir, or a new directory
+// under parent (next to the run database).
+func freshStore(dir, parent, runID string) (*artifact.Store, error) {
 	if dir == "" {
-		parent := filepath.Join(filepath.Dir(defaultStore), "reproduce")
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return nil, err
 		}
