@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -32,7 +30,7 @@ when a source file or plugin binary no longer matches what the run used (unless
 which artifacts came out byte-identical.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := interruptContext(cmd.Context())
 		defer stop()
 		d, err := loadRun(cmd, reproduceFlags.db, args[0])
 		if err != nil {

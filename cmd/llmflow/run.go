@@ -28,7 +28,7 @@ interrupted or killed resumes from the nodes that completed. Ctrl-C stops
 running nodes gracefully and marks the run interrupted.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := interruptContext(cmd.Context())
 		defer stop()
 		p, pl, closeFn, err := runFlags.plan(cmd, args[0])
 		if err != nil {
@@ -74,4 +74,16 @@ func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: recording run %s: %v\n", rec.RunID(), err)
 	}
 	return runErr
+}
+
+// interruptContext is cancelled by the first Ctrl-C or SIGTERM, which lets
+// running nodes stop gracefully; after that the default handling returns,
+// so a second Ctrl-C ends the process at once.
+func interruptContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
