@@ -61,6 +61,9 @@ func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.
 			Detail: fmt.Sprintf("No plugin host is configured, so stage %q of kind %q cannot be planned.", p.Name, p.Kind), Subject: subject}}
 	}
 	info, err := pl.Runner.Describe(ctx, p.plugin)
+	if err == nil && info == nil {
+		err = fmt.Errorf("the plugin host returned no description; this is a bug in llmflow")
+	}
 	if err != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot load plugin " + p.Kind,
 			Detail: err.Error(), Subject: subject}}
