@@ -84,7 +84,6 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 	}
 	dir := filepath.Join(outDir, ModelDirName)
 	start := time.Now()
-	tokPerStep := int64(cfg.GradAccum * cfg.BatchSize * cfg.BlockSize)
 	res := &Result{Dir: dir, ValLoss: math.NaN(), ValBPB: math.NaN()}
 	lastLog, lastTokens := time.Now(), t.st.Tokens
 	var stopErr error
@@ -108,8 +107,10 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 			ev.Metric(step, "tokens_per_s", float64(t.st.Tokens-lastTokens)/dt)
 			lastLog, lastTokens = time.Now(), t.st.Tokens
 		}
-		if total := t.totalSteps(tokPerStep); total > 0 {
+		if total := int64(t.schedule.MaxSteps); total > 0 {
 			ev.Progress(step, total, "steps")
+		} else {
+			ev.Progress(int64((t.elapsed + time.Since(start)).Seconds()), int64(t.budget.Seconds()), "s")
 		}
 		if cfg.EvalEvery > 0 && t.st.Step%cfg.EvalEvery == 0 && in.Val != nil {
 			vl, bpb := t.evaluate()
@@ -225,8 +226,6 @@ func (t *trainer) maxSteps() int {
 	}
 	return s
 }
-
-func (t *trainer) totalSteps(int64) int64 { return int64(t.schedule.MaxSteps) }
 
 func (t *trainer) done(elapsed time.Duration) bool {
 	if t.schedule.MaxSteps > 0 && t.st.Step >= t.schedule.MaxSteps {
