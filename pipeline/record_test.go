@@ -56,3 +56,28 @@ testnode "c" {
 		t.Error("history has no parts for testnode.b")
 	}
 }
+
+func TestRecorderAttempts(t *testing.T) {
+	store := newStore(t)
+	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	plan := testPipeline(t, "testnode \"flaky_rec\" {\n  fail_times = 1\n  retries = 1\n}\n", store, false)
+	rec, err := StartRecording(context.Background(), db, store, plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	(&Engine{Store: store, Hook: rec, RunID: rec.RunID()}).Run(context.Background(), plan)
+	d, err := db.GetRun(context.Background(), rec.RunID())
+	if err != nil || rec.Err() != nil {
+		t.Fatal(err, rec.Err())
+	}
+	if len(d.Nodes) != 2 || d.Nodes[0].Status != runstore.StatusFailed || d.Nodes[1].Status != runstore.StatusSucceeded || d.Nodes[1].Attempt != 2 {
+		t.Fatalf("attempts %+v", d.Nodes)
+	}
+	if d.Status != runstore.StatusSucceeded {
+		t.Fatalf("run %s", d.Status)
+	}
+}
