@@ -57,6 +57,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 	c.whash, c.wrunes, c.wcjk = c.whash[:0], c.wrunes[:0], c.wcjk[:0]
 	para := int32(-1)
 	newPara := true
+	runes := 0 // of the whole text, summed line by line
 	for start := 0; start <= len(text); {
 		end := strings.IndexByte(text[start:], '\n')
 		if end < 0 {
@@ -69,8 +70,12 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 			}
 		}
 		line := text[start:end]
+		if end < len(text) {
+			runes++ // the newline
+		}
 		if isBlank(line) {
 			newPara = true
+			runes += len(line) // blank lines hold ASCII spaces only
 		} else {
 			if newPara {
 				para++
@@ -79,6 +84,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 			}
 			li := c.analyzeLine(line, start, d)
 			li.para = para
+			runes += int(li.runes)
 			p := &c.paras[para]
 			if p.runes > 0 {
 				p.runes++ // the joining newline
@@ -89,7 +95,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 		}
 		start = end + 1
 	}
-	d.runes = runeCount(text, c.ascii)
+	d.runes = runes
 }
 
 func isBlank(s string) bool {
@@ -125,7 +131,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if tok.Alpha {
 				d.alphaWords++
 			}
-			if len(w) <= 4 && textutil.IsStopWord(textutil.LangEN, w) {
+			if len(w) <= 4 && textutil.IsStopWordEN(w) {
 				d.stopWords++
 			}
 			c.whash = append(c.whash, hashSpan(line, tok.Start, tok.End))

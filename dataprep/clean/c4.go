@@ -121,44 +121,52 @@ func citationLen(s string) int {
 	return 0
 }
 
-// scanKeywords looks for the C4 phrases in one pass, ignoring ASCII case:
-// "lorem ipsum" (drops the document), "javascript" (drops the line) and the
-// cookie and terms-of-use phrases (drop the line).
+// scanKeywords looks for the C4 phrases, ignoring ASCII case: "lorem
+// ipsum" (drops the document), "javascript" (drops the line) and the cookie
+// and terms-of-use phrases (drop the line). Each phrase is found through one
+// of its rarer letters (j, p, k, v, f), located with the vectorised
+// strings.IndexByte in both cases and confirmed in full.
 func scanKeywords(line string) (lorem, js, policy bool) {
-	for i := 0; i+1 < len(line); i++ {
-		// A two-byte table test rejects almost every position before any
-		// phrase comparison.
-		if !kwStart[line[i]] || !kwSecond[line[i+1]] {
-			continue
-		}
-		switch line[i] | 0x20 {
-		case 'l':
-			lorem = lorem || hasPrefixFold(line[i:], "lorem ipsum")
-		case 'j':
-			js = js || hasPrefixFold(line[i:], "javascript")
-		case 't':
-			policy = policy || hasPrefixFold(line[i:], "terms of use")
-		case 'p':
-			policy = policy || hasPrefixFold(line[i:], "privacy policy")
-		case 'c':
-			policy = policy || hasPrefixFold(line[i:], "cookie policy")
-		case 'u':
-			policy = policy || hasPrefixFold(line[i:], "uses cookies") ||
-				hasPrefixFold(line[i:], "use of cookies") || hasPrefixFold(line[i:], "use cookies")
-		}
-	}
+	js = atLetter(line, 'j', kwJ)
+	lorem = atLetter(line, 'p', kwP)
+	policy = atLetter(line, 'k', kwK) || atLetter(line, 'v', kwV) || atLetter(line, 'f', kwF)
 	return
 }
 
-// kwStart and kwSecond hold the first and second letters of the C4 phrases
-// in both cases.
-var kwStart, kwSecond = func() (a, b [256]bool) {
-	for _, p := range []string{"lorem ipsum", "javascript", "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"} {
-		a[p[0]], a[p[0]-32] = true, true
-		b[p[1]], b[p[1]-32] = true, true
+// keyword is a phrase and the offset of its anchor letter within it.
+type keyword struct {
+	off    int
+	phrase string
+}
+
+var (
+	kwJ = []keyword{{0, "javascript"}}
+	kwP = []keyword{{7, "lorem ipsum"}}
+	kwK = []keyword{{3, "cookie policy"}, {8, "uses cookies"}, {10, "use of cookies"}, {7, "use cookies"}}
+	kwV = []keyword{{3, "privacy policy"}}
+	kwF = []keyword{{7, "terms of use"}}
+)
+
+// atLetter reports whether one of kws occurs in line (ignoring ASCII case)
+// around an occurrence of the lower-case letter c or its upper case.
+func atLetter(line string, c byte, kws []keyword) bool {
+	for _, b := range [2]byte{c, c - ('a' - 'A')} {
+		for from := 0; ; {
+			k := strings.IndexByte(line[from:], b)
+			if k < 0 {
+				break
+			}
+			p := from + k
+			for _, w := range kws {
+				if p >= w.off && hasPrefixFold(line[p-w.off:], w.phrase) {
+					return true
+				}
+			}
+			from = p + 1
+		}
 	}
-	return
-}()
+	return false
+}
 
 // hasPrefixFold reports whether s starts with the lower-case ASCII prefix p,
 // ignoring the case of s.

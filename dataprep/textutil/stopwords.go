@@ -59,6 +59,10 @@ func IsStopWord(l Lang, w string) bool {
 	return false
 }
 
+// IsStopWordEN is IsStopWord(LangEN, w) without the language switch, for
+// hot loops.
+func IsStopWordEN(w string) bool { return isStopEN(w) }
+
 func isStopEN(w string) bool {
 	if len(w) < 2 || len(w) > 4 {
 		return false

@@ -101,6 +101,37 @@ func runeClass(r rune) (class, bool) {
 	return clPunct, false
 }
 
+// Flags of byteFlags.
+const (
+	fWord  = 1 << iota // ASCII letter, digit or underscore
+	fAlpha             // ASCII letter
+)
+
+// byteFlags classifies bytes for the word loop; bytes of multi-byte runes
+// are 0 and send the loop to the full decoder.
+var byteFlags = func() (t [256]uint8) {
+	for b := 0; b < 128; b++ {
+		if asciiClass[b] == clWord {
+			t[b] |= fWord
+		}
+		if asciiAlpha[b] {
+			t[b] |= fAlpha
+		}
+	}
+	return t
+}()
+
+// prevKind reports whether the rune ending at byte i is a letter, or an
+// ASCII digit.
+func (t *Tokenizer) prevKind(i int) (alpha, digit bool) {
+	if b := t.s[i-1]; b < utf8.RuneSelf {
+		return asciiAlpha[b], b >= '0' && b <= '9'
+	}
+	r, _ := utf8.DecodeLastRuneInString(t.s[:i])
+	_, a := runeClass(r)
+	return a, false
+}
+
 // Tokenizer splits a string into tokens without allocating. The zero value
 // is not usable; use NewTokenizer.
 type Tokenizer struct {
@@ -153,6 +184,14 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 			t.i = i
 			return Token{}, false
 		}
+		if b := s[i]; b < utf8.RuneSelf {
+			if c = asciiClass[b]; c == clSpace {
+				i++
+				continue
+			}
+			r, n, a = rune(b), 1, asciiAlpha[b]
+			break
+		}
 		r, n, c, a = t.decode(i)
 		if c != clSpace {
 			break
@@ -167,6 +206,14 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 	case clPunct:
 		tok.Kind = Punct
 		for i < len(s) {
+			if b := s[i]; b < utf8.RuneSelf {
+				if asciiClass[b] != clPunct {
+					break
+				}
+				tok.Runes++
+				i++
+				continue
+			}
 			_, n, c, _ = t.decode(i)
 			if c != clPunct {
 				break
@@ -176,24 +223,31 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 		}
 	default:
 		tok.Kind = Word
-		prevAlpha, prevDigit := a, !a && r >= '0' && r <= '9'
 		tok.Alpha = a
 		tok.Runes = 1
 		i += n
 		for i < len(s) {
-			// ASCII letters and digits are the bulk of most text.
-			if b := s[i]; b < utf8.RuneSelf && asciiClass[b] == clWord {
-				tok.Runes++
-				tok.Alpha = tok.Alpha || asciiAlpha[b]
-				prevAlpha, prevDigit = asciiAlpha[b], b >= '0' && b <= '9'
+			// ASCII letters and digits are the bulk of most text: one
+			// flag load per byte.
+			start := i
+			var acc uint8
+			for i < len(s) {
+				f := byteFlags[s[i]]
+				if f&fWord == 0 {
+					break
+				}
+				acc |= f
 				i++
-				continue
+			}
+			tok.Runes += i - start
+			tok.Alpha = tok.Alpha || acc&fAlpha != 0
+			if i >= len(s) {
+				break
 			}
 			r, n, c, a = t.decode(i)
 			if c == clWord {
 				tok.Runes++
 				tok.Alpha = tok.Alpha || a
-				prevAlpha, prevDigit = a, !a && r >= '0' && r <= '9'
 				i += n
 				continue
 			}
@@ -205,6 +259,7 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 			if c2 != clWord {
 				break
 			}
+			prevAlpha, prevDigit := t.prevKind(i)
 			join := false
 			switch r {
 			case '\'', '\u2019':
@@ -219,7 +274,6 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 			}
 			tok.Runes += 2
 			tok.Alpha = tok.Alpha || a2
-			prevAlpha, prevDigit = a2, !a2 && r2 >= '0' && r2 <= '9'
 			i += n + n2
 		}
 	}
