@@ -102,8 +102,12 @@ func (r *Recorder) nodeID(addr string) int64 {
 	return r.nodeIDs[addr]
 }
 
-// NodeStarted records a new attempt.
-func (r *Recorder) NodeStarted(res NodeResult) { r.startNode(res, runstore.StatusRunning) }
+// NodeStarted records a new attempt; metrics of an earlier attempt are
+// flushed first so each attempt keeps its own series.
+func (r *Recorder) NodeStarted(res NodeResult) {
+	r.flush(res.Addr)
+	r.startNode(res, runstore.StatusRunning)
+}
 
 // NodeCached records a node served from the store, with its outputs.
 func (r *Recorder) NodeCached(res NodeResult) {
