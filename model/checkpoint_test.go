@@ -187,3 +187,27 @@ func TestLoadCheckpointHostile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoadConfig feeds arbitrary config.json files beside valid weights:
+// loading may fail but must not panic or allocate beyond the weights.
+func FuzzLoadConfig(f *testing.F) {
+	m, err := New(Config{VocabSize: 7, NPositions: 4, NLayer: 1, NHead: 2, NEmbd: 4, LayerNormEps: 1e-5})
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	if err := SaveCheckpoint(dir, m, ""); err != nil {
+		f.Fatal(err)
+	}
+	good, _ := os.ReadFile(filepath.Join(dir, ConfigFile))
+	f.Add(good)
+	f.Add([]byte(`{"n_layer":1,"n_head":2,"n_embd":4,"n_positions":4,"vocab_size":7,"n_inner":null}`))
+	f.Add([]byte(`{"n_layer":1e9,"n_head":1,"n_embd":4,"n_positions":4,"vocab_size":7}`))
+	f.Fuzz(func(t *testing.T, cfg []byte) {
+		d := t.TempDir()
+		w, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
+		os.WriteFile(filepath.Join(d, WeightsFile), w, 0o644)
+		os.WriteFile(filepath.Join(d, ConfigFile), cfg, 0o644)
+		LoadCheckpoint(d)
+	})
+}
