@@ -55,3 +55,38 @@ func TestThreadsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentCalls calls kernels from several goroutines while the
+// thread count changes: calls serialise on the pool and results stay exact.
+func TestConcurrentCalls(t *testing.T) {
+	defer SetThreads(0)
+	r := rand.New(rand.NewPCG(51, 52))
+	m, n, k := 50, 70, 90
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	done := make(chan string)
+	for g := range 4 {
+		go func() {
+			c := make([]float32, m*n)
+			for i := range 20 {
+				if g == 0 && i%5 == 0 {
+					SetThreads(1 + i%3)
+				}
+				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for j := range c {
+					if math.Float32bits(c[j]) != math.Float32bits(want[j]) {
+						done <- "result changed under concurrent calls"
+						return
+					}
+				}
+			}
+			done <- ""
+		}()
+	}
+	for range 4 {
+		if msg := <-done; msg != "" {
+			t.Fatal(msg)
+		}
+	}
+}
