@@ -93,6 +93,3 @@ func sourceParts(paths []string, dir string) (map[string]string, error) {
 	}
 	return out, nil
 }
-
-func isAbs(p string) bool         { return filepath.IsAbs(p) }
-func joinPath(a, b string) string { return filepath.Join(a, b) }

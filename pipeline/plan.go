@@ -7,10 +7,6 @@ import (
 	"github.com/llmflow/llmflow/artifact"
 )
 
-// Version is the llmflow version; it is part of built-in node identities so
-// a new release re-runs nodes whose implementation may have changed.
-var Version = "0.1.0-dev"
-
 // Plan actions.
 const (
 	ActionCached  = "cached"

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -76,8 +77,8 @@ func (c *Config) stagePlugin(kind string) StagePlugin {
 		return sp
 	}
 	src := p.Source
-	if !isAbs(src) {
-		src = joinPath(c.Dir, src)
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(c.Dir, src)
 	}
 	return StagePlugin{Kind: kind, Source: src, Checksum: p.Checksum, Version: p.Version}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -52,7 +53,7 @@ func TestGolden(t *testing.T) {
 
 func sortLines(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	sortStrings(lines)
+	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"
 }
 

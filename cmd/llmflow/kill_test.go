@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // slowPipeline writes n dataset nodes over files big enough that each
@@ -89,5 +88,4 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	if !strings.Contains(list.stdout, "interrupted") {
 		t.Errorf("killed run not marked interrupted:\n%s", list.stdout)
 	}
-	_ = time.Second
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -116,17 +117,18 @@ func freshStore(dir, parent, runID string) (*artifact.Store, error) {
 	return artifact.OpenStore(dir)
 }
 
-// outputCollector records the outputs each node produced.
+// outputCollector records the outputs each node produced; the map is read
+// only after the run.
 type outputCollector struct {
 	pipeline.NopHook
+	mu      sync.Mutex
 	outputs map[string]string // "addr.output" -> digest
 }
 
-// NodeFinished implements pipeline.Hook; the engine calls it from several
-// goroutines, but each node once, and the map is read after the run.
+// NodeFinished implements pipeline.Hook; nodes finish concurrently.
 func (c *outputCollector) NodeFinished(r pipeline.NodeResult) {
-	collectorMu.Lock()
-	defer collectorMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for name, d := range r.Outputs {
 		c.outputs[r.Addr+"."+name] = d
 	}

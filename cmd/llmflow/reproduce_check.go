@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/pipeline"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
-
-var collectorMu sync.Mutex
 
 // checkSources compares, per node, the plugin identity and source-file
 // digests the run used with the current ones.
