@@ -67,8 +67,6 @@ func init() {
 		if name == "clean" {
 			c.Flags().StringVar(&f.rejects, "rejects", "", "also write dropped documents here, with a \"reason\" field")
 		}
-		_ = c.MarkFlagRequired("in")
-		_ = c.MarkFlagRequired("out")
 		prepCmd.AddCommand(c)
 	}
 	rootCmd.AddCommand(prepCmd)
@@ -95,6 +93,9 @@ func decodeConfigFile(path string, cfg any) error {
 
 // runPrep decodes the node config and dispatches on the input format.
 func runPrep(ctx context.Context, cmd *cobra.Command, node string, f prepFlags) error {
+	if f.in == "" || f.out == "" {
+		return fmt.Errorf("%w: prep %s needs --in and --out", errUsage, node)
+	}
 	inFmt, err := prepFormat(f.in, true)
 	if err != nil {
 		return err

@@ -130,6 +130,7 @@ func TestPrepErrors(t *testing.T) {
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--config", "bad.hcl"}, exitInvalid, "bad.hcl line 2"},
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.arrow"}, exitUsage, "prep keeps the format"},
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.txt"}, exitUsage, "unknown extension"},
+		{[]string{"prep", "pii", "--in", "in.jsonl"}, exitUsage, "needs --in and --out"},
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--field", "nope"}, exitError, `in.jsonl:1: no "nope" key`},
 	}
 	for _, c := range cases {
