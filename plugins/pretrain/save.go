@@ -11,7 +11,9 @@ import (
 
 type savedState struct {
 	state
-	ElapsedNS int64 `json:"elapsed_ns"`
+	// ElapsedNS is training time so far, kept only under a time budget (the
+	// one case that needs it) so step-bounded runs save byte-identical files.
+	ElapsedNS int64 `json:"elapsed_ns,omitempty"`
 }
 
 // save writes the checkpoint and training state into a sibling directory and
@@ -23,7 +25,11 @@ func (t *trainer) save(dir string, elapsed time.Duration) error {
 	if err := model.SaveCheckpoint(tmp, t.m, t.in.TokenizerJSON); err != nil {
 		return err
 	}
-	if err := model.SaveTrainingState(tmp, t.opt, savedState{state: t.st, ElapsedNS: int64(t.elapsed + elapsed)}); err != nil {
+	saved := savedState{state: t.st}
+	if t.budget > 0 {
+		saved.ElapsedNS = int64(t.elapsed + elapsed)
+	}
+	if err := model.SaveTrainingState(tmp, t.opt, saved); err != nil {
 		return err
 	}
 	old := dir + ".old"

@@ -93,6 +93,13 @@ func TestResumeBitIdentical(t *testing.T) {
 	if !bytes.Equal(weights(t, straight), weights(t, resumed)) {
 		t.Fatal("resumed weights differ from an uninterrupted run")
 	}
+	for _, f := range []string{model.StateFile, model.StateMetaFile, model.ConfigFile} {
+		a, _ := os.ReadFile(filepath.Join(straight, ModelDirName, f))
+		b, _ := os.ReadFile(filepath.Join(resumed, ModelDirName, f))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the resumed and the uninterrupted run", f)
+		}
+	}
 }
 
 func TestStopSaves(t *testing.T) {
