@@ -50,6 +50,9 @@ func pickKernel() microKernel {
 	return kernelGo
 }
 
+// fmaPeakAVX512 measures the FMA ceiling for benchmarks (24·n FMAs).
+func fmaPeakAVX512(n int)
+
 //go:noescape
 func kernel6x16AVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, bias *float32)
 

@@ -43,6 +43,19 @@ func BenchmarkMicroKernel(b *testing.B) {
 	}
 }
 
+// BenchmarkFMAPeak measures the machine's AVX-512 FMA ceiling per core (no
+// memory traffic), the reference for the kernels' efficiency.
+func BenchmarkFMAPeak(b *testing.B) {
+	if !useAVX512 {
+		b.Skip("no AVX-512")
+	}
+	cpu0 := cpuTime()
+	for range b.N {
+		fmaPeakAVX512(10000)
+	}
+	reportFlops(b, 24*16*2*10000, cpu0)
+}
+
 // TestSgemmEachKernel runs the Sgemm cases with every micro-kernel this CPU
 // can execute, so the AVX2 and portable kernels are checked on AVX-512
 // machines too.
