@@ -17,6 +17,12 @@ func (p *Plan) checkEdges() hcl.Diagnostics {
 			diags = append(diags, p.checkEdge(n, name, n.Inputs[name])...)
 		}
 	}
+	outs := p.Bound.Config.Outputs
+	for _, name := range sortedKeys(outs) {
+		if o := outs[name]; o.Ref != nil {
+			diags = append(diags, p.checkEdge(&prepared{BoundNode: &BoundNode{Node: &Node{Addr: "output." + name}}}, "", o.Ref)...)
+		}
+	}
 	return diags
 }
 

@@ -158,6 +158,13 @@ stage "train" "s" {
   config { steps = 1 }
 }
 testnode "x" { input = stage.s.modle }`, "Unknown node output"},
+		{"unknown output in output block", `
+testnode "d" {}
+stage "train" "s" {
+  data = testnode.d
+  config { steps = 1 }
+}
+output "m" { value = stage.s.modle }`, "Unknown node output"},
 		{"wrong input kind", `
 testnode "d" {}
 stage "train" "s" {
