@@ -1,8 +1,10 @@
 package clean
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/stream"
 )
 
 // cpuTime returns the user+system CPU time of the process so far.
@@ -116,6 +119,36 @@ func BenchmarkRun(b *testing.B) {
 			cpu := cpuTime() - cpu0
 			b.ReportMetric(float64(len(all))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 			b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+		})
+	}
+}
+
+// BenchmarkJSONL measures the JSONL path of `llmflow prep clean` (line
+// scanning, string decoding, cleaning, re-encoding) on the web corpus
+// repeated 8 times.
+func BenchmarkJSONL(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(sharedData(b), "web-noisy", "c4_demo.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := bytes.Repeat(raw, 8)
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			cfg := DefaultConfig()
+			b.SetBytes(int64(len(in)))
+			cpu0 := cpuTime()
+			for range b.N {
+				opt := stream.JSONLOptions{Options: stream.Options{Workers: workers, Extra: []string{"language"}}}
+				_, err := stream.RunJSONL(context.Background(), bytes.NewReader(in), io.Discard, opt, func(int) *Mapper {
+					m, _ := NewMapper(cfg)
+					return m
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu := cpuTime() - cpu0
+			b.ReportMetric(float64(len(in))*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 		})
 	}
 }

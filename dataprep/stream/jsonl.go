@@ -267,11 +267,16 @@ func (jw *jsonlWorker) line1(body []byte) (out, rej []byte, n int, err error) {
 	if raw[0] != '"' {
 		return nil, nil, 0, fmt.Errorf("key %q holds %.20s, not a string", field, raw)
 	}
-	jw.text, err = decodeString(raw, jw.text[:0])
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("key %q: %w", field, err)
+	var text string
+	if bytes.IndexByte(raw, '\\') < 0 {
+		text = string(raw[1 : len(raw)-1]) // no escapes: the bytes are the text
+	} else {
+		jw.text, err = decodeString(raw, jw.text[:0])
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("key %q: %w", field, err)
+		}
+		text = string(jw.text)
 	}
-	text := string(jw.text)
 	res := &jw.res
 	res.Text, res.Drop, res.Reason = text, false, ""
 	if cap(res.Extra) < len(jw.opt.Extra) {

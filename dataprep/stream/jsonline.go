@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,17 +21,23 @@ func skipWS(b []byte, i int) int {
 }
 
 // skipString returns the index after the string starting at b[i] == '"' and
-// whether it contains escapes.
+// whether it contains escapes. Quotes are found with the vectorised
+// bytes.IndexByte; a quote preceded by an odd run of backslashes is escaped.
 func skipString(b []byte, i int) (int, bool, error) {
-	esc := false
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			esc = true
-			j++
-		case '"':
-			return j + 1, esc, nil
+	for j := i + 1; j < len(b); {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
 		}
+		q := j + k
+		bs := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q + 1, bytes.IndexByte(b[i+1:q], '\\') >= 0, nil
+		}
+		j = q + 1
 	}
 	return 0, false, fmt.Errorf("%w: unterminated string", errSyntax)
 }
