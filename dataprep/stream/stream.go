@@ -40,7 +40,9 @@ type Result struct {
 }
 
 // Mapper transforms one text at a time. Each worker has its own Mapper, so
-// implementations need no locking.
+// implementations need no locking. The text may alias an Arrow buffer that
+// is released after the unit: a Mapper must copy what it keeps beyond the
+// call.
 type Mapper interface {
 	Map(text string, res *Result)
 }
