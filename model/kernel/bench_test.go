@@ -232,3 +232,40 @@ func BenchmarkStepMatMuls(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmCold runs GPT-2 S shapes on one thread with the caches
+// flushed before every call (not timed), as operands arrive inside a training
+// step; compare with BenchmarkSgemm's warm figures.
+func BenchmarkSgemmCold(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	flush := make([]float32, 32<<20) // 128 MiB, several times L2 and the VM's share of L3
+	for _, s := range gpt2Shapes {
+		if s.m != 1024 || s.n*s.k > 1<<18 {
+			continue
+		}
+		b.Run(fmt.Sprintf("%s/%dx%dx%d", s.name, s.m, s.n, s.k), func(b *testing.B) {
+			a, bb, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), make([]float32, s.m*s.n)
+			lda, ldb := s.k, s.n
+			if s.ta {
+				lda = s.m
+			}
+			if s.tb {
+				ldb = s.k
+			}
+			SetThreads(1)
+			defer SetThreads(0)
+			var cpu time.Duration
+			for range b.N {
+				b.StopTimer()
+				for i := range flush {
+					flush[i]++
+				}
+				b.StartTimer()
+				c0 := cpuTime()
+				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				cpu += cpuTime() - c0
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+		})
+	}
+}
