@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -140,4 +141,22 @@ func TestValidateDiagnosticsGolden(t *testing.T) {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
 	golden(t, "validate_invalid", normalise(res.stderr, dir))
+}
+
+func TestValidateJSON(t *testing.T) {
+	dir := copyFiles(t, "testdata", "invalid.hcl")
+	res := llmflow(t, dir, "validate", "--json", "invalid.hcl")
+	var out struct {
+		Valid       bool
+		Diagnostics []struct {
+			Summary string
+			Range   struct{ Start struct{ Line, Column int } }
+		}
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || res.code != exitInvalid {
+		t.Fatalf("exit %d, %v:\n%s", res.code, err, res.stdout)
+	}
+	if out.Valid || len(out.Diagnostics) != 4 || out.Diagnostics[0].Range.Start.Line != 5 {
+		t.Fatalf("%+v", out)
+	}
 }

@@ -43,24 +43,37 @@ func (f *pipelineFlags) addStoreFlags(cmd *cobra.Command) {
 }
 
 // bind loads the pipeline file and evaluates it with the variable flags and
-// LLMFLOW_VAR_ environment. Diagnostics go to stderr; an invalid pipeline
-// returns errInvalid.
+// LLMFLOW_VAR_ environment. Problems are reported (as text on stderr, or
+// as JSON on stdout with --json); an invalid pipeline returns errInvalid.
 func (f *pipelineFlags) bind(cmd *cobra.Command, path string) (*pipeline.Bound, error) {
 	cfg, diags := pipeline.LoadFile(path)
+	var b *pipeline.Bound
 	if !diags.HasErrors() {
 		exprs, d := pipeline.VarInputs{Env: os.Environ(), Files: f.varFiles, Args: f.vars}.Values(cfg)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			b, d := cfg.Bind(exprs)
-			diags = append(diags, d...)
-			if !diags.HasErrors() {
-				printDiags(cmd.ErrOrStderr(), cfg, diags)
-				return b, nil
-			}
+			var d2 hcl.Diagnostics
+			b, d2 = cfg.Bind(exprs)
+			diags = append(diags, d2...)
 		}
 	}
-	printDiags(cmd.ErrOrStderr(), cfg, diags)
-	return nil, fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+	if err := f.report(cmd, cfg, diags, path); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// report shows diagnostics and turns errors among them into errInvalid.
+func (f *pipelineFlags) report(cmd *cobra.Command, cfg *pipeline.Config, diags hcl.Diagnostics, path string) error {
+	if f.json && diags.HasErrors() {
+		writeDiagsJSON(cmd.OutOrStdout(), diags)
+	} else {
+		printDiags(cmd.ErrOrStderr(), cfg, diags)
+	}
+	if diags.HasErrors() {
+		return fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+	}
+	return nil
 }
 
 func countErrors(diags hcl.Diagnostics) int {
@@ -100,10 +113,9 @@ func (f *pipelineFlags) plan(cmd *cobra.Command, path string) (*pipeline.Plan, *
 		return nil, nil, nil, err
 	}
 	p, diags := pl.Plan(cmd.Context(), b)
-	if diags.HasErrors() {
+	if err := f.report(cmd, b.Config, diags, path); err != nil {
 		closeFn()
-		printDiags(cmd.ErrOrStderr(), b.Config, diags)
-		return nil, nil, nil, fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+		return nil, nil, nil, err
 	}
 	return p, pl, closeFn, nil
 }

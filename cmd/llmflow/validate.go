@@ -20,6 +20,10 @@ Stage config blocks are checked by plan, which asks each plugin for its schema.`
 		if err != nil {
 			return err
 		}
+		if validateFlags.json {
+			writeDiagsJSON(cmd.OutOrStdout(), nil)
+			return nil
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s is valid: %d nodes\n", args[0], len(b.Nodes))
 		return nil
 	},
@@ -27,6 +31,7 @@ Stage config blocks are checked by plan, which asks each plugin for its schema.`
 
 func init() {
 	validateFlags.addVarFlags(validateCmd)
+	validateCmd.Flags().BoolVar(&validateFlags.json, "json", false, "print diagnostics as JSON")
 	rootCmd.AddCommand(validateCmd)
 }
 
