@@ -27,14 +27,14 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 		return fmt.Errorf("input %s of %s is missing; this is a bug in llmflow", missing, addr)
 	}
 	res := NodeResult{Addr: addr, Kind: n.Kind, Key: parts.Key(), Parts: parts, Started: time.Now()}
+	if n.blocked != nil { // its key is incomplete, so it must not hit the cache
+		return r.fail(n, res, n.blocked)
+	}
 	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
 		res.Outputs = out
 		r.publish(addr, out)
 		r.hook.NodeCached(res)
 		return nil
-	}
-	if n.blocked != nil {
-		return r.fail(n, res, n.blocked)
 	}
 	nr := &NodeRun{Addr: addr, Config: n.Decoded, Seed: n.Seed, Dir: r.plan.Bound.Config.Dir,
 		Inputs: r.inputs(n, parts), Store: r.e.Store, hook: r.hook}
