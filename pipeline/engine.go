@@ -60,7 +60,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan) (*RunResult, error) {
 	}))
 	out := &RunResult{ID: id, Status: StatusSucceeded, Outputs: r.pipelineOutputs(), Duration: time.Since(start)}
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && res.Failed(): // a signal after the last node changes nothing
 		out.Status, out.Err = StatusInterrupted, fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
 	case res.Failed():
 		out.Status, out.Err = StatusFailed, fmt.Errorf("%w: %s", ErrNodesFailed, failedList(res))
