@@ -51,3 +51,38 @@ func TestGenerateDeterministic(t *testing.T) {
 		t.Fatalf("generate with stop: %v, %v", out, err)
 	}
 }
+
+// TestDecoderMatchesForward compares the KV-cache decoder with a full
+// forward pass position by position.
+func TestDecoderMatchesForward(t *testing.T) {
+	m := smallModel(t, 8)
+	r := NewRNG(3)
+	for i := range m.Params {
+		m.Params[i] += float32(r.Normal() * 0.1)
+	}
+	T := m.Config.NPositions
+	ids := make([]int32, T)
+	for i := range ids {
+		ids[i] = int32(r.Intn(m.Config.VocabSize))
+	}
+	if _, _, err := m.Forward(ids, nil, nil, 1, T); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]float32(nil), m.a.logits[:T*m.Config.VocabSize]...)
+	d := m.NewDecoder()
+	V := m.Config.VocabSize
+	for i, id := range ids {
+		got, err := d.Feed(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for v := range got {
+			if diff := float64(got[v] - want[i*V+v]); diff > 1e-4 || diff < -1e-4 {
+				t.Fatalf("position %d token %d: decoder %v, forward %v", i, v, got[v], want[i*V+v])
+			}
+		}
+	}
+	if _, err := d.Feed(1); err == nil {
+		t.Fatal("feeding past n_positions succeeded")
+	}
+}
