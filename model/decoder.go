@@ -15,7 +15,7 @@ type Decoder struct {
 	k, v [][]float32 // per layer, [n_positions, C]
 	// Per-token buffers.
 	x, ln, qkv, y, tmp, h, hg, att, logits []float32
-	mean, rstd                           []float32
+	mean, rstd                             []float32
 }
 
 // NewDecoder returns a decoder for m with an empty context.
