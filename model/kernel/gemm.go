@@ -15,6 +15,11 @@ const (
 	kcMax = 256    // depth of one packed block: 12×256 floats of A fill a quarter of L1
 	ncMax = 1024   // columns of one packed B block: 256×1024 floats = 1 MiB of L2
 	mcBlk = 2 * mr // rows of C per parallel work item: small items balance two threads within ~3%
+
+	// mcBlkT is the work item for transposed A, whose packing reads each
+	// row of A over mcBlkT floats: 96 fills whole cache lines and lets the
+	// L2 streamer follow, where 24 left it latency-bound on cold operands.
+	mcBlkT = 8 * mr
 	kcPad = 16     // row padding of packed A so its rows do not share cache sets
 
 	// parallelPackMin is the B block size (floats) from which packing is
@@ -144,6 +149,7 @@ type gemm struct {
 	lda, ldb, ldc  int
 
 	kc, nc int // block sizes, functions of the shape only
+	mc     int // rows per work item
 
 	// current block, set by the driver before each parallel phase
 	jc, ncur, pc, kcur int
@@ -159,6 +165,10 @@ type gemm struct {
 func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp}
+	g.mc = mcBlk
+	if transA {
+		g.mc = mcBlkT
+	}
 	kb := (k + kcMax - 1) / kcMax
 	g.kc = (k + kb - 1) / kb
 	nb := (n + ncMax - 1) / ncMax
@@ -174,6 +184,10 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 // (panels split among workers), then sweep it with row blocks of A.
 func (g *gemm) parallel(p *pool) {
 	g.bp = grow(g.bp, g.kc*g.nc)
+	if p.n > 1 && (g.m+g.mc-1)/g.mc < 4*p.n {
+		// Too few large items to balance the threads: use small ones.
+		g.mc = mcBlk
+	}
 	for jc := 0; jc < g.n; jc += g.nc {
 		g.jc, g.ncur = jc, min(g.nc, g.n-jc)
 		for pc := 0; pc < g.k; pc += g.kc {
@@ -191,7 +205,7 @@ func (g *gemm) parallel(p *pool) {
 				g.run(0, p.scratch[0])
 			}
 			g.packing = false
-			mBlocks := (g.m + mcBlk - 1) / mcBlk
+			mBlocks := (g.m + g.mc - 1) / g.mc
 			g.colChunks = 1
 			if mBlocks < 2*p.n {
 				// Few rows (small batches, generation): split columns too.
@@ -220,8 +234,8 @@ func (g *gemm) serial(s *scratch) {
 			for q := range panels {
 				g.packB(q)
 			}
-			for ic := 0; ic < g.m; ic += mcBlk {
-				g.block(s, ic, min(mcBlk, g.m-ic), 0, panels)
+			for ic := 0; ic < g.m; ic += g.mc {
+				g.block(s, ic, min(g.mc, g.m-ic), 0, panels)
 			}
 		}
 	}
@@ -243,8 +257,8 @@ func (g *gemm) run(w int, s *scratch) {
 		mb, cb := it/g.colChunks, it%g.colChunks
 		q0 := cb * panels / g.colChunks
 		q1 := (cb + 1) * panels / g.colChunks
-		ic := mb * mcBlk
-		g.block(s, ic, min(mcBlk, g.m-ic), q0, q1)
+		ic := mb * g.mc
+		g.block(s, ic, min(g.mc, g.m-ic), q0, q1)
 	}
 }
 
