@@ -20,7 +20,7 @@ const (
 	// row of A over mcBlkT floats: 96 fills whole cache lines and lets the
 	// L2 streamer follow, where 24 left it latency-bound on cold operands.
 	mcBlkT = 8 * mr
-	kcPad = 16     // row padding of packed A so its rows do not share cache sets
+	kcPad  = 16 // row padding of packed A so its rows do not share cache sets
 
 	// parallelPackMin is the B block size (floats) from which packing is
 	// shared among threads; below it waking a worker costs about as much as
