@@ -28,7 +28,7 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 	}
 	res := NodeResult{Addr: addr, Kind: n.Kind, Key: parts.Key(), Parts: parts, Started: time.Now()}
 	if n.blocked != nil { // its key is incomplete, so it must not hit the cache
-		return r.fail(n, res, n.blocked)
+		return r.fail(ctx, n, res, n.blocked)
 	}
 	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
 		res.Outputs = out
@@ -40,10 +40,10 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 		Inputs: r.inputs(n, parts), Store: r.e.Store, hook: r.hook}
 	out, err := r.attempts(ctx, n, nr, &res)
 	if err != nil {
-		return r.fail(n, res, err)
+		return r.fail(ctx, n, res, err)
 	}
 	if err := r.e.Store.RecordNode(res.Key, out); err != nil {
-		return r.fail(n, res, err)
+		return r.fail(ctx, n, res, err)
 	}
 	res.Outputs, res.Metrics, res.Duration = out, nr.metrics, time.Since(res.Started)
 	r.publish(addr, out)
@@ -144,7 +144,11 @@ func (r *run) publish(addr string, out map[string]string) {
 	r.mu.Unlock()
 }
 
-func (r *run) fail(n *prepared, res NodeResult, err error) error {
+func (r *run) fail(ctx context.Context, n *prepared, res NodeResult, err error) error {
+	if ctx.Err() != nil && !errors.Is(err, ErrInterrupted) {
+		// Whatever the node said, it stopped because the run was interrupted.
+		err = fmt.Errorf("%w: %v", ErrInterrupted, err)
+	}
 	res.Err, res.Duration = err, time.Since(res.Started)
 	r.hook.NodeFailed(res)
 	if n.Meta.OnFailure == OnFailureAbort {

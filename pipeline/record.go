@@ -148,7 +148,7 @@ func (r *Recorder) recordOutputs(id int64, res NodeResult) {
 // NodeFailed records the failure; a cancelled node is recorded interrupted.
 func (r *Recorder) NodeFailed(res NodeResult) {
 	status := runstore.StatusFailed
-	if errors.Is(res.Err, context.Canceled) {
+	if errors.Is(res.Err, ErrInterrupted) || errors.Is(res.Err, context.Canceled) {
 		status = runstore.StatusInterrupted
 	}
 	id := r.nodeID(res.Addr)

@@ -12,7 +12,7 @@ import (
 
 // TestInterruptMarksRun sends SIGINT (what Ctrl-C sends) to a running
 // `llmflow run`: it must stop promptly with exit code 5 and the run must be
-// recorded as interrupted, not failed.
+// recorded as interrupted, not failed, and so must the node it stopped.
 func TestInterruptMarksRun(t *testing.T) {
 	dir := slowPipeline(t, 8)
 	cmd := exec.Command(binary, "run", "--json", "--parallelism", "1", "pipeline.hcl")
@@ -42,7 +42,7 @@ func TestInterruptMarksRun(t *testing.T) {
 		t.Errorf("run_finished status %q", last)
 	}
 	show := llmflow(t, dir, "runs", "show", "latest")
-	if !strings.Contains(show.stdout, "Status:    interrupted") {
+	if !strings.Contains(show.stdout, "Status:    interrupted") || strings.Count(show.stdout, "interrupted") < 2 {
 		t.Errorf("runs show:\n%s", show.stdout)
 	}
 }
