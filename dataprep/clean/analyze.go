@@ -29,6 +29,13 @@ type lineInfo struct {
 	para       int32
 }
 
+// wordInfo describes one word (Word or CJK token) of the document.
+type wordInfo struct {
+	hash  uint64
+	runes int32
+	cjk   bool
+}
+
 // paraInfo describes one paragraph (lines between blank lines).
 type paraInfo struct {
 	hash  uint64
@@ -54,7 +61,7 @@ type docInfo struct {
 func (c *Cleaner) analyze(text string, d *docInfo) {
 	*d = docInfo{}
 	c.lines, c.paras = c.lines[:0], c.paras[:0]
-	c.whash, c.wrunes, c.wcjk = c.whash[:0], c.wrunes[:0], c.wcjk[:0]
+	c.words = c.words[:0]
 	para := int32(-1)
 	newPara := true
 	runes := 0 // of the whole text, summed line by line
@@ -134,9 +141,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if len(w) <= 4 && textutil.IsStopWordEN(w) {
 				d.stopWords++
 			}
-			c.whash = append(c.whash, hashSpan(line, tok.Start, tok.End))
-			c.wrunes = append(c.wrunes, int32(tok.Runes))
-			c.wcjk = append(c.wcjk, false)
+			c.words = append(c.words, wordInfo{hashSpan(line, tok.Start, tok.End), int32(tok.Runes), false})
 		case textutil.CJK:
 			li.words++
 			li.width += cjkWeight - 1
@@ -145,9 +150,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if r, _ := decodeRune(w, 0); textutil.IsStopRuneZH(r) {
 				d.stopWords++
 			}
-			c.whash = append(c.whash, hashSpan(line, tok.Start, tok.End))
-			c.wrunes = append(c.wrunes, 1)
-			c.wcjk = append(c.wcjk, true)
+			c.words = append(c.words, wordInfo{hashSpan(line, tok.Start, tok.End), 1, true})
 		case textutil.Punct:
 			h, e, s := scanPunct(w)
 			d.hashes += h

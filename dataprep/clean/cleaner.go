@@ -10,9 +10,7 @@ type Cleaner struct {
 
 	lines  []lineInfo
 	paras  []paraInfo
-	whash  []uint64
-	wrunes []int32
-	wcjk   []bool
+	words  []wordInfo
 	ngram  []uint64
 	prefix []int32
 	gaps   []int32

@@ -61,7 +61,8 @@ func (c *Cleaner) dupLines(lines []lineInfo) (dup, chars int) {
 // exactly those of counting every n-gram.
 func (c *Cleaner) ngramRepetition(total float64) Reason {
 	cfg := &c.cfg
-	w := len(c.whash)
+	words := c.words
+	w := len(words)
 	maxN := 1
 	if len(cfg.TopNgramFracs) > 0 {
 		maxN = 1 + len(cfg.TopNgramFracs)
@@ -72,33 +73,33 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 	if maxN == 1 || w < 2 {
 		return Keep
 	}
-	c.ngram = append(c.ngram[:0], c.whash...)
-	// prefix[i] = runes of words before i; gaps[i] = separators before i
-	// (a space between two non-CJK words, as datatrove's " ".join).
-	c.prefix = c.prefix[:0]
-	c.gaps = c.gaps[:0]
+	// ngram[i] starts as the hash of word i; prefix[i] = runes of words
+	// before i; gaps[i] = separators before i (a space between two non-CJK
+	// words, as datatrove's " ".join); every position starts active.
+	c.ngram = grow(c.ngram, w)
+	c.prefix = grow(c.prefix, w+1)
+	c.gaps = grow(c.gaps, w+1)
+	c.active = grow(c.active, w-1)
 	var sum, gsum int32
-	for i := 0; i < w; i++ {
-		c.prefix = append(c.prefix, sum)
-		c.gaps = append(c.gaps, gsum)
-		sum += c.wrunes[i]
-		if i+1 < w && !c.wcjk[i] && !c.wcjk[i+1] {
-			gsum++
+	for i, wd := range words {
+		c.ngram[i] = wd.hash
+		c.prefix[i], c.gaps[i] = sum, gsum
+		sum += wd.runes
+		if i+1 < w {
+			c.active[i] = int32(i)
+			if !wd.cjk && !words[i+1].cjk {
+				gsum++
+			}
 		}
 	}
-	c.prefix = append(c.prefix, sum)
-	c.gaps = append(c.gaps, gsum)
-	c.active = c.active[:0]
-	for i := 0; i+1 < w; i++ {
-		c.active = append(c.active, int32(i))
-	}
+	c.prefix[w], c.gaps[w] = sum, gsum
 	for n := 2; n <= maxN && n <= w; n++ {
 		m := w - n + 1
 		// Extend the hashes of the active positions that still fit.
 		act := c.active[:0]
 		for _, i := range c.active {
 			if int(i) < m {
-				c.ngram[i] = combine(c.ngram[i], c.whash[int(i)+n-1])
+				c.ngram[i] = combine(c.ngram[i], words[int(i)+n-1].hash)
 				act = append(act, i)
 			}
 		}
@@ -243,4 +244,12 @@ func (c *Cleaner) gopherQuality(d *docInfo, lang textutil.Lang) Reason {
 		return ReasonFewStopWords
 	}
 	return Keep
+}
+
+// grow returns s resized to n elements, reusing its array when large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
 }
