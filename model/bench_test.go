@@ -54,7 +54,12 @@ func BenchmarkTrainStep(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					step()
 				}
-				b.ReportMetric(float64(N)*float64(b.N)/b.Elapsed().Seconds(), "tok/s")
+				tps := float64(N) * float64(b.N) / b.Elapsed().Seconds()
+				b.ReportMetric(tps, "tok/s")
+				// The peer script's count: 6N (N without position embeddings) + 12·L·C·T.
+				nonPos := m.Config.NumParams() - bc.T*bc.C
+				flops := 6*float64(nonPos) + 12*float64(bc.L*bc.C*bc.T)
+				b.ReportMetric(tps*flops/1e9, "GFLOP/s")
 			})
 		}
 	}
