@@ -50,3 +50,6 @@
 // All functions are safe for concurrent use. Calls that use the worker pool
 // are serialised on it; a call made while another runs waits.
 package kernel
+
+//go:generate python3 asmgen/gemm.py
+//go:generate python3 asmgen/vector.py
