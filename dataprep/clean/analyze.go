@@ -147,7 +147,13 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			li.width += cjkWeight - 1
 			d.cjkWords++
 			d.alphaWords++
-			if r, _ := decodeRune(w, 0); textutil.IsStopRuneZH(r) {
+			r := rune(0)
+			if len(w) == 3 {
+				r = rune(w[0]&0x0F)<<12 | rune(w[1]&0x3F)<<6 | rune(w[2]&0x3F)
+			} else {
+				r, _ = decodeRune(w, 0)
+			}
+			if textutil.IsStopRuneZH(r) {
 				d.stopWords++
 			}
 			c.words = append(c.words, wordInfo{hashSpan(line, tok.Start, tok.End), 1, true})

@@ -157,21 +157,22 @@ func (n *normalizer) filter(dst []byte, s string) []byte {
 			}
 			continue
 		}
-		r, size := decodeRune(s, i)
-		if r == utf8.RuneError && size == 1 {
-			i++ // invalid UTF-8 byte: dropped so the output is always valid
-			invalid = true
-			continue
-		}
-		if r >= 0x4E00 && r <= 0x9FFF {
-			// Han: the bulk of Chinese text, stable under NFC and NFKC.
+		if j := hanRun(s, i); j > i {
+			// A run of Han characters: the bulk of Chinese text, stable
+			// under NFC and NFKC, copied in one go.
 			if pendSpace || pendNL > 0 {
 				flush()
 			}
 			nonASCII = true
-			sc.Han++
-			dst = append(dst, s[i:i+size]...)
-			i += size
+			sc.Han += (j - i) / 3
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
+		r, size := decodeRune(s, i)
+		if r == utf8.RuneError && size == 1 {
+			i++ // invalid UTF-8 byte: dropped so the output is always valid
+			invalid = true
 			continue
 		}
 		if ws {
@@ -309,4 +310,22 @@ func decodeRune(s string, i int) (rune, int) {
 		}
 	}
 	return utf8.DecodeRuneInString(s[i:])
+}
+
+// hanRun returns the end of the run of CJK unified ideographs
+// (U+4E00-U+9FFF, three UTF-8 bytes each) starting at byte i, or i.
+func hanRun(s string, i int) int {
+	j := i
+	for j+2 < len(s) {
+		b := s[j]
+		if b < 0xE4 || b > 0xE9 {
+			break
+		}
+		c1, c2 := s[j+1], s[j+2]
+		if c1&0xC0 != 0x80 || c2&0xC0 != 0x80 || (b == 0xE4 && c1 < 0xB8) {
+			break // not a continuation, or below U+4E00
+		}
+		j += 3
+	}
+	return j
 }

@@ -192,6 +192,14 @@ func (t *Tokenizer) Next() (tok Token, ok bool) {
 			r, n, a = rune(b), 1, asciiAlpha[b]
 			break
 		}
+		if b := s[i]; b >= 0xE4 && b <= 0xE9 && i+2 < len(s) {
+			// CJK unified ideographs (U+4E00-U+9FFF) decoded inline: one
+			// token per character is the hot path of Chinese text.
+			if c1, c2 := s[i+1], s[i+2]; c1&0xC0 == 0x80 && c2&0xC0 == 0x80 && (b > 0xE4 || c1 >= 0xB8) {
+				t.i = i + 3
+				return Token{Start: i, End: i + 3, Kind: CJK, Runes: 1, Alpha: true}, true
+			}
+		}
 		r, n, c, a = t.decode(i)
 		if c != clSpace {
 			break
