@@ -30,13 +30,6 @@ func decodePlugin(block *hcl.Block) (*Plugin, hcl.Diagnostics) {
 	if a, ok := content.Attributes["checksum"]; ok && p.Checksum != "" && !checksumRE.MatchString(p.Checksum) {
 		diags = append(diags, attrError(a, "Invalid checksum", `checksum must be "sha256:" followed by 64 lowercase hex digits.`))
 	}
-	if p.Source != "" && p.Source != "builtin" && p.Checksum == "" {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError, Summary: "Missing plugin checksum",
-			Detail:  "A plugin loaded from a path needs checksum = \"sha256:...\" so the binary is verified before it runs.",
-			Subject: block.DefRange.Ptr(),
-		})
-	}
 	return p, diags
 }
 

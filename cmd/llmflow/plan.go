@@ -20,6 +20,9 @@ the run history. A node is cached, will run (new, config changed, input
 changed, plugin changed, --no-cache) or is blocked. Plan writes nothing.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
+		if err := useLockFile(args[0], false); err != nil {
+			return err
+		}
 		p, _, closeFn, err := planFlags.plan(cmd, args[0])
 		if err != nil {
 			return err

@@ -30,6 +30,9 @@ running nodes gracefully and marks the run interrupted.`,
 	RunE: func(cmd *cobra.Command, args []string) error {
 		ctx, stop := interruptContext(cmd.Context())
 		defer stop()
+		if err := useLockFile(args[0], true); err != nil {
+			return err
+		}
 		p, pl, closeFn, err := runFlags.plan(cmd, args[0])
 		if err != nil {
 			return err

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -19,6 +22,13 @@ type hostRunner struct {
 	host    *pluginhost.Host
 	mu      sync.Mutex
 	clients map[pipeline.StagePlugin]*pluginhost.Client
+
+	// lock pins external plugins that name no checksum; it is written back
+	// at closeStageRunner only when writeLock is set (run, not plan).
+	lock      *pluginhost.Lock
+	lockPath  string
+	writeLock bool
+	lockDirty bool
 }
 
 var (
@@ -35,6 +45,21 @@ func stageRunner() pipeline.StageRunner {
 	return runner
 }
 
+// useLockFile makes the runner pin external plugins through the lock file
+// beside the pipeline at path; write says whether first-use pins are saved.
+func useLockFile(path string, write bool) error {
+	r := stageRunner().(*hostRunner)
+	lockPath := filepath.Join(filepath.Dir(path), pluginhost.LockFileName)
+	lock, diags := pluginhost.ReadLock(lockPath)
+	if diags.HasErrors() {
+		return diags
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lock, r.lockPath, r.writeLock = lock, lockPath, write
+	return nil
+}
+
 func closeStageRunner() {
 	if runner == nil {
 		return
@@ -45,10 +70,28 @@ func closeStageRunner() {
 		c.Close()
 		delete(runner.clients, k)
 	}
+	if runner.lockDirty && runner.writeLock {
+		if err := runner.lock.Write(runner.lockPath); err != nil {
+			fmt.Fprintf(os.Stderr, "Warning: could not write %s: %v\n", runner.lockPath, err)
+		}
+		runner.lockDirty = false
+	}
 }
 
-func specOf(p pipeline.StagePlugin) pluginhost.PluginSpec {
-	return pluginhost.PluginSpec{Name: p.Kind, Source: p.Source, Checksum: p.Checksum}
+// specOf turns a plugin block into a spec; an external plugin without a
+// checksum takes the one pinned in the lock file, or is pinned now.
+// Callers hold r.mu.
+func (r *hostRunner) specOf(p pipeline.StagePlugin) (pluginhost.PluginSpec, error) {
+	spec := pluginhost.PluginSpec{Name: p.Kind, Source: p.Source, Checksum: p.Checksum}
+	if r.lock == nil || spec.IsBuiltin() {
+		return spec, nil
+	}
+	changed, err := r.host.Pin(r.lock, &spec)
+	if err != nil {
+		return spec, err
+	}
+	r.lockDirty = r.lockDirty || changed
+	return spec, nil
 }
 
 func (r *hostRunner) client(ctx context.Context, p pipeline.StagePlugin) (*pluginhost.Client, error) {
@@ -57,7 +100,11 @@ func (r *hostRunner) client(ctx context.Context, p pipeline.StagePlugin) (*plugi
 	if c, ok := r.clients[p]; ok {
 		return c, nil
 	}
-	c, err := r.host.Open(ctx, specOf(p))
+	spec, err := r.specOf(p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.host.Open(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +147,13 @@ func (r *hostRunner) Validate(ctx context.Context, p pipeline.StagePlugin, cfg c
 
 // Run implements pipeline.StageRunner with a fresh plugin process.
 func (r *hostRunner) Run(ctx context.Context, req *pipeline.StageRequest, ev pipeline.StageEvents) (map[string]pipeline.StageOutput, error) {
-	c, err := r.host.Open(ctx, specOf(req.Plugin))
+	r.mu.Lock()
+	spec, err := r.specOf(req.Plugin)
+	r.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.host.Open(ctx, spec)
 	if err != nil {
 		return nil, err
 	}

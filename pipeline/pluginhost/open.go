@@ -71,7 +71,7 @@ func verifyChecksum(spec PluginSpec, r *resolved) error {
 	if !strings.EqualFold(spec.Checksum, r.sum) {
 		return &Error{Plugin: spec.Name, Op: "start", Kind: KindChecksum, Err: fmt.Errorf(
 			"checksum mismatch for %s: pinned %s, but the file has %s; the binary was not started "+
-				"(if the binary changed on purpose, update the pinned checksum)",
+				"(if the binary changed on purpose, update the plugin block's checksum or run `llmflow plugins lock`)",
 			r.path, spec.Checksum, r.sum)}
 	}
 	return nil

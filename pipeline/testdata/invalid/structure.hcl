@@ -35,8 +35,9 @@ variable "n" {
   default = "abc" # ERROR: Incorrect attribute value type
 }
 
-plugin "custom" { # ERROR: Missing plugin checksum
-  source = "./bin/custom"
+plugin "custom" {
+  source   = "./bin/custom"
+  checksum = "md5:abc" # ERROR: Invalid checksum
 }
 
 output "x" {
