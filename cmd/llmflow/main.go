@@ -21,6 +21,10 @@ var rootCmd = &cobra.Command{
 plans which nodes are cached, runs the rest in parallel and records every
 run in a SQLite database so it can be listed and reproduced.
 
+Environment: LLMFLOW_VAR_name sets variable "name"; LLMFLOW_LOG (debug, info,
+warn, error; default warn) sets how much of the plugins' own output and the
+plugin host's log reaches stderr.
+
 ` + exitCodeHelp,
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -40,7 +41,10 @@ var (
 // plugin processes.
 func stageRunner() pipeline.StageRunner {
 	runnerOnce.Do(func() {
-		runner = &hostRunner{host: pluginhost.New(), clients: map[pipeline.StagePlugin]*pluginhost.Client{}}
+		runner = &hostRunner{
+			host:    pluginhost.New(pluginhost.WithLogger(hostLogger())),
+			clients: map[pipeline.StagePlugin]*pluginhost.Client{},
+		}
 	})
 	return runner
 }
@@ -179,3 +183,16 @@ type sink struct{ ev pipeline.StageEvents }
 func (s sink) Progress(done, total int64, unit string)   { s.ev.Progress(done, total, unit) }
 func (s sink) Metric(step int64, name string, v float64) { s.ev.Metric(name, step, v) }
 func (s sink) Log(line string)                           { s.ev.Log(line) }
+
+// hostLogger receives plugin stderr and host diagnostics. Plugin output is
+// logged at info, so by default only warnings and errors reach stderr;
+// LLMFLOW_LOG=debug|info|warn|error changes the level.
+func hostLogger() *slog.Logger {
+	level := slog.LevelWarn
+	if v := os.Getenv("LLMFLOW_LOG"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			fmt.Fprintf(os.Stderr, "Warning: LLMFLOW_LOG=%q is not debug, info, warn or error\n", v)
+		}
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
