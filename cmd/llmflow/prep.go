@@ -20,6 +20,7 @@ import (
 	"github.com/llmflow/llmflow/dataprep/dedup"
 	"github.com/llmflow/llmflow/dataprep/pii"
 	"github.com/llmflow/llmflow/dataprep/stream"
+	"github.com/llmflow/llmflow/pipeline"
 )
 
 // prepFlags are the flags of every prep subcommand.
@@ -162,6 +163,10 @@ func runPrep(ctx context.Context, cmd *cobra.Command, node string, f prepFlags) 
 		metrics, inBytes = st.Metrics(), st.Bytes
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			// Interrupted: the temporary outputs are already removed.
+			return fmt.Errorf("prep %s: %w", node, pipeline.ErrInterrupted)
+		}
 		return fmt.Errorf("prep %s: %w", node, err)
 	}
 	printPrepMetrics(cmd.OutOrStdout(), metrics, inBytes, time.Since(start))
