@@ -67,16 +67,16 @@ stage "pretrain" "tiny" {
   seed      = var.seed
   timeout   = "20m"
   config {
-    n_layer      = 2
-    n_head       = 2
-    n_embd       = 64
+    n_layer      = 4
+    n_head       = 4
+    n_embd       = 128
     block_size   = 64
-    batch_size   = 8
-    lr           = 0.003
-    warmup_steps = 10
-    max_steps    = 60
-    eval_every   = 20
-    log_every    = 5
+    batch_size   = 16
+    lr           = 0.002
+    warmup_steps = 20
+    max_steps    = 300
+    eval_every   = 50
+    log_every    = 10
   }
 }
 
