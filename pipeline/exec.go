@@ -36,7 +36,7 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 		r.hook.NodeCached(res)
 		return nil
 	}
-	nr := &NodeRun{Addr: addr, Config: n.Decoded, Seed: n.Seed, Dir: r.plan.Bound.Config.Dir,
+	nr := &NodeRun{Addr: addr, Key: res.Key, Config: n.Decoded, Seed: n.Seed, Dir: r.plan.Bound.Config.Dir,
 		Inputs: r.inputs(n, parts), Store: r.e.Store, hook: r.hook}
 	out, err := r.attempts(ctx, n, nr, &res)
 	if err != nil {
@@ -100,20 +100,25 @@ func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[strin
 	if r.e.Runner == nil {
 		return nil, errors.New("no stage runner configured")
 	}
-	tmp := filepath.Join(r.e.Store.Dir(), "tmp")
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	// The output directory is named after the cache key and outlives a
+	// failed or killed attempt, so a stage that saves as it goes (pretrain
+	// checkpoints) resumes where it stopped: the key pins config, inputs,
+	// plugin binary and seed, so what it finds there belongs to this node.
+	outDir := filepath.Join(r.e.Store.Dir(), "tmp", "stage-"+nr.Key)
+	if r.e.NoCache {
+		if err := os.RemoveAll(outDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
-	outDir, err := os.MkdirTemp(tmp, "stage-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(outDir)
 	req := &StageRequest{Node: n.Addr, Plugin: n.plugin, Config: n.stage, Inputs: nr.Inputs, OutputDir: outDir, Seed: n.Seed}
 	outs, err := r.e.Runner.Run(ctx, req, nr)
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(outDir)
 	digests := map[string]string{}
 	for name, o := range outs {
 		m, err := r.e.Store.ImportDir(o.Kind, o.Path)

@@ -19,7 +19,8 @@ type Input struct {
 // concurrent use.
 type NodeRun struct {
 	Addr   string
-	Config any // the pointer NewConfig returned, filled from the block
+	Key    string // the node's cache key
+	Config any    // the pointer NewConfig returned, filled from the block
 	Seed   int64
 	Dir    string // pipeline directory, for relative paths
 	Inputs map[string]Input

@@ -38,7 +38,7 @@ type StageRequest struct {
 	Plugin    StagePlugin
 	Config    cty.Value // decoded against StageInfo.ConfigSpec, sensitive marks removed
 	Inputs    map[string]Input
-	OutputDir string // empty directory the stage writes its outputs under
+	OutputDir string // the node's work directory: kept across attempts of the same cache key
 	Seed      int64
 }
 

@@ -83,6 +83,9 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 		return nil, err
 	}
 	dir := filepath.Join(outDir, ModelDirName)
+	if t.st.Step > 0 {
+		ev.Log(fmt.Sprintf("resuming from the checkpoint saved at step %d (%d tokens)", t.st.Step, t.st.Tokens))
+	}
 	start := time.Now()
 	res := &Result{Dir: dir, ValLoss: math.NaN(), ValBPB: math.NaN()}
 	lastLog, lastTokens := time.Now(), t.st.Tokens

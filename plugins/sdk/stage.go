@@ -61,8 +61,13 @@ type Input struct {
 
 // RunRequest is what a stage gets to run.
 type RunRequest struct {
-	Config    cty.Value
-	Inputs    map[string]Input
+	Config cty.Value
+	Inputs map[string]Input
+	// OutputDir is where the stage writes its outputs. It is the same
+	// directory for every attempt of the same node (same config, inputs,
+	// plugin binary and seed), and it keeps what a failed or killed attempt
+	// left, so a stage may resume from its own saved state; a stage that
+	// does not resume must overwrite, not append to, what it finds there.
 	OutputDir string
 	Seed      int64
 }
