@@ -8,22 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/stream"
+	"github.com/llmflow/llmflow/internal/testenv"
 )
-
-// cpuTime returns the user+system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkClean measures the full text path (normalisation and every rule
 // group at the defaults) on the shared corpora with 1 and 2 workers, each
@@ -50,7 +41,7 @@ func BenchmarkClean(b *testing.B) {
 				}
 				b.SetBytes(size)
 				b.ResetTimer()
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				best := time.Duration(1 << 62)
 				for range b.N {
 					t0 := time.Now()
@@ -67,7 +58,7 @@ func BenchmarkClean(b *testing.B) {
 					wg.Wait()
 					best = min(best, time.Since(t0))
 				}
-				cpu := cpuTime() - cpu0
+				cpu := testenv.CPUTime() - cpu0
 				b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 				// The machine is shared: MB/cpu-s divides by the CPU time this
 				// process used, which contention inflates far less than wall time.
@@ -99,7 +90,7 @@ func BenchmarkRun(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.Workers = workers
 			b.SetBytes(size)
-			cpu0 := cpuTime()
+			cpu0 := testenv.CPUTime()
 			for range b.N {
 				dir, err := os.MkdirTemp(tmp, "out-*")
 				if err != nil {
@@ -116,7 +107,7 @@ func BenchmarkRun(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu := cpuTime() - cpu0
+			cpu := testenv.CPUTime() - cpu0
 			b.ReportMetric(float64(len(all))*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 			b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 		})
@@ -127,7 +118,7 @@ func BenchmarkRun(b *testing.B) {
 // scanning, string decoding, cleaning, re-encoding) on the web corpus
 // repeated 8 times.
 func BenchmarkJSONL(b *testing.B) {
-	raw, err := os.ReadFile(filepath.Join(sharedData(b), "web-noisy", "c4_demo.jsonl"))
+	raw, err := os.ReadFile(filepath.Join(testenv.SharedData(b), "web-noisy", "c4_demo.jsonl"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -136,7 +127,7 @@ func BenchmarkJSONL(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			cfg := DefaultConfig()
 			b.SetBytes(int64(len(in)))
-			cpu0 := cpuTime()
+			cpu0 := testenv.CPUTime()
 			for range b.N {
 				opt := stream.JSONLOptions{Options: stream.Options{Workers: workers, Extra: []string{"language"}}}
 				_, err := stream.RunJSONL(context.Background(), bytes.NewReader(in), io.Discard, opt, func(int) *Mapper {
@@ -147,7 +138,7 @@ func BenchmarkJSONL(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			cpu := cpuTime() - cpu0
+			cpu := testenv.CPUTime() - cpu0
 			b.ReportMetric(float64(len(in))*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
 		})
 	}

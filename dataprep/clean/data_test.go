@@ -2,48 +2,26 @@ package clean
 
 import (
 	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/llmflow/llmflow/internal/testenv"
 )
 
-// sharedData locates the shared corpora: $LLMFLOW_SHARED_DATA, or a
-// "shared/data" directory found walking up from the test's directory. It
-// skips the test when absent, except under CI where that is a failure.
-func sharedData(tb testing.TB) string {
-	tb.Helper()
-	if d := os.Getenv("LLMFLOW_SHARED_DATA"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatal("shared/data not found: set LLMFLOW_SHARED_DATA")
-	}
-	tb.Skip("shared/data not found (set LLMFLOW_SHARED_DATA); skipping")
-	return ""
-}
+// sharedData returns the shared corpora directory, skipping when it is
+// absent (failing under CI=true); used by jsonl_test.go.
+var sharedData = testenv.SharedData
 
 // loadDocs reads a corpus: JSONL ("text" field) or text with one document
 // per non-empty line.
 func loadDocs(tb testing.TB, rel string) []string {
 	tb.Helper()
-	path := filepath.Join(sharedData(tb), rel)
+	path := filepath.Join(testenv.SharedData(tb), rel)
+	if strings.HasSuffix(rel, ".jsonl") {
+		return testenv.ReadJSONLText(tb, path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -53,16 +31,7 @@ func loadDocs(tb testing.TB, rel string) []string {
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var docs []string
 	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasSuffix(rel, ".jsonl") {
-			var rec struct {
-				Text string `json:"text"`
-			}
-			if err := json.Unmarshal([]byte(line), &rec); err != nil {
-				tb.Fatalf("%s: %v", path, err)
-			}
-			docs = append(docs, rec.Text)
-		} else if strings.TrimSpace(line) != "" {
+		if line := sc.Text(); strings.TrimSpace(line) != "" {
 			docs = append(docs, line)
 		}
 	}

@@ -1,29 +1,11 @@
 package dedup
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func benchTexts(b *testing.B, name string) []string {
-	data := sharedData(b)
-	switch name {
-	case "c4":
-		return readJSONLText(b, filepath.Join(data, "web-noisy", "c4_demo.jsonl"))
-	case "wiki":
-		raw, err := os.ReadFile(filepath.Join(data, "pretrain-en", "wiki_demo.txt"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return strings.Split(strings.TrimSpace(string(raw)), "\n")
-	case "shakespeare":
-		return chunkLines(b, filepath.Join(data, "pretrain-en", "tinyshakespeare.txt"), 2000)
-	default:
-		return chunkLines(b, filepath.Join(data, "pretrain-zh", "xiyouji.txt"), 1000)
-	}
-}
+	"github.com/llmflow/llmflow/internal/testenv"
+)
 
 // BenchmarkMinHash runs the whole dedup of a corpus (signatures on 1 or 2
 // workers, decisions in order) with the default configuration.
@@ -33,7 +15,7 @@ func BenchmarkMinHash(b *testing.B) {
 		if name, ok := strings.CutSuffix(corpus, "+char"); ok {
 			corpus, cfg.Shingles = name, ShinglesChar
 		}
-		texts := benchTexts(b, corpus)
+		texts := testenv.CorpusTexts(b, corpus)
 		var bytes int64
 		for _, t := range texts {
 			bytes += int64(len(t))
@@ -41,7 +23,7 @@ func BenchmarkMinHash(b *testing.B) {
 		for _, workers := range []int{1, 2} {
 			b.Run(corpus+"/shingles="+cfg.Shingles+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
 				sigs := make([]Signature, len(texts))
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for b.Loop() {
 					ix, _ := NewIndex(cfg)
 					ix.SignAll(texts, sigs, workers)
@@ -49,7 +31,7 @@ func BenchmarkMinHash(b *testing.B) {
 						ix.AddSignature(&sigs[i])
 					}
 				}
-				reportRates(b, bytes, int64(len(texts)), cpu0)
+				testenv.ReportRates(b, bytes, int64(len(texts)), cpu0)
 			})
 		}
 	}

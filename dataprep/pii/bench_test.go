@@ -1,30 +1,11 @@
 package pii
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
-)
 
-func benchTexts(b *testing.B, name string) []string {
-	data := sharedData(b)
-	switch name {
-	case "c4":
-		return readJSONLText(b, filepath.Join(data, "web-noisy", "c4_demo.jsonl"))
-	case "wiki":
-		raw, err := os.ReadFile(filepath.Join(data, "pretrain-en", "wiki_demo.txt"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return strings.Split(strings.TrimSpace(string(raw)), "\n")
-	case "shakespeare":
-		return chunkLines(b, filepath.Join(data, "pretrain-en", "tinyshakespeare.txt"), 2000)
-	default:
-		return chunkLines(b, filepath.Join(data, "pretrain-zh", "xiyouji.txt"), 1000)
-	}
-}
+	"github.com/llmflow/llmflow/internal/testenv"
+)
 
 // BenchmarkScrub scrubs a corpus with every entity on, split over 1 or 2
 // goroutines.
@@ -34,14 +15,14 @@ func BenchmarkScrub(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, corpus := range []string{"c4", "wiki", "shakespeare", "xiyouji"} {
-		texts := benchTexts(b, corpus)
+		texts := testenv.CorpusTexts(b, corpus)
 		var bytes int64
 		for _, t := range texts {
 			bytes += int64(len(t))
 		}
 		for _, workers := range []int{1, 2} {
 			b.Run(corpus+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for b.Loop() {
 					var wg sync.WaitGroup
 					for w := range workers {
@@ -53,7 +34,7 @@ func BenchmarkScrub(b *testing.B) {
 					}
 					wg.Wait()
 				}
-				reportRates(b, bytes, int64(len(texts)), cpu0)
+				testenv.ReportRates(b, bytes, int64(len(texts)), cpu0)
 			})
 		}
 	}

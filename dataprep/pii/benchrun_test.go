@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/internal/testenv"
 )
 
 // ingestBench turns a shared-data file into a text dataset under b.TempDir.
 func ingestBench(b *testing.B, rel string) (*artifact.Dataset, int64) {
-	src := filepath.Join(sharedData(b), rel)
+	src := filepath.Join(testenv.SharedData(b), rel)
 	dir := filepath.Join(b.TempDir(), "in")
 	st, err := artifact.Ingest(context.Background(), []string{src}, dir, artifact.IngestOptions{})
 	if err != nil {
@@ -35,7 +36,7 @@ func BenchmarkRun(b *testing.B) {
 				cfg.Workers = workers
 				tmp := b.TempDir()
 				k := 0
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for b.Loop() {
 					k++
 					out, err := artifact.NewDatasetWriter(filepath.Join(tmp, fmt.Sprint(k)), in.Schema())
@@ -49,7 +50,7 @@ func BenchmarkRun(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				reportRates(b, bytes, in.Rows(), cpu0)
+				testenv.ReportRates(b, bytes, in.Rows(), cpu0)
 			})
 		}
 	}

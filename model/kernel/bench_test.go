@@ -3,26 +3,19 @@ package kernel
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/llmflow/llmflow/internal/testenv"
 )
 
-// cpuTime returns the process's user+system CPU time. On a shared machine
-// flops per CPU-second is steadier than flops per wall-second: it excludes
-// the time this process waited for a core (it still includes cache damage).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// cpuTime is kept for the micro-benchmarks in micro_amd64_test.go.
+var cpuTime = testenv.CPUTime
 
 // reportFlops reports GFLOP/s per wall-second and per CPU-second.
 func reportFlops(b *testing.B, flops float64, cpu0 time.Duration) {
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := testenv.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
 	}
 }
@@ -72,7 +65,7 @@ func BenchmarkSgemm(b *testing.B) {
 				defer SetThreads(0)
 				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				b.ResetTimer()
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for range b.N {
 					Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
@@ -97,7 +90,7 @@ func BenchmarkAttention(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/forward/t%d", cfg.name, th), func(b *testing.B) {
 				SetThreads(th)
 				defer SetThreads(0)
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for range b.N {
 					AttentionForward(out, att, qkv, nil, B, T, C, NH)
 				}
@@ -106,7 +99,7 @@ func BenchmarkAttention(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/backward/t%d", cfg.name, th), func(b *testing.B) {
 				SetThreads(th)
 				defer SetThreads(0)
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for range b.N {
 					AttentionBackward(dqkv, dout, qkv, att, nil, B, T, C, NH)
 				}
@@ -124,19 +117,19 @@ func BenchmarkElementwise(b *testing.B) {
 	var cpu0 time.Duration
 	report := func(b *testing.B, elems int) {
 		b.ReportMetric(float64(elems)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
-		if cpu := cpuTime() - cpu0; cpu > 0 {
+		if cpu := testenv.CPUTime() - cpu0; cpu > 0 {
 			b.ReportMetric(float64(elems)*float64(b.N)/cpu.Seconds()/1e6, "Melem/cpu-s")
 		}
 	}
 	b.Run("GeluForward", func(b *testing.B) {
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			GeluForward(y, x)
 		}
 		report(b, n)
 	})
 	b.Run("GeluBackward", func(b *testing.B) {
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			GeluBackward(z, x, y)
 		}
@@ -146,7 +139,7 @@ func BenchmarkElementwise(b *testing.B) {
 		N, V := 128, 8192
 		targets := make([]int32, N)
 		losses := make([]float32, N)
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			SoftmaxCrossEntropy(losses, y[:N*V], x[:N*V], targets, N, V, 1)
 		}
@@ -155,7 +148,7 @@ func BenchmarkElementwise(b *testing.B) {
 	b.Run("LayerNormForward/C256", func(b *testing.B) {
 		N, C := n/256, 256
 		mean, rstd := make([]float32, N), make([]float32, N)
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
 		}
@@ -166,7 +159,7 @@ func BenchmarkElementwise(b *testing.B) {
 		mean, rstd := make([]float32, N), make([]float32, N)
 		LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
 		dw, db := make([]float32, C), make([]float32, C)
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			LayerNormBackward(m, dw, db, y, x, z[:C], mean, rstd, N, C)
 		}
@@ -174,7 +167,7 @@ func BenchmarkElementwise(b *testing.B) {
 	})
 	b.Run("AdamW", func(b *testing.B) {
 		cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 1}
-		cpu0 = cpuTime()
+		cpu0 = testenv.CPUTime()
 		for range b.N {
 			AdamW(z, x, m, v, cfg)
 		}
@@ -223,7 +216,7 @@ func BenchmarkStepMatMuls(b *testing.B) {
 				defer SetThreads(0)
 				step()
 				b.ResetTimer()
-				cpu0 := cpuTime()
+				cpu0 := testenv.CPUTime()
 				for range b.N {
 					step()
 				}
@@ -261,9 +254,9 @@ func BenchmarkSgemmCold(b *testing.B) {
 					flush[i]++
 				}
 				b.StartTimer()
-				c0 := cpuTime()
+				c0 := testenv.CPUTime()
 				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
-				cpu += cpuTime() - c0
+				cpu += testenv.CPUTime() - c0
 			}
 			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
 		})

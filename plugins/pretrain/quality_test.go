@@ -11,30 +11,8 @@ import (
 	"time"
 
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
+	"github.com/llmflow/llmflow/internal/testenv"
 )
-
-// sharedData finds ../shared/data above the test directory (or
-// LLMFLOW_SHARED_DATA); absent data skips, or fails under CI=true.
-func sharedData(t *testing.T) string {
-	if d := os.Getenv("LLMFLOW_SHARED_DATA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("shared/data not found above the test directory (set LLMFLOW_SHARED_DATA)")
-			}
-			t.Skip("shared/data not found; set LLMFLOW_SHARED_DATA")
-		}
-		dir = parent
-	}
-}
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
@@ -58,7 +36,7 @@ func TestQuickstartQuality(t *testing.T) {
 	if os.Getenv("LLMFLOW_QUALITY") == "" {
 		t.Skip("set LLMFLOW_QUALITY=1 to run the tinyshakespeare quality run")
 	}
-	text, err := os.ReadFile(filepath.Join(sharedData(t), "pretrain-en", "tinyshakespeare.txt"))
+	text, err := os.ReadFile(filepath.Join(testenv.SharedData(t), "pretrain-en", "tinyshakespeare.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,56 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// SharedData returns the directory of the shared real data sets:
+// $LLMFLOW_SHARED_DATA when set, otherwise the first shared/data directory
+// found walking up from the working directory. When there is none it skips
+// tb, or fails it when CI=true, where the data must be present.
+func SharedData(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("LLMFLOW_SHARED_DATA"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		skipOrFail(tb, "shared data not found (working directory: %v); set LLMFLOW_SHARED_DATA", err)
+		return ""
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		cand := filepath.Join(dir, "shared", "data")
+		if st, err := os.Stat(cand); err == nil && st.IsDir() {
+			return cand
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
+	}
+	skipOrFail(tb, "shared data not found: no shared/data directory above %s; set LLMFLOW_SHARED_DATA", wd)
+	return ""
+}
+
+// SharedFile returns the path of rel, a slash-separated path inside
+// SharedData. Like SharedData it skips tb when the file is absent, or fails
+// it when CI=true.
+func SharedFile(tb testing.TB, rel string) string {
+	tb.Helper()
+	p := filepath.Join(SharedData(tb), filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		skipOrFail(tb, "shared data %s not found (set LLMFLOW_SHARED_DATA): %v", rel, err)
+	}
+	return p
+}
+
+// skipOrFail skips tb with the formatted message, or fails it when the
+// CI environment variable is "true".
+func skipOrFail(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf(format+" (required when CI=true)", args...)
+	}
+	tb.Skipf(format, args...)
+}
