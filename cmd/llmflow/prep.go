@@ -93,6 +93,21 @@ func decodeConfigFile(path string, cfg any) error {
 }
 
 // runPrep decodes the node config and dispatches on the input format.
+// configure fills a node's configuration from --config, then lets --field
+// and --workers override the file.
+func (f prepFlags) configure(cfg any, field *string, workers *int) error {
+	if err := decodeConfigFile(f.config, cfg); err != nil {
+		return err
+	}
+	if f.field != "" {
+		*field = f.field
+	}
+	if f.workers > 0 {
+		*workers = f.workers
+	}
+	return nil
+}
+
 func runPrep(ctx context.Context, cmd *cobra.Command, node string, f prepFlags) error {
 	if f.in == "" || f.out == "" {
 		return fmt.Errorf("%w: prep %s needs --in and --out", errUsage, node)
@@ -121,42 +136,24 @@ func runPrep(ctx context.Context, cmd *cobra.Command, node string, f prepFlags) 
 	switch node {
 	case "clean":
 		cfg := clean.DefaultConfig()
-		if err := decodeConfigFile(f.config, &cfg); err != nil {
+		if err := f.configure(&cfg, &cfg.Field, &cfg.Workers); err != nil {
 			return err
-		}
-		if f.field != "" {
-			cfg.Field = f.field
-		}
-		if f.workers > 0 {
-			cfg.Workers = f.workers
 		}
 		var st clean.Stats
 		st, err = prepClean(ctx, f, inFmt, outFmt, cfg)
 		metrics, inBytes = st.Metrics(), st.BytesIn
 	case "dedup":
 		cfg := dedup.DefaultConfig()
-		if err := decodeConfigFile(f.config, &cfg); err != nil {
+		if err := f.configure(&cfg, &cfg.Field, &cfg.Workers); err != nil {
 			return err
-		}
-		if f.field != "" {
-			cfg.Field = f.field
-		}
-		if f.workers > 0 {
-			cfg.Workers = f.workers
 		}
 		var st dedup.Stats
 		st, err = prepDedup(ctx, f, inFmt, outFmt, cfg)
 		metrics, inBytes = st.Metrics(), st.Bytes
 	case "pii":
 		cfg := pii.DefaultConfig()
-		if err := decodeConfigFile(f.config, &cfg); err != nil {
+		if err := f.configure(&cfg, &cfg.Field, &cfg.Workers); err != nil {
 			return err
-		}
-		if f.field != "" {
-			cfg.Field = f.field
-		}
-		if f.workers > 0 {
-			cfg.Workers = f.workers
 		}
 		var st pii.Stats
 		st, err = prepPII(ctx, f, inFmt, outFmt, cfg)
