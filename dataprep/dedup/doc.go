@@ -20,6 +20,13 @@
 // hashes, never texts: about 4 bytes per permutation plus some 20 bytes per
 // band for every kept document (1-1.6 KB with the defaults, measured).
 //
+// Word shingles lose a whole shingle to every typo, so English text with
+// character-level edits above about 1% needs the typo-robust setting:
+// shingles = "char", char_shingle_size = 5, bands = 37, rows = 3,
+// threshold = 0.5 (at least 95% of documents with 1-6% of their characters
+// edited are removed; it also merges templated pages such as directory
+// placeholders, and costs about three times the word-shingle time).
+//
 // A reference set (Index.AddReference, or the Against option of Run) marks
 // documents of the main input that duplicate it, such as training documents
 // that leak an evaluation set.

@@ -230,16 +230,18 @@ func asciiUpper(s string) string {
 	}, s)
 }
 
-// TestQualityEnglishCharEdits reports (without a target) how word shingles
-// fare when English text gets character-level typos instead of word edits:
-// every typo changes a whole word, so recall falls with the edit rate.
+// TestQualityEnglishCharEdits measures English text with character-level
+// typos. Word shingles lose a whole word to each typo, so the default
+// configuration is only reported; the typo-robust configuration (5-character
+// shingles, 37 bands of 3 rows, threshold 0.5) must remove at least 95% at every edit rate.
 func TestQualityEnglishCharEdits(t *testing.T) {
 	data := sharedData(t)
 	en := readJSONLText(t, filepath.Join(data, "web-noisy", "c4_demo.jsonl"))
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []rune("abcdefghijklmnopqrstuvwxyz")
 	charCfg := DefaultConfig()
-	charCfg.Shingles = ShinglesChar
+	charCfg.Shingles, charCfg.CharShingleSize, charCfg.Threshold = ShinglesChar, 5, 0.5
+	charCfg.Bands, charCfg.Rows = 37, 3
 	for _, rate := range []float64{0.01, 0.02, 0.04, 0.06} {
 		for _, cfg := range []Config{DefaultConfig(), charCfg} {
 			ix, _ := NewIndex(cfg)
@@ -252,7 +254,12 @@ func TestQualityEnglishCharEdits(t *testing.T) {
 					found++
 				}
 			}
-			fmt.Printf("dedup quality en char edits %.0f%%, shingles=%s: removed %d / %d = %.3f\n", rate*100, cfg.Shingles, found, len(en), float64(found)/float64(len(en)))
+			recall := float64(found) / float64(len(en))
+			fmt.Printf("dedup quality en char edits %.0f%%, shingles=%s/%d threshold %.2f: removed %d / %d = %.3f\n",
+				rate*100, cfg.Shingles, cfg.CharShingleSize, cfg.Threshold, found, len(en), recall)
+			if cfg.Shingles == ShinglesChar && recall < 0.95 {
+				t.Errorf("char shingles, %.0f%% character edits: recall %.3f below 0.95", rate*100, recall)
+			}
 		}
 	}
 }
