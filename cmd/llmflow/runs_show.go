@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -67,7 +68,11 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	for _, e := range d.Lineage {
 		if e.Role == runstore.RoleOutput {
 			a := kinds[e.Digest]
-			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%d rows\t%d bytes\n", e.Addr, e.Name, e.Digest, a.Kind, a.Rows, a.Bytes)
+			rows := "-" // only datasets have rows
+			if strings.HasPrefix(a.Kind, "dataset/") {
+				rows = fmt.Sprintf("%d rows", a.Rows)
+			}
+			fmt.Fprintf(tw, "  %s.%s\t%s\t%s\t%s\t%d bytes\n", e.Addr, e.Name, e.Digest, a.Kind, rows, a.Bytes)
 		}
 	}
 	tw.Flush()
