@@ -21,7 +21,7 @@ type Config struct {
 	// LanguageColumn names the added zh/en/other column; "" adds none.
 	LanguageColumn string `hcl:"language_column,optional"`
 	// Workers is the number of parallel workers; 0 means GOMAXPROCS.
-	Workers int `hcl:"workers,optional"`
+	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
 
 	// Normalization is "nfc" (default), "nfkc" or "none".
 	Normalization string `hcl:"normalization,optional"`

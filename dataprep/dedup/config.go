@@ -51,7 +51,7 @@ type Config struct {
 	Seed int64 `hcl:"seed,optional"`
 	// Workers bounds the goroutines that compute signatures; 0 means
 	// GOMAXPROCS. The output does not depend on it.
-	Workers int `hcl:"workers,optional"`
+	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
 }
 
 // DefaultConfig returns the documented defaults: MinHash with 3-word or

@@ -80,7 +80,7 @@ type Config struct {
 	Salt string `hcl:"salt,optional"`
 	// Workers bounds the goroutines of Run; 0 means GOMAXPROCS. The output
 	// does not depend on it.
-	Workers int `hcl:"workers,optional"`
+	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
 }
 
 // DefaultConfig returns the documented defaults: every entity, replaced by

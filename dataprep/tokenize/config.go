@@ -32,7 +32,7 @@ type Config struct {
 	IDField string `hcl:"id_field,optional"`
 	// Workers bounds the encoding goroutines; 0 means GOMAXPROCS. The output
 	// does not depend on it.
-	Workers int `hcl:"workers,optional"`
+	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
 }
 
 // DefaultConfig returns the documented defaults: GPT-2's 1024-token context,
