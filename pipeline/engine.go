@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/internal/dag"
+	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
 // Engine executes plans on the local machine. It never prints: everything
@@ -49,7 +48,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan) (*RunResult, error) {
 	}
 	id := e.RunID
 	if id == "" {
-		id = NewRunID(time.Now())
+		id = runstore.NewRunID(time.Now())
 	}
 	start := time.Now()
 	cfg := plan.Bound.Config
@@ -99,11 +98,4 @@ func (r *run) pipelineOutputs() map[string]string {
 		}
 	}
 	return out
-}
-
-// NewRunID returns a sortable, unique run id: UTC time plus random bits.
-func NewRunID(t time.Time) string {
-	var b [3]byte
-	rand.Read(b[:])
-	return t.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
 }
