@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"sort"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -105,11 +104,4 @@ type Output struct {
 }
 
 // NodeAddrs returns every node address in sorted order.
-func (c *Config) NodeAddrs() []string {
-	out := make([]string, 0, len(c.Nodes))
-	for a := range c.Nodes {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
-}
+func (c *Config) NodeAddrs() []string { return sortedKeys(c.Nodes) }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"regexp"
-	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -51,13 +50,4 @@ func decodeOutput(block *hcl.Block) (*Output, hcl.Diagnostics) {
 		diags = append(diags, decodeLiteral(a, cty.String, func(v cty.Value) { o.Description = v.AsString() })...)
 	}
 	return o, diags
-}
-
-func sortedAttrNames(attrs hcl.Attributes) []string {
-	out := make([]string, 0, len(attrs))
-	for n := range attrs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }

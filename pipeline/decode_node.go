@@ -70,7 +70,7 @@ func decodeStage(block *hcl.Block) (*Node, hcl.Diagnostics) {
 	diags = append(diags, n.decodeMeta(content.Attributes)...)
 	attrs, d := stageInputAttrs(block.Body, remain)
 	diags = append(diags, d...)
-	for _, name := range sortedAttrNames(attrs) {
+	for _, name := range sortedKeys(attrs) {
 		ref, d := parseRef(attrs[name].Expr)
 		diags = append(diags, d...)
 		if ref != nil {

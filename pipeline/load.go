@@ -145,7 +145,7 @@ func (c *Config) addNode(n *Node) hcl.Diagnostics {
 
 func (c *Config) decodeLocals(block *hcl.Block) hcl.Diagnostics {
 	attrs, diags := block.Body.JustAttributes()
-	for _, name := range sortedAttrNames(attrs) {
+	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
 		if _, dup := c.Locals[name]; dup {
 			diags = append(diags, duplicate("local value", name, c.Locals[name].Expr.Range(), a.NameRange))

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -113,20 +114,11 @@ func checkStageInputs(p *prepared, info *StageInfo) hcl.Diagnostics {
 		}
 	}
 	for _, name := range sortedKeys(p.Inputs) {
-		if !contains(names, name) {
+		if !slices.Contains(names, name) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported input",
 				Detail:  fmt.Sprintf("Stage kind %q takes no input %q.%s", p.Kind, name, didYouMean(name, names)),
 				Subject: p.Inputs[name].Range.Ptr()})
 		}
 	}
 	return diags
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

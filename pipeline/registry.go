@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 )
 
@@ -82,12 +81,7 @@ func LookupBlockType(name string) (*BlockType, bool) {
 func BlockTypes() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	out := make([]string, 0, len(registry.types))
-	for n := range registry.types {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(registry.types)
 }
 
 func (bt *BlockType) input(name string) (Port, bool) {

@@ -81,7 +81,7 @@ func (c *Config) readVarFile(path string, out map[string]hcl.Expression) hcl.Dia
 	}
 	attrs, d := file.Body.JustAttributes()
 	diags = append(diags, d...)
-	for _, name := range sortedAttrNames(attrs) {
+	for _, name := range sortedKeys(attrs) {
 		if c.Variables[name] == nil {
 			diags = append(diags, undeclaredVar(name, c, attrs[name].NameRange.Ptr()))
 			continue
