@@ -39,8 +39,8 @@ func (d Diagnostics) Append(items ...any) Diagnostics {
 	return d
 }
 
-// FromError wraps a Go error as an error diagnostic. An error that already
-// holds diagnostics (an *Error) is not wrapped twice.
+// FromError wraps a Go error as one error diagnostic; an *Error becomes a
+// single diagnostic too, so use AsDiagnostics to keep its list.
 func FromError(err error) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
