@@ -156,12 +156,17 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 
 func (w *DatasetWriter) fail(err error) error {
 	w.err = err
+	w.dropShard()
+	return err
+}
+
+// dropShard closes and removes the shard in progress, if any.
+func (w *DatasetWriter) dropShard() {
 	if w.f != nil {
 		w.f.Close()
 		os.Remove(w.f.Name())
 		w.f, w.w = nil, nil
 	}
-	return err
 }
 
 func (w *DatasetWriter) shardPath(i int) string { return filepath.Join(w.dir, shardName(i)) }
@@ -187,7 +192,7 @@ func (w *DatasetWriter) openShard() error {
 	return nil
 }
 
-// closeShard finishes the IPC footer, fsyncs and renames the shard.
+// closeShard finishes the IPC footer, flushes and renames the shard.
 func (w *DatasetWriter) closeShard() error {
 	final := w.shardPath(len(w.shards))
 	tmp := w.f.Name()
@@ -250,10 +255,6 @@ func (w *DatasetWriter) Close() error {
 func (w *DatasetWriter) Abort() {
 	if !w.closed {
 		w.closed = true
-		if w.f != nil {
-			w.f.Close()
-			os.Remove(w.f.Name())
-			w.f, w.w = nil, nil
-		}
+		w.dropShard()
 	}
 }

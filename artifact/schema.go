@@ -22,13 +22,7 @@ const (
 // TextSchema returns the schema of a text dataset: id utf8, text utf8 (both
 // non-null), followed by the extra fields in the order given.
 func TextSchema(extra ...arrow.Field) *arrow.Schema {
-	fields := make([]arrow.Field, 0, 2+len(extra))
-	fields = append(fields,
-		arrow.Field{Name: ColID, Type: arrow.BinaryTypes.String},
-		arrow.Field{Name: ColText, Type: arrow.BinaryTypes.String},
-	)
-	fields = append(fields, extra...)
-	return arrow.NewSchema(fields, nil)
+	return stringSchema([]string{ColID, ColText}, extra)
 }
 
 // TokensSchema returns the schema of a token dataset: input_ids
