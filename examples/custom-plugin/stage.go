@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -145,9 +144,6 @@ func readColumns(ctx context.Context, ds *artifact.Dataset) (*columns, error) {
 }
 
 func writeRows(ctx context.Context, dir string, schema *arrow.Schema, t *columns, rows []int, shardRows int64) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	w, err := artifact.NewDatasetWriter(dir, schema, artifact.WithShardRows(shardRows))
 	if err != nil {
 		return err
