@@ -272,8 +272,7 @@ func runeCount(s string, ascii bool) int {
 	cont := 0
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		v := load64(s[i:])
 		// A continuation byte is 10xxxxxx: bit 7 set, bit 6 clear.
 		cont += bits.OnesCount64(v & ^(v << 1) & 0x8080808080808080)
 	}

@@ -10,9 +10,7 @@ func hashString(s string) uint64 {
 	const k1, k2 = 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
 	h := uint64(len(s)) * k1
 	for len(s) >= 8 {
-		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		h = bits.RotateLeft64(h^(v*k2), 31) * k1
+		h = bits.RotateLeft64(h^(load64(s)*k2), 31) * k1
 		s = s[8:]
 	}
 	if len(s) > 0 {
