@@ -13,9 +13,7 @@ type Segment struct {
 // Segments splits s into alternating CJK and spaced segments and calls fn
 // for each in order until fn returns false. Neutral runes (digits,
 // punctuation, spaces) join the segment before them, so "用GPT-2训练，很好。"
-// gives CJK "用", spaced "GPT-2", CJK "训练，很好。". Dedup uses it to pick
-// character shingles for CJK and word shingles elsewhere; PII to find values
-// embedded in Chinese text without spaces.
+// gives CJK "用", spaced "GPT-2", CJK "训练，很好。".
 func Segments(s string, fn func(Segment) bool) {
 	start, cur, started := 0, false, false
 	for i := 0; i < len(s); {
