@@ -66,25 +66,7 @@ func kernelAVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, 
 	}
 	var tile [mr * nr]float32
 	kernelQuartersAVX2(k, a, sI, sP, b, &tile[0], nr, 1, 0, nil)
-	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
-	var bs []float32
-	if bias != nil && beta == 0 {
-		bs = unsafe.Slice(bias, cols)
-	}
-	for i := range rows {
-		crow := cs[i*ldc : i*ldc+cols]
-		for j := range crow {
-			t := tile[i*nr+j]
-			switch {
-			case bs != nil:
-				crow[j] = alpha*t + bs[j]
-			case beta == 0:
-				crow[j] = alpha * t
-			default:
-				crow[j] = alpha*t + beta*crow[j]
-			}
-		}
-	}
+	storeTile(&tile, c, ldc, alpha, beta, rows, cols, bias)
 }
 
 func kernelQuartersAVX2(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, bias *float32) {

@@ -8,16 +8,23 @@ import "unsafe"
 func kernelGo(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
 	as := unsafe.Slice(a, (mr-1)*sI+(k-1)*sP+1)
 	bs := unsafe.Slice(b, k*nr)
-	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
-	var bsl []float32
-	if bias != nil && beta == 0 {
-		bsl = unsafe.Slice(bias, cols)
-	}
 	var acc [mr * nr]float32
 	for i0 := 0; i0 < rows; i0 += 4 {
 		for j0 := 0; j0 < cols; j0 += 4 {
 			block4x4(&acc, as, bs, k, sI, sP, i0, j0)
 		}
+	}
+	storeTile(&acc, c, ldc, alpha, beta, rows, cols, bias)
+}
+
+// storeTile writes the top-left rows×cols of a summed tile into C:
+// c = alpha·acc + bias when bias is given and beta is 0, else
+// c = alpha·acc + beta·c (c is not read when beta is 0).
+func storeTile(acc *[mr * nr]float32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
+	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
+	var bsl []float32
+	if bias != nil && beta == 0 {
+		bsl = unsafe.Slice(bias, cols)
 	}
 	for i := range rows {
 		crow := cs[i*ldc : i*ldc+cols]
