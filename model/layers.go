@@ -77,8 +77,6 @@ func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C in
 	kernel.LayerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd, N, C)
 }
 
-const geluScale = 0.7978845608028654 // sqrt(2/pi)
-
 // geluForward applies GELU with the tanh approximation (GPT-2's "gelu_new").
 func geluForward(out, inp []float32) { kernel.GeluForward(out, inp) }
 
