@@ -71,19 +71,9 @@ func (f *pipelineFlags) report(cmd *cobra.Command, cfg *pipeline.Config, diags h
 		printDiags(cmd.ErrOrStderr(), cfg, diags)
 	}
 	if diags.HasErrors() {
-		return fmt.Errorf("%w: %d error(s) in %s", errInvalid, countErrors(diags), path)
+		return fmt.Errorf("%w: %d error(s) in %s", errInvalid, len(diags.Errs()), path)
 	}
 	return nil
-}
-
-func countErrors(diags hcl.Diagnostics) int {
-	n := 0
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			n++
-		}
-	}
-	return n
 }
 
 // planner builds a read-only planner: it opens the store without creating
