@@ -22,10 +22,19 @@ func syncPath(path string) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory: write, fsync, rename, fsync the directory. Readers see either
-// the old content or the new, never a torn file.
-func writeFileAtomic(path string, data []byte) error {
+// WriteFileAtomic writes data to path so that readers see either the old
+// content or the new, never a torn file (see WriteAtomic).
+func WriteFileAtomic(path string, data []byte) error {
+	return WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic writes path through a temporary file in the same directory:
+// write, fsync, chmod 0644, rename, fsync the directory. A process killed
+// at any point leaves either the old file or the new one.
+func WriteAtomic(path string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
@@ -39,7 +48,7 @@ func writeFileAtomic(path string, data []byte) error {
 			os.Remove(name)
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -48,6 +57,8 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	// CreateTemp makes the file 0600; artifacts are read by other tools
+	// and users like any file the user writes.
 	if err := os.Chmod(name, 0o644); err != nil {
 		return err
 	}

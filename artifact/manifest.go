@@ -117,6 +117,15 @@ func digestDir(kind, dir string, skipManifest, sync bool) (string, []File, error
 	return ListingDigest(kind, files), files, nil
 }
 
+// FileDigest returns "sha256:<hex>" of the file at path.
+func FileDigest(path string) (string, error) {
+	f, err := hashFile(path, false)
+	if err != nil {
+		return "", err
+	}
+	return "sha256:" + f.SHA256, nil
+}
+
 // hashFile returns the size and sha256 of path, fsyncing it when asked.
 func hashFile(path string, sync bool) (File, error) {
 	f, err := os.Open(path)

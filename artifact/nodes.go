@@ -83,5 +83,5 @@ func (s *Store) RecordNode(key string, outputs map[string]string) error {
 	if err := os.MkdirAll(s.nodesDir(), 0o755); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, append(data, '\n'))
+	return WriteFileAtomic(path, append(data, '\n'))
 }

@@ -110,7 +110,7 @@ func (st *Staging) Commit() (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(st.dir, ManifestName), append(data, '\n')); err != nil {
+	if err := WriteFileAtomic(filepath.Join(st.dir, ManifestName), append(data, '\n')); err != nil {
 		return nil, fmt.Errorf("commit %s: %w", st.kind, err)
 	}
 	if err := os.MkdirAll(s.objectsDir(), 0o755); err != nil {

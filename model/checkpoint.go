@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/artifact/safetensors"
 )
 
@@ -88,7 +89,7 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
+	if err := artifact.WriteFileAtomic(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
 		return err
 	}
 	if tokenizerJSON != "" {
@@ -248,7 +249,7 @@ func SaveTrainingState(dir string, opt *AdamW, meta any) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, StateMetaFile), append(b, '\n'))
+	return artifact.WriteFileAtomic(filepath.Join(dir, StateMetaFile), append(b, '\n'))
 }
 
 // LoadTrainingState restores opt (sized for the model) and decodes the
@@ -294,22 +295,6 @@ func LoadTrainingState(dir string, opt *AdamW, meta any) error {
 	return nil
 }
 
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 func copyFileAtomic(dst, src string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -320,5 +305,5 @@ func copyFileAtomic(dst, src string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(dst, b)
+	return artifact.WriteFileAtomic(dst, b)
 }

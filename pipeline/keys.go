@@ -4,10 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // KeyParts are the components of a node's cache key. Two executions with
@@ -60,20 +60,6 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// hashFile returns "sha256:<hex>" of a file's content.
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // sourceParts hashes external source files into key inputs named by their
 // path relative to the pipeline directory, so moving the whole project
 // keeps its cache.
@@ -81,7 +67,7 @@ func sourceParts(paths []string, dir string) (map[string]string, error) {
 	out := map[string]string{}
 	sort.Strings(paths)
 	for _, p := range paths {
-		d, err := hashFile(p)
+		d, err := artifact.FileDigest(p)
 		if err != nil {
 			return nil, err
 		}

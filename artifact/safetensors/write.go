@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // Tensor is one tensor to write: raw little-endian bytes of DType with Shape.
@@ -54,19 +54,11 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 // WriteFile writes the file atomically: to a temporary name in the same
 // directory, then renamed over path.
 func WriteFile(path string, tensors []Tensor, metadata map[string]string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	err := artifact.WriteAtomic(path, func(w io.Writer) error { return Write(w, tensors, metadata) })
 	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := Write(tmp, tensors, metadata); err != nil {
-		tmp.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 func header(tensors []Tensor, metadata map[string]string) ([]byte, error) {

@@ -4,11 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // ParseChecksum parses "sha256:<64 hex>" and returns the raw digest.
@@ -26,16 +27,7 @@ func ParseChecksum(s string) ([]byte, error) {
 
 // FileChecksum returns "sha256:<hex>" of the file at path.
 func FileChecksum(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return artifact.FileDigest(path)
 }
 
 // sumCache remembers binary checksums by path, size and mtime: hashing a
