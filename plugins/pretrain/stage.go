@@ -83,16 +83,8 @@ func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
 }
 
 func decode(cfg cty.Value, seed int64) (Config, error) {
-	cfg, err := describe().ApplyDefaults(cfg)
-	if err != nil {
-		return Config{}, err
-	}
-	vals := cfg.AsValueMap()
-	if vals["seed"].IsNull() {
-		vals["seed"] = cty.NumberIntVal(seed)
-	}
 	var c Config
-	err = sdk.DecodeConfig(cty.ObjectVal(vals), &c)
+	err := describe().DecodeRunConfig(cfg, seed, &c)
 	return c, err
 }
 

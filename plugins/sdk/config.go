@@ -70,6 +70,20 @@ func (d *Description) ApplyDefaults(cfg cty.Value) (cty.Value, error) {
 	return cty.ObjectVal(out).WithMarks(marks), nil
 }
 
+// DecodeRunConfig applies d's defaults to a run's config, gives a "seed"
+// attribute left null the run's seed, and decodes the result into dst.
+func (d *Description) DecodeRunConfig(cfg cty.Value, seed int64, dst any) error {
+	cfg, err := d.ApplyDefaults(cfg)
+	if err != nil {
+		return err
+	}
+	vals := cfg.AsValueMap()
+	if v, ok := vals["seed"]; ok && v.IsNull() {
+		vals["seed"] = cty.NumberIntVal(seed)
+	}
+	return DecodeConfig(cty.ObjectVal(vals), dst)
+}
+
 // DecodeConfig copies a config object into dst, a pointer to a struct whose
 // fields carry `cty:"name"` tags for every config attribute. Attributes that
 // may be null must be pointer fields.
