@@ -26,6 +26,7 @@ type lineInfo struct {
 	bullet     bool // starts with a bullet mark
 	ellipsis   bool // ends with "..." or "…"
 	terminal   bool // ends with terminal punctuation
+	heading    bool // a CJK chapter heading such as "第一回　..."
 	para       int32
 }
 
@@ -171,7 +172,49 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 	li.bullet = startsWithBullet(line)
 	li.ellipsis = strings.HasSuffix(line, "...") || strings.HasSuffix(line, "…")
 	li.terminal = endsWithTerminal(line)
+	if !li.terminal && d.cjkWords > 0 && isCJKHeading(line) {
+		// A heading is structure, not a sentence fragment: the C4 and
+		// FineWeb punctuation rules let it through.
+		li.heading, li.terminal = true, true
+	}
 	return li
+}
+
+// maxHeadingRunes bounds a chapter heading: "第一回" and a couplet title.
+const maxHeadingRunes = 48
+
+// isCJKHeading reports whether line is a Chinese chapter heading: "第",
+// a number (Chinese or Arabic numerals), a unit (回 章 节 卷 部 篇 集 幕),
+// then nothing or a space and a title without sentence punctuation.
+func isCJKHeading(line string) bool {
+	s := strings.TrimLeft(line, " \t\u3000")
+	rest, ok := strings.CutPrefix(s, "第")
+	if !ok || utf8.RuneCountInString(s) > maxHeadingRunes {
+		return false
+	}
+	digits := 0
+	for rest != "" {
+		r, n := utf8.DecodeRuneInString(rest)
+		if !strings.ContainsRune("零〇一二三四五六七八九十百千两0123456789０１２３４５６７８９", r) {
+			break
+		}
+		rest, digits = rest[n:], digits+1
+	}
+	if digits == 0 {
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(rest)
+	if !strings.ContainsRune("回章节卷部篇集幕", r) {
+		return false
+	}
+	rest = rest[n:]
+	if rest == "" {
+		return true
+	}
+	if r, _ := utf8.DecodeRuneInString(rest); r != ' ' && r != '\u3000' {
+		return false
+	}
+	return !strings.ContainsAny(rest, "。！？.!?")
 }
 
 func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\r' }
@@ -205,7 +248,7 @@ func scanPunct(w string) (hashes, ellipses, terminals int) {
 		switch r {
 		case '…':
 			ellipses++
-		case '。', '！', '？', '．':
+		case '。', '！', '？', '．', '；', '：':
 			terminals++
 		}
 		i += n
@@ -219,10 +262,18 @@ func scanPunct(w string) (hashes, ellipses, terminals int) {
 	return
 }
 
-// cjkTerminalIn reports whether a punctuation token holds a CJK full stop,
-// exclamation or question mark: these end a sentence without a space.
+// cjkTerminalIn reports whether a punctuation token holds a fullwidth
+// sentence mark (。！？ and the semicolon and colon, which close a clause
+// in Chinese prose as a full stop does): these end a sentence without a
+// space.
 func cjkTerminalIn(w string) bool {
-	return strings.Contains(w, "。") || strings.Contains(w, "！") || strings.Contains(w, "？")
+	for _, r := range w {
+		switch r {
+		case '。', '！', '？', '；', '：':
+			return true
+		}
+	}
+	return false
 }
 
 // startsWithBullet reports whether a line starts with a list bullet.
@@ -246,8 +297,12 @@ func startsWithBullet(line string) bool {
 }
 
 // endsWithTerminal reports whether a line ends with terminal punctuation
-// (. ! ? and closing quotes as in C4 and FineWeb, plus the CJK full stop,
-// marks and closing brackets) and not with an ellipsis.
+// (. ! ? and closing quotes as in C4 and FineWeb, plus the fullwidth full
+// stop, marks and closing brackets) and not with an ellipsis. Chinese prose
+// also ends lines with the fullwidth semicolon and colon (a colon introduces
+// the verse or speech of the next paragraph) and with the doubled ellipsis
+// "……", so those count too; the ASCII ones and a single "…" do not, as in
+// C4.
 func endsWithTerminal(line string) bool {
 	if line == "" || strings.HasSuffix(line, "...") {
 		return false
@@ -257,8 +312,10 @@ func endsWithTerminal(line string) bool {
 	}
 	r, _ := utf8.DecodeLastRuneInString(line)
 	switch r {
-	case '。', '！', '？', '．', '”', '’', '」', '』':
+	case '。', '！', '？', '．', '；', '：', '”', '’', '」', '』':
 		return true
+	case '…':
+		return strings.HasSuffix(line, "……")
 	}
 	return false
 }

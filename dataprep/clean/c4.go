@@ -1,6 +1,9 @@
 package clean
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // c4 applies the C4 rules (Raffel et al. 2020, as in datatrove's
 // C4QualityFilter) to the analysed lines of text. It returns the text made
@@ -34,9 +37,20 @@ func (c *Cleaner) c4(text string) (out string, changed bool, reason Reason) {
 			}
 		}
 		if cfg.C4TerminalPunct && !terminal {
-			st.LinesDropped[LineNoTerminalPunct]++
+			// A line holding a whole document's sentences (text whose
+			// paragraphs lost their breaks) is not boilerplate: cut only
+			// its unterminated tail.
+			k := -1
+			if int(li.sentences) >= max(cfg.C4MinSentences, 2) {
+				k = lastSentenceEnd(line)
+			}
+			if k <= 0 {
+				st.LinesDropped[LineNoTerminalPunct]++
+				changed = true
+				continue
+			}
+			line = line[:k]
 			changed = true
-			continue
 		}
 		if cfg.C4MinWordsPerLine > 0 && int(li.words) < cfg.C4MinWordsPerLine {
 			st.LinesDropped[LineTooFewWords]++
@@ -77,6 +91,23 @@ func (c *Cleaner) c4(text string) (out string, changed bool, reason Reason) {
 		return text, false, Keep
 	}
 	return bytesString(c.c4buf), true, Keep
+}
+
+// lastSentenceEnd returns the length of line up to its last sentence end
+// (a mark endsWithTerminal accepts, followed by a space or after a
+// fullwidth mark), or 0 when it has none.
+func lastSentenceEnd(line string) int {
+	for i := len(line) - 1; i > 0; i-- {
+		if line[i] == ' ' && endsWithTerminal(strings.TrimRight(line[:i], " ")) {
+			return len(strings.TrimRight(line[:i], " "))
+		}
+		if line[i]&0xC0 != 0x80 && line[i] >= utf8.RuneSelf {
+			if r, n := utf8.DecodeRuneInString(line[i:]); cjkTerminalIn(string(r)) && i+n < len(line) {
+				return i + n
+			}
+		}
+	}
+	return 0
 }
 
 // removeCitations appends line to dst without Wikipedia-style citation

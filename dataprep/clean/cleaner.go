@@ -93,6 +93,12 @@ func (c *Cleaner) filter(text string) Result {
 	}
 	var d docInfo
 	c.analyze(text, &d)
+	if c.headingsOnly() {
+		// In line mode a chapter heading arrives as a document of its own;
+		// the length and sentence rules would always drop it, and with it
+		// the chapter structure of the text.
+		return Result{Text: text, Lang: lang}
+	}
 	if cfg.GopherRepetition {
 		if r := c.gopherRepetition(&d); r != Keep {
 			return Result{Reason: r, Lang: lang}
@@ -124,4 +130,14 @@ func (c *Cleaner) filter(text string) Result {
 		}
 	}
 	return Result{Text: text, Lang: lang}
+}
+
+// headingsOnly reports whether every analysed line is a chapter heading.
+func (c *Cleaner) headingsOnly() bool {
+	for _, l := range c.lines {
+		if !l.heading {
+			return false
+		}
+	}
+	return len(c.lines) > 0
 }

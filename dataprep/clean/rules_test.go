@@ -82,6 +82,7 @@ func TestGopherQuality(t *testing.T) {
 		{"no stop words", nil, noStop(long), ReasonFewStopWords},
 		{"zh no stop words", nil, "春花秋月冬雪夏雨东山西水南风北雁。" + strings.Repeat("龙虎鹤龟鱼鸟花草树木金银铜铁锡。", 4), ReasonFewStopWords},
 		{"rule off", func(c *Config) { c.MinStopWords = 0 }, noStop(long), Keep},
+		{"zh fifty characters are fifty words", nil, "那猴在山中，却会行走跳跃，食草木，饮涧泉，采山花，觅树果；与狼虫为伴，虎豹为群，獐鹿为友，猕猿为亲；夜宿石崖之下，朝游峰洞之中。", Keep},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -182,6 +183,17 @@ func TestC4(t *testing.T) {
 		{"paragraph breaks kept", nil, "Menu\n\n" + strings.Join(enSentences[:4], "\n") + "\n\n" + strings.Join(enSentences[4:], "\n"), Keep,
 			strings.Join(enSentences[:4], "\n") + "\n\n" + strings.Join(enSentences[4:], "\n")},
 		{"terminal rule off", func(c *Config) { c.C4TerminalPunct = false }, "Menu Home About\n" + lines, Keep, "Menu Home About\n" + lines},
+		{"zh line ending in a colon kept", nil, zlines + "\n猴王听说，只得相辞，果然望见一座洞府。但见：", Keep, zlines + "\n猴王听说，只得相辞，果然望见一座洞府。但见："},
+		{"zh line ending in a semicolon kept", nil, zlines + "\n与狼虫为伴，虎豹为群，獐鹿为友；", Keep, zlines + "\n与狼虫为伴，虎豹为群，獐鹿为友；"},
+		{"zh line ending in an ellipsis kept", nil, zlines + "\n他想了很久，还是不知道该说什么……", Keep, zlines + "\n他想了很久，还是不知道该说什么……"},
+		{"zh sentences end at semicolons", nil, "那猴在山中，食草木；与狼虫为伴；虎豹为群；獐鹿为友；夜宿石崖之下。", Keep, "那猴在山中，食草木；与狼虫为伴；虎豹为群；獐鹿为友；夜宿石崖之下。"},
+		{"zh chapter heading kept", nil, "第一回\u3000灵根育孕源流出\u3000心性修持大道生\n" + zlines, Keep, "第一回 灵根育孕源流出 心性修持大道生\n" + zlines},
+		{"zh not a heading", nil, "第三名的奖品很多\n" + zlines, Keep, zlines},
+		{"en line ending in a colon dropped", nil, lines + "\nThe shop sells the following items:", Keep, lines},
+		{"en line ending in one ellipsis dropped", nil, lines + "\nAnd then the story went on and on…", Keep, lines},
+		{"long line keeps its sentences", nil, enDoc() + " Categories: Towns Rivers Railways", Keep, enDoc()},
+		{"zh long line keeps its sentences", nil, zhDoc() + "分类 城市 河流", Keep, zhDoc()},
+		{"short line loses its tail", nil, lines + "\nOne sentence. Two sentence. Click here", Keep, lines},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -223,6 +235,27 @@ func TestFineWeb(t *testing.T) {
 			}
 			runCase(t, cfg, c.text, c.want)
 		})
+	}
+}
+
+// TestChapterHeadingDocument keeps a chapter heading that arrives as a
+// document of its own (line mode) under the defaults, while an English
+// heading or a Chinese line that only starts like one is still dropped.
+func TestChapterHeadingDocument(t *testing.T) {
+	cases := []struct {
+		text string
+		want Reason
+	}{
+		{"第一回\u3000灵根育孕源流出\u3000心性修持大道生", Keep},
+		{"    第九十九回　九九数完魔灭尽　三三行满道归根", Keep},
+		{"第12章 归来", Keep},
+		{"第一回", Keep},
+		{"第一回 他来了。", ReasonTop2Gram},
+		{"第一名是他", ReasonTop2Gram},
+		{"Chapter 1: The Beginning", ReasonTop2Gram},
+	}
+	for _, c := range cases {
+		t.Run(c.text, func(t *testing.T) { runCase(t, DefaultConfig(), c.text, c.want) })
 	}
 }
 
