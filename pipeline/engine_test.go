@@ -84,6 +84,7 @@ func (l *eventLog) NodeFinished(r NodeResult) { l.add("finished " + r.Addr) }
 func (l *eventLog) NodeFailed(r NodeResult)   { l.add("failed " + r.Addr + ": " + r.Err.Error()) }
 func (l *eventLog) NodeSkipped(a, c string)   { l.add("skipped " + a + " by " + c) }
 func (l *eventLog) RunFinished(r RunResult)   { l.add("run " + r.Status) }
+func (l *eventLog) NodeLog(a, line string)    { l.add("log " + a + ": " + line) }
 
 func (l *eventLog) has(s string) bool {
 	l.mu.Lock()

@@ -38,8 +38,16 @@ func runClean(ctx context.Context, run *NodeRun) (map[string]string, error) {
 		return nil, err
 	}
 	defer rejects.abort()
-	if _, err := clean.Run(ctx, in, kept.w, cfg, run, clean.WithRejects(rejects.w)); err != nil {
+	st, err := clean.Run(ctx, in, kept.w, cfg, run, clean.WithRejects(rejects.w))
+	if err != nil {
 		return nil, err
+	}
+	warning, err := cfg.CheckDrops(st)
+	if err != nil {
+		return nil, err
+	}
+	if warning != "" {
+		run.Warn(warning)
 	}
 	data, err := kept.commit(nil)
 	if err != nil {

@@ -44,6 +44,10 @@ func (r *NodeRun) Metric(name string, step int64, value float64) {
 // Log reports a line of node output.
 func (r *NodeRun) Log(line string) { r.hook.NodeLog(r.Addr, line) }
 
+// Warn reports something the user should look at although the node
+// succeeds, as a log line starting "warning: ".
+func (r *NodeRun) Warn(msg string) { r.hook.NodeLog(r.Addr, "warning: "+msg) }
+
 // Metrics records summary counters (a library's Stats.Metrics()); they are
 // reported as step-0 metrics when the node finishes.
 func (r *NodeRun) Metrics(m map[string]float64) {

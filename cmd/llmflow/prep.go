@@ -142,6 +142,9 @@ func runPrep(ctx context.Context, cmd *cobra.Command, node string, f prepFlags) 
 		var st clean.Stats
 		st, err = prepClean(ctx, f, inFmt, outFmt, cfg)
 		metrics, inBytes = st.Metrics(), st.BytesIn
+		if warning, _ := cfg.CheckDrops(st); err == nil && warning != "" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "Warning: clean %s\n", warning)
+		}
 	case "dedup":
 		cfg := dedup.DefaultConfig()
 		if err := f.configure(&cfg, &cfg.Field, &cfg.Workers); err != nil {
@@ -206,6 +209,10 @@ func prepClean(ctx context.Context, f prepFlags, inFmt, outFmt string, cfg clean
 			for _, m := range ms {
 				st.Add(m.C.Stats())
 			}
+			if err != nil {
+				return err
+			}
+			_, err = cfg.CheckDrops(st) // an error discards the output
 			return err
 		})
 		return st, err
@@ -217,7 +224,10 @@ func prepClean(ctx context.Context, f prepFlags, inFmt, outFmt string, cfg clean
 			opts = append(opts, clean.WithRejects(a.rejects))
 		}
 		var err error
-		st, err = clean.Run(ctx, a.in, a.out, cfg, nil, opts...)
+		if st, err = clean.Run(ctx, a.in, a.out, cfg, nil, opts...); err != nil {
+			return err
+		}
+		_, err = cfg.CheckDrops(st) // an error discards the output
 		return err
 	})
 	return st, err

@@ -152,3 +152,43 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestPrepCleanDropFraction: prep clean warns when it drops most documents
+// and, with max_drop_fraction set, fails without writing its output.
+func TestPrepCleanDropFraction(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 4 {
+		fmt.Fprintf(&b, "{\"text\": \"A short line number %d.\"}\n", i)
+	}
+	b.WriteString(`{"text": "` + strings.Join(prepSentences, " ") + `"}` + "\n")
+	if err := os.WriteFile(filepath.Join(dir, "in.jsonl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "limit.hcl"), []byte("max_drop_fraction = 0.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const msg = "dropped 4 of 5 documents (80.0%), more than max_drop_fraction 0.5; most by top_2_gram 4"
+	for _, in := range []string{"in.jsonl", "ds"} {
+		ext := ".jsonl"
+		if in == "ds" {
+			if _, err := artifact.Ingest(context.Background(), []string{filepath.Join(dir, "in.jsonl")}, filepath.Join(dir, "ds"), artifact.IngestOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			ext = ".arrow"
+		}
+		t.Run(in, func(t *testing.T) {
+			res := llmflow(t, dir, "prep", "clean", "--in", in, "--out", "warn"+ext)
+			if res.code != 0 || !strings.Contains(res.stderr, "Warning: clean "+msg) {
+				t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+			}
+			res = llmflow(t, dir, "prep", "clean", "--in", in, "--out", "fail"+ext, "--config", "limit.hcl")
+			if res.code != exitError || !strings.Contains(res.stderr, msg) || strings.Contains(res.stderr, "Warning") {
+				t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "fail"+ext)); err == nil {
+				t.Fatal("a failed run left its output behind")
+			}
+		})
+	}
+}

@@ -22,6 +22,10 @@ type Config struct {
 	LanguageColumn string `hcl:"language_column,optional"`
 	// Workers is the number of parallel workers; 0 means GOMAXPROCS.
 	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
+	// MaxDropFraction, when set, fails a run that drops more than this
+	// share of its documents; unset, more than DefaultMaxDropFraction only
+	// warns (see CheckDrops).
+	MaxDropFraction *float64 `hcl:"max_drop_fraction,optional" json:",omitempty"` // omitted unset, so earlier cache keys hold
 
 	// Normalization is "nfc" (default), "nfkc" or "none".
 	Normalization string `hcl:"normalization,optional"`
@@ -147,6 +151,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.DupNgramFracs) > 6 {
 		return fmt.Errorf("dup_ngram_fracs: %d values given, at most 6 (for 5- to 10-grams)", len(c.DupNgramFracs))
+	}
+	if f := c.MaxDropFraction; f != nil && !(*f >= 0 && *f <= 1) {
+		return fmt.Errorf("max_drop_fraction: %g is not between 0 and 1", *f)
 	}
 	if c.Workers < 0 {
 		return fmt.Errorf("workers: %d is negative", c.Workers)

@@ -76,6 +76,9 @@ func TestCorpusKept(t *testing.T) {
 			if float64(narrativeKept) < 0.9*float64(narrative) {
 				t.Errorf("kept %d of %d narrative documents, want at least 90%%", narrativeKept, narrative)
 			}
+			if w, _ := cl.Config().CheckDrops(st); w != "" {
+				t.Errorf("unexpected warning: %s", w)
+			}
 		})
 	}
 }
