@@ -79,6 +79,11 @@ func (sc *scanner) assignment(i int) int {
 	}
 	if q == 0 {
 		v = strings.TrimRight(v, ".,;")
+		// "--" after the colon is a dash in prose ("in secret:--nurse")
+		// or a command-line option, never an unquoted value.
+		if strings.HasPrefix(v, "--") {
+			return i + 1
+		}
 	}
 	if len(v) < 6 || (q == 0 && !secretLike(v)) || vs < sc.lastEnd {
 		return i + 1

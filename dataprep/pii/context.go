@@ -68,6 +68,12 @@ func labelledNumber(s string, i int) bool {
 	if (w1 == "no" || w1 == "number" || w1 == "id" || w1 == "code") && numberLabels[w2] {
 		return true
 	}
+	return cnLabelBefore(s, i, cnLabels)
+}
+
+// cnLabelBefore reports whether one of the Chinese labels ends just before
+// i, with optional spaces and a colon (ASCII or fullwidth) in between.
+func cnLabelBefore(s string, i int, labels []string) bool {
 	k := i
 	for k > 0 && (s[k-1] == ' ' || s[k-1] == ':') {
 		k--
@@ -75,7 +81,7 @@ func labelledNumber(s string, i int) bool {
 	if k >= 3 && strings.HasSuffix(s[:k], "：") {
 		k -= 3
 	}
-	for _, l := range cnLabels {
+	for _, l := range labels {
 		if strings.HasSuffix(s[:k], l) {
 			return true
 		}
@@ -95,20 +101,14 @@ func phoneContext(s string, i int) bool {
 	if phoneWords[w1] || phoneWords[w2] || w1 == "number" && phoneWords[w2] {
 		return true
 	}
-	k := i
-	for k > 0 && (s[k-1] == ' ' || s[k-1] == ':') {
-		k--
-	}
-	if k >= 3 && strings.HasSuffix(s[:k], "：") {
-		k -= 3
-	}
-	for _, l := range []string{"电话", "手机", "手机号", "联系", "致电", "热线", "号码"} {
-		if strings.HasSuffix(s[:k], l) {
-			return true
-		}
-	}
-	return false
+	return cnLabelBefore(s, i, cnPhoneLabels)
 }
+
+// cnPhoneLabels are the Chinese labels of phone numbers.
+var cnPhoneLabels = []string{"电话", "手机", "手机号", "联系", "致电", "热线", "号码"}
+
+// cnIDLabels are the Chinese labels of resident identity numbers.
+var cnIDLabels = []string{"身份证", "身份证号", "身份证号码", "身份号码", "证件号", "证件号码"}
 
 // ssnContext reports whether the words before i announce an SSN.
 func ssnContext(s string, i int) bool {

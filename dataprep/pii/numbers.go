@@ -109,18 +109,28 @@ func (sc *scanner) contiguous(i int, g *groups, buf []byte) int {
 	s := sc.s
 	e := g.end[0]
 	n := e - i
+	// Chinese text runs on without a space, so after a Chinese label the
+	// number's own length marks its end even when letters or digits follow
+	// ("身份证号码：<id>abc", "手机：<mobile>abc").
 	// Resident identity numbers: 17 digits and a check digit or X.
-	if (n == 18 || n == 17) && e+18-n <= len(s) {
+	if n >= 17 && i+18 <= len(s) {
 		end := i + 18
-		if id := s[i:end]; cnIDShape(id) && (n == 18 || id[17] == 'X' || id[17] == 'x') {
-			if sc.on[CNID] && cnIDValid(id) && rightOK(s, end) {
+		cnLabel := cnLabelBefore(s, i, cnIDLabels)
+		if id := s[i:end]; (n <= 18 || cnLabel) && cnIDShape(id) && (n >= 18 || id[17] == 'X' || id[17] == 'x') {
+			if sc.on[CNID] && cnIDValid(id) && (cnLabel || rightOK(s, end)) {
 				sc.emit(i, end, CNID)
 				return end
 			}
 			// A wrong check digit is still an identity-number shape and
 			// never a card.
-			return 0
+			if n <= 18 {
+				return 0
+			}
 		}
+	}
+	if sc.on[Phone] && n >= 11 && (n > 11 || !rightOK(s, e)) && s[i] == '1' && s[i+1] >= '3' && cnLabelBefore(s, i, cnPhoneLabels) {
+		sc.emit(i, i+11, Phone)
+		return i + 11
 	}
 	if !rightOK(s, e) {
 		return 0

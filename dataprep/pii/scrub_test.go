@@ -56,6 +56,21 @@ func TestScrubTable(t *testing.T) {
 		{"mac", "mac 00:1A:2B:3C:4D:5E", "mac 00:1A:2B:3C:4D:5E"},
 		{"cpp", "std::vector and Foo::Bar", "std::vector and Foo::Bar"},
 		{"pi", "pi is 3.14159265358979323", "pi is 3.14159265358979323"},
+		{"cn id then letters", "身份证号码：11010519491231002Xabc", "身份证号码：<CN_ID>abc"},
+		{"cn id then digits", "身份证号：440304199001011233 2020年", "身份证号：<CN_ID> 2020年"},
+		{"cn id run on digits", "身份证号码：4403041990010112330086", "身份证号码：<CN_ID>0086"},
+		{"cn id run on wrong check", "身份证号码：110105194912310021more", "身份证号码：110105194912310021more"},
+		{"unlabelled id run on", "编码4403041990010112330086", "编码4403041990010112330086"},
+		{"cn mobile then letters", "手机：13812345678abc", "手机：<PHONE>abc"},
+		{"cn mobile then digits", "联系电话13812345678转123", "联系电话<PHONE>转123"},
+		{"cn mobile run on digits", "手机号13812345678123", "手机号<PHONE>123"},
+		{"unlabelled mobile run on", "编号13812345678abc", "编号13812345678abc"},
+		{"github then isbn", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789978-0-306-40615-7", "token <SECRET>978-0-306-40615-7"},
+		{"github then digits", "ghp_abcdefghijklmnopqrstuvwxyz01234567899780306406157", "<SECRET>9780306406157"},
+		{"github longer token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789abcdef12", "<SECRET>"},
+		{"prose dash after secret", "Hath told me in secret:--nurse, come back again", "Hath told me in secret:--nurse, come back again"},
+		{"option after password", "password: --stdin", "password: --stdin"},
+		{"secret after dash", "password: -Xy9z!kQ2", "password: <SECRET>"},
 	}
 	p, err := New(DefaultConfig())
 	if err != nil {

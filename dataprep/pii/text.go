@@ -185,8 +185,23 @@ func (sc *scanner) github(i int) int {
 	if j-body < minLen || wordCharAt(s, j) {
 		return i + 1
 	}
+	// Classic tokens have exactly 36 characters after the prefix; digits
+	// run on past them are a number written against the token (an ISBN),
+	// not part of it.
+	if minLen == 36 && j-body > 36 && allDigits(s[body+36:j]) {
+		j = body + 36
+	}
 	sc.emit(st, j, Secret)
 	return j
+}
+
+func allDigits(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if !isDigit(s[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // pem handles "-----BEGIN ... PRIVATE KEY-----": the whole block to its END
