@@ -75,6 +75,7 @@ func FuzzClean(f *testing.F) {
 	for _, s := range []string{
 		"", "Hello", enDoc(), zhDoc(), "a\u200b\u0301\ufeff", "\xff\xfe\r\n\r\n\n\n x", "ﬁ\u3000\u00a8 \u0301",
 		"<p>a &amp; b</p>", "[1][edit] {x} lorem ipsum", "• a\n• b...\n###", "e\u0301\u0327\u0300",
+		"第一回\u3000灵根育孕源流出", "第", "A. B. C. D. E. tail", "甲。乙。丙。丁。戊。己", "但见：……",
 	} {
 		f.Add(s, false)
 		f.Add(s, true)

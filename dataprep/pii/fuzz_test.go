@@ -13,6 +13,7 @@ func FuzzScrub(f *testing.F) {
 		"11010519491231002X", "2001:db8::1", "::", ":::", "a::b::c", "fe80::1:", "+86 (0) 138", "(+1)",
 		"-----BEGIN PRIVATE KEY-----\nabc", "api_key=\"", "password: 'abc", "ghp_", "github_pat_x",
 		"AKIA", "1.2.3.4.5", "@@@", "x@y.", "555-123-4567 ext", "\xff\xfe@a.bc", "123-45-6789x",
+		"身份证号码：11010519491231002Xabc", "手机：13812345678abc", "ghp_abcdefghijklmnopqrstuvwxyz01234567899", "secret:--x",
 	} {
 		f.Add(s, uint8(0))
 	}
