@@ -25,7 +25,7 @@ func TestCleanMaxDropFraction(t *testing.T) {
 		name, attr, want string
 		status           string
 	}{
-		{"unset warns", "", "log clean.c: warning: dropped 10 of 10 documents (100.0%), more than max_drop_fraction 0.5; most by top_2_gram 10", StatusSucceeded},
+		{"unset warns", "", "log clean.c: warning: dropped 10 of 10 documents (100.0%), more than the default max_drop_fraction 0.5; most by top_2_gram 10", StatusSucceeded},
 		{"set fails", "max_drop_fraction = 0.9", "failed clean.c: dropped 10 of 10 documents (100.0%), more than max_drop_fraction 0.9; most by top_2_gram 10", StatusFailed},
 		{"set high enough", "max_drop_fraction = 1", "finished clean.c", StatusSucceeded},
 	}

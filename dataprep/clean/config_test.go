@@ -43,6 +43,7 @@ func TestConfigValidate(t *testing.T) {
 		"dup fracs":     func(c *Config) { c.DupNgramFracs = make([]float64, 7) },
 		"workers":       func(c *Config) { c.Workers = -1 },
 		"min words":     func(c *Config) { c.MinWords = -1 },
+		"drop fraction": func(c *Config) { f := 1.5; c.MaxDropFraction = &f },
 	} {
 		cfg := DefaultConfig()
 		mod(&cfg)

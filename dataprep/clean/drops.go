@@ -19,16 +19,16 @@ func (c Config) CheckDrops(st Stats) (warning string, err error) {
 	if st.DocsIn == 0 {
 		return "", nil
 	}
-	limit := DefaultMaxDropFraction
+	limit, which := DefaultMaxDropFraction, "the default max_drop_fraction"
 	if c.MaxDropFraction != nil {
-		limit = *c.MaxDropFraction
+		limit, which = *c.MaxDropFraction, "max_drop_fraction"
 	}
 	frac := float64(st.DocsDropped()) / float64(st.DocsIn)
 	if frac <= limit {
 		return "", nil
 	}
-	msg := fmt.Sprintf("dropped %d of %d documents (%.1f%%), more than max_drop_fraction %g; %s",
-		st.DocsDropped(), st.DocsIn, 100*frac, limit, st.topRules(3))
+	msg := fmt.Sprintf("dropped %d of %d documents (%.1f%%), more than %s %g; %s",
+		st.DocsDropped(), st.DocsIn, 100*frac, which, limit, st.topRules(3))
 	if c.MaxDropFraction == nil {
 		return msg + "; set max_drop_fraction to make this an error, or adjust the rules for this corpus", nil
 	}
