@@ -259,14 +259,20 @@ func scanPunct(w string) (hashes, ellipses, terminals int) {
 			terminals++
 		}
 	}
+	if strings.Contains(w, "……") {
+		terminals++ // the Chinese ellipsis ends a sentence
+	}
 	return
 }
 
 // cjkTerminalIn reports whether a punctuation token holds a fullwidth
-// sentence mark (。！？ and the semicolon and colon, which close a clause
-// in Chinese prose as a full stop does): these end a sentence without a
-// space.
+// sentence mark (。！？, the semicolon and colon, which close a clause in
+// Chinese prose as a full stop does, and the doubled ellipsis "……"): these
+// end a sentence without a space.
 func cjkTerminalIn(w string) bool {
+	if strings.Contains(w, "……") {
+		return true
+	}
 	for _, r := range w {
 		switch r {
 		case '。', '！', '？', '；', '：':

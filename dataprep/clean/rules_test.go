@@ -186,6 +186,8 @@ func TestC4(t *testing.T) {
 		{"zh line ending in a colon kept", nil, zlines + "\n猴王听说，只得相辞，果然望见一座洞府。但见：", Keep, zlines + "\n猴王听说，只得相辞，果然望见一座洞府。但见："},
 		{"zh line ending in a semicolon kept", nil, zlines + "\n与狼虫为伴，虎豹为群，獐鹿为友；", Keep, zlines + "\n与狼虫为伴，虎豹为群，獐鹿为友；"},
 		{"zh line ending in an ellipsis kept", nil, zlines + "\n他想了很久，还是不知道该说什么……", Keep, zlines + "\n他想了很久，还是不知道该说什么……"},
+		{"zh sentences end at ellipses", nil, "他想了很久……还是不知道……该说什么……只好走了……回到家里。", Keep, "他想了很久……还是不知道……该说什么……只好走了……回到家里。"},
+		{"en single ellipses are no sentence ends", nil, "He thought… and thought… and thought… then left… and came home.", ReasonTooFewSentences, ""},
 		{"zh sentences end at semicolons", nil, "那猴在山中，食草木；与狼虫为伴；虎豹为群；獐鹿为友；夜宿石崖之下。", Keep, "那猴在山中，食草木；与狼虫为伴；虎豹为群；獐鹿为友；夜宿石崖之下。"},
 		{"zh chapter heading kept", nil, "第一回\u3000灵根育孕源流出\u3000心性修持大道生\n" + zlines, Keep, "第一回 灵根育孕源流出 心性修持大道生\n" + zlines},
 		{"zh not a heading", nil, "第三名的奖品很多\n" + zlines, Keep, zlines},
