@@ -248,8 +248,12 @@ func scanPunct(w string) (hashes, ellipses, terminals int) {
 		switch r {
 		case '…':
 			ellipses++
-		case '。', '！', '？', '．', '；', '：':
+		case '．':
 			terminals++
+		default:
+			if cjkSentenceMark(r) {
+				terminals++
+			}
 		}
 		i += n
 	}
@@ -274,10 +278,19 @@ func cjkTerminalIn(w string) bool {
 		return true
 	}
 	for _, r := range w {
-		switch r {
-		case '。', '！', '？', '；', '：':
+		if cjkSentenceMark(r) {
 			return true
 		}
+	}
+	return false
+}
+
+// cjkSentenceMark reports whether r is one of the fullwidth marks that end
+// a sentence (see cjkTerminalIn).
+func cjkSentenceMark(r rune) bool {
+	switch r {
+	case '。', '！', '？', '；', '：':
+		return true
 	}
 	return false
 }

@@ -93,18 +93,24 @@ func (c *Cleaner) c4(text string) (out string, changed bool, reason Reason) {
 	return bytesString(c.c4buf), true, Keep
 }
 
-// lastSentenceEnd returns the length of line up to its last sentence end
-// (a mark endsWithTerminal accepts, followed by a space or after a
-// fullwidth mark), or 0 when it has none.
+// lastSentenceEnd returns the length of line up to its last sentence end,
+// or 0 when it has none: a mark endsWithTerminal accepts before a space,
+// or a fullwidth sentence mark (or "……") anywhere, as Chinese puts no
+// space after one.
 func lastSentenceEnd(line string) int {
 	for i := len(line) - 1; i > 0; i-- {
-		if line[i] == ' ' && endsWithTerminal(strings.TrimRight(line[:i], " ")) {
-			return len(strings.TrimRight(line[:i], " "))
-		}
-		if line[i]&0xC0 != 0x80 && line[i] >= utf8.RuneSelf {
-			if r, n := utf8.DecodeRuneInString(line[i:]); cjkTerminalIn(string(r)) && i+n < len(line) {
-				return i + n
+		if line[i] == ' ' {
+			if head := strings.TrimRight(line[:i], " "); endsWithTerminal(head) {
+				return len(head)
 			}
+			continue
+		}
+		if line[i] < utf8.RuneSelf || !utf8.RuneStart(line[i]) {
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if cjkSentenceMark(r) || (r == '…' && strings.HasSuffix(line[:i], "…")) {
+			return i + n
 		}
 	}
 	return 0

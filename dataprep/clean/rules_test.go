@@ -195,6 +195,7 @@ func TestC4(t *testing.T) {
 		{"en line ending in one ellipsis dropped", nil, lines + "\nAnd then the story went on and on…", Keep, lines},
 		{"long line keeps its sentences", nil, enDoc() + " Categories: Towns Rivers Railways", Keep, enDoc()},
 		{"zh long line keeps its sentences", nil, zhDoc() + "分类 城市 河流", Keep, zhDoc()},
+		{"zh long line ending in an ellipsis keeps its sentences", nil, zhDoc() + "他还在想……分类 城市", Keep, zhDoc() + "他还在想……"},
 		{"short line loses its tail", nil, lines + "\nOne sentence. Two sentence. Click here", Keep, lines},
 	}
 	for _, c := range cases {
