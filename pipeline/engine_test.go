@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,8 +44,9 @@ func init() {
 func runTestNode(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	c := run.Config.(*testConfig)
 	counter(&testRuns, run.Addr).Add(1)
+	run.Log("value " + c.Value)
 	if counter(&testFails, run.Addr).Add(1) <= int32(c.FailTimes) {
-		return nil, errors.New("planned failure")
+		return nil, fmt.Errorf("planned failure with value %q", c.Value)
 	}
 	select {
 	case <-time.After(time.Duration(c.SleepMS) * time.Millisecond):
@@ -84,6 +84,7 @@ func (l *eventLog) NodeFinished(r NodeResult) { l.add("finished " + r.Addr) }
 func (l *eventLog) NodeFailed(r NodeResult)   { l.add("failed " + r.Addr + ": " + r.Err.Error()) }
 func (l *eventLog) NodeSkipped(a, c string)   { l.add("skipped " + a + " by " + c) }
 func (l *eventLog) RunFinished(r RunResult)   { l.add("run " + r.Status) }
+func (l *eventLog) NodeLog(a, line string)    { l.add("log " + a + ": " + line) }
 
 func (l *eventLog) has(s string) bool {
 	l.mu.Lock()

@@ -1,0 +1,116 @@
+package pipeline
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/internal/redact"
+)
+
+// secretStrings returns the text forms of v's leaves that could appear in
+// a message: strings and numbers. v may be marked.
+func secretStrings(v cty.Value) []string {
+	v, _ = v.UnmarkDeep()
+	var out []string
+	cty.Walk(v, func(_ cty.Path, leaf cty.Value) (bool, error) {
+		if leaf.IsNull() || !leaf.IsKnown() {
+			return false, nil
+		}
+		switch leaf.Type() {
+		case cty.String:
+			out = append(out, leaf.AsString())
+		case cty.Number:
+			out = append(out, leaf.AsBigFloat().Text('f', -1))
+		}
+		return true, nil
+	})
+	return out
+}
+
+// addMarked adds the parts of v that carry the sensitive mark to s and
+// reports whether there were any.
+func addMarked(s *redact.Set, v cty.Value) bool {
+	unmarked, paths := v.UnmarkDeepWithPaths()
+	for _, pm := range paths {
+		if _, ok := pm.Marks[sensitiveMark]; !ok {
+			continue
+		}
+		if leaf, err := pm.Path.Apply(unmarked); err == nil {
+			s.Add(secretStrings(leaf)...)
+		}
+	}
+	return len(paths) > 0
+}
+
+// redactDiags returns diags with sensitive values replaced in summaries
+// and details. Expression and EvalContext are dropped: a renderer that
+// prints the values an expression saw would show them unredacted.
+func redactDiags(s *redact.Set, diags hcl.Diagnostics) hcl.Diagnostics {
+	if s.Empty() || len(diags) == 0 {
+		return diags
+	}
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		c := *d
+		c.Summary, c.Detail = s.String(d.Summary), s.String(d.Detail)
+		c.Expression, c.EvalContext = nil, nil
+		out[i] = &c
+	}
+	return out
+}
+
+// keyedDigestPrefix marks a config digest keyed with the store's secret.
+const keyedDigestPrefix = "hmac-sha256:"
+
+// configDigest is the config part of a cache key. A configuration holding
+// sensitive values is keyed with the store's secret: a plain sha256 would
+// let anyone with the run database test guesses of the value offline. The
+// value still changes the digest, so changing a secret re-runs the node.
+func (pl *Planner) configDigest(canonical []byte, sensitive bool) string {
+	if !sensitive {
+		return sha256Hex(canonical)
+	}
+	mac := hmac.New(sha256.New, pl.key())
+	mac.Write(canonical)
+	return keyedDigestPrefix + hex.EncodeToString(mac.Sum(nil))
+}
+
+// key returns Planner.Key, or a random key that lives as long as the
+// planner: without the store's key no cached result can match anyway.
+func (pl *Planner) key() []byte {
+	if pl.Key != nil {
+		return pl.Key
+	}
+	pl.keyOnce.Do(func() {
+		pl.ephemeral = make([]byte, 32)
+		rand.Read(pl.ephemeral)
+	})
+	return pl.ephemeral
+}
+
+// redactHook passes events on with sensitive values replaced in log lines
+// and errors, so views and the run record never see them.
+type redactHook struct {
+	Hook
+	s *redact.Set
+}
+
+// NodeLog implements Hook.
+func (h redactHook) NodeLog(addr, line string) { h.Hook.NodeLog(addr, h.s.String(line)) }
+
+// NodeFailed implements Hook.
+func (h redactHook) NodeFailed(res NodeResult) {
+	res.Err = h.s.Error(res.Err)
+	h.Hook.NodeFailed(res)
+}
+
+// RunFinished implements Hook.
+func (h redactHook) RunFinished(res RunResult) {
+	res.Err = h.s.Error(res.Err)
+	h.Hook.RunFinished(res)
+}
