@@ -45,7 +45,11 @@ which artifacts came out byte-identical.`,
 		if err != nil {
 			return err
 		}
-		pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: true}
+		key, err := store.EnsureSecret()
+		if err != nil {
+			return err
+		}
+		pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: true, Key: key}
 		defer closeStageRunner()
 		p, diags := pl.Plan(ctx, b)
 		if diags.HasErrors() {
@@ -94,6 +98,7 @@ func bindSnapshot(cmd *cobra.Command, d *runstore.RunDetail) (*pipeline.Bound, e
 	}
 	if !diags.HasErrors() {
 		b, d3 := cfg.Bind(exprs)
+		useSecrets(b)
 		if diags = append(diags, d3...); !diags.HasErrors() {
 			return b, nil
 		}
