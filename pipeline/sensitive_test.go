@@ -149,3 +149,29 @@ testnode "broken" {
 		}
 	}
 }
+
+// TestDeclaredSensitiveAttribute checks that a config attribute its plugin
+// declares sensitive is treated like a sensitive variable even when written
+// as a literal.
+func TestDeclaredSensitiveAttribute(t *testing.T) {
+	src := strings.Replace(stageSrc, `note  = "hi"`, `note  = "`+testSecret+`"`, 1)
+	for _, tc := range []struct {
+		name      string
+		sensitive []string
+	}{{"declared", []string{"note"}}, {"not declared", nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPlan(t, src, &Planner{Runner: &fakeRunner{sensitive: tc.sensitive}})
+			parts, _ := p.SourceParts("stage.base")
+			declared := tc.sensitive != nil
+			if keyed := strings.HasPrefix(parts.Config, keyedDigestPrefix); keyed != declared {
+				t.Errorf("config digest %s: keyed = %v, want %v", parts.Config, keyed, declared)
+			}
+			if redacted := p.Bound.Nodes["stage.base"].Params["note"] == Redacted; redacted != declared {
+				t.Errorf("param note = %s", p.Bound.Nodes["stage.base"].Params["note"])
+			}
+			if got := p.Bound.Secrets.String(testSecret); (got != testSecret) != declared {
+				t.Errorf("secrets redact the note to %q", got)
+			}
+		})
+	}
+}

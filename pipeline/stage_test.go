@@ -15,7 +15,10 @@ import (
 
 // fakeRunner is a StageRunner whose "train" stage takes a test artifact and
 // writes a model directory holding its config and seed.
-type fakeRunner struct{ checksum string }
+type fakeRunner struct {
+	checksum  string
+	sensitive []string // config attributes the plugin declares sensitive
+}
 
 func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, error) {
 	if p.Kind != "train" {
@@ -27,8 +30,9 @@ func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, err
 			"steps": &hcldec.AttrSpec{Name: "steps", Type: cty.Number, Required: true},
 			"note":  &hcldec.AttrSpec{Name: "note", Type: cty.String},
 		},
-		Inputs:  []Port{{Name: "data", Kind: "test", Required: true}},
-		Outputs: []Port{{Name: "model", Kind: "checkpoint"}},
+		Inputs:    []Port{{Name: "data", Kind: "test", Required: true}},
+		Outputs:   []Port{{Name: "model", Kind: "checkpoint"}},
+		Sensitive: f.sensitive,
 	}, nil
 }
 
