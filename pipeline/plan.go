@@ -91,7 +91,7 @@ func (pl *Planner) Plan(ctx context.Context, b *Bound) (*Plan, hcl.Diagnostics) 
 func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 	np := &NodePlan{Addr: n.Addr, Kind: n.Kind, Action: ActionRun, Deps: p.Bound.Config.Graph.DependenciesOf(n.Addr)}
 	if n.blocked != nil {
-		np.Action, np.Reason = ActionBlocked, n.blocked.Error()
+		np.Action, np.Reason = ActionBlocked, p.Bound.Secrets.String(n.blocked.Error())
 		return np
 	}
 	parts, missing := p.keyParts(n, func(dep string) (map[string]string, string) {

@@ -175,3 +175,19 @@ func TestDeclaredSensitiveAttribute(t *testing.T) {
 		})
 	}
 }
+
+// TestSensitiveRedactedInBlockedReason plans a dataset whose path is a
+// secret and missing: the plan's reason quotes the path.
+func TestSensitiveRedactedInBlockedReason(t *testing.T) {
+	b, diags := bindSecret(t, t.TempDir(), `dataset "d" { path = "data/${var.token}.jsonl" }`, testSecret)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := (&Planner{}).Plan(context.Background(), b)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if n := p.Nodes[0]; n.Action != ActionBlocked || strings.Contains(n.Reason, testSecret) || !strings.Contains(n.Reason, Redacted) {
+		t.Errorf("plan line %q: want blocked with the path redacted", n)
+	}
+}
