@@ -146,6 +146,21 @@ func TestSensitiveValueNeverLeaks(t *testing.T) {
 		})
 	}
 
+	// The keyed digests are stable, so the cache holds; a new value re-runs.
+	for _, tc := range []struct{ value, want string }{
+		{secret, "= pii.docs (cached)"},
+		{secret + "!", "+ pii.docs (will run: config changed)"},
+	} {
+		cmd := exec.Command(binary, "plan", "secret.hcl")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "LLMFLOW_VAR_token="+tc.value)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("plan with the value %s: %v, want %q in:\n%s", map[bool]string{true: "unchanged", false: "changed"}[tc.value == secret], err, tc.want, out)
+		}
+		outputs = append(outputs, string(out))
+	}
+
 	forbidden := unkeyedDigests(t, dir, secret)
 	// JSON writers escape "&" as \u0026.
 	escaped, _ := json.Marshal(secret)
