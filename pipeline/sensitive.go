@@ -36,15 +36,17 @@ func secretStrings(v cty.Value) []string {
 // reports whether there were any.
 func addMarked(s *redact.Set, v cty.Value) bool {
 	unmarked, paths := v.UnmarkDeepWithPaths()
+	found := false
 	for _, pm := range paths {
 		if _, ok := pm.Marks[sensitiveMark]; !ok {
 			continue
 		}
+		found = true
 		if leaf, err := pm.Path.Apply(unmarked); err == nil {
 			s.Add(secretStrings(leaf)...)
 		}
 	}
-	return len(paths) > 0
+	return found
 }
 
 // redactDiags returns diags with sensitive values replaced in summaries
