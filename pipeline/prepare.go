@@ -47,6 +47,9 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 		if err == nil {
 			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
 		}
+		if bn.Sensitive {
+			p.base.Inputs = redactKeys(b.Secrets, p.base.Inputs)
+		}
 		if err != nil {
 			p.blocked = fmt.Errorf("%s: %w", bn.Addr, err)
 		}

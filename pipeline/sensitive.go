@@ -95,6 +95,17 @@ func (pl *Planner) key() []byte {
 	return pl.ephemeral
 }
 
+// redactKeys returns m with secrets replaced in its keys: source file
+// names are recorded with the key parts, and a path may hold a secret. The
+// keyed config digest still tells such files apart.
+func redactKeys(s *redact.Set, m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[s.String(k)] = v
+	}
+	return out
+}
+
 // redactHook passes events on with sensitive values replaced in log lines
 // and errors, so views and the run record never see them.
 type redactHook struct {

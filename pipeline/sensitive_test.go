@@ -191,3 +191,27 @@ func TestSensitiveRedactedInBlockedReason(t *testing.T) {
 		t.Errorf("plan line %q: want blocked with the path redacted", n)
 	}
 }
+
+// TestSensitiveSourcePathNotRecorded reads a file whose name holds the
+// secret: the source-file part of the cache key is recorded by name.
+func TestSensitiveSourcePathNotRecorded(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, testSecret+".jsonl"), []byte(`{"id":"a","text":"hello"}`+"\n"), 0o644)
+	b, diags := bindSecret(t, dir, `dataset "d" { path = "${var.token}.jsonl" }`, testSecret)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := (&Planner{}).Plan(context.Background(), b)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	parts, _ := p.SourceParts("dataset.d")
+	if len(parts.Inputs) != 1 {
+		t.Fatalf("source parts %v, want the one file", parts.Inputs)
+	}
+	for name := range parts.Inputs {
+		if strings.Contains(name, testSecret) {
+			t.Errorf("source part %q names the secret", name)
+		}
+	}
+}
