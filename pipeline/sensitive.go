@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -64,6 +65,27 @@ func redactDiags(s *redact.Set, diags hcl.Diagnostics) hcl.Diagnostics {
 		out[i] = &c
 	}
 	return out
+}
+
+// SourceSnapshot returns the source to record for a run: the pipeline file
+// with the default of each sensitive variable replaced by null, so the
+// value is not stored. Reproduce takes such values from the usual variable
+// sources or from the pipeline file as it is then.
+func (c *Config) SourceSnapshot() []byte {
+	var cuts []hcl.Range
+	for _, v := range c.Variables {
+		r := v.DefaultRange
+		if v.Sensitive && r.Filename == c.Filename && r.Start.Byte < r.End.Byte && r.End.Byte <= len(c.Source) {
+			cuts = append(cuts, r)
+		}
+	}
+	// Later ranges first, so earlier offsets stay valid.
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].Start.Byte > cuts[j].Start.Byte })
+	src := append([]byte(nil), c.Source...)
+	for _, r := range cuts {
+		src = append(src[:r.Start.Byte], append([]byte("null"), src[r.End.Byte:]...)...)
+	}
+	return src
 }
 
 // keyedDigestPrefix marks a config digest keyed with the store's secret.

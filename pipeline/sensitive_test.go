@@ -215,3 +215,45 @@ func TestSensitiveSourcePathNotRecorded(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceSnapshotDropsSensitiveDefaults(t *testing.T) {
+	src := `variable "token" {
+  type      = string
+  default   = "` + testSecret + `"
+  sensitive = true
+}
+variable "list" {
+  type      = list(string)
+  default   = ["a", "` + testSecret + `-2"]
+  sensitive = true
+}
+variable "seed" {
+  type    = number
+  default = 7
+}
+dataset "d" { path = "d.jsonl" }
+`
+	cfg, diags := Load(filepath.Join(t.TempDir(), "p.hcl"), []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	snap := cfg.SourceSnapshot()
+	if bytes.Contains(snap, []byte(testSecret)) {
+		t.Fatalf("snapshot holds a sensitive default:\n%s", snap)
+	}
+	again, diags := Load(cfg.Filename, snap)
+	if diags.HasErrors() {
+		t.Fatalf("snapshot does not load: %v\n%s", diags, snap)
+	}
+	for _, tc := range []struct {
+		name    string
+		present bool
+	}{{"token", false}, {"list", false}, {"seed", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := again.Variables[tc.name].Default
+			if present := d != cty.NilVal && !d.IsNull(); present != tc.present {
+				t.Errorf("default %#v, want present=%v", d, tc.present)
+			}
+		})
+	}
+}

@@ -261,3 +261,29 @@ func unkeyedDigests(t *testing.T, dir, secret string) map[string]string {
 	}
 	return out
 }
+
+// TestSensitiveDefaultNotStored runs the fixture, whose sensitive variable
+// has a default in the file: the run record's source snapshot must not
+// hold it, and reproduce still finds it in the pipeline file.
+func TestSensitiveDefaultNotStored(t *testing.T) {
+	const value = "do-not-store"
+	dir := fixture(t)
+	for _, args := range [][]string{{"run", "pipeline.hcl"}, {"runs", "show", "--json", "latest"}, {"reproduce", "latest"}} {
+		r := llmflow(t, dir, args...)
+		if r.code != exitOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, value) {
+			t.Errorf("%v printed the sensitive default", args)
+		}
+	}
+	filepath.Walk(filepath.Join(dir, ".llmflow"), func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(value)) {
+			t.Errorf("%s holds the sensitive default", path)
+		}
+		return nil
+	})
+}
