@@ -6,6 +6,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/llmflow/llmflow/internal/redact"
 )
 
 // Bound is a pipeline with its variables, locals and node configurations
@@ -16,6 +18,10 @@ type Bound struct {
 	Vars   map[string]cty.Value // sensitive values carry the sensitive mark
 	Locals map[string]cty.Value
 	Nodes  map[string]*BoundNode
+	// Secrets holds the values of sensitive variables and of node
+	// configuration derived from them; Bind, Plan and the engine replace
+	// them in every diagnostic, log line and error they report.
+	Secrets *redact.Set
 }
 
 // BoundNode is a node with its evaluated configuration.
@@ -25,21 +31,23 @@ type BoundNode struct {
 	Canonical []byte            // canonical JSON of the configuration, part of the cache key
 	Params    map[string]string // attribute -> JSON value, sensitive ones redacted
 	Seed      int64
+	Sensitive bool // the configuration holds a value derived from a sensitive variable
 }
 
 // Redacted replaces sensitive values wherever they would be shown or stored.
-const Redacted = "(sensitive)"
+const Redacted = redact.Placeholder
 
 // Bind evaluates the pipeline with the given variable expressions (from
 // VarInputs.Values; defaults fill the rest). It reports every problem.
 func (c *Config) Bind(inputs map[string]hcl.Expression) (*Bound, hcl.Diagnostics) {
-	b := &Bound{Config: c, Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Nodes: map[string]*BoundNode{}}
+	b := &Bound{Config: c, Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Nodes: map[string]*BoundNode{},
+		Secrets: &redact.Set{}}
 	var diags hcl.Diagnostics
 	for _, name := range sortedKeys(c.Variables) {
 		diags = append(diags, b.bindVariable(c.Variables[name], inputs[name])...)
 	}
 	if diags.HasErrors() {
-		return b, diags // everything below would repeat the same problem
+		return b, redactDiags(b.Secrets, diags) // everything below would repeat the same problem
 	}
 	diags = append(diags, b.bindLocals()...)
 	for _, addr := range c.NodeAddrs() {
@@ -47,7 +55,7 @@ func (c *Config) Bind(inputs map[string]hcl.Expression) (*Bound, hcl.Diagnostics
 		diags = append(diags, d...)
 		b.Nodes[addr] = bn
 	}
-	return b, diags
+	return b, redactDiags(b.Secrets, diags)
 }
 
 func (b *Bound) bindVariable(v *Variable, expr hcl.Expression) hcl.Diagnostics {
@@ -76,6 +84,7 @@ func (b *Bound) bindVariable(v *Variable, expr hcl.Expression) hcl.Diagnostics {
 	}
 	if v.Sensitive {
 		conv = conv.Mark(sensitiveMark)
+		b.Secrets.Add(secretStrings(conv)...)
 	}
 	b.Vars[v.Name] = conv
 	return b.checkValidations(v)

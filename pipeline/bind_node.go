@@ -34,7 +34,7 @@ func (b *Bound) bindNode(n *Node) (*BoundNode, hcl.Diagnostics) {
 		diags = append(diags, bugDiag("config of %s does not encode as JSON: %s", n.Addr, err))
 	}
 	bn.Decoded, bn.Canonical = cfg, canon
-	bn.Params = b.params(n.Body)
+	bn.Params, bn.Sensitive = b.params(n.Body)
 	return bn, diags
 }
 
@@ -54,15 +54,19 @@ func (b *Bound) bindSeed(bn *BoundNode) hcl.Diagnostics {
 }
 
 // params renders each configuration attribute for the run store, replacing
-// values derived from sensitive variables.
-func (b *Bound) params(body hcl.Body) map[string]string {
+// values derived from sensitive variables, and adds those values to
+// b.Secrets; sensitive reports whether there were any.
+func (b *Bound) params(body hcl.Body) (params map[string]string, sensitive bool) {
 	out := map[string]string{}
 	attrs, _ := body.JustAttributes()
 	ctx := b.EvalContext(true)
 	for name, a := range attrs {
+		if val, diags := a.Expr.Value(ctx); !diags.HasErrors() && addMarked(b.Secrets, val) {
+			sensitive = true
+		}
 		out[name] = renderParam(a.Expr, ctx)
 	}
-	return out
+	return out, sensitive
 }
 
 func renderParam(expr hcl.Expression, ctx *hcl.EvalContext) string {

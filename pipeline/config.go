@@ -23,13 +23,15 @@ type Config struct {
 
 // Variable is a declared input variable.
 type Variable struct {
-	Name        string
-	Type        cty.Type
-	Default     cty.Value // cty.NilVal when the variable is required
-	Description string
-	Sensitive   bool
-	Validations []*Validation
-	DeclRange   hcl.Range
+	Name    string
+	Type    cty.Type
+	Default cty.Value // cty.NilVal when the variable is required
+	// DefaultRange is the source range of the default expression.
+	DefaultRange hcl.Range
+	Description  string
+	Sensitive    bool
+	Validations  []*Validation
+	DeclRange    hcl.Range
 }
 
 // Validation is one condition a variable's value must satisfy.

@@ -40,6 +40,7 @@ func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 		diags = append(diags, decodeLiteral(a, cty.Bool, func(val cty.Value) { v.Sensitive = val.True() })...)
 	}
 	if a, ok := content.Attributes["default"]; ok {
+		v.DefaultRange = a.Expr.Range()
 		diags = append(diags, decodeLiteral(a, v.Type, func(val cty.Value) { v.Default = val })...)
 	}
 	for _, b := range content.Blocks {

@@ -46,6 +46,9 @@ func (e *Engine) Run(ctx context.Context, plan *Plan) (*RunResult, error) {
 	if r.hook == nil {
 		r.hook = NopHook{}
 	}
+	if s := plan.Bound.Secrets; !s.Empty() {
+		r.hook = redactHook{Hook: r.hook, s: s}
+	}
 	id := e.RunID
 	if id == "" {
 		id = runstore.NewRunID(time.Now())

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,8 +44,9 @@ func init() {
 func runTestNode(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	c := run.Config.(*testConfig)
 	counter(&testRuns, run.Addr).Add(1)
+	run.Log("value " + c.Value)
 	if counter(&testFails, run.Addr).Add(1) <= int32(c.FailTimes) {
-		return nil, errors.New("planned failure")
+		return nil, fmt.Errorf("planned failure with value %q", c.Value)
 	}
 	select {
 	case <-time.After(time.Duration(c.SleepMS) * time.Millisecond):

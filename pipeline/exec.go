@@ -30,6 +30,9 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 	if n.blocked != nil { // its key is incomplete, so it must not hit the cache
 		return r.fail(ctx, n, res, n.blocked)
 	}
+	if err := r.checkEmptyInputs(n, parts); err != nil {
+		return r.fail(ctx, n, res, err)
+	}
 	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
 		res.Outputs = out
 		r.publish(addr, out)

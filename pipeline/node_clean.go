@@ -18,6 +18,7 @@ func init() {
 			return &c
 		},
 		Validate: func(cfg any) error { return cfg.(*clean.Config).Validate() },
+		Drops:    true,
 		Run:      runClean,
 	})
 }

@@ -26,8 +26,11 @@ func init() {
 		Outputs:   []Port{{Name: "data", Kind: artifact.KindText}},
 		NewConfig: func() any { return &DatasetConfig{TextField: "text", IDField: "id", OnError: "fail", TextMode: "line"} },
 		Validate:  validateDataset,
-		Sources:   datasetSources,
-		Run:       runDataset,
+		EmptyHint: func(cfg any, _ string) string {
+			return fmt.Sprintf("do the files at %q hold any document?", cfg.(*DatasetConfig).Path)
+		},
+		Sources: datasetSources,
+		Run:     runDataset,
 	})
 }
 

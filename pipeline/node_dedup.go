@@ -21,6 +21,7 @@ func init() {
 			return &c
 		},
 		Validate: func(cfg any) error { return cfg.(*dedup.Config).Validate() },
+		Drops:    true,
 		Run:      runDedup,
 	})
 }

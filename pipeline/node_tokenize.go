@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 
 	"github.com/llmflow/llmflow/artifact"
@@ -22,9 +23,21 @@ func init() {
 			c := tokenize.DefaultConfig()
 			return &c
 		},
-		Validate: func(cfg any) error { return cfg.(*tokenize.Config).Validate() },
-		Run:      runTokenize,
+		Validate:  func(cfg any) error { return cfg.(*tokenize.Config).Validate() },
+		EmptyHint: tokenizeEmptyHint,
+		Run:       runTokenize,
 	})
+}
+
+func tokenizeEmptyHint(cfg any, output string) string {
+	f := cfg.(*tokenize.Config).ValFraction
+	switch {
+	case output == "val" && f == 0:
+		return "val_fraction = 0?"
+	case output == "val":
+		return fmt.Sprintf("val_fraction = %g sent no document to validation; too few documents?", f)
+	}
+	return ""
 }
 
 func runTokenize(ctx context.Context, run *NodeRun) (map[string]string, error) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/llmflow/llmflow/artifact"
@@ -37,6 +38,13 @@ type Planner struct {
 	Runner  StageRunner // nil: pipelines with stages do not plan
 	History History     // nil: every uncached node is "new"
 	NoCache bool
+	// Key keys the config digests of nodes whose configuration holds
+	// sensitive values (the store's secret, artifact.Store.EnsureSecret);
+	// nil: a random key, so such nodes match no stored result.
+	Key []byte
+
+	keyOnce   sync.Once
+	ephemeral []byte
 }
 
 // NodePlan is the decision for one node.
@@ -72,18 +80,18 @@ func (pl *Planner) Plan(ctx context.Context, b *Bound) (*Plan, hcl.Diagnostics) 
 		p.prep[addr] = prep
 	}
 	if diags = append(diags, p.checkEdges()...); diags.HasErrors() {
-		return p, diags
+		return p, redactDiags(b.Secrets, diags)
 	}
 	for _, addr := range order {
 		p.Nodes = append(p.Nodes, pl.decide(p, p.prep[addr]))
 	}
-	return p, diags
+	return p, redactDiags(b.Secrets, diags)
 }
 
 func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 	np := &NodePlan{Addr: n.Addr, Kind: n.Kind, Action: ActionRun, Deps: p.Bound.Config.Graph.DependenciesOf(n.Addr)}
 	if n.blocked != nil {
-		np.Action, np.Reason = ActionBlocked, n.blocked.Error()
+		np.Action, np.Reason = ActionBlocked, p.Bound.Secrets.String(n.blocked.Error())
 		return np
 	}
 	parts, missing := p.keyParts(n, func(dep string) (map[string]string, string) {

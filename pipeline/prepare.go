@@ -41,11 +41,14 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 	p.bt, _ = LookupBlockType(bn.Type)
 	p.outputs = p.bt.Outputs
 	p.base.Plugin = "builtin:" + bn.Type + "@" + Version
-	p.base.Config = sha256Hex(bn.Canonical)
+	p.base.Config = pl.configDigest(bn.Canonical, bn.Sensitive)
 	if p.bt.Sources != nil && bn.Decoded != nil {
 		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
 		if err == nil {
 			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
+		}
+		if bn.Sensitive {
+			p.base.Inputs = redactKeys(b.Secrets, p.base.Inputs)
 		}
 		if err != nil {
 			p.blocked = fmt.Errorf("%s: %w", bn.Addr, err)
@@ -85,6 +88,10 @@ func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.
 			return diags
 		}
 	}
+	// Secrets are known before the plugin sees the config, so whatever
+	// it logs or answers while validating is redacted.
+	p.Params, p.Sensitive = b.params(p.Body)
+	p.Sensitive = b.addDeclaredSensitive(p.Params, val, info.Sensitive) || p.Sensitive
 	for _, d := range pl.Runner.Validate(ctx, p.plugin, val) {
 		if d.Subject == nil {
 			d.Subject = subject
@@ -95,10 +102,28 @@ func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.
 	if err != nil {
 		return append(diags, bugDiag("stage config of %s does not encode: %s", p.Addr, err))
 	}
-	p.stage, p.Canonical, p.Params = val, canon, b.params(p.Body)
+	p.stage, p.Canonical = val, canon
 	p.base.Plugin = fmt.Sprintf("%s:%s@%s %s", p.plugin.Source, info.Name, info.Version, info.Checksum)
-	p.base.Config = sha256Hex(canon)
+	p.base.Config = pl.configDigest(canon, p.Sensitive)
 	return diags
+}
+
+// addDeclaredSensitive treats the config attributes a plugin declares
+// sensitive like values of sensitive variables, even when written as
+// literals: their values are secrets and their params are redacted. It
+// reports whether any is set.
+func (b *Bound) addDeclaredSensitive(params map[string]string, val cty.Value, names []string) bool {
+	set := false
+	for _, name := range names {
+		if !val.Type().IsObjectType() || !val.Type().HasAttribute(name) {
+			continue
+		}
+		if v := val.GetAttr(name); !v.IsNull() {
+			b.Secrets.Add(secretStrings(v)...)
+			params[name], set = Redacted, true
+		}
+	}
+	return set
 }
 
 // checkStageInputs compares a stage's input attributes with the inputs its

@@ -39,7 +39,7 @@ func StartRecording(ctx context.Context, db *runstore.Store, store *artifact.Sto
 		file = b.Config.Filename
 	}
 	id, err = db.CreateRun(ctx, runstore.NewRun{
-		ID: id, PipelineFile: file, Source: string(b.Config.Source),
+		ID: id, PipelineFile: file, Source: string(b.Config.SourceSnapshot()),
 		Variables: b.VariablesJSON(), Version: Version,
 	})
 	if err != nil {

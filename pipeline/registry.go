@@ -33,6 +33,13 @@ type BlockType struct {
 	// Validate optionally checks a decoded configuration; its error is
 	// reported against the block.
 	Validate func(cfg any) error
+	// Drops is set for types that remove rows (clean, dedup): when one
+	// writes nothing from a non-empty input, a stage that needed rows is
+	// told it dropped them all.
+	Drops bool
+	// EmptyHint optionally suggests, for a decoded configuration, why the
+	// named output came out empty ("val_fraction = 0?"); "" for no guess.
+	EmptyHint func(cfg any, output string) string
 	// Sources optionally lists files outside the store that the node reads
 	// (resolved against the pipeline directory); their content is hashed
 	// into the cache key, so editing them re-runs the node.

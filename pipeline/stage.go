@@ -30,6 +30,9 @@ type StageInfo struct {
 	ConfigSpec hcldec.Spec
 	Inputs     []Port // the first output is the default a bare reference uses
 	Outputs    []Port
+	// Sensitive names the config attributes whose values the plugin
+	// declares secret; they are redacted like sensitive variables.
+	Sensitive []string
 }
 
 // StageRequest is one execution of a stage node.

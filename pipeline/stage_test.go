@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +15,21 @@ import (
 )
 
 // fakeRunner is a StageRunner whose "train" stage takes a test artifact and
-// writes a model directory holding its config and seed.
-type fakeRunner struct{ checksum string }
+// writes a model directory holding its config and seed, and whose "score"
+// stage takes a required and an optional input of any kind.
+type fakeRunner struct {
+	checksum  string
+	sensitive []string // config attributes the plugin declares sensitive
+}
 
 func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, error) {
+	if p.Kind == "score" {
+		return &StageInfo{
+			Name: "score", Version: "1", Checksum: f.checksum, ConfigSpec: hcldec.ObjectSpec{},
+			Inputs:  []Port{{Name: "data", Required: true}, {Name: "extra"}},
+			Outputs: []Port{{Name: "report", Kind: "report"}},
+		}, nil
+	}
 	if p.Kind != "train" {
 		return nil, errors.New("no plugin named " + p.Kind)
 	}
@@ -27,12 +39,16 @@ func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, err
 			"steps": &hcldec.AttrSpec{Name: "steps", Type: cty.Number, Required: true},
 			"note":  &hcldec.AttrSpec{Name: "note", Type: cty.String},
 		},
-		Inputs:  []Port{{Name: "data", Kind: "test", Required: true}},
-		Outputs: []Port{{Name: "model", Kind: "checkpoint"}},
+		Inputs:    []Port{{Name: "data", Kind: "test", Required: true}},
+		Outputs:   []Port{{Name: "model", Kind: "checkpoint"}},
+		Sensitive: f.sensitive,
 	}, nil
 }
 
-func (f *fakeRunner) Validate(_ context.Context, _ StagePlugin, cfg cty.Value) hcl.Diagnostics {
+func (f *fakeRunner) Validate(_ context.Context, p StagePlugin, cfg cty.Value) hcl.Diagnostics {
+	if p.Kind == "score" {
+		return nil
+	}
 	if n, _ := cfg.GetAttr("steps").AsBigFloat().Int64(); n <= 0 {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "steps must be positive"}}
 	}
@@ -40,6 +56,12 @@ func (f *fakeRunner) Validate(_ context.Context, _ StagePlugin, cfg cty.Value) h
 }
 
 func (f *fakeRunner) Run(_ context.Context, req *StageRequest, ev StageEvents) (map[string]StageOutput, error) {
+	if req.Plugin.Kind == "score" {
+		dir := filepath.Join(req.OutputDir, "report")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "inputs.txt"), []byte(fmt.Sprint(len(req.Inputs))), 0o644)
+		return map[string]StageOutput{"report": {Path: dir, Kind: "report"}}, nil
+	}
 	ev.Metric("loss", 1, 2.5)
 	dir := filepath.Join(req.OutputDir, "model")
 	os.MkdirAll(dir, 0o755)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/internal/redact"
 	"github.com/llmflow/llmflow/pipeline"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
@@ -22,6 +23,17 @@ const (
 	defaultDB    = ".llmflow/llmflow.db"
 )
 
+// secrets are the sensitive values of the pipeline this process loaded;
+// everything it prints or passes on from plugins is redacted with them.
+var secrets = &redact.Set{}
+
+// useSecrets makes the process-wide set b's, so that what planning and
+// running find later is redacted everywhere too.
+func useSecrets(b *pipeline.Bound) {
+	secrets.AddFrom(b.Secrets)
+	b.Secrets = secrets
+}
+
 // pipelineFlags are the flags shared by commands that load a pipeline.
 type pipelineFlags struct {
 	vars     []string
@@ -30,6 +42,9 @@ type pipelineFlags struct {
 	db       string
 	noCache  bool
 	json     bool
+	// writesStore is set by commands that run the plan: planning then
+	// creates the store's secret key, so cache keys outlive the process.
+	writesStore bool
 }
 
 func (f *pipelineFlags) addVarFlags(cmd *cobra.Command) {
@@ -55,6 +70,7 @@ func (f *pipelineFlags) bind(cmd *cobra.Command, path string) (*pipeline.Bound, 
 			var d2 hcl.Diagnostics
 			b, d2 = cfg.Bind(exprs)
 			diags = append(diags, d2...)
+			useSecrets(b)
 		}
 	}
 	if err := f.report(cmd, cfg, diags, path); err != nil {
@@ -83,7 +99,14 @@ func (f *pipelineFlags) planner(ctx context.Context, b *pipeline.Bound) (*pipeli
 	if err != nil {
 		return nil, nil, err
 	}
-	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache}
+	key, err := store.Secret()
+	if f.writesStore {
+		key, err = store.EnsureSecret()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache, Key: key}
 	closeFn := func() {}
 	if db, err := runstore.OpenReadOnly(f.db); err == nil {
 		pl.History = pipeline.RunHistory{DB: db, Pipeline: absOr(b.Config.Filename)}

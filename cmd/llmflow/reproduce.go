@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/llmflow/llmflow/artifact"
@@ -45,7 +46,11 @@ which artifacts came out byte-identical.`,
 		if err != nil {
 			return err
 		}
-		pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: true}
+		key, err := store.EnsureSecret()
+		if err != nil {
+			return err
+		}
+		pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: true, Key: key}
 		defer closeStageRunner()
 		p, diags := pl.Plan(ctx, b)
 		if diags.HasErrors() {
@@ -93,13 +98,36 @@ func bindSnapshot(cmd *cobra.Command, d *runstore.RunDetail) (*pipeline.Bound, e
 		}
 	}
 	if !diags.HasErrors() {
+		sensitiveDefaults(cfg, d.PipelineFile, exprs)
 		b, d3 := cfg.Bind(exprs)
+		useSecrets(b)
 		if diags = append(diags, d3...); !diags.HasErrors() {
 			return b, nil
 		}
 	}
 	printDiags(cmd.ErrOrStderr(), cfg, diags)
 	return nil, fmt.Errorf("%w: the snapshot of run %s does not load", errInvalid, d.ID)
+}
+
+// sensitiveDefaults fills in sensitive variables that no source set from
+// their defaults in the pipeline file as it is now: the recorded snapshot
+// leaves those defaults out.
+func sensitiveDefaults(cfg *pipeline.Config, path string, exprs map[string]hcl.Expression) {
+	var now *pipeline.Config
+	for name, v := range cfg.Variables {
+		if !v.Sensitive || exprs[name] != nil {
+			continue
+		}
+		if now == nil {
+			var diags hcl.Diagnostics
+			if now, diags = pipeline.LoadFile(path); diags.HasErrors() {
+				return // Bind reports the missing value
+			}
+		}
+		if cur := now.Variables[name]; cur != nil && cur.Default != cty.NilVal && !cur.Default.IsNull() {
+			exprs[name] = hcl.StaticExpr(cur.Default, cur.DefaultRange)
+		}
+	}
 }
 
 // freshStore returns the store to reproduce into: dir, or a new directory

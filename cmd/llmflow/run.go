@@ -44,6 +44,7 @@ running nodes gracefully and marks the run interrupted.`,
 }
 
 func init() {
+	runFlags.writesStore = true
 	runFlags.addVarFlags(runCmd)
 	runFlags.addStoreFlags(runCmd)
 	runCmd.Flags().IntVar(&runParallelism, "parallelism", 2, "nodes to run at once")

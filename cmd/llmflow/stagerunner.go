@@ -42,7 +42,7 @@ var (
 func stageRunner() pipeline.StageRunner {
 	runnerOnce.Do(func() {
 		runner = &hostRunner{
-			host:    pluginhost.New(pluginhost.WithLogger(hostLogger())),
+			host:    pluginhost.New(pluginhost.WithLogger(hostLogger()), pluginhost.WithRedaction(secrets)),
 			clients: map[pipeline.StagePlugin]*pluginhost.Client{},
 		}
 	})
@@ -123,10 +123,16 @@ func (r *hostRunner) Describe(ctx context.Context, p pipeline.StagePlugin) (*pip
 		return nil, err
 	}
 	d, id := c.Describe(), c.Identity()
-	return &pipeline.StageInfo{
+	info := &pipeline.StageInfo{
 		Name: d.Name, Version: d.Version, Checksum: id.SHA256,
 		ConfigSpec: pluginhost.ConfigSpec(d), Inputs: ports(d.Inputs), Outputs: ports(d.Outputs),
-	}, nil
+	}
+	for _, a := range d.Config {
+		if a.Sensitive {
+			info.Sensitive = append(info.Sensitive, a.Name)
+		}
+	}
+	return info, nil
 }
 
 func ports(ps []sdk.Port) []pipeline.Port {

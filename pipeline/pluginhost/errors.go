@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/llmflow/llmflow/internal/redact"
 )
 
 // Kind classifies why a plugin call failed, so the engine can decide about
@@ -63,15 +65,19 @@ func (e *Error) Unwrap() error { return e.Err }
 // and the first panic or fatal error line, which a long stack trace would
 // push out of the tail.
 type stderrLog struct {
-	tail *tail
+	tail    *tail
+	secrets *redact.Set
 
 	mu    sync.Mutex
 	panic string
 }
 
-func newStderrLog() *stderrLog { return &stderrLog{tail: newTail(20)} }
+func newStderrLog(secrets *redact.Set) *stderrLog {
+	return &stderrLog{tail: newTail(20), secrets: secrets}
+}
 
 func (s *stderrLog) add(line string) {
+	line = s.secrets.String(line)
 	if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
 		s.mu.Lock()
 		if s.panic == "" {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/llmflow/llmflow/internal/redact"
 )
 
 // Host starts plugin processes. It is safe for concurrent use; each Open
@@ -19,6 +21,7 @@ type Host struct {
 	stopGrace    time.Duration
 	sums         sumCache
 	cert         hostCert
+	secrets      *redact.Set
 }
 
 // Option configures a Host.
@@ -39,6 +42,9 @@ func New(opts ...Option) *Host {
 	for _, o := range opts {
 		o(h)
 	}
+	if h.secrets != nil {
+		h.logger = slog.New(redact.NewHandler(h.logger.Handler(), h.secrets))
+	}
 	return h
 }
 
@@ -51,6 +57,12 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+// WithRedaction replaces the secrets in s (which may grow later) in
+// everything the host passes on from a plugin: log lines bridged from its
+// stdout, stderr and go-plugin logger, and the stderr lines quoted in
+// errors.
+func WithRedaction(s *redact.Set) Option { return func(h *Host) { h.secrets = s } }
 
 // WithBuiltinCommand sets the binary and leading arguments that serve a
 // built-in stage; the stage name is appended. Tests use it to point at a

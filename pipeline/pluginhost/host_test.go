@@ -17,6 +17,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/llmflow/llmflow/internal/redact"
 	"github.com/llmflow/llmflow/plugins/builtin"
 )
 
@@ -265,6 +266,37 @@ func TestPluginOutputReachesLogger(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+// TestRedactsPluginOutput runs a plugin that prints a secret on stdout and
+// stderr and exits: neither the log nor the error may hold it.
+func TestRedactsPluginOutput(t *testing.T) {
+	const secret = "hunter2-very-secret"
+	var buf syncBuffer
+	var secrets redact.Set
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c, err := testHost(t, WithLogger(logger), WithRedaction(&secrets)).Open(context.Background(), PluginSpec{Name: "leak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	secrets.Add(secret) // known only once the pipeline is bound
+	_, err = c.Run(context.Background(), RunRequest{Config: echoConfig(secret, 0), OutputDir: t.TempDir()}, nil)
+	if err == nil {
+		t.Fatal("the leak plugin exited, but Run succeeded")
+	}
+	wants := []string{"leak on stderr: " + redact.Placeholder, "leak on stdout: " + redact.Placeholder}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if containsAll(buf.String(), wants) {
+			break
+		}
+	}
+	if out := buf.String(); strings.Contains(out, secret) || !containsAll(out, wants) {
+		t.Errorf("log holds the secret or lacks the redacted lines:\n%s", out)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error holds the secret: %v", err)
 	}
 }
 

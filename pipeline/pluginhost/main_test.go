@@ -16,7 +16,7 @@ var pluginDir string
 
 var modes = []string{
 	"echo", "marker", "exit-early", "hang-start", "garbage", "proto2",
-	"panic", "panic-handler", "exit", "hang-run", "fail", "bad-output", "env", "stderr", "gp-automtls",
+	"panic", "panic-handler", "exit", "hang-run", "fail", "bad-output", "env", "stderr", "gp-automtls", "leak",
 }
 
 func TestMain(m *testing.M) {

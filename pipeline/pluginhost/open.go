@@ -26,7 +26,7 @@ func (h *Host) Open(ctx context.Context, spec PluginSpec) (*Client, error) {
 	if err := verifyChecksum(spec, r); err != nil {
 		return nil, err
 	}
-	c := &Client{host: h, spec: spec, path: r.path, sum: r.sum, stderr: newStderrLog()}
+	c := &Client{host: h, spec: spec, path: r.path, sum: r.sum, stderr: newStderrLog(h.secrets)}
 	c.log = h.logger.With("plugin", spec.Name)
 	cmd := exec.Command(r.path, r.args...)
 	cmd.Env = pluginEnv(h.env, spec.Env)

@@ -79,7 +79,7 @@ func describe() *sdk.Description {
 		},
 		Inputs: []sdk.Port{
 			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "Checkpoint to evaluate."},
-			{Name: "data", Kind: artifact.KindTokens, Optional: true, Doc: "Tokens to measure loss on."},
+			{Name: "data", Kind: artifact.KindTokens, Doc: "Tokens to measure loss on; must not be empty."},
 		},
 		Outputs: []sdk.Port{{Name: "report", Kind: ReportKind, Doc: "report.json with figures and samples."}},
 	}
@@ -133,11 +133,13 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 			return err
 		}
 	}
+	d, ok := req.Inputs["data"]
+	if !ok {
+		return fmt.Errorf("eval: input \"data\" is required")
+	}
 	rep := Report{Samples: []Sample{}}
-	if d, ok := req.Inputs["data"]; ok {
-		if err := measure(ctx, m, tok, d.Path, c, &rep, ev); err != nil {
-			return err
-		}
+	if err := measure(ctx, m, tok, d.Path, c, &rep, ev); err != nil {
+		return err
 	}
 	if len(c.Prompts) > 0 && tok == nil {
 		return fmt.Errorf("eval: checkpoint %s has no %s to encode prompts", in.Path, model.TokenizerFile)
@@ -176,6 +178,10 @@ func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path
 	data, err := pretrain.LoadData(ctx, path, T)
 	if err != nil {
 		return err
+	}
+	if len(data.Examples) == 0 {
+		// Figures over no tokens would read as a perfect model.
+		return fmt.Errorf("eval: input \"data\" at %s is empty: it has no row of two or more tokens to measure loss on", path)
 	}
 	if int(data.MaxID) >= m.Config.VocabSize {
 		return fmt.Errorf("eval: %s holds token id %d, outside the model's vocabulary of %d", path, data.MaxID, m.Config.VocabSize)

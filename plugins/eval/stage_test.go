@@ -25,8 +25,10 @@ func (e *events) Log(string)                             {}
 func (e *events) Output(string, string, string)          {}
 func (e *events) Metric(_ int64, name string, v float64) { e.metrics[name] = v }
 
-func TestEvalStage(t *testing.T) {
-	tmp := t.TempDir()
+// tinyModel trains a small model on repeated text and returns its
+// checkpoint directory and the token ids of the text.
+func tinyModel(t *testing.T, tmp string) (string, []int32) {
+	t.Helper()
 	text := []byte(strings.Repeat("the cat sat on the mat. the dog sat on the log. ", 40))
 	tc := tokenizer.DefaultConfig()
 	tc.VocabSize, tc.SpecialTokens = 300, []string{"<|endoftext|>"}
@@ -39,7 +41,6 @@ func TestEvalStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := tok.Encode(text)
-	// Train a tiny model on the text.
 	cfg := pretrain.DefaultConfig()
 	cfg.NLayer, cfg.NHead, cfg.NEmbd, cfg.BlockSize, cfg.BatchSize, cfg.MaxSteps, cfg.EvalEvery = 1, 2, 32, 16, 4, 60, 0
 	cfg.Warmup, cfg.LR, cfg.MinLR = 5, 1e-2, 1e-3
@@ -52,32 +53,48 @@ func TestEvalStage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A tokens dataset to measure on.
-	dataDir := filepath.Join(tmp, "data")
-	w, err := artifact.NewDatasetWriter(dataDir, artifact.TokensSchema(false, false))
+	return res.Dir, ids
+}
+
+// writeTokens writes rows as a tokens dataset in dir.
+func writeTokens(t *testing.T, dir string, rows ...[]int32) {
+	t.Helper()
+	w, err := artifact.NewDatasetWriter(dir, artifact.TokensSchema(false, false))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, artifact.TokensSchema(false, false))
 	lb := b.Field(0).(*array.ListBuilder)
-	lb.Append(true)
-	lb.ValueBuilder().(*array.Int32Builder).AppendValues(ids[:200], nil)
-	rec := b.NewRecordBatch()
-	if err := w.Write(rec); err != nil {
+	for _, r := range rows {
+		lb.Append(true)
+		lb.ValueBuilder().(*array.Int32Builder).AppendValues(r, nil)
+	}
+	if err := w.Write(b.NewRecordBatch()); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ev := &events{map[string]float64{}}
-	req := &sdk.RunRequest{
+}
+
+func evalRequest(modelDir, dataDir, outDir string) *sdk.RunRequest {
+	return &sdk.RunRequest{
 		Config: cty.ObjectVal(map[string]cty.Value{
 			"prompts": cty.ListVal([]cty.Value{cty.StringVal("the cat")}), "max_new_tokens": cty.NumberIntVal(8),
 			"temperature": cty.NumberFloatVal(0),
 		}),
-		Inputs:    map[string]sdk.Input{"model": {Path: res.Dir}, "data": {Path: dataDir}},
-		OutputDir: filepath.Join(tmp, "out"),
+		Inputs:    map[string]sdk.Input{"model": {Path: modelDir}, "data": {Path: dataDir}},
+		OutputDir: outDir,
 	}
+}
+
+func TestEvalStage(t *testing.T) {
+	tmp := t.TempDir()
+	modelDir, ids := tinyModel(t, tmp)
+	dataDir := filepath.Join(tmp, "data")
+	writeTokens(t, dataDir, ids[:200])
+	ev := &events{map[string]float64{}}
+	req := evalRequest(modelDir, dataDir, filepath.Join(tmp, "out"))
 	if err := (Stage{}).Run(context.Background(), req, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -96,4 +113,32 @@ func TestEvalStage(t *testing.T) {
 		t.Fatalf("metrics %v", ev.metrics)
 	}
 	t.Logf("loss %.3f, bpb %.3f, sample %q", *rep.Loss, *rep.BPB, rep.Samples[0].Completion)
+}
+
+// TestEvalRefusesEmptyData runs the stage on data with nothing to measure:
+// it must fail rather than report a loss of 0 and a perplexity of 1.
+func TestEvalRefusesEmptyData(t *testing.T) {
+	tmp := t.TempDir()
+	modelDir, ids := tinyModel(t, tmp)
+	for _, tc := range []struct {
+		name string
+		rows [][]int32
+	}{
+		{"no rows", nil},
+		{"rows of one token", [][]int32{ids[:1], ids[1:2]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			writeTokens(t, dataDir, tc.rows...)
+			ev := &events{map[string]float64{}}
+			req := evalRequest(modelDir, dataDir, filepath.Join(t.TempDir(), "out"))
+			err := (Stage{}).Run(context.Background(), req, ev)
+			if err == nil || !strings.Contains(err.Error(), `input "data"`) || !strings.Contains(err.Error(), "empty") {
+				t.Fatalf("err = %v, want an empty-input error", err)
+			}
+			if len(ev.metrics) > 0 {
+				t.Errorf("metrics reported: %v", ev.metrics)
+			}
+		})
+	}
 }

@@ -86,6 +86,11 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 	if t.st.Step > 0 {
 		ev.Log(fmt.Sprintf("resuming from the checkpoint saved at step %d (%d tokens)", t.st.Step, t.st.Tokens))
 	}
+	if in.Val != nil && len(in.Val.Examples) == 0 {
+		// A loss over no tokens is not 0; leave the metrics out instead.
+		ev.Log("the validation dataset has no row of two or more tokens; no val_loss or val_bpb is reported")
+		in.Val, t.in.Val = nil, nil
+	}
 	start := time.Now()
 	res := &Result{Dir: dir, ValLoss: math.NaN(), ValBPB: math.NaN()}
 	lastLog, lastTokens := time.Now(), t.st.Tokens
@@ -117,9 +122,14 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 		}
 		if cfg.EvalEvery > 0 && t.st.Step%cfg.EvalEvery == 0 && in.Val != nil {
 			vl, bpb := t.evaluate()
-			ev.Metric(step, "val_loss", vl)
-			ev.Metric(step, "val_bpb", bpb)
-			ev.Log(fmt.Sprintf("step %d: train loss %.4f, val loss %.4f, val bpb %.4f", step, loss, vl, bpb))
+			line := fmt.Sprintf("step %d: train loss %.4f", step, loss)
+			if reportVal(ev, step, vl, bpb) {
+				line += fmt.Sprintf(", val loss %.4f", vl)
+				if !math.IsNaN(bpb) {
+					line += fmt.Sprintf(", val bpb %.4f", bpb)
+				}
+			}
+			ev.Log(line)
 		}
 		if cfg.SaveEvery > 0 && t.st.Step%cfg.SaveEvery == 0 {
 			if err := t.save(dir, time.Since(start)); err != nil {
@@ -129,8 +139,7 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 	}
 	if in.Val != nil {
 		res.ValLoss, res.ValBPB = t.evaluate()
-		ev.Metric(int64(t.st.Step), "val_loss", res.ValLoss)
-		ev.Metric(int64(t.st.Step), "val_bpb", res.ValBPB)
+		reportVal(ev, int64(t.st.Step), res.ValLoss, res.ValBPB)
 	}
 	if err := t.save(dir, time.Since(start)); err != nil {
 		return nil, err
@@ -138,6 +147,20 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev Events)
 	res.Steps, res.Tokens = t.st.Step, t.st.Tokens
 	ev.Log(fmt.Sprintf("saved %s after %d steps (%d tokens)", dir, t.st.Step, t.st.Tokens))
 	return res, stopErr
+}
+
+// reportVal emits the validation metrics that were measured: bits per byte
+// is unknown without a tokenizer, and a failed evaluation gives neither.
+// It reports whether there was a loss.
+func reportVal(ev Events, step int64, loss, bpb float64) bool {
+	if math.IsNaN(loss) {
+		return false
+	}
+	ev.Metric(step, "val_loss", loss)
+	if !math.IsNaN(bpb) {
+		ev.Metric(step, "val_bpb", bpb)
+	}
+	return true
 }
 
 func newTrainer(cfg Config, in Inputs, outDir string) (*trainer, error) {
@@ -311,11 +334,12 @@ func (t *trainer) step(lr float64) (loss, norm float64, err error) {
 }
 
 // evaluate returns the mean validation loss (nats per token) over the first
-// eval_batches batches and the bits per byte of the target text.
+// eval_batches batches and the bits per byte of the target text; NaN for
+// what could not be measured.
 func (t *trainer) evaluate() (loss, bpb float64) {
 	B, T := t.cfg.BatchSize, t.cfg.BlockSize
 	ev, err := Evaluate(t.m, t.tok, t.in.Val, B, T, t.cfg.EvalBatches, t.inputs[:B*T], t.targets[:B*T], t.seg[:B*T])
-	if err != nil {
+	if err != nil || ev.Targets == 0 {
 		return math.NaN(), math.NaN()
 	}
 	return ev.Loss(), ev.BPB()

@@ -94,6 +94,14 @@ func (f faultStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events)
 		fmt.Fprintln(os.Stderr, "plugin says hello on stderr")
 		fmt.Println("plugin says hello on stdout")
 		return builtin.Echo{}.Run(ctx, req, ev)
+	case "leak":
+		// Prints its message everywhere a plugin can, then exits, so the
+		// host quotes its stderr in the error.
+		msg := req.Config.GetAttr("message").AsString()
+		fmt.Fprintln(os.Stderr, "leak on stderr: "+msg)
+		fmt.Println("leak on stdout: " + msg)
+		time.Sleep(200 * time.Millisecond)
+		os.Exit(3)
 	case "env":
 		env := os.Environ()
 		sort.Strings(env)
