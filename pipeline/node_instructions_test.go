@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// runInDir writes files (name -> content) and p.hcl into a fresh directory,
+// then plans and runs the pipeline there.
+func runInDir(t *testing.T, src string, files map[string]string, store *artifact.Store) (*eventLog, *RunResult, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, diags := Load(filepath.Join(dir, "p.hcl"), []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	b, diags := cfg.Bind(nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := (&Planner{Store: store}).Plan(context.Background(), b)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	log := &eventLog{}
+	res, err := (&Engine{Store: store, Hook: log, Parallelism: 2}).Run(context.Background(), p)
+	return log, res, err
+}
+
+const chatJSONL = `{"id":"c1","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello."},{"role":"user","content":"你好"},{"role":"assistant","content":"你好！"}]}
+{"id":"c2","messages":[{"role":"user","content":"2+2?"},{"role":"assistant","content":"4"}]}
+{"id":"c3","messages":[{"role":"user","content":"no reply"}]}
+`
+
+func TestInstructionsNode(t *testing.T) {
+	src := `
+instructions "chat" {
+  path     = "chat.jsonl"
+  shape    = "messages"
+  on_error = "skip"
+}
+output "data" { value = instructions.chat }
+`
+	store := newStore(t)
+	log, res, err := runInDir(t, src, map[string]string{"chat.jsonl": chatJSONL}, store)
+	if err != nil || res.Status != StatusSucceeded {
+		t.Fatalf("run: %v %v %v", err, res, log.events)
+	}
+	m, err := store.Manifest(res.Outputs["data"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != artifact.KindInstruction || m.Rows != 2 {
+		t.Errorf("manifest kind %s rows %d", m.Kind, m.Rows)
+	}
+	if !strings.Contains(m.Schema, "prompt: utf8, response: utf8") || !strings.Contains(m.Schema, "messages") {
+		t.Errorf("schema %s", m.Schema)
+	}
+	ds, err := artifact.OpenDataset(store.Path(m.Digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ds.Head(context.Background(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	col := func(name string) string {
+		i := rec.Schema().FieldIndices(name)[0]
+		return rec.Column(i).ValueStr(0)
+	}
+	if col("prompt") != "你好" || col("response") != "你好！" || col("system") != "Be brief." || !strings.Contains(col("messages"), `"content":"Hello."`) {
+		t.Errorf("row 0: prompt %q response %q system %q messages %s", col("prompt"), col("response"), col("system"), col("messages"))
+	}
+}
+
+func TestInstructionsNodeBadRecord(t *testing.T) {
+	src := `
+instructions "chat" {
+  path  = "chat.jsonl"
+  shape = "messages"
+}
+`
+	log, res, _ := runInDir(t, src, map[string]string{"chat.jsonl": chatJSONL}, newStore(t))
+	if res == nil || res.Status != StatusFailed {
+		t.Fatalf("result %+v, want a failed run", res)
+	}
+	if !log.has("failed instructions.chat: ") || !strings.Contains(strings.Join(log.events, "\n"), "chat.jsonl:3: conversation ends with a user turn") {
+		t.Errorf("events %v, want a failure naming chat.jsonl:3", log.events)
+	}
+}
