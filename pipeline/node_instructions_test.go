@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
 )
 
 // runInDir writes files (name -> content) and p.hcl into a fresh directory,
@@ -97,5 +98,34 @@ instructions "chat" {
 	}
 	if !log.has("failed instructions.chat: ") || !strings.Contains(strings.Join(log.events, "\n"), "chat.jsonl:3: conversation ends with a user turn") {
 		t.Errorf("events %v, want a failure naming chat.jsonl:3", log.events)
+	}
+}
+
+func TestChatTemplateNode(t *testing.T) {
+	src := `
+chat_template "ml" { builtin = "chatml" }
+chat_template "mine" {
+  user              = "<|user|>\n{{content}}<|end|>\n"
+  assistant         = "<|assistant|>\n{{content}}<|end|>\n"
+  generation_prompt = "<|assistant|>\n"
+  end_of_turn       = "<|end|>"
+  special_tokens    = ["<|user|>", "<|assistant|>"]
+}
+output "ml"   { value = chat_template.ml }
+output "mine" { value = chat_template.mine }
+`
+	store := newStore(t)
+	log, res, err := runInDir(t, src, nil, store)
+	if err != nil || res.Status != StatusSucceeded {
+		t.Fatalf("run: %v %v", err, log.events)
+	}
+	for name, want := range map[string]string{"ml": "<|im_start|>", "mine": "<|user|>\\n"} {
+		tmpl, err := chat.Load(store.Path(res.Outputs[name]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tmpl.Jinja(), want) {
+			t.Errorf("%s: Jinja %s lacks %q", name, tmpl.Jinja(), want)
+		}
 	}
 }

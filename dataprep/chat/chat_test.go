@@ -2,6 +2,8 @@ package chat
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -227,5 +229,26 @@ func TestConversationChecks(t *testing.T) {
 		if err := CheckConversation(c.msgs); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	for name, tmpl := range testTemplates(t) {
+		dir := t.TempDir()
+		if err := tmpl.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Load(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back.Jinja() != tmpl.Jinja() || back.EndOfTurn() != tmpl.EndOfTurn() {
+			t.Errorf("%s: template changed through Save and Load", name)
+		}
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, SpecFile), []byte(`{"user": 1}`), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), SpecFile) {
+		t.Errorf("got %v, want an error naming %s", err, SpecFile)
 	}
 }
