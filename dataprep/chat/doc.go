@@ -32,6 +32,8 @@
 // end-of-turn token; everything else is 0, unless TrainOnPrompt is set.
 //
 // The special tokens a template needs must be one id each: AddTokens adds
-// the missing ones (and a padding token) to a tokenizer. The model trained
-// with that tokenizer needs as many new embedding rows as AddTokens reports.
+// the missing ones (and a padding token) to a tokenizer, at the end of its
+// ids. A model trained with that tokenizer needs as many new embedding rows
+// as AddTokens reports; initialising them from the mean of the existing rows
+// keeps the first steps' logits sane.
 package chat
