@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -250,5 +251,43 @@ func TestSaveLoad(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, SpecFile), []byte(`{"user": 1}`), 0o644)
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), SpecFile) {
 		t.Errorf("got %v, want an error naming %s", err, SpecFile)
+	}
+}
+
+// TestHFFilesGolden pins tokenizer_config.json and generation_config.json:
+// eos is the end-of-turn token, padding has its own id, generation stops at
+// end of turn and at <|endoftext|>.
+func TestHFFilesGolden(t *testing.T) {
+	base := testTokenizer(t)
+	for name, tmpl := range testTemplates(t) {
+		t.Run(name, func(t *testing.T) {
+			tok, _, err := AddTokens(base, tmpl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := WriteHFFiles(dir, tok, tmpl, 1024); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{TokenizerConfigFile, GenerationConfigFile} {
+				b, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var doc map[string]any
+				if err := json.Unmarshal(b, &doc); err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				testenv.CheckGolden(t, "hf_"+name+"_"+f, doc, *update)
+			}
+			ids, _ := tmpl.Resolve(tok)
+			if ids.Pad == ids.EOS {
+				t.Errorf("pad id equals eos id %d", ids.EOS)
+			}
+		})
+	}
+	tmpl, _ := Builtin(ChatML)
+	if err := WriteHFFiles(t.TempDir(), base, tmpl, 1024); err == nil {
+		t.Error("files written for a tokenizer that lacks the template's tokens")
 	}
 }

@@ -49,10 +49,9 @@ type tokenizerConfig struct {
 // generationConfig is generation_config.json: generation stops at any of
 // the eos ids.
 type generationConfig struct {
-	BOSTokenID          int32   `json:"bos_token_id"`
-	EOSTokenID          []int32 `json:"eos_token_id"`
-	PadTokenID          int32   `json:"pad_token_id"`
-	TransformersVersion string  `json:"transformers_version"`
+	BOSTokenID int32   `json:"bos_token_id"`
+	EOSTokenID []int32 `json:"eos_token_id"`
+	PadTokenID int32   `json:"pad_token_id"`
 }
 
 // WriteHFFiles writes tokenizer.json, tokenizer_config.json (with t as the
