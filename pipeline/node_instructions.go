@@ -2,15 +2,17 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/instruction"
 )
 
-// InstructionsConfig is the configuration of an instructions block: JSONL
-// files of one record shape, mapped to an instruction dataset.
+// InstructionsConfig is the configuration of an instructions block: records
+// of one shape, from JSONL files (path) or a text dataset (the input
+// reference), mapped to an instruction dataset.
 type InstructionsConfig struct {
-	Path    string            `hcl:"path" json:"path"` // file or glob, relative to the pipeline file
+	Path    string            `hcl:"path,optional" json:"path,omitempty"` // file or glob, relative to the pipeline file
 	Shape   string            `hcl:"shape" json:"shape"`
 	Fields  map[string]string `hcl:"fields,optional" json:"fields,omitempty"`
 	Roles   map[string]string `hcl:"roles,optional" json:"roles,omitempty"`
@@ -25,30 +27,59 @@ func (c *InstructionsConfig) mapping() instruction.Config {
 func init() {
 	RegisterBlockType(BlockType{
 		Name:    "instructions",
-		Doc:     "map alpaca, question/answer, prompt/response or chat JSONL records to an instruction dataset",
+		Doc:     "map alpaca, question/answer, prompt/response or chat records to an instruction dataset",
+		Inputs:  []Port{{Name: "input", Kind: artifact.KindText, Doc: "a text dataset whose columns hold the records' fields"}},
 		Outputs: []Port{{Name: "data", Kind: artifact.KindInstruction}},
 		NewConfig: func() any {
 			d := instruction.DefaultConfig()
 			return &InstructionsConfig{IDField: d.IDField, OnError: d.OnError}
 		},
-		Validate: func(cfg any) error { return cfg.(*InstructionsConfig).mapping().Validate() },
-		Sources:  func(cfg any, dir string) ([]string, error) { return globSources(cfg.(*InstructionsConfig).Path, dir) },
-		Run:      runInstructions,
+		Validate:    func(cfg any) error { return cfg.(*InstructionsConfig).mapping().Validate() },
+		CheckInputs: checkInstructionsInputs,
+		Sources:     instructionsSources,
+		Run:         runInstructions,
 	})
+}
+
+func checkInstructionsInputs(cfg any, connected func(string) bool) error {
+	hasPath, hasInput := cfg.(*InstructionsConfig).Path != "", connected("input")
+	switch {
+	case hasPath && hasInput:
+		return fmt.Errorf("give either path (JSONL files) or input (a text dataset), not both")
+	case !hasPath && !hasInput:
+		return fmt.Errorf("give path (JSONL files) or input (a text dataset, e.g. input = dataset.x)")
+	}
+	return nil
+}
+
+func instructionsSources(cfg any, dir string) ([]string, error) {
+	if p := cfg.(*InstructionsConfig).Path; p != "" {
+		return globSources(p, dir)
+	}
+	return nil, nil
 }
 
 func runInstructions(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	c := run.Config.(*InstructionsConfig)
-	paths, err := globSources(c.Path, run.Dir)
-	if err != nil {
-		return nil, err
-	}
 	st, err := run.Store.NewStaging(artifact.KindInstruction)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Abort() // no-op after a successful commit
-	stats, err := instruction.Ingest(ctx, paths, st.Dir(), c.mapping())
+	var stats instruction.Stats
+	if c.Path != "" {
+		var paths []string
+		if paths, err = globSources(c.Path, run.Dir); err != nil {
+			return nil, err
+		}
+		stats, err = instruction.Ingest(ctx, paths, st.Dir(), c.mapping())
+	} else {
+		var in *artifact.Dataset
+		if in, err = run.inputDataset("input"); err != nil {
+			return nil, err
+		}
+		stats, err = instruction.FromDataset(ctx, in, st.Dir(), c.mapping())
+	}
 	if err != nil {
 		return nil, err
 	}

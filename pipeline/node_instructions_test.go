@@ -129,3 +129,59 @@ output "mine" { value = chat_template.mine }
 		}
 	}
 }
+
+const qaJSONL = `{"question":"What is 2+2?","answer":"2+2=<<2+2=4>>4\n#### 4"}
+{"question":"What is 3+3?","answer":"3+3=<<3+3=6>>6\n#### 6"}
+{"question":"What is 4+4?","answer":""}
+{"question":"布洛芬是什么？","answer":"一种止痛药。","history":[["你好","你好！"]]}
+`
+
+// TestDatasetToInstructions ingests question/answer records with a dataset
+// block (the question becomes its text column) and maps them with an
+// instructions block reading that dataset; the bad record is named by the
+// file and line its id records.
+func TestDatasetToInstructions(t *testing.T) {
+	src := `
+dataset "qa" {
+  path       = "qa.jsonl"
+  text_field = "question"
+}
+instructions "qa" {
+  input    = dataset.qa
+  shape    = "alpaca"
+  fields   = { instruction = "text", output = "answer" }
+  on_error = "ONERROR"
+}
+output "data" { value = instructions.qa }
+`
+	store := newStore(t)
+	log, res, err := runInDir(t, strings.Replace(src, "ONERROR", "skip", 1), map[string]string{"qa.jsonl": qaJSONL}, store)
+	if err != nil || res.Status != StatusSucceeded {
+		t.Fatalf("run: %v %v", err, log.events)
+	}
+	m, err := store.Manifest(res.Outputs["data"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Kind != artifact.KindInstruction || m.Rows != 3 {
+		t.Errorf("kind %s rows %d, want 3 instruction rows", m.Kind, m.Rows)
+	}
+	ds, _ := artifact.OpenDataset(store.Path(m.Digest))
+	rec, err := ds.Head(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	msgs := rec.Column(rec.Schema().FieldIndices("messages")[0]).ValueStr(2)
+	if !strings.Contains(msgs, `{"role":"user","content":"你好"},{"role":"assistant","content":"你好！"}`) {
+		t.Errorf("history lost through the dataset: %s", msgs)
+	}
+	if !log.has("finished instructions.qa") {
+		t.Errorf("events %v", log.events)
+	}
+
+	log, res, _ = runInDir(t, strings.Replace(src, "ONERROR", "fail", 1), map[string]string{"qa.jsonl": qaJSONL}, newStore(t))
+	if res == nil || res.Status != StatusFailed || !strings.Contains(strings.Join(log.events, "\n"), "row 3 (id qa.jsonl:3): message 1 (assistant): empty content") {
+		t.Errorf("events %v, want a failure naming qa.jsonl:3", log.events)
+	}
+}

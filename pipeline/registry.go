@@ -33,6 +33,10 @@ type BlockType struct {
 	// Validate optionally checks a decoded configuration; its error is
 	// reported against the block.
 	Validate func(cfg any) error
+	// CheckInputs optionally checks a decoded configuration against which
+	// inputs the block connects (say, "path or input, not both"); its
+	// error is reported against the block.
+	CheckInputs func(cfg any, connected func(input string) bool) error
 	// Sources optionally lists files outside the store that the node reads
 	// (resolved against the pipeline directory); their content is hashed
 	// into the cache key, so editing them re-runs the node.

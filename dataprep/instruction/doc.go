@@ -20,4 +20,7 @@
 // optional; every other field is required. A record that is not a JSON
 // object, lacks a required field, holds the wrong type or breaks the turn
 // order is bad: an error naming file and line, or skipped and counted.
+//
+// Ingest reads JSONL files; FromDataset reads the rows of a text dataset,
+// whose columns are the records' fields.
 package instruction

@@ -52,6 +52,12 @@ func (c Config) Map(line []byte, id string) (Example, error) {
 	if rec == nil {
 		return Example{}, fmt.Errorf("record is null, want a JSON object")
 	}
+	return c.MapRecord(rec, id)
+}
+
+// MapRecord maps a decoded record (field -> JSON value) to an Example; id
+// is used when the record has no id field.
+func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, error) {
 	ex := Example{ID: id}
 	if raw, ok := rec[c.IDField]; ok && !isNull(raw) {
 		v, err := idValue(raw)

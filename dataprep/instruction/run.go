@@ -108,12 +108,8 @@ func (in *ingest) file(ctx context.Context, path string) error {
 		}
 		ex, err := in.c.Map(line, fmt.Sprintf("%s:%d", base, lineNo))
 		if err != nil {
-			if in.c.OnError != "skip" {
-				return fmt.Errorf("%s:%d: %w", path, lineNo, err)
-			}
-			in.st.Skipped++
-			if len(in.st.Examples) < maxExamples {
-				in.st.Examples = append(in.st.Examples, fmt.Sprintf("%s:%d: %v", path, lineNo, err))
+			if err := in.bad(fmt.Sprintf("%s:%d", path, lineNo), err); err != nil {
+				return err
 			}
 			continue
 		}
@@ -124,6 +120,19 @@ func (in *ingest) file(ctx context.Context, path string) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// bad handles a bad record at where: an error, or with on_error "skip" a
+// count and an example.
+func (in *ingest) bad(where string, err error) error {
+	if in.c.OnError != "skip" {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	in.st.Skipped++
+	if len(in.st.Examples) < maxExamples {
+		in.st.Examples = append(in.st.Examples, fmt.Sprintf("%s: %v", where, err))
+	}
+	return nil
 }
 
 func (in *ingest) append(ex Example, size int) error {

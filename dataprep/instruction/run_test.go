@@ -115,3 +115,33 @@ not json
 		t.Errorf("ids %v", ids)
 	}
 }
+
+// TestFromDatasetMatchesIngest maps the oasst1 Chinese file twice, from
+// JSONL directly and through a text dataset (instruction as its text
+// column, history as a JSON column): the conversations must be identical.
+func TestFromDatasetMatchesIngest(t *testing.T) {
+	path := testenv.SharedFile(t, "sft/oasst1_zh_sft.jsonl")
+	direct := t.TempDir()
+	if _, err := Ingest(context.Background(), []string{path}, direct, cfg(ShapeAlpaca)); err != nil {
+		t.Fatal(err)
+	}
+	text := t.TempDir()
+	if _, err := artifact.Ingest(context.Background(), []string{path}, text, artifact.IngestOptions{TextField: "instruction"}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := artifact.OpenDataset(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaDataset := t.TempDir()
+	st, err := FromDataset(context.Background(), ds, viaDataset,
+		cfg(ShapeAlpaca, func(c *Config) { c.Fields = map[string]string{"instruction": artifact.ColText} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := readAll(t, direct), readAll(t, viaDataset)
+	if st.Rows != 689 || st.MultiTurn != 390 || strings.Join(a[ColMessages], "\n") != strings.Join(b[ColMessages], "\n") ||
+		strings.Join(a[artifact.ColID], ",") != strings.Join(b[artifact.ColID], ",") {
+		t.Errorf("through a dataset: %+v; conversations or ids differ from the direct mapping", st)
+	}
+}

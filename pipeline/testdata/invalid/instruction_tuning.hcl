@@ -20,3 +20,17 @@ chat_template "no_marker" { # ERROR: Invalid chat_template configuration
   generation_prompt = ""
   end_of_turn       = "</s>"
 }
+
+dataset "qa" {
+  path = "qa.jsonl"
+}
+
+instructions "both" { # ERROR: Invalid instructions inputs
+  input = dataset.qa
+  path  = "qa.jsonl"
+  shape = "qa"
+}
+
+instructions "neither" { # ERROR: Invalid instructions inputs
+  shape = "qa"
+}
