@@ -7,12 +7,16 @@ const (
 	// KindTokens is a token dataset: input_ids list<int32> (+ loss_mask
 	// list<uint8>, doc_starts list<int32>).
 	KindTokens = "dataset/tokens"
-	// KindInstruction is an instruction dataset: prompt utf8, response utf8.
+	// KindInstruction is an instruction dataset: prompt utf8, response utf8
+	// (+ messages utf8, the whole conversation as JSON).
 	KindInstruction = "dataset/instruction"
 	// KindPreference is a preference dataset: prompt utf8, chosen utf8, rejected utf8.
 	KindPreference = "dataset/preference"
 	// KindTokenizer is a directory holding tokenizer.json.
 	KindTokenizer = "tokenizer"
+	// KindChatTemplate is a directory holding template.json (a chat
+	// template's per-role strings) and chat_template.jinja.
+	KindChatTemplate = "chat_template"
 	// KindCheckpoint is model.safetensors + config.json + tokenizer.json (+ training_state).
 	KindCheckpoint = "checkpoint"
 )

@@ -29,6 +29,13 @@ func (b *Bound) bindNode(n *Node) (*BoundNode, hcl.Diagnostics) {
 				Detail: err.Error(), Subject: n.DeclRange.Ptr()})
 		}
 	}
+	if bt.CheckInputs != nil {
+		connected := func(name string) bool { _, ok := n.Inputs[name]; return ok }
+		if err := bt.CheckInputs(cfg, connected); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + n.Type + " inputs",
+				Detail: err.Error(), Subject: n.DeclRange.Ptr()})
+		}
+	}
 	canon, err := json.Marshal(cfg)
 	if err != nil {
 		diags = append(diags, bugDiag("config of %s does not encode as JSON: %s", n.Addr, err))

@@ -54,17 +54,22 @@ func validateDataset(cfg any) error {
 // datasetSources expands the path glob in sorted order, so the cache key and
 // the ingest order do not depend on directory listing order.
 func datasetSources(cfg any, dir string) ([]string, error) {
-	c := cfg.(*DatasetConfig)
-	pattern := c.Path
+	return globSources(cfg.(*DatasetConfig).Path, dir)
+}
+
+// globSources expands a path attribute (a file or glob, relative to the
+// pipeline directory) to the files it matches, sorted.
+func globSources(path, dir string) ([]string, error) {
+	pattern := path
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(dir, pattern)
 	}
 	paths, err := filepath.Glob(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("path %q: %w", c.Path, err)
+		return nil, fmt.Errorf("path %q: %w", path, err)
 	}
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("path %q matches no file", c.Path)
+		return nil, fmt.Errorf("path %q matches no file", path)
 	}
 	sort.Strings(paths)
 	return paths, nil

@@ -40,6 +40,10 @@ type BlockType struct {
 	// EmptyHint optionally suggests, for a decoded configuration, why the
 	// named output came out empty ("val_fraction = 0?"); "" for no guess.
 	EmptyHint func(cfg any, output string) string
+	// CheckInputs optionally checks a decoded configuration against which
+	// inputs the block connects (say, "path or input, not both"); its
+	// error is reported against the block.
+	CheckInputs func(cfg any, connected func(input string) bool) error
 	// Sources optionally lists files outside the store that the node reads
 	// (resolved against the pipeline directory); their content is hashed
 	// into the cache key, so editing them re-runs the node.

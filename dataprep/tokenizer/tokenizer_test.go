@@ -285,3 +285,34 @@ func TestConfigValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestWithAddedTokens(t *testing.T) {
+	tok, err := Train(context.Background(), [][]byte{[]byte("hello world hello world")},
+		Config{VocabSize: 300, MinFrequency: 1, SpecialTokens: []string{"<|endoftext|>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := tok.VocabSize()
+	grown, added, err := tok.WithAddedTokens([]string{"<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|im_start|>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added != 2 || grown.VocabSize() != n+2 || tok.VocabSize() != n {
+		t.Fatalf("added %d, vocab %d -> %d (original now %d)", added, n, grown.VocabSize(), tok.VocabSize())
+	}
+	if id, _ := grown.SpecialID("<|im_end|>"); id != int32(n+1) {
+		t.Errorf("<|im_end|> id %d, want %d", id, n+1)
+	}
+	ids := grown.NewEncoder().EncodeWithSpecial(nil, []byte("<|im_start|>hello<|im_end|>"))
+	if ids[0] != int32(n) || ids[len(ids)-1] != int32(n+1) {
+		t.Errorf("specials not encoded as one id each: %v", ids)
+	}
+	if same, added, err := grown.WithAddedTokens([]string{"<|im_end|>"}); err != nil || added != 0 || same != grown {
+		t.Errorf("re-adding: %v %d %v", same == grown, added, err)
+	}
+	for _, bad := range []string{"", "\xff", "h"} {
+		if _, _, err := tok.WithAddedTokens([]string{bad}); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

@@ -17,7 +17,7 @@ func SharedData(tb testing.TB) string {
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		skipOrFail(tb, "shared data not found (working directory: %v); set LLMFLOW_SHARED_DATA", err)
+		SkipOrFail(tb, "shared data not found (working directory: %v); set LLMFLOW_SHARED_DATA", err)
 		return ""
 	}
 	for dir := wd; ; dir = filepath.Dir(dir) {
@@ -29,7 +29,7 @@ func SharedData(tb testing.TB) string {
 			break
 		}
 	}
-	skipOrFail(tb, "shared data not found: no shared/data directory above %s; set LLMFLOW_SHARED_DATA", wd)
+	SkipOrFail(tb, "shared data not found: no shared/data directory above %s; set LLMFLOW_SHARED_DATA", wd)
 	return ""
 }
 
@@ -40,14 +40,15 @@ func SharedFile(tb testing.TB, rel string) string {
 	tb.Helper()
 	p := filepath.Join(SharedData(tb), filepath.FromSlash(rel))
 	if _, err := os.Stat(p); err != nil {
-		skipOrFail(tb, "shared data %s not found (set LLMFLOW_SHARED_DATA): %v", rel, err)
+		SkipOrFail(tb, "shared data %s not found (set LLMFLOW_SHARED_DATA): %v", rel, err)
 	}
 	return p
 }
 
-// skipOrFail skips tb with the formatted message, or fails it when the
-// CI environment variable is "true".
-func skipOrFail(tb testing.TB, format string, args ...any) {
+// SkipOrFail skips tb with the formatted message, or fails it when the
+// CI environment variable is "true": for tests that need a tool or data set
+// CI installs but a developer's machine may lack.
+func SkipOrFail(tb testing.TB, format string, args ...any) {
 	tb.Helper()
 	if os.Getenv("CI") == "true" {
 		tb.Fatalf(format+" (required when CI=true)", args...)

@@ -54,3 +54,11 @@ output "model" {
   value       = stage.base.model
   description = "the pretrained model"
 }
+
+instructions "chat" {
+  path     = "data/chat.jsonl"
+  shape    = "messages"
+  fields   = { messages = "conversations", role = "from", content = "value" }
+  roles    = { human = "user", gpt = "assistant" }
+  on_error = "skip"
+}

@@ -1,0 +1,234 @@
+package instruction
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/llmflow/llmflow/dataprep/chat"
+)
+
+// Example is one mapped record.
+type Example struct {
+	ID       string
+	Messages []chat.Message
+}
+
+// Prompt returns the last user turn.
+func (e Example) Prompt() string { return e.last(chat.RoleUser) }
+
+// Response returns the last assistant turn.
+func (e Example) Response() string { return e.last(chat.RoleAssistant) }
+
+// System returns the system turn, or "".
+func (e Example) System() string {
+	if len(e.Messages) > 0 && e.Messages[0].Role == chat.RoleSystem {
+		return e.Messages[0].Content
+	}
+	return ""
+}
+
+func (e Example) last(role string) string {
+	for i := len(e.Messages) - 1; i >= 0; i-- {
+		if e.Messages[i].Role == role {
+			return e.Messages[i].Content
+		}
+	}
+	return ""
+}
+
+// Map decodes one JSON object line and maps it to an Example; id is used
+// when the record has no id field. Errors name the field at fault.
+func (c Config) Map(line []byte, id string) (Example, error) {
+	if !utf8.Valid(line) {
+		return Example{}, fmt.Errorf("record is not valid UTF-8")
+	}
+	var rec map[string]json.RawMessage
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return Example{}, fmt.Errorf("record is not a JSON object: %v", err)
+	}
+	if rec == nil {
+		return Example{}, fmt.Errorf("record is null, want a JSON object")
+	}
+	return c.MapRecord(rec, id)
+}
+
+// MapRecord maps a decoded record (field -> JSON value) to an Example; id
+// is used when the record has no id field.
+func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, error) {
+	ex := Example{ID: id}
+	if raw, ok := rec[c.IDField]; ok && !isNull(raw) {
+		v, err := idValue(raw)
+		if err != nil {
+			return Example{}, fmt.Errorf("field %q: %v", c.IDField, err)
+		}
+		ex.ID = v
+	}
+	r := reader{c: c, rec: rec}
+	system := r.str("system", false)
+	var turns []chat.Message
+	switch c.Shape {
+	case ShapeAlpaca:
+		prompt := r.str("instruction", true)
+		if in := r.str("input", false); in != "" {
+			prompt += "\n\n" + in
+		}
+		turns = append(r.history(), chat.Message{Role: chat.RoleUser, Content: prompt},
+			chat.Message{Role: chat.RoleAssistant, Content: r.str("output", true)})
+	case ShapeQA:
+		turns = r.pair("question", "answer")
+	case ShapePromptResponse:
+		turns = r.pair("prompt", "response")
+	case ShapeMessages:
+		turns = r.messages()
+	default:
+		return Example{}, fmt.Errorf("shape %q is not one of the known shapes; this is a bug in llmflow", c.Shape)
+	}
+	if r.err != nil {
+		return Example{}, r.err
+	}
+	if system != "" {
+		if len(turns) > 0 && turns[0].Role == chat.RoleSystem {
+			return Example{}, fmt.Errorf("field %q and a system message both give a system turn", c.field("system"))
+		}
+		turns = append([]chat.Message{{Role: chat.RoleSystem, Content: system}}, turns...)
+	}
+	if err := chat.CheckConversation(turns); err != nil {
+		return Example{}, err
+	}
+	ex.Messages = turns
+	return ex, nil
+}
+
+// reader pulls typed fields out of one record, keeping the first error.
+type reader struct {
+	c   Config
+	rec map[string]json.RawMessage
+	err error
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf(format, args...)
+	}
+}
+
+// raw returns a shape field's value; a missing or null optional field is
+// absent without error.
+func (r *reader) raw(name string, required bool) (json.RawMessage, bool) {
+	f := r.c.field(name)
+	v, ok := r.rec[f]
+	if !ok || isNull(v) {
+		if required {
+			r.fail("missing field %q", f)
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+func (r *reader) str(name string, required bool) string {
+	v, ok := r.raw(name, required)
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		r.fail("field %q is %s, want a string", r.c.field(name), kindOf(v))
+	}
+	return s
+}
+
+func (r *reader) pair(user, assistant string) []chat.Message {
+	return []chat.Message{{Role: chat.RoleUser, Content: r.str(user, true)}, {Role: chat.RoleAssistant, Content: r.str(assistant, true)}}
+}
+
+// history reads alpaca's earlier turns: [[user, assistant], ...].
+func (r *reader) history() []chat.Message {
+	v, ok := r.raw("history", false)
+	if !ok {
+		return nil
+	}
+	var pairs [][]string
+	if err := json.Unmarshal(v, &pairs); err != nil {
+		r.fail("field %q must be a list of [user, assistant] string pairs", r.c.field("history"))
+		return nil
+	}
+	var out []chat.Message
+	for i, p := range pairs {
+		if len(p) != 2 {
+			r.fail("field %q: entry %d has %d strings, want [user, assistant]", r.c.field("history"), i, len(p))
+			return nil
+		}
+		out = append(out, chat.Message{Role: chat.RoleUser, Content: p[0]}, chat.Message{Role: chat.RoleAssistant, Content: p[1]})
+	}
+	return out
+}
+
+// messages reads a list of {role, content} objects.
+func (r *reader) messages() []chat.Message {
+	v, ok := r.raw("messages", true)
+	if !ok {
+		return nil
+	}
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(v, &list); err != nil {
+		r.fail("field %q must be a list of objects with %q and %q", r.c.field("messages"), r.c.field("role"), r.c.field("content"))
+		return nil
+	}
+	out := make([]chat.Message, 0, len(list))
+	for i, m := range list {
+		turn := reader{c: r.c, rec: m}
+		role := turn.str("role", true)
+		content := turn.str("content", true)
+		if turn.err != nil {
+			r.fail("field %q, message %d: %v", r.c.field("messages"), i, turn.err)
+			return nil
+		}
+		if alias, ok := r.c.Roles[role]; ok {
+			role = alias
+		}
+		out = append(out, chat.Message{Role: role, Content: content})
+	}
+	return out
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
+// idValue accepts a string or a number (kept as its literal).
+func idValue(v json.RawMessage) (string, error) {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s, nil
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		if _, err := strconv.ParseFloat(n.String(), 64); err == nil {
+			return n.String(), nil
+		}
+	}
+	return "", fmt.Errorf("is %s, want a string or a number", kindOf(v))
+}
+
+// kindOf names the JSON type of v for messages.
+func kindOf(v json.RawMessage) string {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "empty"
+	}
+	switch v[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
