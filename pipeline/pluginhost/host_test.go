@@ -17,7 +17,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/llmflow/llmflow/plugins/builtin"
+	"github.com/llmflow/llmflow/internal/echostage"
 )
 
 // events records what a stage reported.
@@ -66,7 +66,7 @@ func TestBuiltinEchoRoundTrip(t *testing.T) {
 
 	id := c.Identity()
 	sum, _ := FileChecksum(filepath.Join(pluginDir, "faulty"))
-	want := Identity{Name: "echo", Stage: "echo", Version: builtin.EchoVersion, Source: "builtin",
+	want := Identity{Name: "echo", Stage: "echo", Version: echostage.Version, Source: "builtin",
 		Path: filepath.Join(pluginDir, "faulty"), SHA256: sum, Protocol: 1}
 	if id != want {
 		t.Errorf("Identity() = %+v, want %+v", id, want)
