@@ -29,6 +29,9 @@ func (b *Bound) bindNode(n *Node) (*BoundNode, hcl.Diagnostics) {
 				Detail: err.Error(), Subject: n.DeclRange.Ptr()})
 		}
 	}
+	if bt.Complete != nil && !diags.HasErrors() {
+		diags = append(diags, bt.Complete(cfg, n)...)
+	}
 	canon, err := json.Marshal(cfg)
 	if err != nil {
 		diags = append(diags, bugDiag("config of %s does not encode as JSON: %s", n.Addr, err))

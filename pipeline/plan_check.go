@@ -64,7 +64,7 @@ func (n *prepared) inputKind(name string) string {
 		ports = n.info.Inputs
 	}
 	for _, p := range ports {
-		if p.Name == name {
+		if p.Name == portName(name) {
 			return p.Kind
 		}
 	}

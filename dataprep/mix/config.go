@@ -29,6 +29,10 @@ type Config struct {
 	MaxRows []int64 `hcl:"max_rows,optional"`
 	// OnExhausted is "stop" or "continue"; it applies with Weights.
 	OnExhausted string `hcl:"on_exhausted,optional"`
+	// Sources names the inputs in order, as their source column records
+	// them. It is not an attribute: the pipeline fills it from the inputs
+	// list, so that renaming an input changes the cache key.
+	Sources []string
 }
 
 // DefaultConfig returns the defaults: no weights, no caps, "stop".
