@@ -22,14 +22,18 @@ func (nopReporter) Progress(int64, int64, string) {}
 
 // writeSource writes n rows "<prefix><i>" in batches of 7 and shards of 50,
 // with the extra columns given (every one int64 i).
-func writeSource(t *testing.T, dir, prefix string, n int, extra ...string) *artifact.Dataset {
+func writeSource(t testing.TB, dir, prefix string, n int, extra ...string) *artifact.Dataset {
+	return writeSourceBatches(t, dir, prefix, n, 7, 50, extra...)
+}
+
+func writeSourceBatches(t testing.TB, dir, prefix string, n, batch int, shard int64, extra ...string) *artifact.Dataset {
 	t.Helper()
 	var fields []arrow.Field
 	for _, name := range extra {
 		fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64})
 	}
 	schema := artifact.TextSchema(fields...)
-	w, err := artifact.NewDatasetWriter(dir, schema, artifact.WithShardRows(50))
+	w, err := artifact.NewDatasetWriter(dir, schema, artifact.WithShardRows(shard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +54,7 @@ func writeSource(t *testing.T, dir, prefix string, n int, extra ...string) *arti
 			b.Field(2 + j).(*array.Int64Builder).Append(int64(i))
 		}
 		b.Append(fmt.Sprint(prefix, i), fmt.Sprintf("text %s%d", prefix, i))
-		if b.Len() == 7 {
+		if b.Len() == batch {
 			flush()
 		}
 	}
