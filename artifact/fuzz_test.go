@@ -253,3 +253,20 @@ func datasetSeeds(tb testing.TB) [][]byte {
 	}
 	return out
 }
+
+// TestMakeFuzzBoundsMinimising: `make fuzz` must bound the minimising of new
+// inputs, or FuzzOpenDataset spends its fuzz time there.
+func TestMakeFuzzBoundsMinimising(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, recipe, ok := strings.Cut(string(mk), "\nfuzz:")
+	if !ok {
+		t.Fatal("Makefile has no fuzz target")
+	}
+	recipe, _, _ = strings.Cut(recipe, "\n\n")
+	if !strings.Contains(recipe, "-fuzz ") || !strings.Contains(recipe, "-fuzzminimizetime ") {
+		t.Errorf("the fuzz recipe does not pass -fuzzminimizetime:%s", recipe)
+	}
+}

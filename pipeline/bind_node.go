@@ -29,12 +29,8 @@ func (b *Bound) bindNode(n *Node) (*BoundNode, hcl.Diagnostics) {
 				Detail: err.Error(), Subject: n.DeclRange.Ptr()})
 		}
 	}
-	if bt.CheckInputs != nil {
-		connected := func(name string) bool { _, ok := n.Inputs[name]; return ok }
-		if err := bt.CheckInputs(cfg, connected); err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + n.Type + " inputs",
-				Detail: err.Error(), Subject: n.DeclRange.Ptr()})
-		}
+	if bt.Complete != nil && !diags.HasErrors() {
+		diags = append(diags, bt.Complete(cfg, n)...)
 	}
 	canon, err := json.Marshal(cfg)
 	if err != nil {

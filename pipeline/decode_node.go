@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // metaAttrs are the meta-arguments every node block accepts.
@@ -39,11 +41,7 @@ func decodeBuiltinNode(bt *BlockType, block *hcl.Block) (*Node, hcl.Diagnostics)
 	diags = append(diags, n.decodeMeta(content.Attributes)...)
 	for _, in := range bt.Inputs {
 		if a, ok := content.Attributes[in.Name]; ok {
-			ref, d := parseRef(a.Expr)
-			diags = append(diags, d...)
-			if ref != nil {
-				n.Inputs[in.Name] = ref
-			}
+			diags = append(diags, n.decodeInput(bt, in, a)...)
 		}
 	}
 	n.Body = remain
@@ -51,6 +49,45 @@ func decodeBuiltinNode(bt *BlockType, block *hcl.Block) (*Node, hcl.Diagnostics)
 	_, d = remain.Content(cfgSchema)
 	n.staticOK = !d.HasErrors()
 	return n, append(diags, d...)
+}
+
+// decodeInput reads the reference, or for a list input the references, of
+// one input attribute.
+func (n *Node) decodeInput(bt *BlockType, in Port, a *hcl.Attribute) hcl.Diagnostics {
+	_, isList := a.Expr.(*hclsyntax.TupleConsExpr)
+	switch {
+	case in.List && !isList:
+		return hcl.Diagnostics{attrError(a, "List of references expected",
+			fmt.Sprintf("Input %q of a %s node takes a list of node references, such as [dataset.a, clean.b].", in.Name, bt.Name))}
+	case !in.List && isList:
+		detail := fmt.Sprintf("Input %q of a %s node takes one node reference, not a list.", in.Name, bt.Name)
+		if in.Kind == artifact.KindText {
+			detail += fmt.Sprintf(" To combine several text datasets, mix them first: mix \"all\" { inputs = [dataset.a, dataset.b] }, then set %s = mix.all.", in.Name)
+		}
+		return hcl.Diagnostics{attrError(a, "List of references not accepted", detail)}
+	case !in.List:
+		ref, diags := parseRef(a.Expr)
+		if ref != nil {
+			n.Inputs[in.Name] = ref
+		}
+		return diags
+	}
+	refs, diags := parseRefList(a.Expr)
+	if len(refs) == 0 && !diags.HasErrors() {
+		diags = append(diags, attrError(a, "Empty list of references", fmt.Sprintf("Input %q needs at least one node reference.", in.Name)))
+	}
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if seen[r.String()] {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate reference",
+				Detail:  fmt.Sprintf("%s is listed twice in %s; list each input once and use weights to favour one.", r, in.Name),
+				Subject: r.Range.Ptr()})
+			continue
+		}
+		n.Inputs[listInput(in.Name, len(seen))] = r
+		seen[r.String()] = true
+	}
+	return diags
 }
 
 var stageSchema = &hcl.BodySchema{

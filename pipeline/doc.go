@@ -10,7 +10,8 @@
 // locals and each node's configuration. Planner.Plan decodes stage configs
 // against their plugin's schema, computes cache keys and tells, per node,
 // whether it is cached, will run (and why) or is blocked; it writes
-// nothing. Engine.Run executes a plan with a parallelism bound, retries,
+// nothing. Planner.Check runs Plan's stage and edge checks alone, without
+// store or source files, for validate. Engine.Run executes a plan with a parallelism bound, retries,
 // timeouts and on_failure handling, and reports through a Hook; it never
 // prints. A Recorder hook writes the run into the run store.
 //
@@ -30,9 +31,11 @@
 //		})
 //	}
 //
-// The input attributes hold references (input = dataset.web); the rest of
-// the block decodes into the NewConfig struct and, as canonical JSON, goes
-// into the node's cache key. node_dataset.go is the built-in example.
+// The input attributes hold references (input = dataset.web), or with
+// Port.List a list of them (mix's inputs = [dataset.a, clean.b], inputs
+// "inputs[0]", "inputs[1]", ...); the rest of the block decodes into the
+// NewConfig struct and, as canonical JSON, goes into the node's cache key.
+// node_dataset.go is the built-in example, node_mix.go the one with a list.
 //
 // # Stages
 //

@@ -2,7 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/instruction"
@@ -34,22 +35,28 @@ func init() {
 			d := instruction.DefaultConfig()
 			return &InstructionsConfig{IDField: d.IDField, OnError: d.OnError}
 		},
-		Validate:    func(cfg any) error { return cfg.(*InstructionsConfig).mapping().Validate() },
-		CheckInputs: checkInstructionsInputs,
-		Sources:     instructionsSources,
-		Run:         runInstructions,
+		Validate: func(cfg any) error { return cfg.(*InstructionsConfig).mapping().Validate() },
+		Complete: checkInstructionsInputs,
+		Sources:  instructionsSources,
+		Run:      runInstructions,
 	})
 }
 
-func checkInstructionsInputs(cfg any, connected func(string) bool) error {
-	hasPath, hasInput := cfg.(*InstructionsConfig).Path != "", connected("input")
+// checkInstructionsInputs requires exactly one of path and input.
+func checkInstructionsInputs(cfg any, n *Node) hcl.Diagnostics {
+	hasPath := cfg.(*InstructionsConfig).Path != ""
+	_, hasInput := n.Inputs["input"]
+	var detail string
 	switch {
 	case hasPath && hasInput:
-		return fmt.Errorf("give either path (JSONL files) or input (a text dataset), not both")
+		detail = "Give either path (JSONL files) or input (a text dataset), not both."
 	case !hasPath && !hasInput:
-		return fmt.Errorf("give path (JSONL files) or input (a text dataset, e.g. input = dataset.x)")
+		detail = "Give path (JSONL files) or input (a text dataset, e.g. input = dataset.x)."
+	default:
+		return nil
 	}
-	return nil
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid instructions inputs",
+		Detail: detail, Subject: n.DeclRange.Ptr()}}
 }
 
 func instructionsSources(cfg any, dir string) ([]string, error) {

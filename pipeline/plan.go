@@ -45,6 +45,8 @@ type Planner struct {
 
 	keyOnce   sync.Once
 	ephemeral []byte
+
+	skipSources bool // Check: source files are not hashed
 }
 
 // NodePlan is the decision for one node.
@@ -68,24 +70,42 @@ type Plan struct {
 // Plan prepares every node and decides, in dependency order, whether it is
 // cached, will run (and why) or is blocked.
 func (pl *Planner) Plan(ctx context.Context, b *Bound) (*Plan, hcl.Diagnostics) {
-	p := &Plan{Bound: b, prep: map[string]*prepared{}}
-	var diags hcl.Diagnostics
-	order, err := b.Config.Graph.TopoOrder()
-	if err != nil {
-		return p, append(diags, bugDiag("plan of a cyclic graph: %s", err))
-	}
-	for _, addr := range order {
-		prep, d := pl.prepare(ctx, b, b.Nodes[addr])
-		diags = append(diags, d...)
-		p.prep[addr] = prep
-	}
-	if diags = append(diags, p.checkEdges()...); diags.HasErrors() {
+	p, order, diags := pl.prepareAll(ctx, b)
+	if diags.HasErrors() {
 		return p, redactDiags(b.Secrets, diags)
 	}
 	for _, addr := range order {
 		p.Nodes = append(p.Nodes, pl.decide(p, p.prep[addr]))
 	}
 	return p, redactDiags(b.Secrets, diags)
+}
+
+// Check runs the checks of Plan that need neither the store nor the source
+// files: each stage's inputs and config against its plugin's description,
+// and the artifact kinds along every edge. It reads nothing but what the
+// Runner reads; validate uses it with a runner that describes built-in
+// stages in-process and external ones not at all (ErrNotDescribed).
+func (pl *Planner) Check(ctx context.Context, b *Bound) hcl.Diagnostics {
+	c := &Planner{Store: pl.Store, Runner: pl.Runner, History: pl.History, NoCache: pl.NoCache,
+		Key: pl.Key, skipSources: true}
+	_, _, diags := c.prepareAll(ctx, b)
+	return redactDiags(b.Secrets, diags)
+}
+
+// prepareAll prepares every node in dependency order and checks the edges.
+func (pl *Planner) prepareAll(ctx context.Context, b *Bound) (*Plan, []string, hcl.Diagnostics) {
+	p := &Plan{Bound: b, prep: map[string]*prepared{}}
+	var diags hcl.Diagnostics
+	order, err := b.Config.Graph.TopoOrder()
+	if err != nil {
+		return p, nil, append(diags, bugDiag("plan of a cyclic graph: %s", err))
+	}
+	for _, addr := range order {
+		prep, d := pl.prepare(ctx, b, b.Nodes[addr])
+		diags = append(diags, d...)
+		p.prep[addr] = prep
+	}
+	return p, order, append(diags, p.checkEdges()...)
 }
 
 func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {

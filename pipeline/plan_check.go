@@ -28,8 +28,8 @@ func (p *Plan) checkEdges() hcl.Diagnostics {
 
 func (p *Plan) checkEdge(n *prepared, input string, ref *Ref) hcl.Diagnostics {
 	up := p.prep[ref.Addr]
-	if up == nil {
-		return nil
+	if up == nil || (up.Type == "stage" && up.info == nil) {
+		return nil // a stage whose plugin was not described has unknown outputs
 	}
 	out := p.outputName(ref)
 	var got *Port
@@ -64,7 +64,7 @@ func (n *prepared) inputKind(name string) string {
 		ports = n.info.Inputs
 	}
 	for _, p := range ports {
-		if p.Name == name {
+		if p.Name == portName(name) {
 			return p.Kind
 		}
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -42,7 +43,7 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 	p.outputs = p.bt.Outputs
 	p.base.Plugin = "builtin:" + bn.Type + "@" + Version
 	p.base.Config = pl.configDigest(bn.Canonical, bn.Sensitive)
-	if p.bt.Sources != nil && bn.Decoded != nil {
+	if p.bt.Sources != nil && bn.Decoded != nil && !pl.skipSources {
 		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
 		if err == nil {
 			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
@@ -65,6 +66,9 @@ func (pl *Planner) prepareStage(ctx context.Context, b *Bound, p *prepared) hcl.
 			Detail: fmt.Sprintf("No plugin host is configured, so stage %q of kind %q cannot be planned.", p.Name, p.Kind), Subject: subject}}
 	}
 	info, err := pl.Runner.Describe(ctx, p.plugin)
+	if errors.Is(err, ErrNotDescribed) {
+		return nil
+	}
 	if err == nil && info == nil {
 		err = fmt.Errorf("the plugin host returned no description; this is a bug in llmflow")
 	}

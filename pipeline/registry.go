@@ -3,7 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // Port is a named input or output of a node type.
@@ -11,7 +14,10 @@ type Port struct {
 	Name     string
 	Kind     string // artifact kind, e.g. artifact.KindText; "" accepts any
 	Required bool   // inputs only
-	Doc      string
+	// List makes an input take a list of references (mix's inputs). Its
+	// references are the node's inputs NAME[0], NAME[1], ... in order.
+	List bool
+	Doc  string
 }
 
 // BlockType describes a built-in node type such as dataset or clean. Adding
@@ -40,10 +46,10 @@ type BlockType struct {
 	// EmptyHint optionally suggests, for a decoded configuration, why the
 	// named output came out empty ("val_fraction = 0?"); "" for no guess.
 	EmptyHint func(cfg any, output string) string
-	// CheckInputs optionally checks a decoded configuration against which
-	// inputs the block connects (say, "path or input, not both"); its
-	// error is reported against the block.
-	CheckInputs func(cfg any, connected func(input string) bool) error
+	// Complete optionally checks a decoded, valid configuration against the
+	// node's inputs and fills in what they determine (mix: the source names,
+	// which the cache key must cover), before the configuration is encoded.
+	Complete func(cfg any, n *Node) hcl.Diagnostics
 	// Sources optionally lists files outside the store that the node reads
 	// (resolved against the pipeline directory); their content is hashed
 	// into the cache key, so editing them re-runs the node.
@@ -95,9 +101,33 @@ func BlockTypes() []string {
 	return sortedKeys(registry.types)
 }
 
+// listInput names element i of list input name.
+func listInput(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }
+
+// portName is the input a node input name belongs to: "inputs" for
+// "inputs[2]".
+func portName(input string) string {
+	if i := strings.IndexByte(input, '['); i > 0 {
+		return input[:i]
+	}
+	return input
+}
+
+// ListRefs returns the references of list input name in order.
+func (n *Node) ListRefs(name string) []*Ref {
+	var refs []*Ref
+	for i := 0; ; i++ {
+		r, ok := n.Inputs[listInput(name, i)]
+		if !ok {
+			return refs
+		}
+		refs = append(refs, r)
+	}
+}
+
 func (bt *BlockType) input(name string) (Port, bool) {
 	for _, p := range bt.Inputs {
-		if p.Name == name {
+		if p.Name == portName(name) {
 			return p, true
 		}
 	}

@@ -53,9 +53,13 @@ func (c *Config) resolveNode(n *Node) hcl.Diagnostics {
 	if n.Meta.Seed != nil {
 		diags = append(diags, c.checkValueRefs(n.Meta.Seed, "")...)
 	}
-	skip := func(name string) bool { _, in := n.Inputs[name]; return in || isMetaAttr(name) }
-	if n.Type == "stage" {
-		skip = func(string) bool { return false } // Body is the config block
+	skip := func(string) bool { return false } // a stage's Body is its config block
+	if bt, ok := LookupBlockType(n.Type); ok {
+		// Input attributes hold references, even when they failed to parse.
+		skip = func(name string) bool {
+			_, port := bt.input(name)
+			return port || isMetaAttr(name)
+		}
 	}
 	for _, e := range bodyExprs(n.Body, skip) {
 		diags = append(diags, c.checkValueRefs(e, "")...)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
@@ -67,6 +68,11 @@ type StageRunner interface {
 	Validate(ctx context.Context, p StagePlugin, config cty.Value) hcl.Diagnostics
 	Run(ctx context.Context, req *StageRequest, ev StageEvents) (map[string]StageOutput, error)
 }
+
+// ErrNotDescribed is what a StageRunner's Describe returns (wrapped or not)
+// when it checked what it could of the plugin but cannot say what the stage
+// takes without starting it; the stage's config and edges go unchecked.
+var ErrNotDescribed = errors.New("the plugin is not described without starting it")
 
 // stagePlugin resolves the plugin for a stage kind: its plugin block, or the
 // built-in implementation of that name.

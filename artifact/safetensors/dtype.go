@@ -38,6 +38,23 @@ func (d DType) Size() int {
 	return 0
 }
 
+// byteSize returns the bytes a tensor of dtype d and shape takes. It fails
+// on a negative dimension or when the size does not fit in an int64, so that
+// a hostile shape never wraps around to a small (or zero) size.
+func (d DType) byteSize(shape []int64) (int64, error) {
+	n := int64(d.Size())
+	for i, s := range shape {
+		if s < 0 {
+			return 0, fmt.Errorf("shape[%d] = %d is negative", i, s)
+		}
+		if s != 0 && n > math.MaxInt64/s {
+			return 0, fmt.Errorf("shape %v of %s overflows: it needs more than %d bytes", shape, d, int64(math.MaxInt64))
+		}
+		n *= s
+	}
+	return n, nil
+}
+
 // decodeFloat32 converts raw little-endian elements of dtype d to float32.
 func decodeFloat32(d DType, raw []byte) ([]float32, error) {
 	n := len(raw) / d.Size()

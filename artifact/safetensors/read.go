@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"sort"
 )
@@ -154,19 +153,13 @@ func checkInfo(name string, ri rawInfo) (Info, error) {
 	if offs[0] < 0 || offs[1] < offs[0] {
 		return Info{}, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] are not an increasing range", name, offs[0], offs[1])
 	}
-	elems := int64(1)
-	for i, s := range *ri.Shape {
-		if s < 0 {
-			return Info{}, fmt.Errorf("safetensors: tensor %q: shape[%d] = %d is negative", name, i, s)
-		}
-		if s != 0 && elems > math.MaxInt64/s {
-			return Info{}, fmt.Errorf("safetensors: tensor %q: shape %v overflows", name, *ri.Shape)
-		}
-		elems *= s
+	size, err := d.byteSize(*ri.Shape)
+	if err != nil {
+		return Info{}, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 	}
-	if elems > math.MaxInt64/int64(d.Size()) || elems*int64(d.Size()) != offs[1]-offs[0] {
+	if size != offs[1]-offs[0] {
 		return Info{}, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes but data_offsets span %d",
-			name, *ri.Shape, d, elems*int64(d.Size()), offs[1]-offs[0])
+			name, *ri.Shape, d, size, offs[1]-offs[0])
 	}
 	return Info{Name: name, DType: d, Shape: *ri.Shape, Begin: offs[0], End: offs[1]}, nil
 }

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -98,6 +99,8 @@ func TestHostile(t *testing.T) {
 		{"duplicate", withHeader(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}`, 2), "twice"},
 		{"negative shape", withHeader(`{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,0]}}`, 0), "negative"},
 		{"overflow shape", withHeader(`{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}`, 0), "overflows"},
+		// 2^62 elements fit an int64 but their 2^65 bytes wrap to 0.
+		{"overflow bytes", withHeader(`{"a":{"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,0]}}`, 0), "overflows"},
 		{"missing field", withHeader(`{"a":{"dtype":"U8","shape":[1]}}`, 1), "required"},
 		{"bad metadata", withHeader(`{"__metadata__":{"k":1}}`, 0), "__metadata__"},
 		{"junk after", withHeader(`{} x`, 0), "trailing"},
@@ -107,6 +110,22 @@ func TestHostile(t *testing.T) {
 			_, err := Parse(c.file)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestWriteSizeOverflow: a shape whose byte size wraps around is refused as
+// an overflow, never reported as needing 0 bytes.
+func TestWriteSizeOverflow(t *testing.T) {
+	for name, shape := range map[string][]int64{
+		"elements": {1 << 32, 1 << 32},
+		"bytes":    {1 << 62},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := Write(io.Discard, []Tensor{{Name: "a", DType: F64, Shape: shape}}, nil)
+			if err == nil || !strings.Contains(err.Error(), "overflows") || strings.Contains(err.Error(), "needs 0 bytes") {
+				t.Fatalf("err = %v, want an overflow", err)
 			}
 		})
 	}

@@ -93,12 +93,12 @@ func header(tensors []Tensor, metadata map[string]string) ([]byte, error) {
 		if t.DType.Size() == 0 {
 			return nil, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", t.Name, t.DType)
 		}
-		elems := int64(1)
-		for _, s := range t.Shape {
-			elems *= s
+		size, err := t.DType.byteSize(t.Shape)
+		if err != nil {
+			return nil, fmt.Errorf("safetensors: tensor %q: %w", t.Name, err)
 		}
-		if elems*int64(t.DType.Size()) != int64(len(t.Data)) {
-			return nil, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, have %d", t.Name, t.Shape, t.DType, elems*int64(t.DType.Size()), len(t.Data))
+		if size != int64(len(t.Data)) {
+			return nil, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, have %d", t.Name, t.Shape, t.DType, size, len(t.Data))
 		}
 		if metadata != nil || i > 0 {
 			buf.WriteByte(',')

@@ -17,8 +17,12 @@ func TestPluginsListBuiltins(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("plugins list: %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if !regexp.MustCompile(`(?m)^echo\s+1\.0\.0\s+builtin\s+sha256:[0-9a-f]{64}\s+1$`).MatchString(res.stdout) {
-		t.Errorf("no echo row:\n%s", res.stdout)
+	if !regexp.MustCompile(`(?m)^pretrain\s+\S+\s+builtin\s+sha256:[0-9a-f]{64}\s+1$`).MatchString(res.stdout) {
+		t.Errorf("no pretrain row:\n%s", res.stdout)
+	}
+	// echo is a test stage of the plugin host, not part of the release.
+	if regexp.MustCompile(`(?m)^echo\s`).MatchString(res.stdout) {
+		t.Errorf("plugins list shows the test-only echo stage:\n%s", res.stdout)
 	}
 }
 
@@ -27,7 +31,7 @@ func TestPluginsLock(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hcl := "plugin \"tool\" {\n  source = \"./tool\"\n}\n\nplugin \"echo\" {\n  source = \"builtin\"\n}\n"
+	hcl := "plugin \"tool\" {\n  source = \"./tool\"\n}\n\nplugin \"pretrain\" {\n  source = \"builtin\"\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "pipeline.hcl"), []byte(hcl), 0o644); err != nil {
 		t.Fatal(err)
 	}

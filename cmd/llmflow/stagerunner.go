@@ -53,7 +53,7 @@ func stageRunner() pipeline.StageRunner {
 // beside the pipeline at path; write says whether first-use pins are saved.
 func useLockFile(path string, write bool) error {
 	r := stageRunner().(*hostRunner)
-	lockPath := filepath.Join(filepath.Dir(path), pluginhost.LockFileName)
+	lockPath := lockPathFor(path)
 	lock, diags := pluginhost.ReadLock(lockPath)
 	if diags.HasErrors() {
 		return diags
@@ -62,6 +62,11 @@ func useLockFile(path string, write bool) error {
 	defer r.mu.Unlock()
 	r.lock, r.lockPath, r.writeLock = lock, lockPath, write
 	return nil
+}
+
+// lockPathFor is the lock file beside the pipeline at path.
+func lockPathFor(path string) string {
+	return filepath.Join(filepath.Dir(path), pluginhost.LockFileName)
 }
 
 func closeStageRunner() {

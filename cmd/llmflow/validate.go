@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/pipeline"
 )
 
 var validateFlags pipelineFlags
@@ -12,12 +14,23 @@ var validateCmd = &cobra.Command{
 	Use:   "validate FILE",
 	Short: "Check a pipeline file and report every problem at once",
 	Long: `Loads the pipeline, resolves its references and evaluates variables, locals
-and node configurations. It reads nothing but the file and writes nothing.
-Stage config blocks are checked by plan, which asks each plugin for its schema.`,
+and node configurations, and checks every stage of a built-in kind (inputs and
+config block) against the schema the stage describes, without starting a
+process. An external plugin's binary is checked against its pinned checksum;
+its config block is checked by plan, which starts the plugin to ask for its
+schema. validate writes nothing.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		b, err := validateFlags.bind(cmd, args[0])
 		if err != nil {
+			return err
+		}
+		runner, err := newStaticRunner(args[0])
+		if err != nil {
+			return err
+		}
+		pl := &pipeline.Planner{Runner: runner}
+		if err := validateFlags.report(cmd, b.Config, pl.Check(cmd.Context(), b), args[0]); err != nil {
 			return err
 		}
 		if validateFlags.json {

@@ -20,16 +20,24 @@ func SharedData(tb testing.TB) string {
 		SkipOrFail(tb, "shared data not found (working directory: %v); set LLMFLOW_SHARED_DATA", err)
 		return ""
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
+	return sharedDataAbove(tb, wd, "")
+}
+
+// sharedDataAbove looks for shared/data in start and its parents up to top
+// (the filesystem root when top is ""), so tests can fence the search off
+// from whatever surrounds their temporary directory.
+func sharedDataAbove(tb testing.TB, start, top string) string {
+	tb.Helper()
+	for dir := start; ; dir = filepath.Dir(dir) {
 		cand := filepath.Join(dir, "shared", "data")
 		if st, err := os.Stat(cand); err == nil && st.IsDir() {
 			return cand
 		}
-		if filepath.Dir(dir) == dir {
+		if dir == top || filepath.Dir(dir) == dir {
 			break
 		}
 	}
-	SkipOrFail(tb, "shared data not found: no shared/data directory above %s; set LLMFLOW_SHARED_DATA", wd)
+	SkipOrFail(tb, "shared data not found: no shared/data directory above %s; set LLMFLOW_SHARED_DATA", start)
 	return ""
 }
 

@@ -39,16 +39,32 @@ func run(fn func(tb testing.TB)) (ended string) {
 	return ""
 }
 
+// TestSharedDataAbsent runs in a tree that holds shared/data beside the
+// checkout, as a machine with the real data does, and fences the search at
+// the checkout so the outcome does not depend on the surroundings.
 func TestSharedDataAbsent(t *testing.T) {
-	t.Setenv("LLMFLOW_SHARED_DATA", "")
-	t.Chdir(t.TempDir())
-	for ci, want := range map[string]string{"": "skip: ", "true": "fatal: "} {
-		t.Setenv("CI", ci)
-		got := run(func(tb testing.TB) { SharedData(tb) })
-		if len(got) < len(want) || got[:len(want)] != want {
-			t.Errorf("CI=%q: %q, want prefix %q", ci, got, want)
+	root := t.TempDir()
+	clone := filepath.Join(root, "clone")
+	for _, d := range []string{filepath.Join(root, "shared", "data"), filepath.Join(clone, "pkg")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
+	start := filepath.Join(clone, "pkg")
+	for ci, want := range map[string]string{"": "skip: ", "true": "fatal: "} {
+		t.Run("CI="+ci, func(t *testing.T) {
+			t.Setenv("CI", ci)
+			got := run(func(tb testing.TB) { sharedDataAbove(tb, start, clone) })
+			if len(got) < len(want) || got[:len(want)] != want {
+				t.Errorf("%q, want prefix %q", got, want)
+			}
+		})
+	}
+	t.Run("found above", func(t *testing.T) {
+		if got := sharedDataAbove(t, start, root); got != filepath.Join(root, "shared", "data") {
+			t.Errorf("sharedDataAbove = %q", got)
+		}
+	})
 }
 
 func TestSharedFile(t *testing.T) {

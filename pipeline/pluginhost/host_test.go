@@ -17,8 +17,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/llmflow/llmflow/internal/echostage"
 	"github.com/llmflow/llmflow/internal/redact"
-	"github.com/llmflow/llmflow/plugins/builtin"
 )
 
 // events records what a stage reported.
@@ -67,7 +67,7 @@ func TestBuiltinEchoRoundTrip(t *testing.T) {
 
 	id := c.Identity()
 	sum, _ := FileChecksum(filepath.Join(pluginDir, "faulty"))
-	want := Identity{Name: "echo", Stage: "echo", Version: builtin.EchoVersion, Source: "builtin",
+	want := Identity{Name: "echo", Stage: "echo", Version: echostage.Version, Source: "builtin",
 		Path: filepath.Join(pluginDir, "faulty"), SHA256: sum, Protocol: 1}
 	if id != want {
 		t.Errorf("Identity() = %+v, want %+v", id, want)

@@ -58,6 +58,17 @@ func (h *Host) Open(ctx context.Context, spec PluginSpec) (*Client, error) {
 	return c, nil
 }
 
+// Verify checks, without starting anything, what Open checks before it
+// starts the plugin for spec: that its binary exists and matches a pinned
+// checksum.
+func (h *Host) Verify(spec PluginSpec) error {
+	r, err := h.resolve(spec)
+	if err != nil {
+		return err
+	}
+	return verifyChecksum(spec, r)
+}
+
 // verifyChecksum refuses a binary that does not match its pin. go-plugin's
 // SecureConfig checks again right before exec, but its error does not say
 // which plugin or which sums.

@@ -9,13 +9,13 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/llmflow/llmflow/plugins/builtin"
+	"github.com/llmflow/llmflow/internal/echostage"
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
 func decodeConfig(t *testing.T, src string) (cty.Value, hcl.Diagnostics) {
 	t.Helper()
-	d, _ := builtin.Echo{}.Describe(t.Context())
+	d, _ := echostage.Stage{}.Describe(t.Context())
 	d.Config = append(d.Config, sdk.Attribute{Name: "ratio", Type: cty.Number, Required: true})
 	f, diags := hclsyntax.ParseConfig([]byte(src), "pipeline.hcl", hcl.InitialPos)
 	if diags.HasErrors() {

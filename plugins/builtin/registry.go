@@ -10,9 +10,7 @@ import (
 
 // stages lists every built-in stage; a stage adds itself here or from an
 // init function in a file of this package named after it.
-var stages = map[string]func() sdk.Stage{
-	"echo": func() sdk.Stage { return Echo{} },
-}
+var stages = map[string]func() sdk.Stage{}
 
 // Lookup returns a fresh instance of the built-in stage called name.
 func Lookup(name string) (sdk.Stage, bool) {

@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -44,5 +45,16 @@ func TestRegistry(t *testing.T) {
 	}
 	if err := Serve("no-such-stage"); err == nil {
 		t.Error("Serve of an unknown stage did not fail")
+	}
+}
+
+// TestReleaseStages: the registry holds the stages users run and nothing
+// that exists only to test the plugin host.
+func TestReleaseStages(t *testing.T) {
+	if got, want := Names(), []string{"eval", "pretrain"}; !slices.Equal(got, want) {
+		t.Errorf("Names() = %v, want %v", got, want)
+	}
+	if _, ok := Lookup("echo"); ok {
+		t.Error("the test-only echo stage is a built-in")
 	}
 }

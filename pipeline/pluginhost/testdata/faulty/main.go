@@ -16,7 +16,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/llmflow/llmflow/plugins/builtin"
+	"github.com/llmflow/llmflow/internal/echostage"
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
@@ -27,11 +27,11 @@ func main() {
 	}
 	switch mode {
 	case "echo":
-		sdk.Serve(builtin.Echo{})
+		sdk.Serve(echostage.Stage{})
 	case "marker":
 		// Proves whether the binary was started at all.
 		_ = os.WriteFile(os.Getenv("LLMFLOW_TEST_MARKER"), []byte("started"), 0o644)
-		sdk.Serve(builtin.Echo{})
+		sdk.Serve(echostage.Stage{})
 	case "exit-early":
 		fmt.Fprintln(os.Stderr, "faulty: cannot load model weights: no such file")
 		os.Exit(1)
@@ -44,13 +44,13 @@ func main() {
 		// A plugin on go-plugin's own AutoMTLS, without the SDK's Serve.
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  sdk.Handshake,
-			VersionedPlugins: sdk.ServerPluginSets(builtin.Echo{}),
+			VersionedPlugins: sdk.ServerPluginSets(echostage.Stage{}),
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 	case "proto2":
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  sdk.Handshake,
-			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginName: &sdk.GRPCStagePlugin{Impl: builtin.Echo{}}}},
+			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginName: &sdk.GRPCStagePlugin{Impl: echostage.Stage{}}}},
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 	default:
@@ -62,7 +62,7 @@ func main() {
 type faultStage struct{ mode string }
 
 func (f faultStage) Describe(ctx context.Context) (*sdk.Description, error) {
-	d, _ := builtin.Echo{}.Describe(ctx)
+	d, _ := echostage.Stage{}.Describe(ctx)
 	d.Name = f.mode
 	return d, nil
 }
@@ -93,7 +93,7 @@ func (f faultStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events)
 	case "stderr":
 		fmt.Fprintln(os.Stderr, "plugin says hello on stderr")
 		fmt.Println("plugin says hello on stdout")
-		return builtin.Echo{}.Run(ctx, req, ev)
+		return echostage.Stage{}.Run(ctx, req, ev)
 	case "leak":
 		// Prints its message everywhere a plugin can, then exits, so the
 		// host quotes its stderr in the error.
@@ -109,7 +109,7 @@ func (f faultStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events)
 			name, _, _ := strings.Cut(kv, "=")
 			ev.Log(name)
 		}
-		return builtin.Echo{}.Run(ctx, req, ev)
+		return echostage.Stage{}.Run(ctx, req, ev)
 	}
 	return fmt.Errorf("unknown mode %q", f.mode)
 }

@@ -1,4 +1,7 @@
-package builtin
+// Package echostage holds a no-op stage for the tests and benchmarks of the
+// plugin host. It is not a built-in stage: the release binary does not carry
+// it, and test plugins serve it from their own main.
+package echostage
 
 import (
 	"context"
@@ -13,20 +16,20 @@ import (
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
-// EchoVersion is the version Echo reports.
-const EchoVersion = "1.0.0"
+// Version is the version Stage reports.
+const Version = "1.0.0"
 
-// Echo is a no-op stage for tests and benchmarks: it writes its config and
+// Stage is a no-op stage named "echo": it writes its config and
 // message into one output directory and reports a progress step, a metric
 // and a log line. With steps > 0 it sleeps step_ms per step, checking for a
 // stop between steps, so hosts can exercise graceful stops.
-type Echo struct{}
+type Stage struct{}
 
 // Describe implements sdk.Stage.
-func (Echo) Describe(context.Context) (*sdk.Description, error) {
+func (Stage) Describe(context.Context) (*sdk.Description, error) {
 	return &sdk.Description{
 		Name:    "echo",
-		Version: EchoVersion,
+		Version: Version,
 		Doc:     "Writes its config to an output directory; used to test the plugin host.",
 		Config: []sdk.Attribute{
 			{Name: "message", Type: cty.String, Default: cty.StringVal("hello"), Doc: "Text written to message.txt."},
@@ -39,7 +42,7 @@ func (Echo) Describe(context.Context) (*sdk.Description, error) {
 }
 
 // Validate implements sdk.Stage.
-func (Echo) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
+func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
 	var diags sdk.Diagnostics
 	if !cfg.IsWhollyKnown() {
 		return nil
@@ -57,7 +60,7 @@ type echoConfig struct {
 }
 
 // Run implements sdk.Stage.
-func (Echo) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
+func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 	var c echoConfig
 	if err := sdk.DecodeConfig(req.Config, &c); err != nil {
 		return err
