@@ -250,7 +250,7 @@ func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, err er
 			r, err = nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
 		}
 	}()
-	if err := verifyIPCFile(f, size); err != nil {
+	if err := verifyIPCFile(f, size, ipcNoDict); err != nil {
 		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
 	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))

@@ -110,7 +110,11 @@ func isStringLike(t arrow.DataType) bool {
 }
 
 func (in *ingester) columnarFile(path, name string, src batchSource, idB, textB *array.StringBuilder) error {
-	pl, err := in.planColumns(path, src.schema())
+	plain, err := decodedSchema(src.schema())
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	pl, err := in.planColumns(path, plain)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,13 @@ func (in *ingester) columnarFile(path, name string, src batchSource, idB, textB 
 		if err := validateBatch(rec, rec.Schema()); err != nil {
 			return fmt.Errorf("%s: after row %d: %w", path, row, err)
 		}
-		if err := in.columnarBatch(path, name, row, pl, rec, idB, textB); err != nil {
+		plainRec, err := decodeDictionaries(in.ctx, rec, plain)
+		if err != nil {
+			return fmt.Errorf("%s: after row %d: %w", path, row, err)
+		}
+		err = in.columnarBatch(path, name, row, pl, plainRec, idB, textB)
+		plainRec.Release()
+		if err != nil {
 			return err
 		}
 		row += rec.NumRows()
@@ -334,10 +344,10 @@ func openArrow(path string) (batchSource, error) {
 	}
 	s := &arrowSource{f: f}
 	if n == 6 && bytes.Equal(magic, []byte("ARROW1")) {
-		if err = verifyIPCFile(f, fi.Size()); err == nil {
+		if err = verifyIPCFile(f, fi.Size(), ipcAllowDict); err == nil {
 			s.fr, err = ipc.NewFileReader(f)
 		}
-	} else if err = verifyIPCStream(f, fi.Size()); err == nil {
+	} else if err = verifyIPCStream(f, fi.Size(), ipcAllowDict); err == nil {
 		s.sr, err = ipc.NewReader(f)
 	}
 	if err != nil {

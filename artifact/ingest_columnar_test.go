@@ -63,7 +63,10 @@ func writeColumnar(t *testing.T, format string, rec arrow.RecordBatch) string {
 		out := f("in.parquet")
 		tbl := array.NewTableFromRecords(rec.Schema(), []arrow.RecordBatch{rec})
 		defer tbl.Release()
-		if err := pqarrow.WriteTable(tbl, out, 2, nil, pqarrow.DefaultWriterProps()); err != nil {
+		// Store the Arrow schema as pyarrow (and so pandas) does: a reader
+		// then gets dictionary columns back as dictionaries.
+		props := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+		if err := pqarrow.WriteTable(tbl, out, 2, nil, props); err != nil {
 			t.Fatal(err)
 		}
 	case "arrow-file":
@@ -152,36 +155,48 @@ func TestIngestColumnarErrors(t *testing.T) {
 }
 
 // TestIngestCorruptColumnar ingests randomly corrupted Parquet and Arrow
-// files: every outcome is rows or an error, never a panic or a crash.
+// files, with and without dictionary columns: every outcome is rows or an
+// error, never a panic or a crash.
 func TestIngestCorruptColumnar(t *testing.T) {
 	n := 300
 	if testing.Short() {
 		n = 50
 	}
-	for _, format := range []string{"parquet", "arrow-file", "arrow-stream"} {
-		t.Run(format, func(t *testing.T) {
-			rec := columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
-			defer rec.Release()
-			src := writeColumnar(t, format, rec)
-			seed, _ := os.ReadFile(src)
-			rng := rand.New(rand.NewPCG(3, 4))
-			dir := t.TempDir()
-			p := filepath.Join(dir, "m"+filepath.Ext(src))
-			for it := 0; it < n; it++ {
-				s := bytes.Clone(seed)
-				for k := 0; k < 1+rng.IntN(4); k++ {
-					s[rng.IntN(len(s))] = byte(rng.IntN(256))
+	fixtures := map[string]struct {
+		make  func(*testing.T) arrow.RecordBatch
+		field string
+	}{
+		"plain": {func(t *testing.T) arrow.RecordBatch {
+			return columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
+		}, "body"},
+		"dictionary": {dictFixture, "text"},
+	}
+	for name, fx := range fixtures {
+		for _, format := range []string{"parquet", "arrow-file", "arrow-stream"} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				rec := fx.make(t)
+				defer rec.Release()
+				src := writeColumnar(t, format, rec)
+				seed, _ := os.ReadFile(src)
+				rng := rand.New(rand.NewPCG(3, 4))
+				dir := t.TempDir()
+				p := filepath.Join(dir, "m"+filepath.Ext(src))
+				for it := 0; it < n; it++ {
+					s := bytes.Clone(seed)
+					for k := 0; k < 1+rng.IntN(4); k++ {
+						s[rng.IntN(len(s))] = byte(rng.IntN(256))
+					}
+					if err := os.WriteFile(p, s, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					out := filepath.Join(dir, "out")
+					os.RemoveAll(out)
+					_, err := Ingest(context.Background(), []string{p}, out, IngestOptions{TextField: fx.field, OnError: "skip"})
+					if err != nil && !strings.Contains(err.Error(), p) {
+						t.Fatalf("error does not name the file: %v", err)
+					}
 				}
-				if err := os.WriteFile(p, s, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				out := filepath.Join(dir, "out")
-				os.RemoveAll(out)
-				_, err := Ingest(context.Background(), []string{p}, out, IngestOptions{TextField: "body", OnError: "skip"})
-				if err != nil && !strings.Contains(err.Error(), p) {
-					t.Fatalf("error does not name the file: %v", err)
-				}
-			}
-		})
+			})
+		}
 	}
 }
