@@ -18,10 +18,6 @@ const (
 	FormatArrow   = "arrow"
 )
 
-// MaxLineBytes bounds one input line (JSONL or text); a longer line is a
-// bad row, so a file without newlines cannot exhaust memory.
-const MaxLineBytes = 64 << 20
-
 // maxExtraColumns bounds the pass-through columns a JSONL input can create.
 const maxExtraColumns = 1024
 

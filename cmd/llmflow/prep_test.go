@@ -122,6 +122,10 @@ func TestPrepErrors(t *testing.T) {
 	dir := t.TempDir()
 	prepInput(t, dir)
 	os.WriteFile(filepath.Join(dir, "bad.hcl"), []byte("min_words = 20\nbogus = 1\n"), 0o644)
+	// Rows the dataset node refuses: prep refuses them the same way.
+	os.WriteFile(filepath.Join(dir, "utf8.jsonl"), []byte("{\"text\":\"ok\"}\n{\"text\":\"a\xffb\"}\n"), 0o644)
+	deep := `{"text":"x","m":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + "}\n"
+	os.WriteFile(filepath.Join(dir, "deep.jsonl"), []byte(deep), 0o644)
 	cases := []struct {
 		args []string
 		code int
@@ -131,7 +135,9 @@ func TestPrepErrors(t *testing.T) {
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.arrow"}, exitUsage, "prep keeps the format"},
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.txt"}, exitUsage, "unknown extension"},
 		{[]string{"prep", "pii", "--in", "in.jsonl"}, exitUsage, "needs --in and --out"},
-		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--field", "nope"}, exitError, `in.jsonl:1: no "nope" key`},
+		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--field", "nope"}, exitError, `in.jsonl:1: missing field "nope"`},
+		{[]string{"prep", "clean", "--in", "utf8.jsonl", "--out", "o.jsonl"}, exitError, "utf8.jsonl:2: column 11: invalid UTF-8 byte 0xff"},
+		{[]string{"prep", "pii", "--in", "deep.jsonl", "--out", "o.jsonl"}, exitError, "deep.jsonl:1: column 1016: invalid JSON: nested deeper than 1000"},
 	}
 	for _, c := range cases {
 		res := llmflow(t, dir, c.args...)

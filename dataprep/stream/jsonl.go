@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // JSONLOptions configures RunJSONL.
@@ -44,7 +46,10 @@ type jsonlDone struct {
 // re-encoded, so every other key keeps its bytes and order. Extra keys are
 // replaced in place or appended before the closing brace. Blank lines are
 // copied; a null text passes through unmapped. A line that is not a JSON
-// object, lacks the field or holds a non-string is an error naming the line.
+// object, lacks the field or holds a non-string is an error naming the line,
+// and so is a line that breaks the limits and text policy the dataset node
+// applies (artifact.JSONLChecker): longer than artifact.MaxLineBytes, nested
+// deeper than artifact.MaxJSONDepth, invalid UTF-8.
 func RunJSONL[M Mapper](ctx context.Context, r io.Reader, w io.Writer, opt JSONLOptions, newMapper func(worker int) M) ([]M, error) {
 	opt.defaults()
 	if opt.UnitBytes <= 0 {
@@ -121,7 +126,7 @@ func RunJSONL[M Mapper](ctx context.Context, r io.Reader, w io.Writer, opt JSONL
 	case writeErr != nil:
 		return mappers, writeErr
 	case readErr != nil && !errors.Is(readErr, context.Canceled):
-		return mappers, fmt.Errorf("%s: %w", opt.Name, readErr)
+		return mappers, readErr
 	case ctx.Err() != nil:
 		return mappers, context.Cause(ctx)
 	}
@@ -143,7 +148,7 @@ func writeJSONL(w, rejects io.Writer, d jsonlDone) error {
 	return nil
 }
 
-// readUnits cuts r into units of whole lines.
+// readUnits cuts r into units of whole lines. Its errors name the input.
 func readUnits(ctx context.Context, r io.Reader, opt JSONLOptions, tokens chan struct{}, jobs chan<- jsonlUnit) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	seq, lineNo := 0, 0
@@ -173,6 +178,11 @@ func readUnits(ctx context.Context, r io.Reader, opt JSONLOptions, tokens chan s
 		line, err := br.ReadSlice('\n')
 		u.data = append(u.data, line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			// Stop before buffering a line the checker would refuse anyway
+			// (+2 for its terminator).
+			if len(u.data)-start > artifact.MaxLineBytes+2 {
+				return fmt.Errorf("%s:%d: %w", opt.Name, lineNo+1, artifact.ErrLineTooLong)
+			}
 			line, err = br.ReadSlice('\n')
 			u.data = append(u.data, line...)
 		}
@@ -181,7 +191,7 @@ func readUnits(ctx context.Context, r io.Reader, opt JSONLOptions, tokens chan s
 			lineNo++
 		}
 		if err != nil && err != io.EOF {
-			return err
+			return fmt.Errorf("%s: %w", opt.Name, err)
 		}
 		if err == io.EOF || len(u.lines) >= opt.BatchRows || len(u.data) >= opt.UnitBytes {
 			if serr := send(); serr != nil {
@@ -196,6 +206,7 @@ func readUnits(ctx context.Context, r io.Reader, opt JSONLOptions, tokens chan s
 
 type jsonlWorker struct {
 	opt   *JSONLOptions
+	chk   artifact.JSONLChecker
 	m     Mapper
 	res   Result
 	text  []byte
@@ -253,19 +264,22 @@ func splitEOL(b []byte) (body, eol []byte) {
 // (with its reason key), and the text length.
 func (jw *jsonlWorker) line1(body []byte) (out, rej []byte, n int, err error) {
 	field := jw.opt.Field
+	if err := jw.chk.Check(body); err != nil {
+		return nil, nil, 0, err
+	}
 	val, _, found, err := objectField(body, field)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	if !found {
-		return nil, nil, 0, fmt.Errorf("no %q key", field)
+		return nil, nil, 0, fmt.Errorf("missing field %q", field)
 	}
 	raw := body[val.start:val.end]
 	if string(raw) == "null" {
 		return body, nil, 0, nil
 	}
 	if raw[0] != '"' {
-		return nil, nil, 0, fmt.Errorf("key %q holds %.20s, not a string", field, raw)
+		return nil, nil, 0, fmt.Errorf("field %q holds %.20s, want a string", field, raw)
 	}
 	var text string
 	if bytes.IndexByte(raw, '\\') < 0 {
@@ -273,7 +287,7 @@ func (jw *jsonlWorker) line1(body []byte) (out, rej []byte, n int, err error) {
 	} else {
 		jw.text, err = decodeString(raw, jw.text[:0])
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("key %q: %w", field, err)
+			return nil, nil, 0, fmt.Errorf("field %q: %w", field, err)
 		}
 		text = string(jw.text)
 	}
