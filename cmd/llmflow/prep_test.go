@@ -150,6 +150,42 @@ func TestPrepErrors(t *testing.T) {
 	}
 }
 
+// TestPrepErrorsNameUserPaths checks that prep's errors name the paths the
+// user gave, never the temporary files and directories it writes first.
+func TestPrepErrorsNameUserPaths(t *testing.T) {
+	dir := t.TempDir()
+	in := prepInput(t, dir)
+	if _, err := artifact.Ingest(context.Background(), []string{in}, filepath.Join(dir, "ds"), artifact.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "corrupt.arrow"), []byte("ARROW1\x00\x00not an arrow file at all"), 0o644)
+	// An output name taken by a directory fails only when the result is
+	// moved into place.
+	os.Mkdir(filepath.Join(dir, "taken.jsonl"), 0o755)
+	os.WriteFile(filepath.Join(dir, "taken.jsonl", "keep"), nil, 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"corrupt arrow input", []string{"prep", "clean", "--in", "corrupt.arrow", "--out", "o.arrow"}, "corrupt.arrow: not a readable Arrow IPC file"},
+		{"jsonl output", []string{"prep", "pii", "--in", "in.jsonl", "--out", "taken.jsonl"}, "cannot write taken.jsonl:"},
+		{"jsonl rejects", []string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--rejects", "taken.jsonl"}, "cannot write taken.jsonl:"},
+		{"missing output directory", []string{"prep", "pii", "--in", "in.jsonl", "--out", "no/such/o.jsonl"}, "cannot write no/such/o.jsonl:"},
+		{"missing arrow output directory", []string{"prep", "pii", "--in", "ds", "--out", "no/such/o.arrow"}, "cannot write no/such/o.arrow:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := llmflow(t, dir, tc.args...)
+			if res.code != exitError || !strings.Contains(res.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want %q", res.code, res.stderr, tc.want)
+			}
+			if strings.Contains(res.stderr, ".tmp-") || strings.Contains(res.stderr, "llmflow-prep") {
+				t.Fatalf("error names a temporary file: %s", res.stderr)
+			}
+		})
+	}
+}
+
 func readFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
