@@ -70,6 +70,16 @@ func userPath(err error, tmp, final string) error {
 	return &tempPathError{msg, err}
 }
 
+// cannotWrite reports that creating the temporary file or directory for
+// final failed, naming final rather than the temporary name.
+func cannotWrite(final string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot write %s: %w", final, err)
+}
+
 // withJSONL opens in and temporary outputs next to out (and rejects), runs
 // fn and renames the outputs into place only when fn succeeds. Errors name
 // in, out and rejects, never the temporary files.
@@ -100,11 +110,7 @@ func withJSONL(in, out, rejects string, fn func(r io.Reader, w, rej io.Writer) e
 		}
 		f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, fmt.Errorf("cannot write %s: %w", final, err)
+			return nil, cannotWrite(final, err)
 		}
 		t := &target{final: final, f: f, bw: bufio.NewWriterSize(f, 1<<20)}
 		targets = append(targets, t)
@@ -184,11 +190,7 @@ func withArrow(in, out, rejects string, outSchema, rejSchema func(*arrow.Schema)
 		}
 		d, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return nil, "", fmt.Errorf("cannot write %s: %w", final, err)
+			return nil, "", cannotWrite(final, err)
 		}
 		tmps[d] = final
 		w, err := artifact.NewDatasetWriter(d, schema, artifact.WithShardRows(math.MaxInt64/2))
