@@ -19,7 +19,7 @@ import (
 // columnarFixture returns a batch with a binary "body" column (so invalid
 // UTF-8 can be stored), an int64 "key" id column with a null, a "text"
 // column that must be renamed, and a float column.
-func columnarFixture(t *testing.T, bodies []string) arrow.RecordBatch {
+func columnarFixture(t testing.TB, bodies []string) arrow.RecordBatch {
 	t.Helper()
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "key", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -46,7 +46,7 @@ func columnarFixture(t *testing.T, bodies []string) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-func writeColumnar(t *testing.T, format string, rec arrow.RecordBatch) string {
+func writeColumnar(t testing.TB, format string, rec arrow.RecordBatch) string {
 	t.Helper()
 	dir := t.TempDir()
 	var path string
@@ -163,10 +163,10 @@ func TestIngestCorruptColumnar(t *testing.T) {
 		n = 50
 	}
 	fixtures := map[string]struct {
-		make  func(*testing.T) arrow.RecordBatch
+		make  func(testing.TB) arrow.RecordBatch
 		field string
 	}{
-		"plain": {func(t *testing.T) arrow.RecordBatch {
+		"plain": {func(t testing.TB) arrow.RecordBatch {
 			return columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
 		}, "body"},
 		"dictionary": {dictFixture, "text"},
