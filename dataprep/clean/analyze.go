@@ -56,9 +56,8 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 	c.lines, c.paras = c.lines[:0], c.paras[:0]
 	// Size the word arrays from an estimate of the word count (a quarter
 	// more than the spaces and newlines, for words split at punctuation,
-	// and one per 3-byte CJK character), so that a long
-	// document does not reallocate them as it goes; push still grows them
-	// if the estimate falls short.
+	// and one per 3-byte CJK character), so that a long document does not
+	// reallocate them as it goes; push still grows them if it falls short.
 	words := (strings.Count(text, " ")+strings.Count(text, "\n"))*5/4 + (len(text)-runeCount(text, c.ascii))/2 + 16
 	c.hashes = reserve(c.hashes, words)
 	c.prefix = append(reserve(c.prefix, words+1), 0)
