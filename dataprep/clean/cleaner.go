@@ -20,8 +20,12 @@ type Cleaner struct {
 	cjk    []uint64
 	active []int32
 	slots  []int32 // per active position, its n-gram's slot in tab
-	tab    table
-	tab2   table
+	// all marks the first n-gram step, where every position is active:
+	// active then holds the slots, so a long document needs one array of
+	// its size fewer.
+	all  bool
+	tab  table
+	tab2 table
 
 	c4buf, c4line []byte
 	ascii         bool // the current document is pure ASCII

@@ -75,24 +75,27 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 	if maxN == 1 || w < 2 {
 		return Keep
 	}
-	c.active = grow(c.active, w-1)
-	for i := range c.active {
-		c.active[i] = int32(i)
-	}
+	c.active, c.all = grow(c.active, w-1), true
 	for n := 2; n <= maxN && n <= w; n++ {
 		m := w - n + 1
 		// The n-gram at i is the (n-1)-gram at i followed by the last word
 		// of the (n-1)-gram at i+1, so hashing the pair identifies it. i+1
 		// is active too (the suffix of a repeated n-gram repeats), so h[i+1]
 		// still holds its (n-1)-gram: positions are extended in order.
-		act := c.active[:0]
-		for _, i := range c.active {
-			if int(i) < m {
+		if c.all {
+			for i := range m {
 				h[i] = combine(h[i], h[i+1])
-				act = append(act, i)
 			}
+		} else {
+			act := c.active[:0]
+			for _, i := range c.active {
+				if int(i) < m {
+					h[i] = combine(h[i], h[i+1])
+					act = append(act, i)
+				}
+			}
+			c.active = act
 		}
-		c.active = act
 		best, bestFirst := c.countActive()
 		if n <= 4 {
 			if k := n - 2; k < len(cfg.TopNgramFracs) && cfg.TopNgramFracs[k] > 0 {
@@ -141,32 +144,52 @@ func (c *Cleaner) ngramLength(i, n int) int {
 // the earliest n-gram reaching it.
 func (c *Cleaner) countActive() (best, bestFirst int32) {
 	c.tab.reset(len(c.active))
-	c.slots = grow(c.slots, len(c.active))
-	for k, i := range c.active {
-		s := c.tab.add(c.hashes[i])
-		c.slots[k] = int32(s)
+	slots := c.activeSlots()
+	for k := range slots {
+		s := c.tab.add(c.hashes[c.at(k)]) // before slots[k], which may be active[k]
+		slots[k] = int32(s)
 		best = max(best, c.tab.counts[s])
 	}
 	// An n-gram's first position is its earliest, so the earliest position
 	// whose n-gram reaches best is the first of the earliest such n-gram.
-	for k, i := range c.active {
-		if c.tab.counts[c.slots[k]] == best {
-			return best, i
+	for k := range slots {
+		if c.tab.counts[slots[k]] == best {
+			return best, c.at(k)
 		}
 	}
 	return best, 0
 }
 
+// at returns the k-th active position.
+func (c *Cleaner) at(k int) int32 {
+	if c.all {
+		return int32(k)
+	}
+	return c.active[k]
+}
+
+// activeSlots returns the slot array of the active positions: active
+// itself while every position is active.
+func (c *Cleaner) activeSlots() []int32 {
+	if c.all {
+		return c.active
+	}
+	c.slots = grow(c.slots, len(c.active))
+	return c.slots
+}
+
 // keepRepeated narrows the active positions to those whose n-gram occurs
 // more than once (countActive must have run for this n).
 func (c *Cleaner) keepRepeated() {
+	slots := c.activeSlots()
 	act := c.active[:0]
-	for k, i := range c.active {
-		if c.tab.counts[c.slots[k]] > 1 {
-			act = append(act, i)
+	for k := range slots {
+		// Writing act[j] for j <= k leaves slots[k] (maybe active[k]) read.
+		if c.tab.counts[slots[k]] > 1 {
+			act = append(act, c.at(k))
 		}
 	}
-	c.active = act
+	c.active, c.all = act, false
 }
 
 // dupNgram returns the runes of n-grams that repeat an earlier one, skipping
