@@ -309,6 +309,11 @@ func (jw *jsonlWorker) process(u jsonlUnit) (d jsonlDone) {
 	return d
 }
 
+// grownFor returns buf emptied, with room for line with key set to value.
+func grownFor(buf, line []byte, key, value string) []byte {
+	return slices.Grow(buf[:0], len(line)+2*(len(key)+len(value))+8)
+}
+
 // handOver gives buf, one of the worker's line buffers, to the writer: the
 // worker allocates a new one for its next changed line.
 func (jw *jsonlWorker) handOver(buf []byte) {
@@ -360,11 +365,14 @@ func (jw *jsonlWorker) line1(body []byte) (out []byte, drop bool, n int, err err
 		// texts are views of their batch.
 		text = unsafe.String(unsafe.SliceData(raw[1:]), len(raw)-2)
 	} else {
-		jw.text, err = decodeString(raw, jw.text[:0])
+		// Decoding never lengthens a string: one allocation at most.
+		jw.text, err = decodeString(raw, slices.Grow(jw.text[:0], len(raw)))
 		if err != nil {
 			return nil, false, 0, fmt.Errorf("field %q: %w", field, err)
 		}
-		text = string(jw.text)
+		// A view too: the buffer is only reused for the next line, and a
+		// Mapper copies what it keeps beyond the call.
+		text = unsafe.String(unsafe.SliceData(jw.text), len(jw.text))
 	}
 	res := &jw.res
 	res.Text, res.Drop, res.Reason = text, false, ""
@@ -378,18 +386,21 @@ func (jw *jsonlWorker) line1(body []byte) (out []byte, drop bool, n int, err err
 		if jw.opt.Rejects == nil {
 			return nil, true, len(text), nil
 		}
-		jw.other, err = setField(jw.other[:0], body, ReasonColumn, res.Reason)
+		jw.other, err = setField(grownFor(jw.other, body, ReasonColumn, res.Reason), body, ReasonColumn, res.Reason)
 		return jw.other, true, len(text), err
 	}
 	line := body
 	if res.Text != text {
-		jw.line = append(jw.line[:0], body[:val.start]...)
+		// Room for the usual case of a few escapes, so that a long line is
+		// not regrown as it is built.
+		jw.line = slices.Grow(jw.line[:0], len(body)-len(raw)+len(res.Text)+len(res.Text)/16+2)
+		jw.line = append(jw.line, body[:val.start]...)
 		jw.line = appendString(jw.line, res.Text)
 		jw.line = append(jw.line, body[val.end:]...)
 		line = jw.line
 	}
 	for i, key := range jw.opt.Extra {
-		jw.other, err = setField(jw.other[:0], line, key, res.Extra[i])
+		jw.other, err = setField(grownFor(jw.other, line, key, res.Extra[i]), line, key, res.Extra[i])
 		if err != nil {
 			return nil, false, 0, err
 		}
