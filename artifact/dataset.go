@@ -27,6 +27,7 @@ var shardRE = regexp.MustCompile(`^part-(\d{5,9})\.arrow$`)
 // is safe for concurrent use; every Scan opens its own files.
 type Dataset struct {
 	dir    string
+	file   string // set by OpenIPCFile: the one shard, named by the user
 	schema *arrow.Schema
 	shards []shardEntry
 	rows   int64
@@ -66,6 +67,17 @@ func OpenDataset(dir string) (*Dataset, error) {
 	if idx != nil && idx.Rows != d.rows {
 		return nil, fmt.Errorf("%s: total rows %d, shards sum to %d", filepath.Join(dir, datasetIndexName), idx.Rows, d.rows)
 	}
+	return d, nil
+}
+
+// OpenIPCFile opens a single Arrow IPC file as a one-shard dataset, checked
+// as OpenDataset checks a shard. Errors and Dir name the file itself.
+func OpenIPCFile(path string) (*Dataset, error) {
+	d := &Dataset{dir: filepath.Dir(path), file: path, shards: []shardEntry{{Name: filepath.Base(path), Rows: -1}}}
+	if err := d.checkShard(0); err != nil {
+		return nil, err
+	}
+	d.rows = d.shards[0].Rows
 	return d, nil
 }
 
@@ -171,8 +183,13 @@ func (d *Dataset) checkShard(i int) error {
 	})
 }
 
-// Dir returns the dataset directory.
-func (d *Dataset) Dir() string { return d.dir }
+// Dir returns the dataset directory, or the file for OpenIPCFile.
+func (d *Dataset) Dir() string {
+	if d.file != "" {
+		return d.file
+	}
+	return d.dir
+}
 
 // Schema returns the dataset schema (shared by every shard).
 func (d *Dataset) Schema() *arrow.Schema { return d.schema }
@@ -250,7 +267,7 @@ func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, err er
 			r, err = nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
 		}
 	}()
-	if err := verifyIPCFile(f, size); err != nil {
+	if err := verifyIPCFile(f, size, ipcNoDict); err != nil {
 		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
 	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))

@@ -84,7 +84,7 @@ func ingestJSONLMemory(data []byte, sink func(arrow.RecordBatch) error) (IngestS
 
 func checkScannerAgainstStdlib(t *testing.T, line []byte) {
 	line = bytes.TrimSuffix(line, []byte{'\r'})
-	if !utf8.Valid(line) || isBlank(line) || bytes.Count(line, []byte("["))+bytes.Count(line, []byte("{")) > maxJSONDepth-10 {
+	if !utf8.Valid(line) || isBlank(line) || bytes.Count(line, []byte("["))+bytes.Count(line, []byte("{")) > MaxJSONDepth-10 {
 		return
 	}
 	var sc objScanner

@@ -18,10 +18,6 @@ const (
 	FormatArrow   = "arrow"
 )
 
-// MaxLineBytes bounds one input line (JSONL or text); a longer line is a
-// bad row, so a file without newlines cannot exhaust memory.
-const MaxLineBytes = 64 << 20
-
 // maxExtraColumns bounds the pass-through columns a JSONL input can create.
 const maxExtraColumns = 1024
 
@@ -43,8 +39,10 @@ const maxExamples = 10
 // a first pass over the inputs; Extra "none" skips it.
 //
 // Parquet and Arrow inputs keep their other columns with their own types;
-// every input must then have the same columns. Arrow inputs are checked like
-// dataset shards (no dictionaries, compression or view types); Parquet
+// every input must then have the same columns. Dictionary-encoded columns
+// (pandas categoricals) are decoded to their value type, since datasets hold
+// no dictionaries. Arrow inputs are checked like dataset shards (no
+// compression or view types); Parquet
 // files are decoded by arrow-go, whose metadata decoder trusts list sizes,
 // so only Parquet files from sources you trust should be ingested.
 type IngestOptions struct {

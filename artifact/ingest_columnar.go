@@ -110,7 +110,11 @@ func isStringLike(t arrow.DataType) bool {
 }
 
 func (in *ingester) columnarFile(path, name string, src batchSource, idB, textB *array.StringBuilder) error {
-	pl, err := in.planColumns(path, src.schema())
+	plain, err := decodedSchema(src.schema())
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	pl, err := in.planColumns(path, plain)
 	if err != nil {
 		return err
 	}
@@ -136,7 +140,13 @@ func (in *ingester) columnarFile(path, name string, src batchSource, idB, textB 
 		if err := validateBatch(rec, rec.Schema()); err != nil {
 			return fmt.Errorf("%s: after row %d: %w", path, row, err)
 		}
-		if err := in.columnarBatch(path, name, row, pl, rec, idB, textB); err != nil {
+		plainRec, err := decodeDictionaries(in.ctx, rec, plain)
+		if err != nil {
+			return fmt.Errorf("%s: after row %d: %w", path, row, err)
+		}
+		err = in.columnarBatch(path, name, row, pl, plainRec, idB, textB)
+		plainRec.Release()
+		if err != nil {
 			return err
 		}
 		row += rec.NumRows()
@@ -309,7 +319,7 @@ func (p *parquetSource) next() (rec arrow.RecordBatch, err error) {
 
 // arrowSource reads an Arrow IPC file (random access) or stream.
 type arrowSource struct {
-	f    *os.File
+	f    io.Closer // nil for in-memory input
 	fr   *ipc.FileReader
 	sr   *ipc.Reader
 	i    int
@@ -321,27 +331,36 @@ func openArrow(path string) (batchSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	magic := make([]byte, 6)
-	n, _ := io.ReadFull(f, magic)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	s := &arrowSource{f: f}
-	if n == 6 && bytes.Equal(magic, []byte("ARROW1")) {
-		if err = verifyIPCFile(f, fi.Size()); err == nil {
-			s.fr, err = ipc.NewFileReader(f)
-		}
-	} else if err = verifyIPCStream(f, fi.Size()); err == nil {
-		s.sr, err = ipc.NewReader(f)
-	}
+	s, err := newArrowSource(f, fi.Size())
 	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	s.f = f
+	return s, nil
+}
+
+// newArrowSource verifies and opens the IPC file or stream in r.
+func newArrowSource(r ipc.ReadAtSeeker, size int64) (*arrowSource, error) {
+	magic := make([]byte, 6)
+	n, _ := r.ReadAt(magic, 0)
+	s := &arrowSource{}
+	var err error
+	if n == 6 && bytes.Equal(magic, []byte("ARROW1")) {
+		if err = verifyIPCFile(r, size, ipcAllowDict); err == nil {
+			s.fr, err = ipc.NewFileReader(r)
+		}
+	} else if err = verifyIPCStream(r, size, ipcAllowDict); err == nil {
+		if _, err = r.Seek(0, io.SeekStart); err == nil {
+			s.sr, err = ipc.NewReader(r)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("not a readable Arrow IPC file or stream: %w", err)
 	}
 	return s, nil
@@ -363,7 +382,9 @@ func (s *arrowSource) close() {
 	} else {
 		s.sr.Release()
 	}
-	s.f.Close()
+	if s.f != nil {
+		s.f.Close()
+	}
 }
 
 func (s *arrowSource) next() (rec arrow.RecordBatch, err error) {

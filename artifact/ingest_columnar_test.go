@@ -19,7 +19,7 @@ import (
 // columnarFixture returns a batch with a binary "body" column (so invalid
 // UTF-8 can be stored), an int64 "key" id column with a null, a "text"
 // column that must be renamed, and a float column.
-func columnarFixture(t *testing.T, bodies []string) arrow.RecordBatch {
+func columnarFixture(t testing.TB, bodies []string) arrow.RecordBatch {
 	t.Helper()
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "key", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -46,7 +46,7 @@ func columnarFixture(t *testing.T, bodies []string) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-func writeColumnar(t *testing.T, format string, rec arrow.RecordBatch) string {
+func writeColumnar(t testing.TB, format string, rec arrow.RecordBatch) string {
 	t.Helper()
 	dir := t.TempDir()
 	var path string
@@ -63,7 +63,10 @@ func writeColumnar(t *testing.T, format string, rec arrow.RecordBatch) string {
 		out := f("in.parquet")
 		tbl := array.NewTableFromRecords(rec.Schema(), []arrow.RecordBatch{rec})
 		defer tbl.Release()
-		if err := pqarrow.WriteTable(tbl, out, 2, nil, pqarrow.DefaultWriterProps()); err != nil {
+		// Store the Arrow schema as pyarrow (and so pandas) does: a reader
+		// then gets dictionary columns back as dictionaries.
+		props := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())
+		if err := pqarrow.WriteTable(tbl, out, 2, nil, props); err != nil {
 			t.Fatal(err)
 		}
 	case "arrow-file":
@@ -152,36 +155,48 @@ func TestIngestColumnarErrors(t *testing.T) {
 }
 
 // TestIngestCorruptColumnar ingests randomly corrupted Parquet and Arrow
-// files: every outcome is rows or an error, never a panic or a crash.
+// files, with and without dictionary columns: every outcome is rows or an
+// error, never a panic or a crash.
 func TestIngestCorruptColumnar(t *testing.T) {
 	n := 300
 	if testing.Short() {
 		n = 50
 	}
-	for _, format := range []string{"parquet", "arrow-file", "arrow-stream"} {
-		t.Run(format, func(t *testing.T) {
-			rec := columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
-			defer rec.Release()
-			src := writeColumnar(t, format, rec)
-			seed, _ := os.ReadFile(src)
-			rng := rand.New(rand.NewPCG(3, 4))
-			dir := t.TempDir()
-			p := filepath.Join(dir, "m"+filepath.Ext(src))
-			for it := 0; it < n; it++ {
-				s := bytes.Clone(seed)
-				for k := 0; k < 1+rng.IntN(4); k++ {
-					s[rng.IntN(len(s))] = byte(rng.IntN(256))
+	fixtures := map[string]struct {
+		make  func(testing.TB) arrow.RecordBatch
+		field string
+	}{
+		"plain": {func(t testing.TB) arrow.RecordBatch {
+			return columnarFixture(t, []string{"first", "second", "third", "fourth", "fifth"})
+		}, "body"},
+		"dictionary": {dictFixture, "text"},
+	}
+	for name, fx := range fixtures {
+		for _, format := range []string{"parquet", "arrow-file", "arrow-stream"} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				rec := fx.make(t)
+				defer rec.Release()
+				src := writeColumnar(t, format, rec)
+				seed, _ := os.ReadFile(src)
+				rng := rand.New(rand.NewPCG(3, 4))
+				dir := t.TempDir()
+				p := filepath.Join(dir, "m"+filepath.Ext(src))
+				for it := 0; it < n; it++ {
+					s := bytes.Clone(seed)
+					for k := 0; k < 1+rng.IntN(4); k++ {
+						s[rng.IntN(len(s))] = byte(rng.IntN(256))
+					}
+					if err := os.WriteFile(p, s, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					out := filepath.Join(dir, "out")
+					os.RemoveAll(out)
+					_, err := Ingest(context.Background(), []string{p}, out, IngestOptions{TextField: fx.field, OnError: "skip"})
+					if err != nil && !strings.Contains(err.Error(), p) {
+						t.Fatalf("error does not name the file: %v", err)
+					}
 				}
-				if err := os.WriteFile(p, s, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				out := filepath.Join(dir, "out")
-				os.RemoveAll(out)
-				_, err := Ingest(context.Background(), []string{p}, out, IngestOptions{TextField: "body", OnError: "skip"})
-				if err != nil && !strings.Contains(err.Error(), p) {
-					t.Fatalf("error does not name the file: %v", err)
-				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -33,7 +32,7 @@ type extraCol struct {
 
 // jsonlState is the per-ingest JSONL state, reused across rows.
 type jsonlState struct {
-	sc     objScanner
+	chk    JSONLChecker // the shared row policy; holds the row's fields
 	cols   []extraCol
 	index  map[string]int // input key -> extras index
 	slots  []int          // per extra: field index in this row, or -1
@@ -154,7 +153,7 @@ func (in *ingester) jsonlStream(r io.Reader, path, name string, st *jsonlState, 
 			}
 		}
 		switch {
-		case err == errLineTooLong:
+		case err == ErrLineTooLong:
 			if !infer {
 				if err := in.bad(path, "", lr.line, err); err != nil {
 					return err
@@ -200,11 +199,11 @@ func (st *jsonlState) fieldKey(f *jsonField) ([]byte, error) {
 // inferRow records the kinds of a row's extra fields; rows that do not
 // parse are left for the write pass to report.
 func (in *ingester) inferRow(st *jsonlState, line []byte) error {
-	if !utf8.Valid(line) || st.sc.parse(line) != nil {
+	if st.chk.Check(line) != nil {
 		return nil
 	}
-	for i := range st.sc.fields {
-		f := &st.sc.fields[i]
+	for i := range st.chk.sc.fields {
+		f := &st.chk.sc.fields[i]
 		key, err := st.fieldKey(f)
 		if err != nil || string(key) == in.opt.TextField || string(key) == in.opt.IDField {
 			continue
@@ -226,18 +225,15 @@ func (in *ingester) inferRow(st *jsonlState, line []byte) error {
 // jsonlRow validates and decodes one row, then appends it to the builder.
 // Nothing is appended unless the whole row is good.
 func (in *ingester) jsonlRow(st *jsonlState, name string, lineNo int64, line []byte) error {
-	if !utf8.Valid(line) {
-		return invalidUTF8(line)
-	}
-	if err := st.sc.parse(line); err != nil {
+	if err := st.chk.Check(line); err != nil {
 		return err
 	}
 	textIdx, idIdx := -1, -1
 	for i := range st.slots {
 		st.slots[i] = -1
 	}
-	for i := range st.sc.fields {
-		f := &st.sc.fields[i]
+	for i := range st.chk.sc.fields {
+		f := &st.chk.sc.fields[i]
 		key, err := st.fieldKey(f)
 		if err != nil {
 			return fmt.Errorf("field name: %w", err)
@@ -256,7 +252,7 @@ func (in *ingester) jsonlRow(st *jsonlState, name string, lineNo int64, line []b
 	if textIdx < 0 {
 		return fmt.Errorf("missing field %q", in.opt.TextField)
 	}
-	tf := &st.sc.fields[textIdx]
+	tf := &st.chk.sc.fields[textIdx]
 	if tf.kind != jsonString {
 		return fmt.Errorf("field %q is %s %s, want a string", in.opt.TextField, article(tf.kind), tf.kind)
 	}
@@ -269,11 +265,11 @@ func (in *ingester) jsonlRow(st *jsonlState, name string, lineNo int64, line []b
 	}
 	st.arena = st.arena[:0]
 	for j, fi := range st.slots {
-		if fi < 0 || st.cols[j].typ != colString || st.sc.fields[fi].kind != jsonString {
+		if fi < 0 || st.cols[j].typ != colString || st.chk.sc.fields[fi].kind != jsonString {
 			continue
 		}
 		s := len(st.arena)
-		if st.arena, err = decodeString(st.arena, &st.sc.fields[fi]); err != nil {
+		if st.arena, err = decodeString(st.arena, &st.chk.sc.fields[fi]); err != nil {
 			return fmt.Errorf("field %q: %w", st.cols[j].key, err)
 		}
 		st.spans[j] = [2]int{s, len(st.arena)}
@@ -297,7 +293,7 @@ func article(k jsonKind) string {
 // jsonlID decodes the id field or generates "<name>:<line>".
 func (in *ingester) jsonlID(st *jsonlState, name string, lineNo int64, idx int) ([]byte, error) {
 	if idx >= 0 {
-		f := &st.sc.fields[idx]
+		f := &st.chk.sc.fields[idx]
 		switch f.kind {
 		case jsonString:
 			id, err := decodeString(st.id[:0], f)
@@ -319,11 +315,11 @@ func (in *ingester) jsonlID(st *jsonlState, name string, lineNo int64, idx int) 
 // validated by the scanner, so conversions cannot fail on good input.
 func (in *ingester) appendExtra(st *jsonlState, j, fi int) error {
 	b := in.b.Field(2 + j)
-	if fi < 0 || st.sc.fields[fi].kind == jsonNull {
+	if fi < 0 || st.chk.sc.fields[fi].kind == jsonNull {
 		b.AppendNull()
 		return nil
 	}
-	f := &st.sc.fields[fi]
+	f := &st.chk.sc.fields[fi]
 	switch st.cols[j].typ {
 	case colBool:
 		b.(*array.BooleanBuilder).Append(f.val[0] == 't')

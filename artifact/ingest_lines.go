@@ -12,9 +12,6 @@ import (
 	"unicode/utf8"
 )
 
-// errLineTooLong marks a line longer than MaxLineBytes.
-var errLineTooLong = fmt.Errorf("line longer than %d bytes", MaxLineBytes)
-
 // lineReader yields the lines of a stream without their terminators,
 // holding at most one line (bounded by max) in memory.
 type lineReader struct {
@@ -29,7 +26,7 @@ func newLineReader(r io.Reader, max int) *lineReader {
 }
 
 // next returns the next line. A line longer than max is consumed and
-// reported as errLineTooLong; io.EOF marks the end. The slice is valid
+// reported as ErrLineTooLong; io.EOF marks the end. The slice is valid
 // until the next call.
 func (l *lineReader) next() ([]byte, error) {
 	l.line++
@@ -63,7 +60,7 @@ func (l *lineReader) next() ([]byte, error) {
 		}
 	}
 	if tooLong {
-		return nil, errLineTooLong
+		return nil, ErrLineTooLong
 	}
 	return trimEOL(l.buf), nil
 }

@@ -77,7 +77,7 @@ func (in *ingester) textFile(path, name string) error {
 		}
 		var lineErr error
 		switch {
-		case err == errLineTooLong:
+		case err == ErrLineTooLong:
 			lineErr = err
 		case err != nil:
 			return fmt.Errorf("%s:%d: %w", path, lr.line, err)

@@ -14,7 +14,8 @@ import (
 // and every message header ourselves and check every offset and vector
 // length against the buffer. Features llmflow datasets never use and that
 // widen the attack surface (dictionaries, compressed bodies, view types) are
-// refused.
+// refused; ingest inputs may hold dictionaries (ipcDict), which ingest
+// decodes.
 
 const (
 	maxIPCMetadata = 16 << 20 // bytes of one flatbuffer (footer or message header)
@@ -174,8 +175,19 @@ func verifyKeyValues(t fbTable, slot int) error {
 	})
 }
 
+// ipcDict selects whether dictionary-encoded columns are accepted.
+type ipcDict bool
+
+const (
+	ipcNoDict    ipcDict = false // dataset shards
+	ipcAllowDict ipcDict = true  // ingest inputs
+)
+
 // schemaCheck counts fields across a schema.
-type schemaCheck struct{ fields int }
+type schemaCheck struct {
+	fields int
+	dict   ipcDict
+}
 
 func (c *schemaCheck) schema(s fbTable) error {
 	if err := s.tables(1, func(f fbTable) error { return c.field(f, 0) }); err != nil {
@@ -226,11 +238,16 @@ func (c *schemaCheck) field(f fbTable, depth int) error {
 			return err
 		}
 	}
-	if p, err := f.ref(4); err != nil || p >= 0 {
+	if d, ok, err := f.sub(4); err != nil || ok {
 		if err != nil {
 			return err
 		}
-		return errors.New("dictionary-encoded columns are not supported")
+		if !c.dict {
+			return errors.New("dictionary-encoded columns are not supported")
+		}
+		if _, _, err := d.sub(1); err != nil { // indexType
+			return err
+		}
 	}
 	if err := f.tables(5, func(ch fbTable) error { return c.field(ch, depth+1) }); err != nil {
 		return err
@@ -240,13 +257,14 @@ func (c *schemaCheck) field(f fbTable, depth int) error {
 
 // Message header union tags (format/Message.fbs).
 const (
-	fbMsgSchema      = 1
-	fbMsgRecordBatch = 3
+	fbMsgSchema          = 1
+	fbMsgDictionaryBatch = 2
+	fbMsgRecordBatch     = 3
 )
 
 // verifyMessage checks one IPC message header and returns its type and
 // declared body length.
-func verifyMessage(meta []byte) (int, int64, error) {
+func verifyMessage(meta []byte, dict ipcDict) (int, int64, error) {
 	b := fbuf(meta)
 	m, err := b.root()
 	if err != nil {
@@ -269,31 +287,46 @@ func verifyMessage(meta []byte) (int, int64, error) {
 	}
 	switch typ {
 	case fbMsgSchema:
-		var c schemaCheck
+		c := schemaCheck{dict: dict}
 		return typ, body, c.schema(h)
 	case fbMsgRecordBatch:
-		if _, _, err := h.vector(1, 16); err != nil { // nodes
-			return 0, 0, err
+		return typ, body, verifyRecordBatch(h)
+	case fbMsgDictionaryBatch:
+		if !dict {
+			return 0, 0, errors.New("dictionaries are not supported")
 		}
-		if _, _, err := h.vector(2, 16); err != nil { // buffers
-			return 0, 0, err
+		data, ok, err := h.sub(1)
+		if err != nil || !ok {
+			return 0, 0, errIPCMeta
 		}
-		if p, err := h.ref(3); err != nil || p >= 0 {
-			if err != nil {
-				return 0, 0, err
-			}
-			return 0, 0, errors.New("compressed record batches are not supported")
-		}
-		if _, n, err := h.vector(4, 8); err != nil || n > 0 {
-			if err != nil {
-				return 0, 0, err
-			}
-			return 0, 0, errors.New("variadic buffers are not supported")
-		}
-		return typ, body, nil
+		return typ, body, verifyRecordBatch(data)
 	default:
 		return 0, 0, fmt.Errorf("unsupported IPC message type %d (dictionaries are not supported)", typ)
 	}
+}
+
+// verifyRecordBatch checks a RecordBatch table (also the data of a
+// DictionaryBatch).
+func verifyRecordBatch(h fbTable) error {
+	if _, _, err := h.vector(1, 16); err != nil { // nodes
+		return err
+	}
+	if _, _, err := h.vector(2, 16); err != nil { // buffers
+		return err
+	}
+	if p, err := h.ref(3); err != nil || p >= 0 {
+		if err != nil {
+			return err
+		}
+		return errors.New("compressed record batches are not supported")
+	}
+	if _, n, err := h.vector(4, 8); err != nil || n > 0 {
+		if err != nil {
+			return err
+		}
+		return errors.New("variadic buffers are not supported")
+	}
+	return nil
 }
 
 // readMessageMeta reads the metadata of the message at off: an optional
@@ -332,9 +365,9 @@ func readMessageMeta(r io.ReaderAt, off, size int64) ([]byte, int64, error) {
 	return meta, off + n, nil
 }
 
-// verifyIPCFile checks the footer, schema and every record batch header of
-// an Arrow IPC file of the given size.
-func verifyIPCFile(r io.ReaderAt, size int64) error {
+// verifyIPCFile checks the footer, schema and every dictionary and record
+// batch header of an Arrow IPC file of the given size.
+func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) error {
 	const magic = "ARROW1"
 	tail := int64(len(magic) + 4)
 	if size < 8+tail {
@@ -359,13 +392,13 @@ func verifyIPCFile(r io.ReaderAt, size int64) error {
 	if _, err := r.ReadAt(footer, size-tail-flen); err != nil {
 		return err
 	}
-	if err := verifyFooter(r, fbuf(footer), size-tail-flen); err != nil {
+	if err := verifyFooter(r, fbuf(footer), size-tail-flen, dict); err != nil {
 		return fmt.Errorf("footer: %w", err)
 	}
 	return nil
 }
 
-func verifyFooter(r io.ReaderAt, b fbuf, end int64) error {
+func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) error {
 	f, err := b.root()
 	if err != nil {
 		return err
@@ -374,48 +407,58 @@ func verifyFooter(r io.ReaderAt, b fbuf, end int64) error {
 	if err != nil || !ok {
 		return errIPCMeta
 	}
-	var c schemaCheck
+	c := schemaCheck{dict: dict}
 	if err := c.schema(s); err != nil {
 		return err
 	}
-	if _, n, err := f.vector(2, 24); err != nil || n > 0 {
-		if err != nil {
-			return err
-		}
+	start, n, err := f.vector(2, 24)
+	if err != nil {
+		return err
+	}
+	if n > 0 && !dict {
 		return errors.New("dictionaries are not supported")
+	}
+	if err := verifyBlocks(r, b, start, n, end, "dictionary batch", fbMsgDictionaryBatch, dict); err != nil {
+		return err
 	}
 	if err := verifyKeyValues(f, 4); err != nil {
 		return err
 	}
-	start, n, err := f.vector(3, 24)
+	start, n, err = f.vector(3, 24)
 	if err != nil {
 		return err
 	}
+	return verifyBlocks(r, b, start, n, end, "record batch", fbMsgRecordBatch, dict)
+}
+
+// verifyBlocks checks the n footer blocks at start (offset, metadata
+// length, body length) and that each holds a message of type want.
+func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, want int, dict ipcDict) error {
 	for i := 0; i < n; i++ {
 		p := start + 24*i
 		off := int64(binary.LittleEndian.Uint64(b[p:]))
 		metaLen := int64(int32(binary.LittleEndian.Uint32(b[p+8:])))
 		body := int64(binary.LittleEndian.Uint64(b[p+16:]))
 		if off < 8 || metaLen < 8 || body < 0 || off > end || metaLen > end-off || body > end-off-metaLen {
-			return fmt.Errorf("record batch %d: block does not fit the file", i)
+			return fmt.Errorf("%s %d: block does not fit the file", what, i)
 		}
 		meta, next, err := readMessageMeta(r, off, off+metaLen)
 		if err != nil || meta == nil || next > off+metaLen {
-			return fmt.Errorf("record batch %d: %w", i, errors.Join(errIPCMeta, err))
+			return fmt.Errorf("%s %d: %w", what, i, errors.Join(errIPCMeta, err))
 		}
-		typ, mbody, err := verifyMessage(meta)
+		typ, mbody, err := verifyMessage(meta, dict)
 		if err != nil {
-			return fmt.Errorf("record batch %d: %w", i, err)
+			return fmt.Errorf("%s %d: %w", what, i, err)
 		}
-		if typ != fbMsgRecordBatch || mbody > body {
-			return fmt.Errorf("record batch %d: %w", i, errIPCMeta)
+		if typ != want || mbody > body {
+			return fmt.Errorf("%s %d: %w", what, i, errIPCMeta)
 		}
 	}
 	return nil
 }
 
 // verifyIPCStream checks every message header of an Arrow IPC stream.
-func verifyIPCStream(r io.ReaderAt, size int64) error {
+func verifyIPCStream(r io.ReaderAt, size int64, dict ipcDict) error {
 	var off int64
 	for i := 0; off < size; i++ {
 		meta, next, err := readMessageMeta(r, off, size)
@@ -425,7 +468,7 @@ func verifyIPCStream(r io.ReaderAt, size int64) error {
 		if meta == nil {
 			return nil
 		}
-		typ, body, err := verifyMessage(meta)
+		typ, body, err := verifyMessage(meta, dict)
 		if err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}

@@ -27,9 +27,6 @@ func (k jsonKind) String() string {
 	return [...]string{"null", "boolean", "integer", "number", "string", "object", "array"}[k]
 }
 
-// maxJSONDepth bounds nesting so hostile input cannot exhaust the stack.
-const maxJSONDepth = 1000
-
 // jsonField is one member of a top-level object: raw spans into the line.
 type jsonField struct {
 	key    []byte // between the quotes, still escaped when keyEsc
@@ -141,8 +138,8 @@ func (s *objScanner) value(i, depth int) (int, jsonKind, bool, error) {
 		end, esc, err := s.str(i)
 		return end, jsonString, esc, err
 	case c == '{' || c == '[':
-		if depth >= maxJSONDepth {
-			return i, 0, false, s.errAt(i, "nested deeper than %d", maxJSONDepth)
+		if depth >= MaxJSONDepth {
+			return i, 0, false, s.errAt(i, "nested deeper than %d", MaxJSONDepth)
 		}
 		end, err := s.container(i, depth)
 		if c == '{' {
@@ -326,7 +323,8 @@ func (s *objScanner) number(i int) (int, jsonKind, bool, error) {
 	return i, kind, false, nil
 }
 
-var errLoneSurrogate = errors.New("\\u escape is a lone UTF-16 surrogate, which is not valid Unicode")
+// ErrLoneSurrogate marks a \u escape that is half of a UTF-16 surrogate pair.
+var ErrLoneSurrogate = errors.New("\\u escape is a lone UTF-16 surrogate, which is not valid Unicode")
 
 // appendUnescaped appends the decoded content of a scanned string (raw is
 // between the quotes) to dst. Lone surrogates are errors rather than being
@@ -359,11 +357,11 @@ func appendUnescaped(dst, raw []byte) ([]byte, error) {
 			i += 6
 			if utf16.IsSurrogate(r) {
 				if r >= 0xDC00 || i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
-					return dst, errLoneSurrogate
+					return dst, ErrLoneSurrogate
 				}
 				r2 := rune(hex4(raw[i+2:]))
 				if r2 < 0xDC00 || r2 > 0xDFFF {
-					return dst, errLoneSurrogate
+					return dst, ErrLoneSurrogate
 				}
 				r = utf16.DecodeRune(r, r2)
 				i += 6

@@ -66,6 +66,12 @@ func validateArray(a arrow.Array) error {
 		}
 	}
 	switch t := a.(type) {
+	case *array.Dictionary:
+		// Ingest inputs only; indices are checked when they are decoded.
+		if err := validateArray(t.Indices()); err != nil {
+			return fmt.Errorf("dictionary indices: %w", err)
+		}
+		return validateArray(t.Dictionary())
 	case array.ListLike:
 		return validateArray(t.ListValues())
 	case *array.Struct:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -42,8 +43,46 @@ func prepFormat(path string, input bool) (string, error) {
 	return "", fmt.Errorf("%w: %s: unknown extension (want .jsonl, .arrow, or a directory for a dataset)", errUsage, path)
 }
 
+// tempPathError is an error whose message names the user's output path
+// where the underlying error names the temporary file written first.
+type tempPathError struct {
+	msg string
+	err error
+}
+
+func (e *tempPathError) Error() string { return e.msg }
+func (e *tempPathError) Unwrap() error { return e.err }
+
+// userPath rewrites err to name final instead of the temporary tmp: the
+// user never sees the temporary names, which are gone after the command.
+func userPath(err error, tmp, final string) error {
+	if err == nil || tmp == "" {
+		return err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) && (le.Old == tmp || strings.HasPrefix(le.Old, tmp+string(filepath.Separator))) {
+		return &tempPathError{fmt.Sprintf("cannot write %s: %v", final, le.Err), err}
+	}
+	msg := strings.ReplaceAll(err.Error(), tmp, final)
+	if msg == err.Error() {
+		return err
+	}
+	return &tempPathError{msg, err}
+}
+
+// cannotWrite reports that creating the temporary file or directory for
+// final failed, naming final rather than the temporary name.
+func cannotWrite(final string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot write %s: %w", final, err)
+}
+
 // withJSONL opens in and temporary outputs next to out (and rejects), runs
-// fn and renames the outputs into place only when fn succeeds.
+// fn and renames the outputs into place only when fn succeeds. Errors name
+// in, out and rejects, never the temporary files.
 func withJSONL(in, out, rejects string, fn func(r io.Reader, w, rej io.Writer) error) (err error) {
 	rf, err := os.Open(in)
 	if err != nil {
@@ -59,6 +98,7 @@ func withJSONL(in, out, rejects string, fn func(r io.Reader, w, rej io.Writer) e
 	defer func() {
 		for _, t := range targets {
 			if t.f != nil {
+				err = userPath(err, t.f.Name(), t.final)
 				t.f.Close()
 				os.Remove(t.f.Name())
 			}
@@ -70,7 +110,7 @@ func withJSONL(in, out, rejects string, fn func(r io.Reader, w, rej io.Writer) e
 		}
 		f, err := os.CreateTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
 		if err != nil {
-			return nil, err
+			return nil, cannotWrite(final, err)
 		}
 		t := &target{final: final, f: f, bw: bufio.NewWriterSize(f, 1<<20)}
 		targets = append(targets, t)
@@ -119,34 +159,27 @@ func sameSchema(s *arrow.Schema) *arrow.Schema { return s }
 // seen as a one-shard dataset), creates writers into temporary directories
 // and, when fn succeeds, moves the results to out and rejects: a directory
 // stays a dataset directory, a .arrow name receives the single shard.
-func withArrow(in, out, rejects string, outSchema, rejSchema func(*arrow.Schema) *arrow.Schema, fn func(*arrowIO) error) error {
-	var tmps []string
+// Errors name in, out and rejects, never the temporary directories.
+func withArrow(in, out, rejects string, outSchema, rejSchema func(*arrow.Schema) *arrow.Schema, fn func(*arrowIO) error) (err error) {
+	tmps := map[string]string{} // temporary directory -> the user's path
 	defer func() {
-		for _, d := range tmps {
+		for d, final := range tmps {
+			err = userPath(err, d, final)
 			os.RemoveAll(d)
 		}
 	}()
-	inDir := in
-	if st, err := os.Stat(in); err != nil {
-		return err
-	} else if !st.IsDir() {
-		d, err := os.MkdirTemp("", "llmflow-prep-in-*")
-		if err != nil {
-			return err
-		}
-		tmps = append(tmps, d)
-		abs, err := filepath.Abs(in)
-		if err != nil {
-			return err
-		}
-		if err := os.Symlink(abs, filepath.Join(d, "part-00000.arrow")); err != nil {
-			return err
-		}
-		inDir = d
-	}
-	ds, err := artifact.OpenDataset(inDir)
+	st, err := os.Stat(in)
 	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+		return err
+	}
+	var ds *artifact.Dataset
+	if st.IsDir() {
+		ds, err = artifact.OpenDataset(in)
+	} else {
+		ds, err = artifact.OpenIPCFile(in)
+	}
+	if err != nil {
+		return err
 	}
 	open := func(final string, schema *arrow.Schema) (*artifact.DatasetWriter, string, error) {
 		if final == "" {
@@ -157,9 +190,9 @@ func withArrow(in, out, rejects string, outSchema, rejSchema func(*arrow.Schema)
 		}
 		d, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-*")
 		if err != nil {
-			return nil, "", err
+			return nil, "", cannotWrite(final, err)
 		}
-		tmps = append(tmps, d)
+		tmps[d] = final
 		w, err := artifact.NewDatasetWriter(d, schema, artifact.WithShardRows(math.MaxInt64/2))
 		return w, d, err
 	}

@@ -122,6 +122,10 @@ func TestPrepErrors(t *testing.T) {
 	dir := t.TempDir()
 	prepInput(t, dir)
 	os.WriteFile(filepath.Join(dir, "bad.hcl"), []byte("min_words = 20\nbogus = 1\n"), 0o644)
+	// Rows the dataset node refuses: prep refuses them the same way.
+	os.WriteFile(filepath.Join(dir, "utf8.jsonl"), []byte("{\"text\":\"ok\"}\n{\"text\":\"a\xffb\"}\n"), 0o644)
+	deep := `{"text":"x","m":` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + "}\n"
+	os.WriteFile(filepath.Join(dir, "deep.jsonl"), []byte(deep), 0o644)
 	cases := []struct {
 		args []string
 		code int
@@ -131,7 +135,9 @@ func TestPrepErrors(t *testing.T) {
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.arrow"}, exitUsage, "prep keeps the format"},
 		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.txt"}, exitUsage, "unknown extension"},
 		{[]string{"prep", "pii", "--in", "in.jsonl"}, exitUsage, "needs --in and --out"},
-		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--field", "nope"}, exitError, `in.jsonl:1: no "nope" key`},
+		{[]string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--field", "nope"}, exitError, `in.jsonl:1: missing field "nope"`},
+		{[]string{"prep", "clean", "--in", "utf8.jsonl", "--out", "o.jsonl"}, exitError, "utf8.jsonl:2: column 11: invalid UTF-8 byte 0xff"},
+		{[]string{"prep", "pii", "--in", "deep.jsonl", "--out", "o.jsonl"}, exitError, "deep.jsonl:1: column 1016: invalid JSON: nested deeper than 1000"},
 	}
 	for _, c := range cases {
 		res := llmflow(t, dir, c.args...)
@@ -141,6 +147,42 @@ func TestPrepErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "o.jsonl")); err == nil {
 		t.Error("a failed run left its output behind")
+	}
+}
+
+// TestPrepErrorsNameUserPaths checks that prep's errors name the paths the
+// user gave, never the temporary files and directories it writes first.
+func TestPrepErrorsNameUserPaths(t *testing.T) {
+	dir := t.TempDir()
+	in := prepInput(t, dir)
+	if _, err := artifact.Ingest(context.Background(), []string{in}, filepath.Join(dir, "ds"), artifact.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "corrupt.arrow"), []byte("ARROW1\x00\x00not an arrow file at all"), 0o644)
+	// An output name taken by a directory fails only when the result is
+	// moved into place.
+	os.Mkdir(filepath.Join(dir, "taken.jsonl"), 0o755)
+	os.WriteFile(filepath.Join(dir, "taken.jsonl", "keep"), nil, 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"corrupt arrow input", []string{"prep", "clean", "--in", "corrupt.arrow", "--out", "o.arrow"}, "corrupt.arrow: not a readable Arrow IPC file"},
+		{"jsonl output", []string{"prep", "pii", "--in", "in.jsonl", "--out", "taken.jsonl"}, "cannot write taken.jsonl:"},
+		{"jsonl rejects", []string{"prep", "clean", "--in", "in.jsonl", "--out", "o.jsonl", "--rejects", "taken.jsonl"}, "cannot write taken.jsonl:"},
+		{"missing output directory", []string{"prep", "pii", "--in", "in.jsonl", "--out", "no/such/o.jsonl"}, "cannot write no/such/o.jsonl:"},
+		{"missing arrow output directory", []string{"prep", "pii", "--in", "ds", "--out", "no/such/o.arrow"}, "cannot write no/such/o.arrow:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := llmflow(t, dir, tc.args...)
+			if res.code != exitError || !strings.Contains(res.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want %q", res.code, res.stderr, tc.want)
+			}
+			if strings.Contains(res.stderr, ".tmp-") || strings.Contains(res.stderr, "llmflow-prep") {
+				t.Fatalf("error names a temporary file: %s", res.stderr)
+			}
+		})
 	}
 }
 

@@ -30,13 +30,6 @@ type lineInfo struct {
 	para       int32
 }
 
-// wordInfo describes one word (Word or CJK token) of the document.
-type wordInfo struct {
-	hash  uint64
-	runes int32
-	cjk   bool
-}
-
 // paraInfo describes one paragraph (lines between blank lines).
 type paraInfo struct {
 	hash  uint64
@@ -62,7 +55,14 @@ type docInfo struct {
 func (c *Cleaner) analyze(text string, d *docInfo) {
 	*d = docInfo{}
 	c.lines, c.paras = c.lines[:0], c.paras[:0]
-	c.words = c.words[:0]
+	// Size the word arrays from an estimate of the word count (a quarter
+	// more than the spaces and newlines, for words split at punctuation,
+	// and one per 3-byte CJK character), so that a long document does not
+	// reallocate them as it goes; push still grows them if it falls short.
+	words := (strings.Count(text, " ")+strings.Count(text, "\n"))*5/4 + (len(text)-runeCount(text, c.ascii))/2 + 16
+	c.hashes = reserve(c.hashes, words)
+	c.prefix = append(reserve(c.prefix, words+1), 0)
+	c.cjk = reserve(c.cjk, words/64+1)
 	para := int32(-1)
 	newPara := true
 	runes := 0 // of the whole text, summed line by line
@@ -87,7 +87,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 		} else {
 			if newPara {
 				para++
-				c.paras = append(c.paras, paraInfo{})
+				c.paras = push(c.paras, paraInfo{})
 				newPara = false
 			}
 			li := c.analyzeLine(line, start, d)
@@ -99,7 +99,7 @@ func (c *Cleaner) analyze(text string, d *docInfo) {
 			}
 			p.runes += li.runes
 			p.hash = combine(p.hash, li.hash)
-			c.lines = append(c.lines, li)
+			c.lines = push(c.lines, li)
 		}
 		start = end + 1
 	}
@@ -142,7 +142,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if len(w) <= 4 && textutil.IsStopWordEN(w) {
 				d.stopWords++
 			}
-			c.words = append(c.words, wordInfo{hashSpan(line, tok.Start, tok.End), int32(tok.Runes), false})
+			c.addWord(hashSpan(line, tok.Start, tok.End), int32(tok.Runes), false)
 		case textutil.CJK:
 			li.words++
 			li.width += cjkWeight - 1
@@ -157,7 +157,7 @@ func (c *Cleaner) analyzeLine(line string, off int, d *docInfo) lineInfo {
 			if textutil.IsStopRuneZH(r) {
 				d.stopWords++
 			}
-			c.words = append(c.words, wordInfo{hashSpan(line, tok.Start, tok.End), 1, true})
+			c.addWord(hashSpan(line, tok.Start, tok.End), 1, true)
 		case textutil.Punct:
 			h, e, s := scanPunct(w)
 			d.hashes += h
@@ -215,6 +215,42 @@ func isCJKHeading(line string) bool {
 		return false
 	}
 	return !strings.ContainsAny(rest, "。！？.!?")
+}
+
+// addWord appends a word to the word arrays.
+func (c *Cleaner) addWord(hash uint64, runes int32, cjk bool) {
+	i := len(c.hashes)
+	c.hashes = push(c.hashes, hash)
+	c.prefix = push(c.prefix, c.prefix[i]+runes)
+	if i%64 == 0 {
+		c.cjk = push(c.cjk, 0)
+	}
+	if cjk {
+		c.cjk[i/64] |= 1 << (i % 64)
+	}
+}
+
+// isCJK reports whether word i is a CJK token.
+func (c *Cleaner) isCJK(i int) bool { return c.cjk[i/64]>>(i%64)&1 != 0 }
+
+// push appends v to s, doubling the capacity when s is full. append grows
+// large slices by only a quarter, which over a long document allocates
+// about five times the final size.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		t := make([]T, len(s), max(2*cap(s), 64))
+		copy(t, s)
+		s = t
+	}
+	return append(s, v)
+}
+
+// reserve returns s emptied, with room for n elements.
+func reserve[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n)
+	}
+	return s[:0]
 }
 
 func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\r' }

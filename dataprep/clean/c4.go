@@ -14,7 +14,7 @@ import (
 func (c *Cleaner) c4(text string) (out string, changed bool, reason Reason) {
 	cfg := &c.cfg
 	st := &c.stats
-	c.c4buf = c.c4buf[:0]
+	c.c4buf = reserve(c.c4buf, len(text)) // the kept lines fit in the text
 	sentences := 0
 	lastPara := int32(-1)
 	for _, li := range c.lines {
@@ -28,7 +28,7 @@ func (c *Cleaner) c4(text string) (out string, changed bool, reason Reason) {
 		terminal := li.terminal
 		if cfg.C4RemoveCitations && strings.IndexByte(line, '[') >= 0 {
 			var n int
-			c.c4line, n = removeCitations(c.c4line[:0], line)
+			c.c4line, n = removeCitations(reserve(c.c4line, len(line)), line)
 			if n > 0 {
 				st.CitationsRemoved += int64(n)
 				line = bytesString(c.c4line)

@@ -8,16 +8,24 @@ type Cleaner struct {
 	cfg  Config
 	norm *normalizer
 
-	lines  []lineInfo
-	paras  []paraInfo
-	words  []wordInfo
-	ngram  []uint64
+	lines []lineInfo
+	paras []paraInfo
+	// The words (Word and CJK tokens) of the document, as parallel arrays
+	// kept small: a long document holds millions of words. hashes[i] starts
+	// as word i's hash and ngramRepetition extends it in place to the
+	// n-gram starting there; prefix[i] is the runes of the words before i
+	// (len(hashes)+1 entries); bit i of cjk is set for a CJK word.
+	hashes []uint64
 	prefix []int32
-	gaps   []int32
+	cjk    []uint64
 	active []int32
-	slots  []int32
-	tab    table
-	tab2   table
+	slots  []int32 // per active position, its n-gram's slot in tab
+	// all marks the first n-gram step, where every position is active:
+	// active then holds the slots, so a long document needs one array of
+	// its size fewer.
+	all  bool
+	tab  table
+	tab2 table
 
 	c4buf, c4line []byte
 	ascii         bool // the current document is pure ASCII

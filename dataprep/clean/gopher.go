@@ -14,8 +14,8 @@ func (c *Cleaner) gopherRepetition(d *docInfo) Reason {
 	if cfg.MaxDupParaFrac > 0 || cfg.MaxDupParaCharFrac > 0 {
 		c.tab.reset(len(c.paras))
 		dup, chars := 0, 0
-		for i, p := range c.paras {
-			if _, seen := c.tab.insert(p.hash, i); seen {
+		for _, p := range c.paras {
+			if s := c.tab.add(p.hash); c.tab.counts[s] > 1 {
 				dup++
 				chars += int(p.runes)
 			}
@@ -42,8 +42,8 @@ func (c *Cleaner) gopherRepetition(d *docInfo) Reason {
 // dupLines counts lines that repeat an earlier line and their runes.
 func (c *Cleaner) dupLines(lines []lineInfo) (dup, chars int) {
 	c.tab.reset(len(lines))
-	for i, l := range lines {
-		if _, seen := c.tab.insert(l.hash, i); seen {
+	for _, l := range lines {
+		if s := c.tab.add(l.hash); c.tab.counts[s] > 1 {
 			dup++
 			chars += int(l.runes)
 		}
@@ -55,14 +55,16 @@ func (c *Cleaner) dupLines(lines []lineInfo) (dup, chars int) {
 //
 // An n-gram can only repeat where its (n-1)-gram prefix repeats, so each
 // step works on the positions whose previous n-gram occurs at least twice
-// ("active"), extending their hashes in place: c.ngram[i] is the hash of
-// words i..i+n-1. Clean text leaves few active positions after n = 2 or 3,
-// so the ten n-gram sizes cost little more than one pass. The results are
-// exactly those of counting every n-gram.
+// ("active"), extending their hashes in place: c.hashes[i] becomes the hash
+// of words i..i+n-1. Clean text leaves few active positions after n = 2 or
+// 3, so the ten n-gram sizes cost little more than one pass. The results
+// are exactly those of counting every n-gram. Memory is a few words per
+// word of the document: the hashes, the rune prefix sums, the active
+// positions and a hash table of them.
 func (c *Cleaner) ngramRepetition(total float64) Reason {
 	cfg := &c.cfg
-	words := c.words
-	w := len(words)
+	h := c.hashes
+	w := len(h)
 	maxN := 1
 	if len(cfg.TopNgramFracs) > 0 {
 		maxN = 1 + len(cfg.TopNgramFracs)
@@ -73,37 +75,27 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 	if maxN == 1 || w < 2 {
 		return Keep
 	}
-	// ngram[i] starts as the hash of word i; prefix[i] = runes of words
-	// before i; gaps[i] = separators before i (a space between two non-CJK
-	// words, as datatrove's " ".join); every position starts active.
-	c.ngram = grow(c.ngram, w)
-	c.prefix = grow(c.prefix, w+1)
-	c.gaps = grow(c.gaps, w+1)
-	c.active = grow(c.active, w-1)
-	var sum, gsum int32
-	for i, wd := range words {
-		c.ngram[i] = wd.hash
-		c.prefix[i], c.gaps[i] = sum, gsum
-		sum += wd.runes
-		if i+1 < w {
-			c.active[i] = int32(i)
-			if !wd.cjk && !words[i+1].cjk {
-				gsum++
-			}
-		}
-	}
-	c.prefix[w], c.gaps[w] = sum, gsum
+	c.active, c.all = grow(c.active, w-1), true
 	for n := 2; n <= maxN && n <= w; n++ {
 		m := w - n + 1
-		// Extend the hashes of the active positions that still fit.
-		act := c.active[:0]
-		for _, i := range c.active {
-			if int(i) < m {
-				c.ngram[i] = combine(c.ngram[i], words[int(i)+n-1].hash)
-				act = append(act, i)
+		// The n-gram at i is the (n-1)-gram at i followed by the last word
+		// of the (n-1)-gram at i+1, so hashing the pair identifies it. i+1
+		// is active too (the suffix of a repeated n-gram repeats), so h[i+1]
+		// still holds its (n-1)-gram: positions are extended in order.
+		if c.all {
+			for i := range m {
+				h[i] = combine(h[i], h[i+1])
 			}
+		} else {
+			act := c.active[:0]
+			for _, i := range c.active {
+				if int(i) < m {
+					h[i] = combine(h[i], h[i+1])
+					act = append(act, i)
+				}
+			}
+			c.active = act
 		}
-		c.active = act
 		best, bestFirst := c.countActive()
 		if n <= 4 {
 			if k := n - 2; k < len(cfg.TopNgramFracs) && cfg.TopNgramFracs[k] > 0 {
@@ -111,9 +103,7 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 					// Every n-gram is unique: Counter.most_common picks the first.
 					best, bestFirst = 1, 0
 				}
-				i := int(bestFirst)
-				length := c.prefix[i+n] - c.prefix[i] + c.gaps[i+n-1] - c.gaps[i]
-				if float64(int(best)*int(length))/total > cfg.TopNgramFracs[k] {
+				if float64(int(best)*c.ngramLength(int(bestFirst), n))/total > cfg.TopNgramFracs[k] {
 					return ReasonTop2Gram + Reason(k)
 				}
 			}
@@ -137,34 +127,69 @@ func (c *Cleaner) ngramRepetition(total float64) Reason {
 	return Keep
 }
 
+// ngramLength returns the runes of the n-gram at word i joined as
+// datatrove's " ".join: a space between two words unless one is CJK.
+func (c *Cleaner) ngramLength(i, n int) int {
+	length := int(c.prefix[i+n] - c.prefix[i])
+	for j := i; j < i+n-1; j++ {
+		if !c.isCJK(j) && !c.isCJK(j+1) {
+			length++
+		}
+	}
+	return length
+}
+
 // countActive counts the n-grams at the active positions, records each
 // position's slot and returns the highest count and the first position of
 // the earliest n-gram reaching it.
 func (c *Cleaner) countActive() (best, bestFirst int32) {
 	c.tab.reset(len(c.active))
-	c.slots = c.slots[:0]
-	for _, i := range c.active {
-		s, _ := c.tab.insert(c.ngram[i], int(i))
-		c.slots = append(c.slots, int32(s))
-		// Counts only grow, so tracking the leader on every insert finds
-		// the final maximum; among equal counts the earliest first wins.
-		if cnt, f := c.tab.counts[s], c.tab.first[s]; cnt > best || (cnt == best && f < bestFirst) {
-			best, bestFirst = cnt, f
+	slots := c.activeSlots()
+	for k := range slots {
+		s := c.tab.add(c.hashes[c.at(k)]) // before slots[k], which may be active[k]
+		slots[k] = int32(s)
+		best = max(best, c.tab.counts[s])
+	}
+	// An n-gram's first position is its earliest, so the earliest position
+	// whose n-gram reaches best is the first of the earliest such n-gram.
+	for k := range slots {
+		if c.tab.counts[slots[k]] == best {
+			return best, c.at(k)
 		}
 	}
-	return best, bestFirst
+	return best, 0
+}
+
+// at returns the k-th active position.
+func (c *Cleaner) at(k int) int32 {
+	if c.all {
+		return int32(k)
+	}
+	return c.active[k]
+}
+
+// activeSlots returns the slot array of the active positions: active
+// itself while every position is active.
+func (c *Cleaner) activeSlots() []int32 {
+	if c.all {
+		return c.active
+	}
+	c.slots = grow(c.slots, len(c.active))
+	return c.slots
 }
 
 // keepRepeated narrows the active positions to those whose n-gram occurs
 // more than once (countActive must have run for this n).
 func (c *Cleaner) keepRepeated() {
+	slots := c.activeSlots()
 	act := c.active[:0]
-	for k, i := range c.active {
-		if c.tab.counts[c.slots[k]] > 1 {
-			act = append(act, i)
+	for k := range slots {
+		// Writing act[j] for j <= k leaves slots[k] (maybe active[k]) read.
+		if c.tab.counts[slots[k]] > 1 {
+			act = append(act, c.at(k))
 		}
 	}
-	c.active = act
+	c.active, c.all = act, false
 }
 
 // dupNgram returns the runes of n-grams that repeat an earlier one, skipping
@@ -176,10 +201,10 @@ func (c *Cleaner) dupNgram(n int) int {
 	rep := 0
 	next := int32(0) // first position not skipped by a previous repeat
 	for k, i := range c.active {
-		if c.tab.counts[c.slots[k]] < 2 || i < next {
+		if i < next || c.tab.counts[c.slots[k]] < 2 {
 			continue
 		}
-		if _, seen := c.tab2.insert(c.ngram[i], int(i)); seen {
+		if s := c.tab2.add(c.hashes[i]); c.tab2.counts[s] > 1 {
 			rep += int(c.prefix[int(i)+n] - c.prefix[i])
 			next = i + int32(n)
 		}

@@ -50,54 +50,51 @@ func combine(h, w uint64) uint64 {
 	return fmix64(h*0x9E3779B97F4A7C15 + w + 0x632BE59BD9B4E019)
 }
 
-// table is an open-addressing hash table of uint64 keys with a count and the
-// index of the first insertion per key. It is reused across documents: reset
-// only clears the part that the next document needs.
+// table is an open-addressing hash table of uint64 keys with a count per
+// key, 12 bytes a slot at a load of at most 2/3. It is reused across
+// documents: reset only clears the part that the next document needs.
 type table struct {
 	keys   []uint64
 	counts []int32
-	first  []int32
-	mask   uint64
+	size   uint64
 }
 
 // reset prepares the table for up to n distinct keys.
 func (t *table) reset(n int) {
-	size := 16
-	for size < 2*n {
-		size <<= 1
-	}
+	size := n + n/2 + 16
 	if cap(t.keys) < size {
 		t.keys = make([]uint64, size)
 		t.counts = make([]int32, size)
-		t.first = make([]int32, size)
 	} else {
 		t.keys = t.keys[:size]
 		t.counts = t.counts[:size]
-		t.first = t.first[:size]
 		clear(t.keys)
 	}
-	t.mask = uint64(size - 1)
+	t.size = uint64(size)
 }
 
-// insert adds k (recording pos on first sight) and returns its slot and
-// whether it was already present. Key 0 marks an empty slot, so a zero
-// hash is stored as 1.
-func (t *table) insert(k uint64, pos int) (int, bool) {
-	if k == 0 {
-		k = 1
-	}
-	i := k & t.mask
-	for {
-		switch t.keys[i] {
-		case 0:
-			t.keys[i] = k
-			t.counts[i] = 1
-			t.first[i] = int32(pos)
-			return int(i), false
-		case k:
-			t.counts[i]++
-			return int(i), true
+// slot returns the slot holding k, or the empty slot where it belongs. Key
+// 0 marks an empty slot, so callers store a zero hash as 1.
+func (t *table) slot(k uint64) uint64 {
+	// Keys are well-mixed hashes: the high bits of k*size spread them over
+	// a table of any size.
+	i, _ := bits.Mul64(k, t.size)
+	for t.keys[i] != 0 && t.keys[i] != k {
+		if i++; i == t.size {
+			i = 0
 		}
-		i = (i + 1) & t.mask
 	}
+	return i
+}
+
+// add inserts one occurrence of k and returns its slot, whose count is
+// then the occurrences of k so far.
+func (t *table) add(k uint64) int {
+	k = max(k, 1)
+	i := t.slot(k)
+	if t.keys[i] == 0 {
+		t.keys[i], t.counts[i] = k, 0
+	}
+	t.counts[i]++
+	return int(i)
 }

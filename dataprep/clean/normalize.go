@@ -43,15 +43,18 @@ func newNormalizer(c Config) *normalizer {
 // normalizer's buffer and is valid until the next call.
 func (n *normalizer) normalize(s string) []byte {
 	n.invalid = false
+	// Every step's output is about its input's size: sizing the buffers
+	// once avoids append's repeated growth, which on a long document
+	// allocates several times the text.
 	if n.html {
-		n.htmlBuf = stripHTML(n.htmlBuf[:0], s)
+		n.htmlBuf = stripHTML(reserve(n.htmlBuf, len(s)), s)
 		s = bytesString(n.htmlBuf)
 	}
-	n.buf = n.filter(n.buf[:0], s)
+	n.buf = n.filter(reserve(n.buf, len(s)), s)
 	// Text made only of runes that are stable under the form (ASCII, Han,
 	// common CJK and Latin punctuation...) needs no normalisation check.
 	if n.needNorm && n.useForm && !n.form.IsNormal(n.buf) {
-		n.tmp = n.form.Append(n.tmp[:0], n.buf...)
+		n.tmp = n.form.Append(reserve(n.tmp, len(n.buf)+len(n.buf)/8), n.buf...)
 		// NFKC can turn compatibility spaces into runs of ASCII spaces, and
 		// composition never creates characters the filter removes, so one
 		// more filter pass makes the result a fixed point.

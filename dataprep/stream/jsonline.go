@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strconv"
 	"unicode/utf8"
+
+	"github.com/llmflow/llmflow/artifact"
 )
 
 // A minimal scanner for one JSON object per line: it finds a top-level
@@ -140,79 +141,11 @@ func objectField(line []byte, key string) (val span, closing int, found bool, er
 	}
 }
 
-// decodeString appends the decoded JSON string raw (quotes included) to dst.
-// Invalid UTF-8 and lone surrogates become U+FFFD.
+// decodeString appends the decoded JSON string raw (quotes included) to
+// dst under the shared input policy: invalid UTF-8 and lone surrogates are
+// errors.
 func decodeString(raw, dst []byte) ([]byte, error) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return nil, fmt.Errorf("%w: string expected", errSyntax)
-	}
-	s := raw[1 : len(raw)-1]
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '\\' {
-			j := i + 1
-			for j < len(s) && s[j] != '\\' {
-				j++
-			}
-			dst = append(dst, s[i:j]...)
-			i = j
-			continue
-		}
-		if i+1 >= len(s) {
-			return nil, fmt.Errorf("%w: bad escape", errSyntax)
-		}
-		switch s[i+1] {
-		case '"', '\\', '/':
-			dst = append(dst, s[i+1])
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, n, err := decodeU(s[i:])
-			if err != nil {
-				return nil, err
-			}
-			dst = utf8.AppendRune(dst, r)
-			i += n
-			continue
-		default:
-			return nil, fmt.Errorf("%w: bad escape \\%c", errSyntax, s[i+1])
-		}
-		i += 2
-	}
-	return dst, nil
-}
-
-// decodeU decodes \uXXXX (and a following low surrogate) at s.
-func decodeU(s []byte) (rune, int, error) {
-	hex := func(b []byte) (rune, bool) {
-		if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
-			return 0, false
-		}
-		v, err := strconv.ParseUint(string(b[2:6]), 16, 32)
-		return rune(v), err == nil
-	}
-	r, ok := hex(s)
-	if !ok {
-		return 0, 0, fmt.Errorf("%w: bad \\u escape", errSyntax)
-	}
-	if r >= 0xD800 && r < 0xDC00 {
-		if r2, ok := hex(s[6:]); ok && r2 >= 0xDC00 && r2 < 0xE000 {
-			return (r-0xD800)<<10 | (r2 - 0xDC00) + 0x10000, 12, nil
-		}
-		return utf8.RuneError, 6, nil
-	}
-	if r >= 0xDC00 && r < 0xE000 {
-		return utf8.RuneError, 6, nil
-	}
-	return r, 6, nil
+	return artifact.AppendJSONString(dst, raw)
 }
 
 // appendString appends s as a JSON string: quotes, backslashes and control
