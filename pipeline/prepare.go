@@ -45,7 +45,7 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 	if p.bt.Sources != nil && bn.Decoded != nil {
 		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
 		if err == nil {
-			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
+			p.base.Inputs, err = sourceParts(paths)
 		}
 		if err != nil {
 			p.blocked = fmt.Errorf("%s: %w", bn.Addr, err)
