@@ -377,3 +377,22 @@ func orNaN(v sql.NullFloat64) float64 {
 	}
 	return v.Float64
 }
+
+// ReferencedDigests returns every artifact digest that a recorded run
+// produced or consumed: what garbage collection of a store must keep.
+func (s *Store) ReferencedDigests(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM artifacts UNION SELECT digest FROM lineage`)
+	if err != nil {
+		return nil, fmt.Errorf("referenced artifacts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out[d] = true
+	}
+	return out, rows.Err()
+}
