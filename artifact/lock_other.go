@@ -4,8 +4,11 @@ package artifact
 
 import "os"
 
-// Without flock every lock is granted: concurrent runs on one store and
-// cleaning while another run is live are only safe on Unix.
+// Without flock every lock is granted, so a lock file says nothing about
+// its owner's liveness: CleanTmp removes nothing, and concurrent runs on
+// one store are only safe on Unix.
+const exactLocks = false
+
 func flockExclusive(*os.File) (bool, error) { return false, nil }
 
 func flockShared(*os.File) error { return nil }

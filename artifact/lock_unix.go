@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// exactLocks: a free flock means its owner is gone.
+const exactLocks = true
+
 // flockExclusive tries to take an exclusive flock on f without waiting; busy
 // reports that another open file description holds it.
 func flockExclusive(f *os.File) (busy bool, err error) {

@@ -60,6 +60,9 @@ type CleanOptions struct {
 // decided by the flock on each entry's lock file, never by age or PID, so
 // it is safe while other runs use the store.
 func (s *Store) CleanTmp(opt CleanOptions) ([]Removed, error) {
+	if !exactLocks {
+		return nil, nil
+	}
 	var out []Removed
 	ents, err := os.ReadDir(s.tmpDir())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
