@@ -6,8 +6,16 @@
 // # Store layout
 //
 //	<store>/objects/sha256/<hex>/         one committed artifact: its files + manifest.json
-//	<store>/tmp/<random>/                 staging directories (renamed into objects/ on commit)
+//	<store>/tmp/staging-<random>/         staging directories (renamed into objects/ on commit)
+//	<store>/tmp/stage-<key>/              a node's resumable work directory, kept until it succeeds
+//	<store>/tmp/<name>.lock               owner lock of each tmp entry, and of each running node
 //	<store>/nodes/<key>.json              node cache index: cache key -> output name -> digest
+//	<store>/store.lock                    held shared by runs, exclusively by garbage collection
+//
+// Every entry under tmp is owned through a flock on its lock file, which
+// the kernel drops when the owner dies however it dies. CleanTmp removes
+// what nobody holds, so leftovers of killed processes go while other
+// processes keep working in the same store.
 //
 // An artifact's digest is the sha256 of a canonical listing of its kind and
 // its files (sorted slash-separated relative path, size and sha256 of each

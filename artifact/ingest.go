@@ -183,7 +183,7 @@ func Ingest(ctx context.Context, paths []string, dst string, opt IngestOptions) 
 			format = f
 		}
 	}
-	in := &ingester{ctx: ctx, opt: opt, dst: dst, names: inputNames(paths), total: total}
+	in := &ingester{ctx: ctx, opt: opt, dst: dst, names: InputNames(paths), total: total}
 	var err error
 	switch format {
 	case FormatJSONL:
@@ -200,8 +200,11 @@ func Ingest(ctx context.Context, paths []string, dst string, opt IngestOptions) 
 	return in.stats, nil
 }
 
-// inputNames gives each input the name used in generated ids.
-func inputNames(paths []string) []string {
+// InputNames gives each input, in ingest order, the name used in generated
+// ids: its base name, prefixed with its position when two inputs share one.
+// Besides the bytes and order of the inputs, these names are all of the
+// paths that reaches an ingested dataset.
+func InputNames(paths []string) []string {
 	count := map[string]int{}
 	for _, p := range paths {
 		count[filepath.Base(p)]++

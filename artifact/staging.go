@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
-	"time"
 )
 
 // Staging is an artifact under construction: a private directory under
@@ -25,9 +25,13 @@ type Staging struct {
 	meta   map[string]string
 	done   *Manifest
 	closed bool
+	lock   *Lock // held until Commit or Abort
 }
 
 // NewStaging creates a fresh staging directory for an artifact of kind.
+// The directory's lock file (its name plus ".lock") is held until Commit or
+// Abort, so cleaning by other processes leaves it alone while this process
+// lives, and removes it once this process is killed.
 func (s *Store) NewStaging(kind string) (*Staging, error) {
 	if kind == "" {
 		return nil, errors.New("artifact staging: empty kind")
@@ -35,15 +39,43 @@ func (s *Store) NewStaging(kind string) (*Staging, error) {
 	if err := os.MkdirAll(s.tmpDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("artifact store %s: %w", s.dir, err)
 	}
-	dir, err := os.MkdirTemp(s.tmpDir(), "stage-")
+	for {
+		dir, lock, err := s.newLockedDir()
+		if err != nil {
+			return nil, fmt.Errorf("artifact store %s: %w", s.dir, err)
+		}
+		if lock != nil {
+			return &Staging{store: s, kind: kind, dir: dir, lock: lock}, nil
+		}
+	}
+}
+
+// newLockedDir makes a uniquely named staging directory under tmp, taking
+// its lock first so that no moment exists in which it is unowned. A nil
+// lock without error means another process raced for the name: try again.
+func (s *Store) newLockedDir() (string, *Lock, error) {
+	f, err := os.CreateTemp(s.tmpDir(), stagingPrefix+"*"+lockSuffix)
 	if err != nil {
-		return nil, fmt.Errorf("artifact store %s: %w", s.dir, err)
+		return "", nil, err
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		os.Remove(dir)
-		return nil, err
+	name := f.Name()
+	f.Close()
+	lock, err := TryLock(name, processOwner())
+	if le := (*LockedError)(nil); errors.As(err, &le) {
+		return "", nil, nil // a cleaner holds it for a moment and removes it
 	}
-	return &Staging{store: s, kind: kind, dir: dir}, nil
+	if err != nil {
+		return "", nil, err
+	}
+	dir := strings.TrimSuffix(name, lockSuffix)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		lock.Unlock()
+		if errors.Is(err, fs.ErrExist) {
+			return "", nil, nil
+		}
+		return "", nil, err
+	}
+	return dir, lock, nil
 }
 
 // Dir returns the staging directory to write the artifact's files into.
@@ -127,6 +159,7 @@ func (st *Staging) Commit() (*Manifest, error) {
 		return nil, err
 	}
 	st.done, st.closed = m, true
+	st.lock.Unlock()
 	return m, nil
 }
 
@@ -138,6 +171,7 @@ func (st *Staging) adopt(digest string) (*Manifest, error) {
 	}
 	os.RemoveAll(st.dir)
 	st.done, st.closed = m, true
+	st.lock.Unlock()
 	return m, nil
 }
 
@@ -152,32 +186,5 @@ func (st *Staging) Abort() error {
 	if err := os.RemoveAll(st.dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return nil
-}
-
-// CleanTmp removes staging directories under <store>/tmp last modified
-// more than olderThan ago: leftovers of processes killed mid-write. Live
-// stagings of other processes are younger than any sensible olderThan
-// (a day, say). It returns how many it removed.
-func (s *Store) CleanTmp(olderThan time.Duration) (int, error) {
-	ents, err := os.ReadDir(s.tmpDir())
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	cutoff := time.Now().Add(-olderThan)
-	for _, e := range ents {
-		fi, err := e.Info()
-		if err != nil || fi.ModTime().After(cutoff) {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(s.tmpDir(), e.Name())); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return st.lock.Unlock()
 }

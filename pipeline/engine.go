@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ type run struct {
 	e       *Engine
 	plan    *Plan
 	hook    Hook
+	owner   string // names this run in node locks, for runs that wait on it
 	mu      sync.Mutex
 	outputs map[string]map[string]string // node -> output -> digest
 }
@@ -53,6 +55,7 @@ func (e *Engine) Run(ctx context.Context, plan *Plan) (*RunResult, error) {
 	if id == "" {
 		id = runstore.NewRunID(time.Now())
 	}
+	r.owner = fmt.Sprintf("run %s (pid %d)", id, os.Getpid())
 	start := time.Now()
 	cfg := plan.Bound.Config
 	r.hook.RunStarted(RunInfo{ID: id, Pipeline: cfg.Filename, Nodes: cfg.NodeAddrs(),

@@ -127,9 +127,9 @@ func TestPlanWritesNothing(t *testing.T) {
 func TestEngineParallelismBound(t *testing.T) {
 	src := `
 testnode "p1" { sleep_ms = 60 }
-testnode "p2" { sleep_ms = 60 }
-testnode "p3" { sleep_ms = 60 }
-testnode "p4" { sleep_ms = 60 }
+testnode "p2" { sleep_ms = 61 }
+testnode "p3" { sleep_ms = 62 }
+testnode "p4" { sleep_ms = 63 }
 `
 	for _, par := range []int{1, 2, 4} {
 		store := newStore(t)
@@ -141,6 +141,26 @@ testnode "p4" { sleep_ms = 60 }
 		if peak.peak != par {
 			t.Errorf("parallelism %d: peak %d nodes at once", par, peak.peak)
 		}
+	}
+}
+
+// TestSameKeyRunsOnce runs two nodes with equal cache keys side by side:
+// one executes while the other waits on the key's lock and is then served
+// from the cache, instead of both writing the same outputs at once.
+func TestSameKeyRunsOnce(t *testing.T) {
+	src := `
+testnode "twin_a" { sleep_ms = 200 }
+testnode "twin_b" { sleep_ms = 200 }
+`
+	store := newStore(t)
+	log := &eventLog{}
+	e := &Engine{Store: store, Hook: log, Parallelism: 2}
+	if _, err := e.Run(context.Background(), testPipeline(t, src, store, false)); err != nil {
+		t.Fatal(err)
+	}
+	ran := counter(&testRuns, "testnode.twin_a").Load() + counter(&testRuns, "testnode.twin_b").Load()
+	if ran != 1 || !log.has("cached testnode.twin_") {
+		t.Errorf("%d executions, events %v", ran, log.events)
 	}
 }
 

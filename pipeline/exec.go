@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/llmflow/llmflow/internal/dag"
@@ -34,10 +33,20 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 		return r.fail(ctx, n, res, err)
 	}
 	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
-		res.Outputs = out
-		r.publish(addr, out)
-		r.hook.NodeCached(res)
-		return nil
+		return r.cached(res, out)
+	}
+	// Another run executing the same node at the same time would share its
+	// work directory: wait for it, then take its result from the cache.
+	lock, err := r.e.Store.LockNode(ctx, res.Key, r.owner, func(holder string) {
+		r.hook.NodeLog(addr, "waiting for "+holder+", which is running this node")
+	})
+	if err != nil {
+		return r.fail(ctx, n, res, err)
+	}
+	defer lock.Unlock()
+	if out, ok := lookupCached(r.e.Store, res.Key); ok && !r.e.NoCache {
+		os.RemoveAll(r.e.Store.WorkDir(res.Key)) // a finished node resumes nothing
+		return r.cached(res, out)
 	}
 	nr := &NodeRun{Addr: addr, Key: res.Key, Config: n.Decoded, Seed: n.Seed, Dir: r.plan.Bound.Config.Dir,
 		Inputs: r.inputs(n, parts), Store: r.e.Store, hook: r.hook}
@@ -51,6 +60,14 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 	res.Outputs, res.Metrics, res.Duration = out, nr.metrics, time.Since(res.Started)
 	r.publish(addr, out)
 	r.hook.NodeFinished(res)
+	return nil
+}
+
+// cached reports a node served from the store and publishes its outputs.
+func (r *run) cached(res NodeResult, out map[string]string) error {
+	res.Outputs = out
+	r.publish(res.Addr, out)
+	r.hook.NodeCached(res)
 	return nil
 }
 
@@ -107,7 +124,7 @@ func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[strin
 	// failed or killed attempt, so a stage that saves as it goes (pretrain
 	// checkpoints) resumes where it stopped: the key pins config, inputs,
 	// plugin binary and seed, so what it finds there belongs to this node.
-	outDir := filepath.Join(r.e.Store.Dir(), "tmp", "stage-"+nr.Key)
+	outDir := r.e.Store.WorkDir(nr.Key)
 	if r.e.NoCache {
 		if err := os.RemoveAll(outDir); err != nil {
 			return nil, err

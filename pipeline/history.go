@@ -8,7 +8,8 @@ import (
 )
 
 // RunHistory answers History from the run store: the key parts of the
-// latest successful execution of each node of one pipeline file.
+// latest successful execution of each node, preferring runs of one
+// pipeline file over runs of others.
 type RunHistory struct {
 	DB       *runstore.Store
 	Pipeline string // pipeline file name as recorded

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"path/filepath"
+	"fmt"
 	"sort"
 
 	"github.com/llmflow/llmflow/artifact"
@@ -17,7 +17,7 @@ type KeyParts struct {
 	Kind   string            `json:"kind"`
 	Plugin string            `json:"plugin"` // identity and binary checksum
 	Config string            `json:"config"` // sha256 of the canonical configuration
-	Inputs map[string]string `json:"inputs"` // input name -> artifact digest; source files as "file:<path>"
+	Inputs map[string]string `json:"inputs"` // input name -> artifact digest; source files as "file:<n>:<name>"
 	Seed   int64             `json:"seed"`
 }
 
@@ -61,21 +61,19 @@ func sha256Hex(b []byte) string {
 }
 
 // sourceParts hashes external source files into key inputs named by their
-// path relative to the pipeline directory, so moving the whole project
-// keeps its cache.
-func sourceParts(paths []string, dir string) (map[string]string, error) {
+// position in ingest order and the name ingest gives them, never by their
+// path: the same files reached through another working directory, an
+// absolute path or a moved project keep the node's key.
+func sourceParts(paths []string) (map[string]string, error) {
 	out := map[string]string{}
 	sort.Strings(paths)
-	for _, p := range paths {
+	names := artifact.InputNames(paths)
+	for i, p := range paths {
 		d, err := artifact.FileDigest(p)
 		if err != nil {
 			return nil, err
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			rel = p
-		}
-		out["file:"+filepath.ToSlash(rel)] = d
+		out[fmt.Sprintf("file:%d:%s", i, names[i])] = d
 	}
 	return out, nil
 }

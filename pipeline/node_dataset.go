@@ -11,7 +11,9 @@ import (
 
 // DatasetConfig is the configuration of a dataset block.
 type DatasetConfig struct {
-	Path      string `hcl:"path" json:"path"` // file or glob, relative to the pipeline file
+	// Path is a file or glob, relative to the pipeline file. It stays out
+	// of the cache key: the files it matches are keyed by content instead.
+	Path      string `hcl:"path" json:"-"`
 	Format    string `hcl:"format,optional" json:"format"`
 	TextField string `hcl:"text_field,optional" json:"text_field"`
 	IDField   string `hcl:"id_field,optional" json:"id_field"`

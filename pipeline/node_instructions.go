@@ -13,7 +13,10 @@ import (
 // of one shape, from JSONL files (path) or a text dataset (the input
 // reference), mapped to an instruction dataset.
 type InstructionsConfig struct {
-	Path    string            `hcl:"path,optional" json:"path,omitempty"` // file or glob, relative to the pipeline file
+	// Path is a file or glob, relative to the pipeline file; like a
+	// dataset's, it stays out of the cache key, which holds the files'
+	// content instead.
+	Path    string            `hcl:"path,optional" json:"-"`
 	Shape   string            `hcl:"shape" json:"shape"`
 	Fields  map[string]string `hcl:"fields,optional" json:"fields,omitempty"`
 	Roles   map[string]string `hcl:"roles,optional" json:"roles,omitempty"`

@@ -46,7 +46,7 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 	if p.bt.Sources != nil && bn.Decoded != nil && !pl.skipSources {
 		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
 		if err == nil {
-			p.base.Inputs, err = sourceParts(paths, b.Config.Dir)
+			p.base.Inputs, err = sourceParts(paths)
 		}
 		if bn.Sensitive {
 			p.base.Inputs = redactKeys(b.Secrets, p.base.Inputs)

@@ -145,3 +145,26 @@ func absOr(p string) string {
 	}
 	return p
 }
+
+// totalBytes sums the sizes of removed store entries.
+func totalBytes(removed []artifact.Removed) int64 {
+	var n int64
+	for _, r := range removed {
+		n += r.Bytes
+	}
+	return n
+}
+
+// formatBytes renders a size in decimal units, as df -H and du --si do.
+func formatBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

@@ -29,8 +29,11 @@ func checkSources(cmd *cobra.Command, d *runstore.RunDetail, p *pipeline.Plan) e
 		if now.Plugin != was.Plugin {
 			changed = append(changed, fmt.Sprintf("%s: plugin changed (%s, was %s)", n.Addr, now.Plugin, was.Plugin))
 		}
-		for name, digest := range was.Inputs {
-			if strings.HasPrefix(name, "file:") && now.Inputs[name] != digest {
+		have := sourceDigests(now)
+		for _, name := range sortedFileInputs(was) {
+			// By content: runs recorded before source files were keyed by
+			// position and name used their path here.
+			if now.Inputs[name] != was.Inputs[name] && !have[was.Inputs[name]] {
 				changed = append(changed, fmt.Sprintf("%s: input %s changed", n.Addr, strings.TrimPrefix(name, "file:")))
 			}
 		}
@@ -43,6 +46,27 @@ func checkSources(cmd *cobra.Command, d *runstore.RunDetail, p *pipeline.Plan) e
 		return fmt.Errorf("%w: %d input(s) or plugin(s) differ from run %s; use --force to re-run anyway", errMismatch, len(changed), d.ID)
 	}
 	return nil
+}
+
+// sourceDigests returns the set of source-file digests among key parts.
+func sourceDigests(p pipeline.KeyParts) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range sortedFileInputs(p) {
+		out[p.Inputs[name]] = true
+	}
+	return out
+}
+
+// sortedFileInputs returns the names of the source-file inputs, sorted.
+func sortedFileInputs(p pipeline.KeyParts) []string {
+	var names []string
+	for name := range p.Inputs {
+		if strings.HasPrefix(name, "file:") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
 }
 
 // latestNodes keeps the last recorded attempt of each node.

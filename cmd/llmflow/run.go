@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/cmd/llmflow/views"
 	"github.com/llmflow/llmflow/pipeline"
 	"github.com/llmflow/llmflow/pipeline/runstore"
@@ -55,9 +56,14 @@ func init() {
 
 // executePlan runs a plan with recording and a view; reproduce shares it.
 func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *pipeline.Planner, f pipelineFlags, par int, extra ...pipeline.Hook) error {
-	if err := os.MkdirAll(pl.Store.Dir(), 0o755); err != nil {
+	// Held shared for the whole run, so gc never collects what this run
+	// commits before recording it.
+	storeLock, err := pl.Store.Share()
+	if err != nil {
 		return err
 	}
+	defer storeLock.Release()
+	cleanTmp(cmd, pl.Store)
 	db, err := runstore.Open(f.db)
 	if err != nil {
 		return err
@@ -78,6 +84,19 @@ func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: recording run %s: %v\n", rec.RunID(), err)
 	}
 	return runErr
+}
+
+// cleanTmp removes staging that killed processes left in the store; a
+// killed training stage's work directory stays so that it resumes.
+func cleanTmp(cmd *cobra.Command, store *artifact.Store) {
+	removed, err := store.CleanTmp(artifact.CleanOptions{KeepResumable: true})
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: cleaning %s: %v\n", store.Dir(), err)
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "Removed %d leftover(s) of killed runs from the store (%s).\n",
+			len(removed), formatBytes(totalBytes(removed)))
+	}
 }
 
 // interruptContext is cancelled by the first Ctrl-C or SIGTERM, which lets

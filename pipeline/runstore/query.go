@@ -345,19 +345,15 @@ func (s *Store) Events(ctx context.Context, runID string, limit int) ([]Event, e
 }
 
 // LatestNodeByKey returns the most recent successful (succeeded or cached)
-// execution of the node at addr that recorded a cache key, optionally
-// restricted to runs of pipelineFile; nil when there is none. Plan compares
-// its KeyComponents with the current ones to say what changed.
+// execution of the node at addr that recorded a cache key; nil when there
+// is none. Runs of pipelineFile come first, then runs of any other file,
+// so a pipeline copied to a new name still has its nodes' history. Plan
+// compares its KeyComponents with the current ones to say what changed.
 func (s *Store) LatestNodeByKey(ctx context.Context, pipelineFile, addr string) (*Node, error) {
 	q := `SELECT ` + prefixed("n.", nodeColumns) + ` FROM nodes n JOIN runs r ON r.id = n.run_id
-		WHERE n.addr = ? AND n.cache_key != '' AND n.status IN ('succeeded', 'cached')`
-	args := []any{addr}
-	if pipelineFile != "" {
-		q += ` AND r.pipeline_file = ?`
-		args = append(args, pipelineFile)
-	}
-	q += ` ORDER BY n.id DESC LIMIT 1`
-	n, err := scanNode(s.db.QueryRowContext(ctx, q, args...))
+		WHERE n.addr = ? AND n.cache_key != '' AND n.status IN ('succeeded', 'cached')
+		ORDER BY r.pipeline_file = ? DESC, n.id DESC LIMIT 1`
+	n, err := scanNode(s.db.QueryRowContext(ctx, q, addr, pipelineFile))
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -380,4 +376,23 @@ func orNaN(v sql.NullFloat64) float64 {
 		return math.NaN()
 	}
 	return v.Float64
+}
+
+// ReferencedDigests returns every artifact digest that a recorded run
+// produced or consumed: what garbage collection of a store must keep.
+func (s *Store) ReferencedDigests(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM artifacts UNION SELECT digest FROM lineage`)
+	if err != nil {
+		return nil, fmt.Errorf("referenced artifacts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out[d] = true
+	}
+	return out, rows.Err()
 }
