@@ -103,12 +103,12 @@ func attentionBackward(dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH 
 // crossEntropyForward sets losses[n] = -log softmax(logits[n])[targets[n]]
 // (0 where targets[n] < 0) and leaves logits unchanged.
 func crossEntropyForward(losses, logits []float32, targets []int32, N, V int) {
-	kernel.SoftmaxCrossEntropy(losses, nil, logits, targets, N, V, 0)
+	kernel.SoftmaxCrossEntropy(losses, nil, logits, targets, nil, N, V, 0)
 }
 
 // crossEntropyBackward turns logits [N,V] into dlogits in place:
 // scale · (softmax - onehot(target)), zero for rows without a target. It
 // also recomputes losses.
 func crossEntropyBackward(losses, logits []float32, targets []int32, N, V int, scale float32) {
-	kernel.SoftmaxCrossEntropy(losses, logits, logits, targets, N, V, scale)
+	kernel.SoftmaxCrossEntropy(losses, logits, logits, targets, nil, N, V, scale)
 }
