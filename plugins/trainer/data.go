@@ -1,4 +1,4 @@
-package pretrain
+package trainer
 
 import (
 	"context"
@@ -75,7 +75,7 @@ func LoadData(ctx context.Context, dir string, blockSize int) (*Data, error) {
 				slo, shi := starts.ValueOffsets(i)
 				ds = svals.Int32Values()[slo:shi]
 			}
-			d.add(toks, ds, blockSize)
+			d.Add(toks, ds, blockSize)
 			row++
 		}
 		return nil
@@ -86,7 +86,10 @@ func LoadData(ctx context.Context, dir string, blockSize int) (*Data, error) {
 	return d, nil
 }
 
-func (d *Data) add(toks, starts []int32, blockSize int) {
+// Add appends one row of tokens whose documents begin at starts, cut into
+// examples of at most blockSize+1 tokens that overlap by one. MaxID is the
+// caller's to keep.
+func (d *Data) Add(toks, starts []int32, blockSize int) {
 	for off := 0; off+1 < len(toks); off += blockSize {
 		end := min(off+blockSize+1, len(toks))
 		var s []int32
@@ -98,29 +101,4 @@ func (d *Data) add(toks, starts []int32, blockSize int) {
 		d.Examples = append(d.Examples, toks[off:end])
 		d.DocStarts = append(d.DocStarts, s)
 	}
-}
-
-// fill writes example e into one batch row of T positions: inputs, next-token
-// targets (-1 past its end) and the first attendable position of each
-// position (the greatest document start at or before it).
-func fill(inputs, targets, seg []int32, e, starts []int32, T int) int {
-	n := 0
-	si, cur := 0, int32(0)
-	for i := 0; i < T; i++ {
-		for si < len(starts) && int(starts[si]) <= i {
-			cur = starts[si]
-			si++
-		}
-		seg[i] = cur
-		if i+1 < len(e) {
-			inputs[i], targets[i] = e[i], e[i+1]
-			n++
-		} else {
-			inputs[i], targets[i] = 0, -1
-			if i >= len(e) {
-				seg[i] = int32(i) // padding attends only to itself
-			}
-		}
-	}
-	return n
 }
