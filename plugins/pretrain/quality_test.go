@@ -69,8 +69,8 @@ func TestQuickstartQuality(t *testing.T) {
 	}
 	trainIDs, valIDs := tok.Encode(trainText), tok.Encode(valText)
 	train, val := &trainer.Data{}, &trainer.Data{}
-	train.Add(trainIDs, []int32{0}, c.BlockSize)
-	val.Add(valIDs, []int32{0}, c.BlockSize)
+	train.Add(trainIDs, []int32{0}, nil, c.BlockSize)
+	val.Add(valIDs, []int32{0}, nil, c.BlockSize)
 	train.MaxID, val.MaxID = int32(tok.VocabSize()-1), int32(tok.VocabSize()-1)
 	t.Logf("tokenizer %d ids in %v: %.2f chars/token; %d train examples", tok.VocabSize(), time.Since(start).Round(time.Millisecond),
 		float64(len(valText))/float64(len(valIDs)), len(train.Examples))

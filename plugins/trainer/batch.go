@@ -13,9 +13,10 @@ type Row struct {
 
 // fill writes example e into r: inputs, next-token targets (-1 past its
 // end), the first attendable position of each position (the greatest
-// document start at or before it) and weights (1 for each target). It
-// returns the number of targets and their total weight.
-func fill(r Row, e, starts []int32) (targets int, weight float64) {
+// document start at or before it) and weights (1 for each target the mask
+// leaves learned, else 0). It returns the number of targets and their total
+// weight.
+func fill(r Row, e, starts []int32, mask []uint8) (targets int, weight float64) {
 	si, cur := 0, int32(0)
 	for i := range r.Inputs {
 		for si < len(starts) && int(starts[si]) <= i {
@@ -25,7 +26,11 @@ func fill(r Row, e, starts []int32) (targets int, weight float64) {
 		r.Seg[i] = cur
 		if i+1 < len(e) {
 			r.Inputs[i], r.Targets[i], r.Weights[i] = e[i], e[i+1], 1
+			if mask != nil && mask[i+1] == 0 {
+				r.Weights[i] = 0
+			}
 			targets++
+			weight += float64(r.Weights[i])
 			continue
 		}
 		r.Inputs[i], r.Targets[i], r.Weights[i] = 0, -1, 0
@@ -33,7 +38,7 @@ func fill(r Row, e, starts []int32) (targets int, weight float64) {
 			r.Seg[i] = int32(i) // padding attends only to itself
 		}
 	}
-	return targets, float64(targets)
+	return targets, weight
 }
 
 // buffers hold the rows of one optimizer step (or evaluation batch),

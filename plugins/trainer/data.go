@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/llmflow/llmflow/artifact"
 )
@@ -17,7 +16,11 @@ type Data struct {
 	// DocStarts[i] lists the offsets inside Examples[i] where a document
 	// begins, ascending.
 	DocStarts [][]int32
-	MaxID     int32
+	// Masks[i], when present and not nil, marks the tokens of Examples[i]
+	// that are learned (1) rather than only read as context (0, e.g. a
+	// prompt): a masked token is no target.
+	Masks [][]uint8
+	MaxID int32
 }
 
 // Tokens returns the number of tokens over all examples.
@@ -29,53 +32,43 @@ func (d *Data) Tokens() int64 {
 	return n
 }
 
-// LoadData reads the input_ids (and doc_starts, when present) columns of the
-// tokens dataset in dir. Rows longer than blockSize+1 are cut into pieces of
-// blockSize+1 tokens that overlap by one, so every token is a target once.
+// mask returns the loss mask of example i (nil: every token is learned).
+func (d *Data) mask(i int) []uint8 {
+	if i < len(d.Masks) {
+		return d.Masks[i]
+	}
+	return nil
+}
+
+// LoadData reads the input_ids column of the tokens dataset in dir, and its
+// doc_starts and loss_mask columns when present. Rows longer than
+// blockSize+1 are cut into pieces of blockSize+1 tokens that overlap by one,
+// so every token is a target once.
 func LoadData(ctx context.Context, dir string, blockSize int) (*Data, error) {
 	ds, err := artifact.OpenDataset(dir)
 	if err != nil {
 		return nil, err
 	}
-	sc := ds.Schema()
-	idIdx := sc.FieldIndices(artifact.ColInputIDs)
-	if len(idIdx) != 1 {
-		return nil, fmt.Errorf("%s: tokens dataset has no %s column", dir, artifact.ColInputIDs)
+	cols, err := findTokenColumns(dir, ds.Schema())
+	if err != nil {
+		return nil, err
 	}
-	dsIdx := sc.FieldIndices(artifact.ColDocStarts)
 	d := &Data{}
 	row := int64(0)
 	err = ds.Scan(ctx, func(rec arrow.RecordBatch) error {
-		ids, ok := rec.Column(idIdx[0]).(*array.List)
-		if !ok {
-			return fmt.Errorf("%s: column %s is %s, want list<int32>", dir, artifact.ColInputIDs, rec.Column(idIdx[0]).DataType())
+		r, err := cols.read(dir, rec)
+		if err != nil {
+			return err
 		}
-		vals, ok := ids.ListValues().(*array.Int32)
-		if !ok {
-			return fmt.Errorf("%s: column %s is %s, want list<int32>", dir, artifact.ColInputIDs, ids.DataType())
-		}
-		var starts *array.List
-		var svals *array.Int32
-		if len(dsIdx) == 1 {
-			if starts, ok = rec.Column(dsIdx[0]).(*array.List); ok {
-				svals, _ = starts.ListValues().(*array.Int32)
+		for i := 0; i < r.ids.Len(); i++ {
+			toks, starts, mask, err := r.row(i)
+			if err != nil {
+				return fmt.Errorf("%s: row %d: %w", dir, row, err)
 			}
-		}
-		for i := 0; i < ids.Len(); i++ {
-			lo, hi := ids.ValueOffsets(i)
-			toks := append([]int32(nil), vals.Int32Values()[lo:hi]...)
-			for j, t := range toks {
-				if t < 0 {
-					return fmt.Errorf("%s: row %d token %d: negative id %d", dir, row, j, t)
-				}
+			for _, t := range toks {
 				d.MaxID = max(d.MaxID, t)
 			}
-			var ds []int32
-			if svals != nil && !starts.IsNull(i) {
-				slo, shi := starts.ValueOffsets(i)
-				ds = svals.Int32Values()[slo:shi]
-			}
-			d.Add(toks, ds, blockSize)
+			d.Add(toks, starts, mask, blockSize)
 			row++
 		}
 		return nil
@@ -86,10 +79,10 @@ func LoadData(ctx context.Context, dir string, blockSize int) (*Data, error) {
 	return d, nil
 }
 
-// Add appends one row of tokens whose documents begin at starts, cut into
-// examples of at most blockSize+1 tokens that overlap by one. MaxID is the
-// caller's to keep.
-func (d *Data) Add(toks, starts []int32, blockSize int) {
+// Add appends one row of tokens whose documents begin at starts, with its
+// loss mask (nil: every token is learned), cut into examples of at most
+// blockSize+1 tokens that overlap by one. MaxID is the caller's to keep.
+func (d *Data) Add(toks, starts []int32, mask []uint8, blockSize int) {
 	for off := 0; off+1 < len(toks); off += blockSize {
 		end := min(off+blockSize+1, len(toks))
 		var s []int32
@@ -100,5 +93,14 @@ func (d *Data) Add(toks, starts []int32, blockSize int) {
 		}
 		d.Examples = append(d.Examples, toks[off:end])
 		d.DocStarts = append(d.DocStarts, s)
+		if mask != nil || d.Masks != nil {
+			// Keep Masks aligned with Examples once any row has a mask.
+			d.Masks = append(d.Masks, make([][]uint8, len(d.Examples)-1-len(d.Masks))...)
+			var m []uint8
+			if mask != nil {
+				m = mask[off:end]
+			}
+			d.Masks = append(d.Masks, m)
+		}
 	}
 }

@@ -52,9 +52,9 @@ func evaluate(m *model.Model, tok *tokenizer.Tokenizer, d *Data, o EvalOptions, 
 	for b := 0; b < nb; b++ {
 		for row := 0; row < B; row++ {
 			if i := b*B + row; i < len(d.Examples) {
-				fill(buf.row(row), d.Examples[i], d.DocStarts[i])
+				fill(buf.row(row), d.Examples[i], d.DocStarts[i], d.mask(i))
 			} else {
-				fill(buf.row(row), nil, nil)
+				fill(buf.row(row), nil, nil, nil)
 			}
 		}
 		batch := buf.batch(0, B)

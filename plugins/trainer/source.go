@@ -49,7 +49,7 @@ func (s *Shuffled) Next(row Row) (targets int, weight float64) {
 	}
 	i := s.perm[s.pos.Cursor]
 	s.pos.Cursor++
-	return fill(row, s.d.Examples[i], s.d.DocStarts[i])
+	return fill(row, s.d.Examples[i], s.d.DocStarts[i], s.d.mask(i))
 }
 
 // Position implements Source.

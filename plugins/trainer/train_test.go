@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,7 +34,7 @@ func synthData(rows, n int, seed uint64) *Data {
 				toks[j] = int32(r.Intn(testVocab))
 			}
 		}
-		d.Add(toks, []int32{0, int32(n / 2)}, testBlock)
+		d.Add(toks, []int32{0, int32(n / 2)}, nil, testBlock)
 	}
 	return d
 }
@@ -207,5 +208,35 @@ func TestGradAccumEqualsBigBatch(t *testing.T) {
 		if diff := a[i] - b[i]; diff > 1e-6 || diff < -1e-6 {
 			t.Fatalf("gradient %d: %v with one batch, %v with accumulation", i, a[i], b[i])
 		}
+	}
+}
+
+// TestLossMask checks that masked targets contribute nothing and that the
+// loss is normalised by the unmasked targets of the whole step: examples
+// whose last tokens are masked (a different number per example, so the
+// micro-batches hold unequal counts) give the gradient of the same examples
+// cut before those tokens, in one batch and in two micro-batches.
+func TestLossMask(t *testing.T) {
+	full := synthData(6, 14, 12)
+	masked, cut := &Data{MaxID: full.MaxID}, &Data{MaxID: full.MaxID}
+	for i, e := range full.Examples {
+		k := 2 + i%3
+		mask := make([]uint8, len(e))
+		for j := range len(e) - k {
+			mask[j] = 1
+		}
+		masked.Add(e, full.DocStarts[i], mask, testBlock)
+		cut.Add(e[:len(e)-k], full.DocStarts[i], nil, testBlock)
+	}
+	want := stepGrads(t, cut, 6, 1)
+	for _, shape := range []struct{ batch, accum int }{{6, 1}, {3, 2}} {
+		t.Run(fmt.Sprintf("batch=%d,accum=%d", shape.batch, shape.accum), func(t *testing.T) {
+			got := stepGrads(t, masked, shape.batch, shape.accum)
+			for i := range want {
+				if diff := got[i] - want[i]; diff > 1e-6 || diff < -1e-6 {
+					t.Fatalf("gradient %d: %v with masked targets, %v without those targets", i, got[i], want[i])
+				}
+			}
+		})
 	}
 }
