@@ -114,3 +114,21 @@ func TestStageValidate(t *testing.T) {
 		t.Fatalf("diagnostics %v, want n_embd and time_budget", diags)
 	}
 }
+
+// TestDecodeSharedAttributes decodes a config that sets the stage's own and
+// the shared training attributes in one block.
+func TestDecodeSharedAttributes(t *testing.T) {
+	cfg := cty.ObjectVal(map[string]cty.Value{
+		"n_layer": cty.NumberIntVal(2), "lr": cty.NumberFloatVal(1e-3), "grad_accum": cty.NumberIntVal(4),
+		"reset_position_ids": cty.True,
+	})
+	c, err := decode(cfg, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.NLayer, want.LR, want.GradAccum, want.ResetPositionIDs, want.Seed = 2, 1e-3, 4, true, 9
+	if c != want {
+		t.Fatalf("decoded %+v, want %+v", c, want)
+	}
+}

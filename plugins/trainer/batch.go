@@ -61,7 +61,8 @@ func (b *buffers) row(i int) Row {
 }
 
 // batch returns rows [first, first+n) as a model batch.
-func (b *buffers) batch(first, n int) model.Batch {
+func (b *buffers) batch(first, n int, resetPositionIDs bool) model.Batch {
 	lo, hi := first*b.T, (first+n)*b.T
-	return model.Batch{B: n, T: b.T, Inputs: b.inputs[lo:hi], Targets: b.targets[lo:hi], Seg: b.seg[lo:hi], Weights: b.weights[lo:hi]}
+	return model.Batch{B: n, T: b.T, Inputs: b.inputs[lo:hi], Targets: b.targets[lo:hi], Seg: b.seg[lo:hi],
+		Weights: b.weights[lo:hi], ResetPositionIDs: resetPositionIDs}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	SaveEvery   int     `cty:"save_every"`
 	LogEvery    int     `cty:"log_every"`
 	Seed        int64   `cty:"seed"`
+	// ResetPositionIDs numbers positions from each document's start inside
+	// a packed row (model.Batch.ResetPositionIDs). Left out of the state hash
+	// while false, so states saved before it existed still resume.
+	ResetPositionIDs bool `cty:"reset_position_ids" json:",omitempty"`
 }
 
 // DefaultConfig is a schedule that suits small models on a CPU.
@@ -66,6 +70,8 @@ func Attributes(d Config) []sdk.Attribute {
 		num("save_every", float64(d.SaveEvery), "Steps between checkpoints (0: only at the end)."),
 		num("log_every", float64(d.LogEvery), "Steps between train metrics."),
 		{Name: "seed", Type: cty.Number, Doc: "Seed of initialisation and data order (default: the run seed)."},
+		{Name: "reset_position_ids", Type: cty.Bool, Default: cty.BoolVal(d.ResetPositionIDs),
+			Doc: "Number positions from each document's start inside a packed row, so a packed document trains as it would alone."},
 	}
 }
 

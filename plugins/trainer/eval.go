@@ -32,6 +32,9 @@ func (r EvalResult) BPB() float64 {
 type EvalOptions struct {
 	BatchSize, BlockSize int
 	MaxBatches           int // 0: every example
+	// ResetPositionIDs numbers positions from each document's start, as the
+	// model was trained (Config.ResetPositionIDs).
+	ResetPositionIDs bool
 }
 
 // Evaluate runs m over the examples of d in order, BatchSize rows of
@@ -57,7 +60,7 @@ func evaluate(m *model.Model, tok *tokenizer.Tokenizer, d *Data, o EvalOptions, 
 				fill(buf.row(row), nil, nil, nil)
 			}
 		}
-		batch := buf.batch(0, B)
+		batch := buf.batch(0, B, o.ResetPositionIDs)
 		s, w, err := m.ForwardBatch(batch)
 		if err != nil {
 			return r, err

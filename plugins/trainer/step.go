@@ -22,7 +22,7 @@ func (t *trainer) step(lr float64) (loss, norm float64, err error) {
 	scale := 1 / float32(total)
 	var sum float64
 	for a := range t.cfg.GradAccum {
-		s, err := t.loss.Step(t.m, t.buf.batch(a*B, B), scale)
+		s, err := t.loss.Step(t.m, t.buf.batch(a*B, B, t.cfg.ResetPositionIDs), scale)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -193,7 +193,8 @@ func (t *trainer) finish(ev Events, res *Result) error {
 // evaluate returns the mean validation loss (nats per token) over the first
 // eval_batches batches and the bits per byte of the target text.
 func (t *trainer) evaluate() (loss, bpb float64) {
-	o := EvalOptions{BatchSize: t.cfg.BatchSize, BlockSize: t.spec.BlockSize, MaxBatches: t.cfg.EvalBatches}
+	o := EvalOptions{BatchSize: t.cfg.BatchSize, BlockSize: t.spec.BlockSize, MaxBatches: t.cfg.EvalBatches,
+		ResetPositionIDs: t.cfg.ResetPositionIDs}
 	r, err := evaluate(t.m, t.spec.Tokenizer, t.spec.Val, o, t.buf)
 	if err != nil {
 		return math.NaN(), math.NaN()

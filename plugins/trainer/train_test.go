@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -184,7 +185,13 @@ func TestStopSaves(t *testing.T) {
 func stepGrads(t *testing.T, d *Data, batch, accum int) []float32 {
 	t.Helper()
 	c := testConfig()
-	c.BatchSize, c.GradAccum, c.MaxSteps, c.Warmup, c.EvalEvery, c.GradClip = batch, accum, 1, 0, 0, 0
+	c.BatchSize, c.GradAccum = batch, accum
+	return configStepGrads(t, d, c)
+}
+
+func configStepGrads(t *testing.T, d *Data, c Config) []float32 {
+	t.Helper()
+	c.MaxSteps, c.Warmup, c.EvalEvery, c.GradClip = 1, 0, 0, 0
 	tr, err := newTrainer(testSpec(t, c, d, nil), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +243,49 @@ func TestLossMask(t *testing.T) {
 				if diff := got[i] - want[i]; diff > 1e-6 || diff < -1e-6 {
 					t.Fatalf("gradient %d: %v with masked targets, %v without those targets", i, got[i], want[i])
 				}
+			}
+		})
+	}
+}
+
+// TestResetPositionIDs trains on rows that pack two documents each and
+// compares with the same documents one per row. With reset_position_ids the
+// gradients agree (the target that crosses into the second document is
+// masked, as it has no counterpart alone); with running positions they do
+// not.
+func TestResetPositionIDs(t *testing.T) {
+	full := synthData(3, 17, 14) // documents at 0 and 8
+	packed, alone := &Data{MaxID: full.MaxID}, &Data{MaxID: full.MaxID}
+	for i, e := range full.Examples {
+		mask := make([]uint8, len(e))
+		for j := range mask {
+			mask[j] = 1
+		}
+		mask[8] = 0
+		packed.Add(e, full.DocStarts[i], mask, testBlock)
+		alone.Add(e[:8], nil, nil, testBlock)
+		alone.Add(e[8:], nil, nil, testBlock)
+	}
+	for _, tc := range []struct {
+		reset bool
+		equal bool
+	}{{true, true}, {false, false}} {
+		t.Run(fmt.Sprintf("reset_position_ids=%v", tc.reset), func(t *testing.T) {
+			c := testConfig()
+			c.ResetPositionIDs, c.GradAccum = tc.reset, 1
+			c.BatchSize = len(alone.Examples)
+			want := configStepGrads(t, alone, c)
+			c.BatchSize = len(packed.Examples)
+			got := configStepGrads(t, packed, c)
+			worst := 0.0
+			for i := range want {
+				worst = max(worst, math.Abs(float64(got[i]-want[i])))
+			}
+			if tc.equal && worst > 1e-6 {
+				t.Fatalf("packed documents train differently from documents alone: gradients differ by %.3g", worst)
+			}
+			if !tc.equal && worst < 1e-4 {
+				t.Fatalf("running positions should change the gradients, yet they differ by only %.3g", worst)
 			}
 		})
 	}
