@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -67,13 +68,17 @@ type maskColumn struct {
 	rows [][]uint8
 }
 
-// writeDataset writes rows of input_ids, and a loss_mask column when mask is
-// not nil, as a tokens dataset in dir.
-func writeDataset(t *testing.T, dir string, ids [][]int32, mask *maskColumn) {
+// writeDataset writes rows of input_ids, a loss_mask column when mask is not
+// nil and a doc_starts column when starts is not nil, as a tokens dataset in
+// dir.
+func writeDataset(t testing.TB, dir string, ids [][]int32, mask *maskColumn, starts [][]int32) {
 	t.Helper()
 	fields := []arrow.Field{{Name: artifact.ColInputIDs, Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)}}
 	if mask != nil {
 		fields = append(fields, arrow.Field{Name: artifact.ColLossMask, Type: arrow.ListOf(mask.typ)})
+	}
+	if starts != nil {
+		fields = append(fields, arrow.Field{Name: artifact.ColDocStarts, Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)})
 	}
 	sc := arrow.NewSchema(fields, nil)
 	w, err := artifact.NewDatasetWriter(dir, sc)
@@ -83,21 +88,16 @@ func writeDataset(t *testing.T, dir string, ids [][]int32, mask *maskColumn) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
 	for i, row := range ids {
-		lb := b.Field(0).(*array.ListBuilder)
-		lb.Append(true)
-		lb.ValueBuilder().(*array.Int32Builder).AppendValues(row, nil)
-		if mask == nil {
-			continue
-		}
-		mb := b.Field(1).(*array.ListBuilder)
-		mb.Append(true)
-		for _, v := range mask.rows[i] {
-			switch vb := mb.ValueBuilder().(type) {
-			case *array.Uint8Builder:
-				vb.Append(v)
-			case *array.Int32Builder:
-				vb.Append(int32(v))
+		appendList(b.Field(0).(*array.ListBuilder), row)
+		if mask != nil {
+			vals := make([]int32, len(mask.rows[i]))
+			for j, v := range mask.rows[i] {
+				vals[j] = int32(v)
 			}
+			appendList(b.Field(1).(*array.ListBuilder), vals)
+		}
+		if starts != nil {
+			appendList(b.Field(len(fields)-1).(*array.ListBuilder), starts[i])
 		}
 	}
 	rec := b.NewRecordBatch()
@@ -107,6 +107,19 @@ func writeDataset(t *testing.T, dir string, ids [][]int32, mask *maskColumn) {
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// appendList appends one list of vals to an int32 or uint8 list column.
+func appendList(lb *array.ListBuilder, vals []int32) {
+	lb.Append(true)
+	for _, v := range vals {
+		switch vb := lb.ValueBuilder().(type) {
+		case *array.Uint8Builder:
+			vb.Append(uint8(v))
+		case *array.Int32Builder:
+			vb.Append(v)
+		}
 	}
 }
 
@@ -129,7 +142,7 @@ func TestLoadDataLossMask(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "tokens")
-			writeDataset(t, dir, ids, tc.mask)
+			writeDataset(t, dir, ids, tc.mask, nil)
 			d, err := LoadData(context.Background(), dir, 4)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), dir) {
@@ -150,4 +163,34 @@ func TestLoadDataLossMask(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzLoadData feeds arbitrary shards to LoadData and fills every example it
+// accepts into a batch row: errors are fine, panics are not.
+func FuzzLoadData(f *testing.F) {
+	dir := f.TempDir()
+	writeDataset(f, dir, [][]int32{{1, 2, 3, 4, 5, 6}, {7, 8}},
+		&maskColumn{arrow.PrimitiveTypes.Uint8, [][]uint8{{0, 0, 1, 1, 1, 1}, {1, 0}}}, [][]int32{{0, 3}, {1, 0, 9}})
+	seed, err := os.ReadFile(filepath.Join(dir, "part-00000.arrow"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, shard []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "part-00000.arrow"), shard, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := LoadData(context.Background(), dir, 4)
+		if err != nil {
+			return
+		}
+		r := newBuffers(1, 4).row(0)
+		for i, e := range d.Examples {
+			if m := d.mask(i); m != nil && len(m) != len(e) {
+				t.Fatalf("example %d: %d tokens, mask of %d", i, len(e), len(m))
+			}
+			fill(r, e, d.DocStarts[i], d.mask(i))
+		}
+	})
 }
