@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -288,5 +289,45 @@ func TestResetPositionIDs(t *testing.T) {
 				t.Fatalf("running positions should change the gradients, yet they differ by only %.3g", worst)
 			}
 		})
+	}
+}
+
+// recordingLoss is a stage's own Loss: token cross-entropy that records the
+// micro-batches and scales it is handed.
+type recordingLoss struct {
+	rows   []int
+	scales []float32
+	reset  []bool
+}
+
+func (l *recordingLoss) Step(m *model.Model, b model.Batch, scale float32) (float64, error) {
+	l.rows, l.scales, l.reset = append(l.rows, b.B), append(l.scales, scale), append(l.reset, b.ResetPositionIDs)
+	return TokenLoss{}.Step(m, b, scale)
+}
+
+// TestSpecLoss checks that a Spec's Loss runs every micro-batch of a step,
+// with the step's settings and one scale: 1 over the step's unmasked targets.
+func TestSpecLoss(t *testing.T) {
+	d := synthData(6, 12, 15)
+	var unmasked float64
+	for _, e := range d.Examples {
+		mask := make([]uint8, len(e))
+		for j := 2; j < len(e); j++ {
+			mask[j] = 1
+		}
+		d.Masks = append(d.Masks, mask)
+		unmasked += float64(len(e) - 2) // every token but the first two is a target
+	}
+	c := testConfig()
+	c.BatchSize, c.GradAccum, c.MaxSteps, c.EvalEvery, c.ResetPositionIDs = 3, 2, 1, 0, true
+	s := testSpec(t, c, d, nil)
+	loss := &recordingLoss{}
+	s.Loss = loss
+	if _, err := Run(context.Background(), s, t.TempDir(), nopEvents{}); err != nil {
+		t.Fatal(err)
+	}
+	want := 1 / float32(unmasked)
+	if !slices.Equal(loss.rows, []int{3, 3}) || !slices.Equal(loss.scales, []float32{want, want}) || !slices.Equal(loss.reset, []bool{true, true}) {
+		t.Fatalf("loss got rows %v, scales %v, reset %v; want rows [3 3], scales %v, reset true", loss.rows, loss.scales, loss.reset, want)
 	}
 }
