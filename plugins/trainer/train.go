@@ -36,9 +36,10 @@ type Spec struct {
 	Model *model.Model
 	// BlockSize is the number of positions of every batch row.
 	BlockSize int
-	Train     Source
-	Val       *Data // optional
-	Loss      Loss  // nil: TokenLoss
+	// Train yields the training rows (NewShuffled for a token dataset).
+	Train Source
+	Val   *Data // optional
+	Loss  Loss  // nil: TokenLoss
 	// Tokenizer (optional) measures validation bits per byte;
 	// TokenizerJSON (optional) is copied into the checkpoint.
 	Tokenizer     *tokenizer.Tokenizer
