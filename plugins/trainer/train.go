@@ -70,6 +70,11 @@ func Run(ctx context.Context, spec Spec, outDir string, ev Events) (*Result, err
 	if t.st.Step > 0 {
 		ev.Log(fmt.Sprintf("resuming from the checkpoint saved at step %d (%d tokens)", t.st.Step, t.st.Tokens))
 	}
+	if t.spec.Val != nil && len(t.spec.Val.Examples) == 0 {
+		// A loss over no tokens is not 0; leave the metrics out instead.
+		ev.Log("the validation dataset has no row of two or more tokens; no val_loss or val_bpb is reported")
+		t.spec.Val = nil
+	}
 	t.start = time.Now()
 	t.lastLog, t.lastTokens = t.start, t.st.Tokens
 	res := &Result{Dir: t.dir, ValLoss: math.NaN(), ValBPB: math.NaN()}
@@ -166,9 +171,14 @@ func (t *trainer) afterStep(ev Events, loss, norm, lr float64) error {
 	}
 	if cfg.EvalEvery > 0 && t.st.Step%cfg.EvalEvery == 0 && t.spec.Val != nil {
 		vl, bpb := t.evaluate()
-		ev.Metric(step, "val_loss", vl)
-		ev.Metric(step, "val_bpb", bpb)
-		ev.Log(fmt.Sprintf("step %d: train loss %.4f, val loss %.4f, val bpb %.4f", step, loss, vl, bpb))
+		line := fmt.Sprintf("step %d: train loss %.4f", step, loss)
+		if reportVal(ev, step, vl, bpb) {
+			line += fmt.Sprintf(", val loss %.4f", vl)
+			if !math.IsNaN(bpb) {
+				line += fmt.Sprintf(", val bpb %.4f", bpb)
+			}
+		}
+		ev.Log(line)
 	}
 	if cfg.SaveEvery > 0 && t.st.Step%cfg.SaveEvery == 0 {
 		return t.save(time.Since(t.start))
@@ -180,8 +190,7 @@ func (t *trainer) afterStep(ev Events, loss, norm, lr float64) error {
 func (t *trainer) finish(ev Events, res *Result) error {
 	if t.spec.Val != nil {
 		res.ValLoss, res.ValBPB = t.evaluate()
-		ev.Metric(int64(t.st.Step), "val_loss", res.ValLoss)
-		ev.Metric(int64(t.st.Step), "val_bpb", res.ValBPB)
+		reportVal(ev, int64(t.st.Step), res.ValLoss, res.ValBPB)
 	}
 	if err := t.save(time.Since(t.start)); err != nil {
 		return err
@@ -192,13 +201,28 @@ func (t *trainer) finish(ev Events, res *Result) error {
 }
 
 // evaluate returns the mean validation loss (nats per token) over the first
-// eval_batches batches and the bits per byte of the target text.
+// eval_batches batches and the bits per byte of the target text; NaN for
+// what could not be measured.
 func (t *trainer) evaluate() (loss, bpb float64) {
 	o := EvalOptions{BatchSize: t.cfg.BatchSize, BlockSize: t.spec.BlockSize, MaxBatches: t.cfg.EvalBatches,
 		ResetPositionIDs: t.cfg.ResetPositionIDs}
 	r, err := evaluate(t.m, t.spec.Tokenizer, t.spec.Val, o, t.buf)
-	if err != nil {
+	if err != nil || r.Targets == 0 {
 		return math.NaN(), math.NaN()
 	}
 	return r.Loss(), r.BPB()
+}
+
+// reportVal emits the validation metrics that were measured: bits per byte
+// is unknown without a tokenizer, and a failed evaluation gives neither.
+// It reports whether there was a loss.
+func reportVal(ev Events, step int64, loss, bpb float64) bool {
+	if math.IsNaN(loss) {
+		return false
+	}
+	ev.Metric(step, "val_loss", loss)
+	if !math.IsNaN(bpb) {
+		ev.Metric(step, "val_bpb", bpb)
+	}
+	return true
 }

@@ -331,3 +331,61 @@ func TestSpecLoss(t *testing.T) {
 		t.Fatalf("loss got rows %v, scales %v, reset %v; want rows [3 3], scales %v, reset true", loss.rows, loss.scales, loss.reset, want)
 	}
 }
+
+// valEvents records metric values and log lines.
+type valEvents struct {
+	metrics map[string][]float64
+	logs    []string
+}
+
+func (*valEvents) Progress(int64, int64, string) {}
+func (e *valEvents) Metric(_ int64, name string, v float64) {
+	e.metrics[name] = append(e.metrics[name], v)
+}
+func (e *valEvents) Log(line string) { e.logs = append(e.logs, line) }
+
+// TestValidationMetricsNeverMadeUp trains with validation data that is
+// absent, empty, fully masked or present (without a tokenizer, so bits per
+// byte are unknown): a metric that was not measured is left out, never 0 or
+// NaN.
+func TestValidationMetricsNeverMadeUp(t *testing.T) {
+	masked := synthData(2, 20, 4)
+	for _, e := range masked.Examples {
+		masked.Masks = append(masked.Masks, make([]uint8, len(e)))
+	}
+	for _, tc := range []struct {
+		name    string
+		val     *Data
+		wantVal bool
+	}{
+		{"absent", nil, false},
+		{"empty", &Data{}, false},
+		{"masked", masked, false},
+		{"present", synthData(2, 20, 4), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := &valEvents{metrics: map[string][]float64{}}
+			if _, err := Run(context.Background(), testSpec(t, testConfig(), synthData(7, 40, 3), tc.val), t.TempDir(), ev); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(ev.metrics["val_loss"]) > 0; got != tc.wantVal {
+				t.Errorf("val_loss reported: %v, want %v (%v)", got, tc.wantVal, ev.metrics["val_loss"])
+			}
+			if bpb := ev.metrics["val_bpb"]; len(bpb) > 0 {
+				t.Errorf("val_bpb reported without a tokenizer: %v", bpb)
+			}
+			for name, vs := range ev.metrics {
+				for _, v := range vs {
+					if math.IsNaN(v) || strings.HasPrefix(name, "val_") && v == 0 {
+						t.Errorf("metric %s = %v", name, v)
+					}
+				}
+			}
+			for _, l := range ev.logs {
+				if strings.Contains(l, "NaN") || strings.Contains(l, "val loss 0.0000") {
+					t.Errorf("log line %q", l)
+				}
+			}
+		})
+	}
+}
