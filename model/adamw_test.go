@@ -58,24 +58,32 @@ func TestClipGrads(t *testing.T) {
 }
 
 // TestStepAllocs requires a training step to allocate nothing once the
-// buffers exist.
+// buffers exist, with and without loss weights and per-document positions.
 func TestStepAllocs(t *testing.T) {
 	m := smallModel(t, 1)
 	opt := NewAdamW(len(m.Params), 0.1)
 	B, T := 2, 16
-	in, tg := make([]int32, B*T), make([]int32, B*T)
+	in, tg, seg, w := make([]int32, B*T), make([]int32, B*T), make([]int32, B*T), make([]float32, B*T)
 	for i := range in {
-		in[i], tg[i] = int32(i%37), int32((i+1)%37)
+		in[i], tg[i], w[i] = int32(i%37), int32((i+1)%37), float32(i%2)
+		if i%T >= 5 {
+			seg[i] = 5
+		}
 	}
-	step := func() {
-		m.ZeroGrad()
-		m.ForwardTrain(in, tg, nil, B, T, 1/float32(B*T))
-		m.Backward(1 / float32(B*T))
-		m.ClipGrads(1)
-		opt.Update(m, 1e-3)
-	}
-	step()
-	if a := testing.AllocsPerRun(5, step); a > 0 {
-		t.Fatalf("a training step allocates %v times", a)
+	for _, b := range []Batch{
+		{B: B, T: T, Inputs: in, Targets: tg},
+		{B: B, T: T, Inputs: in, Targets: tg, Seg: seg, Weights: w, ResetPositionIDs: true},
+	} {
+		step := func() {
+			m.ZeroGrad()
+			m.ForwardTrainBatch(b, 1/float32(B*T))
+			m.Backward(1 / float32(B*T))
+			m.ClipGrads(1)
+			opt.Update(m, 1e-3)
+		}
+		step()
+		if a := testing.AllocsPerRun(5, step); a > 0 {
+			t.Fatalf("a training step (weights %v) allocates %v times", b.Weights != nil, a)
+		}
 	}
 }

@@ -5,7 +5,9 @@
 // The architecture is GPT-2: token and learned position embeddings, pre-LayerNorm
 // blocks with causal multi-head self-attention and a GELU (tanh) MLP of four
 // times the width, a final LayerNorm and an output projection tied to the token
-// embedding. Packed sequences keep attention inside document boundaries.
+// embedding. Packed sequences keep attention inside document boundaries and
+// may number positions from each document's start (Batch.ResetPositionIDs);
+// per-token loss weights mask targets out (Batch.Weights).
 //
 // Everything is deterministic: work is split by outputs, never by a reduction,
 // so the same seed, data and configuration give bit-identical weights for any

@@ -15,12 +15,9 @@ type Model struct {
 
 	p, g weights
 	a    *activations
-	// Shape and inputs of the last Forward, read by Backward.
-	b, t       int
+	// The last forward pass's input, read by Backward.
+	batch      Batch
 	hasTargets bool
-	inputs     []int32
-	targets    []int32
-	seg        []int32
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
 	normParts []float64
@@ -99,44 +96,57 @@ func (m *Model) Reserve(B, T int) {
 // ZeroGrad clears the gradient buffer.
 func (m *Model) ZeroGrad() { clear(m.Grads) }
 
-// Forward runs the model on B rows of T token ids. targets (may be nil) holds
-// the next-token id for every position, or -1 where no loss is taken. seg (may
-// be nil) holds for every position the first position of its row it may
-// attend to, which keeps packed documents apart. It returns the sum of the
-// per-token losses in fixed order and the number of positions with a target.
-// Without targets the logits stay available through Logits.
+// Forward runs the model on B rows of T token ids; it is ForwardBatch with
+// only Inputs, Targets and Seg set, and returns the number of targets.
 func (m *Model) Forward(inputs, targets, seg []int32, B, T int) (lossSum float64, n int, err error) {
-	return m.forward(inputs, targets, seg, B, T, 0)
+	lossSum, w, err := m.forward(Batch{B: B, T: T, Inputs: inputs, Targets: targets, Seg: seg}, 0)
+	return lossSum, int(w), err
 }
 
-// ForwardTrain is Forward followed by the first step of Backward(scale): the
-// softmax turns into the logit gradient in the same pass. Logits are not
-// available afterwards; call Backward with the same scale next.
+// ForwardTrain is ForwardTrainBatch with only Inputs, Targets and Seg set.
 func (m *Model) ForwardTrain(inputs, targets, seg []int32, B, T int, scale float32) (lossSum float64, n int, err error) {
-	if targets == nil || scale == 0 {
+	lossSum, w, err := m.ForwardTrainBatch(Batch{B: B, T: T, Inputs: inputs, Targets: targets, Seg: seg}, scale)
+	return lossSum, int(w), err
+}
+
+// ForwardBatch runs the model on b. It returns the weighted sum of the
+// per-target losses in fixed order and the sum of the weights of the
+// positions with a target (their number without Weights). Without targets
+// the logits stay available through Logits. The slices of b must not change
+// until Backward has run.
+func (m *Model) ForwardBatch(b Batch) (lossSum, weight float64, err error) {
+	return m.forward(b, 0)
+}
+
+// ForwardTrainBatch is ForwardBatch followed by the first step of
+// Backward(scale): the softmax turns into the logit gradient in the same
+// pass. Logits are not available afterwards; call Backward with the same
+// scale next.
+func (m *Model) ForwardTrainBatch(b Batch, scale float32) (lossSum, weight float64, err error) {
+	if b.Targets == nil || scale == 0 {
 		return 0, 0, fmt.Errorf("model: ForwardTrain needs targets and a non-zero scale")
 	}
-	return m.forward(inputs, targets, seg, B, T, scale)
+	return m.forward(b, scale)
 }
 
-func (m *Model) forward(inputs, targets, seg []int32, B, T int, scale float32) (lossSum float64, n int, err error) {
-	if err := m.checkInputs(inputs, targets, seg, B, T); err != nil {
+func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err error) {
+	if err := b.check(m.Config); err != nil {
 		return 0, 0, err
 	}
+	B, T := b.B, b.T
 	m.Reserve(B, T)
-	m.b, m.t = B, T
-	m.inputs, m.targets, m.seg = inputs, targets, seg
-	m.hasTargets = targets != nil
+	m.batch = b
+	m.hasTargets = b.Targets != nil
 	cfg, a := m.Config, m.a
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
-	encoderForward(a.encoded[:N*C], inputs, m.p.wte, m.p.wpe, B, T, C)
+	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.p.wte, m.p.wpe, B, T, C)
 	for l := range cfg.NLayer {
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
 		matmulForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
-		attentionForward(la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], seg, B, T, C, NH)
+		attentionForward(la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		matmulForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		residualAdd(la.res2[:N*C], res)
 		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
@@ -149,78 +159,64 @@ func (m *Model) forward(inputs, targets, seg []int32, B, T int, scale float32) (
 	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
 	matmulForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	m.gradScale = 0
-	if targets == nil {
+	if b.Targets == nil {
 		return 0, 0, nil
 	}
 	if scale != 0 {
-		crossEntropyBackward(a.losses[:N], a.logits[:N*V], targets, N, V, scale)
+		crossEntropyBackward(a.losses[:N], a.logits[:N*V], b.Targets, b.Weights, N, V, scale)
 		m.gradScale = scale
 	} else {
-		crossEntropyForward(a.losses[:N], a.logits[:N*V], targets, N, V)
+		crossEntropyForward(a.losses[:N], a.logits[:N*V], b.Targets, N, V)
 	}
-	for i, l := range a.losses[:N] {
-		if targets[i] >= 0 {
-			lossSum += float64(l)
-			n++
-		}
-	}
-	return lossSum, n, nil
+	lossSum, weight = weightedSum(a.losses[:N], b.Targets, b.Weights)
+	return lossSum, weight, nil
 }
 
-func (m *Model) checkInputs(inputs, targets, seg []int32, B, T int) error {
-	cfg := m.Config
-	if B <= 0 || T <= 0 || T > cfg.NPositions {
-		return fmt.Errorf("model: batch %dx%d outside 1..n_positions (%d)", B, T, cfg.NPositions)
-	}
-	N := B * T
-	if len(inputs) != N || (targets != nil && len(targets) != N) || (seg != nil && len(seg) != N) {
-		return fmt.Errorf("model: inputs, targets and seg must hold B*T = %d ids", N)
-	}
-	for i, id := range inputs {
-		if id < 0 || int(id) >= cfg.VocabSize {
-			return fmt.Errorf("model: input %d: token id %d outside vocabulary of %d", i, id, cfg.VocabSize)
+// weightedSum adds up the losses of the positions with a target, each times
+// its weight (1 without weights), in order, and the weights themselves.
+func weightedSum(losses []float32, targets []int32, weights []float32) (sum, weight float64) {
+	for i, l := range losses {
+		if targets[i] < 0 {
+			continue
 		}
-	}
-	for i, id := range targets {
-		if int(id) >= cfg.VocabSize || id < -1 {
-			return fmt.Errorf("model: target %d: token id %d outside vocabulary of %d", i, id, cfg.VocabSize)
+		w := 1.0
+		if weights != nil {
+			w = float64(weights[i])
 		}
+		sum += float64(l) * w
+		weight += w
 	}
-	for i, s := range seg {
-		if s < 0 || int(s) > i%T {
-			return fmt.Errorf("model: seg %d: start %d not within 0..%d", i, s, i%T)
-		}
-	}
-	return nil
+	return sum, weight
 }
 
 // Logits returns the vocabulary scores at position t of row b of the last
 // Forward (not valid after ForwardTrain or Backward).
 func (m *Model) Logits(b, t int) []float32 {
 	V := m.Config.VocabSize
-	i := b*m.t + t
+	i := b*m.batch.T + t
 	return m.a.logits[i*V : i*V+V]
 }
 
 // Losses returns the per-position losses of the last Forward with targets.
-func (m *Model) Losses() []float32 { return m.a.losses[:m.b*m.t] }
+func (m *Model) Losses() []float32 { return m.a.losses[:m.batch.B*m.batch.T] }
 
-// Backward adds the gradient of scale · (sum of the last Forward's losses) to
-// Grads. Pass scale = 1/(tokens in the optimizer step) so that accumulated
-// micro-batches give the gradient of the mean loss, normalised once.
+// Backward adds the gradient of scale · (weighted sum of the last forward
+// pass's losses) to Grads. Pass scale = 1/(sum of the weights of the targets
+// in the optimizer step) so that accumulated micro-batches give the gradient
+// of the mean loss, normalised once.
 func (m *Model) Backward(scale float32) error {
 	if !m.hasTargets {
 		return fmt.Errorf("model: Backward needs a Forward with targets first")
 	}
-	cfg, a := m.Config, m.a
-	B, T := m.b, m.t
+	cfg, a, b := m.Config, m.a, &m.batch
+	B, T := b.B, b.T
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
 	if m.gradScale != scale {
 		if m.gradScale != 0 {
 			return fmt.Errorf("model: Backward scale %g differs from ForwardTrain's %g", scale, m.gradScale)
 		}
-		crossEntropyBackward(a.losses[:N], a.logits[:N*V], m.targets, N, V, scale)
+		crossEntropyBackward(a.losses[:N], a.logits[:N*V], b.Targets, b.Weights, N, V, scale)
 		m.gradScale = scale
 	}
 	m.hasTargets = false // the logits are now gradients
@@ -241,10 +237,10 @@ func (m *Model) Backward(scale float32) error {
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
 		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dres, la.atty[:N*C], w.attprojw, N, C, C)
-		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], m.seg, B, T, C, NH)
+		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
 		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}
-	encoderBackward(m.g.wte, m.g.wpe, dres, m.inputs, B, T, C)
+	encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), B, T, C)
 	return nil
 }

@@ -129,7 +129,7 @@ func TestGradCrossEntropy(t *testing.T) {
 		return s
 	}
 	loss()
-	crossEntropyBackward(losses, buf, targets, N, V, 1)
+	crossEntropyBackward(losses, buf, targets, nil, N, V, 1)
 	checkGrad(t, "dlogits", logits, append([]float32(nil), buf...), loss)
 }
 
@@ -140,43 +140,60 @@ func TestGradEncoder(t *testing.T) {
 	wte, wpe := randVec(r, V*C, 1), randVec(r, T*C, 1)
 	up := randVec(r, B*T*C, 1)
 	out := make([]float32, B*T*C)
-	loss := func() float64 { encoderForward(out, inp, wte, wpe, B, T, C); return weighted(out, up) }
+	loss := func() float64 { encoderForward(out, inp, nil, wte, wpe, B, T, C); return weighted(out, up) }
 	dwte, dwpe := make([]float32, V*C), make([]float32, T*C)
-	encoderBackward(dwte, dwpe, up, inp, B, T, C)
+	encoderBackward(dwte, dwpe, up, inp, nil, B, T, C)
 	checkGrad(t, "dwte", wte, dwte, loss)
 	checkGrad(t, "dwpe", wpe, dwpe, loss)
 }
 
 // TestGradModel checks the whole network end to end, packed rows and ignored
-// targets included, against finite differences on every parameter.
+// targets included, against finite differences on every parameter: plain,
+// with per-token loss weights (a mask and fractional weights, the loss
+// normalised by their sum), and with position ids restarting per document.
 func TestGradModel(t *testing.T) {
-	cfg := Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
-	m, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewRNG(7)
-	for i := range m.Params {
-		m.Params[i] = float32(r.Normal() * 0.3)
-	}
-	B, T := 2, 6
-	inputs := []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 1}
-	targets := []int32{2, 3, -1, 5, 6, 7, 8, 9, 10, 0, 1, 2}
-	seg := []int32{0, 0, 0, 3, 3, 3, 0, 0, 2, 2, 2, 2}
-	loss := func() float64 {
-		s, n, err := m.Forward(inputs, targets, seg, B, T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s / float64(n)
-	}
-	_, n, _ := m.Forward(inputs, targets, seg, B, T)
-	m.ZeroGrad()
-	if err := m.Backward(1 / float32(n)); err != nil {
-		t.Fatal(err)
-	}
-	grads := append([]float32(nil), m.Grads...)
-	for _, ts := range m.Tensors {
-		checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+	weights := []float32{1, 0, 1, 0.5, 1, 2, 0, 0, 1, 1, 1, 0.25}
+	for _, tc := range []struct {
+		name    string
+		weights []float32
+		reset   bool
+	}{
+		{"plain", nil, false},
+		{"weights", weights, false},
+		{"reset_position_ids", nil, true},
+		{"weights+reset_position_ids", weights, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+			m, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := NewRNG(7)
+			for i := range m.Params {
+				m.Params[i] = float32(r.Normal() * 0.3)
+			}
+			b := Batch{B: 2, T: 6,
+				Inputs:  []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 1},
+				Targets: []int32{2, 3, -1, 5, 6, 7, 8, 9, 10, 0, 1, 2},
+				Seg:     []int32{0, 0, 0, 3, 3, 3, 0, 0, 2, 2, 2, 2},
+				Weights: tc.weights, ResetPositionIDs: tc.reset}
+			loss := func() float64 {
+				s, w, err := m.ForwardBatch(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s / w
+			}
+			_, w, _ := m.ForwardBatch(b)
+			m.ZeroGrad()
+			if err := m.Backward(1 / float32(w)); err != nil {
+				t.Fatal(err)
+			}
+			grads := append([]float32(nil), m.Grads...)
+			for _, ts := range m.Tensors {
+				checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+			}
+		})
 	}
 }

@@ -10,13 +10,15 @@ import (
 // that produce a parameter gradient add to it (gradients accumulate over
 // micro-batches); input gradients are set unless the doc says "adds".
 
-// encoderForward sets out[b,t,:] = wte[inp[b,t]] + wpe[t].
-func encoderForward(out []float32, inp []int32, wte, wpe []float32, B, T, C int) {
+// encoderForward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is t,
+// or t - docStart[b,t] when docStart is not nil.
+func encoderForward(out []float32, inp, docStart []int32, wte, wpe []float32, B, T, C int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			o := out[(b*T+t)*C : (b*T+t+1)*C]
 			e := wte[int(inp[b*T+t])*C:][:C]
-			p := wpe[t*C : (t+1)*C]
+			pos := position(docStart, b*T+t, t)
+			p := wpe[pos*C : (pos+1)*C]
 			for i := range o {
 				o[i] = e[i] + p[i]
 			}
@@ -25,19 +27,30 @@ func encoderForward(out []float32, inp []int32, wte, wpe []float32, B, T, C int)
 }
 
 // encoderBackward adds dout to the rows of dwte and dwpe that were read.
-// Sequential so that repeated tokens accumulate in a fixed order.
-func encoderBackward(dwte, dwpe, dout []float32, inp []int32, B, T, C int) {
+// Sequential so that repeated tokens and positions accumulate in a fixed
+// order.
+func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, B, T, C int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			d := dout[(b*T+t)*C : (b*T+t+1)*C]
 			e := dwte[int(inp[b*T+t])*C:][:C]
-			p := dwpe[t*C : (t+1)*C]
+			pos := position(docStart, b*T+t, t)
+			p := dwpe[pos*C : (pos+1)*C]
 			for i, v := range d {
 				e[i] += v
 				p[i] += v
 			}
 		}
 	}
+}
+
+// position is the position id of index i (position t of its row): t counted
+// from the row's start, or from docStart[i] when docStart is not nil.
+func position(docStart []int32, i, t int) int {
+	if docStart == nil {
+		return t
+	}
+	return t - int(docStart[i])
 }
 
 // layernormForward normalises each of the N rows of inp (C wide) and stores
@@ -103,12 +116,12 @@ func attentionBackward(dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH 
 // crossEntropyForward sets losses[n] = -log softmax(logits[n])[targets[n]]
 // (0 where targets[n] < 0) and leaves logits unchanged.
 func crossEntropyForward(losses, logits []float32, targets []int32, N, V int) {
-	kernel.SoftmaxCrossEntropy(losses, nil, logits, targets, N, V, 0)
+	kernel.SoftmaxCrossEntropy(losses, nil, logits, targets, nil, N, V, 0)
 }
 
 // crossEntropyBackward turns logits [N,V] into dlogits in place:
-// scale · (softmax - onehot(target)), zero for rows without a target. It
-// also recomputes losses.
-func crossEntropyBackward(losses, logits []float32, targets []int32, N, V int, scale float32) {
-	kernel.SoftmaxCrossEntropy(losses, logits, logits, targets, N, V, scale)
+// scale · weight · (softmax - onehot(target)), zero for rows without a
+// target (weights nil: weight 1). It also recomputes the unweighted losses.
+func crossEntropyBackward(losses, logits []float32, targets []int32, weights []float32, N, V int, scale float32) {
+	kernel.SoftmaxCrossEntropy(losses, logits, logits, targets, weights, N, V, scale)
 }

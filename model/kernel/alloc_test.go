@@ -16,7 +16,7 @@ func TestNoAllocations(t *testing.T) {
 	w, bias, x := randSlice(r, 4*C*C), randSlice(r, 4*C), randSlice(r, N*C)
 	y, dx, dw, db := make([]float32, N*4*C), make([]float32, N*C), make([]float32, 4*C*C), make([]float32, 4*C)
 	logits, losses := randSlice(r, N*V), make([]float32, N)
-	targets := make([]int32, N)
+	targets, weights := make([]int32, N), make([]float32, N)
 	mean, rstd := make([]float32, N), make([]float32, N)
 	m, v := make([]float32, len(w)), make([]float32, len(w))
 	cases := map[string]func(){
@@ -33,7 +33,8 @@ func TestNoAllocations(t *testing.T) {
 			GeluBackward(y, y, y)
 			LayerNormForward(dx, mean, rstd, x, w[:C], bias[:C], N, C)
 			LayerNormBackward(dx, dw[:C], db[:C], dout, x, w[:C], mean, rstd, N, C)
-			SoftmaxCrossEntropy(losses, logits, logits, targets, N, V, 1)
+			SoftmaxCrossEntropy(losses, logits, logits, targets, nil, N, V, 1)
+			SoftmaxCrossEntropy(losses, logits, logits, targets, weights, N, V, 1)
 			AdamW(w, dw, m, v, AdamWConfig{LR: 1e-4, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, Step: 1})
 		},
 	}

@@ -5,13 +5,15 @@ import "math"
 // SoftmaxCrossEntropy computes, for each row i < N of logits[N,V], the loss
 // losses[i] = logsumexp(logits[i]) - logits[i][targets[i]] and, when dlogits
 // is not nil, overwrites dlogits[i] = (softmax(logits[i]) - onehot(targets[i]))·gradScale
-// (gradScale is dloss/dlosses[i], e.g. 1/(B·T)). A negative target masks the
-// row: its loss and gradient are 0. dlogits may alias logits.
-func SoftmaxCrossEntropy(losses, dlogits, logits []float32, targets []int32, N, V int, gradScale float32) {
+// (gradScale is dloss/dlosses[i], e.g. 1/(B·T)), times weights[i] when
+// weights is not nil. A negative target masks the row: its loss and gradient
+// are 0. Weights scale only the gradient; losses stay unweighted. dlogits may
+// alias logits.
+func SoftmaxCrossEntropy(losses, dlogits, logits []float32, targets []int32, weights []float32, N, V int, gradScale float32) {
 	p := acquire()
 	defer p.release()
 	o := &p.ops.ce
-	*o = crossEntropyOp{losses: losses, dlogits: dlogits, logits: logits, targets: targets, V: V, scale: gradScale}
+	*o = crossEntropyOp{losses: losses, dlogits: dlogits, logits: logits, targets: targets, weights: weights, V: V, scale: gradScale}
 	p.parallelRange(o, N, 1)
 	*o = crossEntropyOp{}
 }
@@ -31,6 +33,7 @@ type crossEntropyOp struct {
 	softmax                 bool
 	losses, dlogits, logits []float32
 	targets                 []int32
+	weights                 []float32
 	V                       int
 	scale                   float32
 }
@@ -57,10 +60,14 @@ func (o *crossEntropyOp) rangeRun(lo, hi int, _ *scratch) {
 		m := maxf(x)
 		var s float32
 		if o.dlogits != nil {
+			scale := o.scale
+			if o.weights != nil {
+				scale *= o.weights[r]
+			}
 			d := o.dlogits[r*V : (r+1)*V]
 			s = expShift(d, x, m)
-			Scale(o.scale/s, d)
-			d[t] -= o.scale
+			Scale(scale/s, d)
+			d[t] -= scale
 		} else {
 			s = expSum(x, m)
 		}

@@ -293,7 +293,7 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 	targets[3] = -1
 	losses := make([]float32, N)
 	dl := make([]float32, N*V)
-	SoftmaxCrossEntropy(losses, dl, logits, targets, N, V, 0.25)
+	SoftmaxCrossEntropy(losses, dl, logits, targets, nil, N, V, 0.25)
 	wl, wd := make([]float64, N), make([]float64, N*V)
 	for i := range N {
 		if targets[i] < 0 {
@@ -322,9 +322,9 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 	}
 	// in place, loss only
 	l2 := make([]float32, N)
-	SoftmaxCrossEntropy(l2, nil, logits, targets, N, V, 1)
+	SoftmaxCrossEntropy(l2, nil, logits, targets, nil, N, V, 1)
 	closeTo(t, "loss2", l2, wl, 1e-5)
-	SoftmaxCrossEntropy(l2, logits, logits, targets, N, V, 0.25)
+	SoftmaxCrossEntropy(l2, logits, logits, targets, nil, N, V, 0.25)
 	closeTo(t, "inplace", logits, wd, 1e-6)
 
 	probs := make([]float32, 2*V)
@@ -332,6 +332,46 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 	Softmax(probs, lg, 2, V)
 	if s := Sum(probs[:V]); math.Abs(float64(s)-1) > 1e-5 {
 		t.Fatalf("softmax row sums to %g", s)
+	}
+}
+
+// TestSoftmaxCrossEntropyWeights checks that a row's weight scales its
+// gradient and nothing else: weight 1 is bit-identical to no weights, weight
+// 0 leaves a zero gradient, and any other weight equals the unweighted
+// gradient at gradScale·weight.
+func TestSoftmaxCrossEntropyWeights(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	N, V := 5, 301
+	logits := randSlice(r, N*V)
+	targets := []int32{4, 0, -1, 300, 17}
+	run := func(weights []float32, scale float32) (losses, dl []float32) {
+		losses, dl = make([]float32, N), make([]float32, N*V)
+		SoftmaxCrossEntropy(losses, dl, logits, targets, weights, N, V, scale)
+		return losses, dl
+	}
+	plainLoss, _ := run(nil, 0.5)
+	for _, tc := range []struct {
+		name    string
+		weights []float32
+	}{
+		{"ones", []float32{1, 1, 1, 1, 1}},
+		{"mask", []float32{1, 0, 1, 0, 1}},
+		{"weights", []float32{0.25, 2, 3, -1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			losses, dl := run(tc.weights, 0.5)
+			for i := range N {
+				if losses[i] != plainLoss[i] {
+					t.Fatalf("row %d: loss %g with weights, %g without", i, losses[i], plainLoss[i])
+				}
+				_, want := run(nil, 0.5*tc.weights[i])
+				for j := i * V; j < (i+1)*V; j++ {
+					if dl[j] != want[j] {
+						t.Fatalf("row %d: dlogits[%d] = %g, want %g", i, j-i*V, dl[j], want[j])
+					}
+				}
+			}
+		})
 	}
 }
 

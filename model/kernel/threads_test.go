@@ -31,7 +31,7 @@ func TestThreadsBitIdentical(t *testing.T) {
 		GeluForward(ge, x)
 		GeluBackward(dge, x, g)
 		losses, dl := make([]float32, N), make([]float32, N*V)
-		SoftmaxCrossEntropy(losses, dl, logits, targets, N, V, 0.5)
+		SoftmaxCrossEntropy(losses, dl, logits, targets, nil, N, V, 0.5)
 		p, m, v := append([]float32(nil), w...), make([]float32, len(w)), make([]float32, len(w))
 		AdamW(p, dw, m, v, AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 1})
 		var all []float32

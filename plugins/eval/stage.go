@@ -13,8 +13,8 @@ import (
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
-	"github.com/llmflow/llmflow/plugins/pretrain"
 	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
 )
 
 // Version is the stage version reported by Describe.
@@ -175,7 +175,7 @@ func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path
 	if T == 0 || T > m.Config.NPositions {
 		T = m.Config.NPositions
 	}
-	data, err := pretrain.LoadData(ctx, path, T)
+	data, err := trainer.LoadData(ctx, path, T)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path
 	if int(data.MaxID) >= m.Config.VocabSize {
 		return fmt.Errorf("eval: %s holds token id %d, outside the model's vocabulary of %d", path, data.MaxID, m.Config.VocabSize)
 	}
-	r, err := pretrain.Evaluate(m, tok, data, c.BatchSize, T, c.MaxBatches, nil, nil, nil)
+	r, err := trainer.Evaluate(m, tok, data, trainer.EvalOptions{BatchSize: c.BatchSize, BlockSize: T, MaxBatches: c.MaxBatches})
 	if err != nil {
 		return err
 	}

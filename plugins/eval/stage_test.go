@@ -16,6 +16,7 @@ import (
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/plugins/pretrain"
 	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
 )
 
 type events struct{ metrics map[string]float64 }
@@ -44,7 +45,7 @@ func tinyModel(t *testing.T, tmp string) (string, []int32) {
 	cfg := pretrain.DefaultConfig()
 	cfg.NLayer, cfg.NHead, cfg.NEmbd, cfg.BlockSize, cfg.BatchSize, cfg.MaxSteps, cfg.EvalEvery = 1, 2, 32, 16, 4, 60, 0
 	cfg.Warmup, cfg.LR, cfg.MinLR = 5, 1e-2, 1e-3
-	train := &pretrain.Data{Examples: [][]int32{}, MaxID: int32(tok.VocabSize() - 1)}
+	train := &trainer.Data{Examples: [][]int32{}, MaxID: int32(tok.VocabSize() - 1)}
 	for off := 0; off+17 <= len(ids); off += 16 {
 		train.Examples = append(train.Examples, ids[off:off+17])
 		train.DocStarts = append(train.DocStarts, nil)

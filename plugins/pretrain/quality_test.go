@@ -12,6 +12,7 @@ import (
 
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/internal/testenv"
+	"github.com/llmflow/llmflow/plugins/trainer"
 )
 
 func envInt(name string, def int) int {
@@ -67,9 +68,9 @@ func TestQuickstartQuality(t *testing.T) {
 		c.LR, c.MinLR = lr, lr/10
 	}
 	trainIDs, valIDs := tok.Encode(trainText), tok.Encode(valText)
-	train, val := &Data{}, &Data{}
-	train.add(trainIDs, []int32{0}, c.BlockSize)
-	val.add(valIDs, []int32{0}, c.BlockSize)
+	train, val := &trainer.Data{}, &trainer.Data{}
+	train.Add(trainIDs, []int32{0}, nil, c.BlockSize)
+	val.Add(valIDs, []int32{0}, nil, c.BlockSize)
 	train.MaxID, val.MaxID = int32(tok.VocabSize()-1), int32(tok.VocabSize()-1)
 	t.Logf("tokenizer %d ids in %v: %.2f chars/token; %d train examples", tok.VocabSize(), time.Since(start).Round(time.Millisecond),
 		float64(len(valText))/float64(len(valIDs)), len(train.Examples))

@@ -11,6 +11,7 @@ import (
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
 )
 
 // Version is the stage version reported by Describe.
@@ -34,29 +35,13 @@ func describe() *sdk.Description {
 		Name:    "pretrain",
 		Version: Version,
 		Doc:     "Trains a GPT-2 from scratch on a tokens dataset and writes a Hugging Face GPT-2 checkpoint.",
-		Config: []sdk.Attribute{
+		Config: append([]sdk.Attribute{
 			num("n_layer", float64(d.NLayer), "Transformer blocks."),
 			num("n_head", float64(d.NHead), "Attention heads per block."),
 			num("n_embd", float64(d.NEmbd), "Width of the residual stream."),
 			num("block_size", float64(d.BlockSize), "Context length in tokens."),
 			num("vocab_size", 0, "Vocabulary size; 0 takes the tokenizer's."),
-			num("batch_size", float64(d.BatchSize), "Sequences per micro-batch."),
-			num("grad_accum", float64(d.GradAccum), "Micro-batches per optimizer step."),
-			num("lr", d.LR, "Peak learning rate."),
-			num("min_lr", d.MinLR, "Learning rate at the end of the cosine decay."),
-			num("warmup_steps", float64(d.Warmup), "Steps of linear warmup."),
-			num("max_steps", float64(d.MaxSteps), "Stop after this many optimizer steps (0: no limit)."),
-			num("max_tokens", 0, "Stop after this many training tokens (0: no limit)."),
-			{Name: "time_budget", Type: cty.String, Default: cty.StringVal(""), Doc: "Stop after this much training time, e.g. \"5m\" (empty: no limit)."},
-			num("weight_decay", d.WeightDecay, "AdamW decoupled weight decay on linear weights."),
-			{Name: "decay_all", Type: cty.Bool, Default: cty.False, Doc: "Also decay biases, LayerNorm and embeddings."},
-			num("grad_clip", d.GradClip, "Clip the global gradient norm to this (0: off)."),
-			num("eval_every", float64(d.EvalEvery), "Steps between validation evaluations (0: only at the end)."),
-			num("eval_batches", float64(d.EvalBatches), "Validation batches per evaluation (0: all)."),
-			num("save_every", float64(d.SaveEvery), "Steps between checkpoints (0: only at the end)."),
-			num("log_every", float64(d.LogEvery), "Steps between train metrics."),
-			{Name: "seed", Type: cty.Number, Doc: "Seed of initialisation and data order (default: the run seed)."},
-		},
+		}, trainer.Attributes(d.Config)...),
 		Inputs: []sdk.Port{
 			{Name: "data", Kind: artifact.KindTokens, Doc: "Training tokens."},
 			{Name: "val", Kind: artifact.KindTokens, Optional: true, Doc: "Validation tokens."},
@@ -75,11 +60,7 @@ func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
 	if err != nil {
 		return sdk.Diagnostics{sdk.Errorf("", "Invalid pretrain config", "%s", err)}
 	}
-	var diags sdk.Diagnostics
-	for _, p := range c.Check() {
-		diags = append(diags, sdk.Errorf(p.Attr, p.Summary, "%s", p.Detail))
-	}
-	return diags
+	return c.Check()
 }
 
 func decode(cfg cty.Value, seed int64) (Config, error) {
@@ -100,11 +81,11 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 		return fmt.Errorf("pretrain: input \"data\" is required")
 	}
 	in := Inputs{}
-	if in.Train, err = LoadData(ctx, data.Path, cfg.BlockSize); err != nil {
+	if in.Train, err = trainer.LoadData(ctx, data.Path, cfg.BlockSize); err != nil {
 		return err
 	}
 	if v, ok := req.Inputs["val"]; ok {
-		if in.Val, err = LoadData(ctx, v.Path, cfg.BlockSize); err != nil {
+		if in.Val, err = trainer.LoadData(ctx, v.Path, cfg.BlockSize); err != nil {
 			return err
 		}
 	}

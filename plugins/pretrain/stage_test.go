@@ -13,6 +13,7 @@ import (
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
 )
 
 type recEvents struct {
@@ -57,11 +58,25 @@ func writeTokens(t *testing.T, dir string, rows [][]int32) {
 	}
 }
 
+// rows returns n rows of 33 tokens counting up modulo 23 from different
+// starts.
+func rows(n int) [][]int32 {
+	var rs [][]int32
+	for i := range n {
+		r := make([]int32, 33)
+		for j := range r {
+			r[j] = int32((5*i + j) % 23)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
 func TestStageRun(t *testing.T) {
 	tmp := t.TempDir()
-	d := synthData(6, 33, 8)
-	writeTokens(t, filepath.Join(tmp, "train"), d.Examples)
-	writeTokens(t, filepath.Join(tmp, "val"), d.Examples[:2])
+	d := rows(6)
+	writeTokens(t, filepath.Join(tmp, "train"), d)
+	writeTokens(t, filepath.Join(tmp, "val"), d[:2])
 	cfg := cty.ObjectVal(map[string]cty.Value{
 		"n_layer": cty.NumberIntVal(1), "n_head": cty.NumberIntVal(2), "n_embd": cty.NumberIntVal(8),
 		"block_size": cty.NumberIntVal(16), "batch_size": cty.NumberIntVal(2), "max_steps": cty.NumberIntVal(4),
@@ -87,7 +102,7 @@ func TestStageRun(t *testing.T) {
 	if len(ev.outputs) != 1 || ev.outputs[0] != "model checkpoint" {
 		t.Fatalf("outputs %v", ev.outputs)
 	}
-	if _, err := model.LoadCheckpoint(filepath.Join(req.OutputDir, ModelDirName)); err != nil {
+	if _, err := model.LoadCheckpoint(filepath.Join(req.OutputDir, trainer.ModelDirName)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -97,5 +112,23 @@ func TestStageValidate(t *testing.T) {
 	diags := Stage{}.Validate(context.Background(), cfg)
 	if len(diags) != 2 {
 		t.Fatalf("diagnostics %v, want n_embd and time_budget", diags)
+	}
+}
+
+// TestDecodeSharedAttributes decodes a config that sets the stage's own and
+// the shared training attributes in one block.
+func TestDecodeSharedAttributes(t *testing.T) {
+	cfg := cty.ObjectVal(map[string]cty.Value{
+		"n_layer": cty.NumberIntVal(2), "lr": cty.NumberFloatVal(1e-3), "grad_accum": cty.NumberIntVal(4),
+		"reset_position_ids": cty.True,
+	})
+	c, err := decode(cfg, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.NLayer, want.LR, want.GradAccum, want.ResetPositionIDs, want.Seed = 2, 1e-3, 4, true, 9
+	if c != want {
+		t.Fatalf("decoded %+v, want %+v", c, want)
 	}
 }

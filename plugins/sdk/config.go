@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 
 	"github.com/zclconf/go-cty/cty"
@@ -86,10 +87,66 @@ func (d *Description) DecodeRunConfig(cfg cty.Value, seed int64, dst any) error 
 
 // DecodeConfig copies a config object into dst, a pointer to a struct whose
 // fields carry `cty:"name"` tags for every config attribute. Attributes that
-// may be null must be pointer fields.
+// may be null must be pointer fields. An exported embedded struct field without
+// a tag takes the attributes its own fields name, so stages can share one block of
+// settings (plugins/trainer.Config) and still decode their config at once.
 func DecodeConfig(cfg cty.Value, dst any) error {
-	if err := gocty.FromCtyValue(cfg, dst); err != nil {
+	rest, err := decodeEmbedded(cfg, reflect.ValueOf(dst))
+	if err != nil {
+		return err
+	}
+	if err := gocty.FromCtyValue(rest, dst); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
+}
+
+// decodeEmbedded decodes into the untagged embedded structs of *dst the
+// attributes they name and returns the others.
+func decodeEmbedded(cfg cty.Value, dst reflect.Value) (cty.Value, error) {
+	if dst.Kind() != reflect.Pointer || dst.Elem().Kind() != reflect.Struct ||
+		!cfg.Type().IsObjectType() || cfg.IsMarked() || !cfg.IsWhollyKnown() || cfg.IsNull() {
+		return cfg, nil
+	}
+	rest := cfg.AsValueMap()
+	st := dst.Elem().Type()
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if !f.Anonymous || !f.IsExported() || f.Tag.Get("cty") != "" || f.Type.Kind() != reflect.Struct {
+			continue
+		}
+		part := map[string]cty.Value{}
+		for _, name := range ctyNames(f.Type) {
+			if v, ok := rest[name]; ok {
+				part[name] = v
+				delete(rest, name)
+			}
+		}
+		if err := DecodeConfig(objectVal(part), dst.Elem().Field(i).Addr().Interface()); err != nil {
+			return cty.NilVal, err
+		}
+	}
+	return objectVal(rest), nil
+}
+
+// ctyNames lists the attribute names a struct type decodes, embedded structs
+// included.
+func ctyNames(st reflect.Type) []string {
+	var names []string
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if name := f.Tag.Get("cty"); name != "" {
+			names = append(names, name)
+		} else if f.Anonymous && f.IsExported() && f.Type.Kind() == reflect.Struct {
+			names = append(names, ctyNames(f.Type)...)
+		}
+	}
+	return names
+}
+
+func objectVal(attrs map[string]cty.Value) cty.Value {
+	if len(attrs) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(attrs)
 }

@@ -126,6 +126,52 @@ func TestDecodeConfig(t *testing.T) {
 	}
 }
 
+type SharedSettings struct {
+	Steps int   `cty:"steps"`
+	Seed  int64 `cty:"seed"`
+}
+
+type InnerShared struct {
+	SharedSettings
+	Clip float64 `cty:"clip"`
+}
+
+// TestDecodeConfigEmbedded decodes a config whose struct embeds shared
+// settings, also two levels deep, and still rejects an unknown attribute.
+func TestDecodeConfigEmbedded(t *testing.T) {
+	type stage struct {
+		Width int `cty:"width"`
+		InnerShared
+	}
+	tests := []struct {
+		name    string
+		attrs   map[string]cty.Value
+		want    stage
+		wantErr string
+	}{
+		{"all", map[string]cty.Value{"width": cty.NumberIntVal(8), "steps": cty.NumberIntVal(3), "seed": cty.NumberIntVal(-1), "clip": cty.NumberFloatVal(0.5)},
+			stage{8, InnerShared{SharedSettings{3, -1}, 0.5}}, ""},
+		{"own only", map[string]cty.Value{"width": cty.NumberIntVal(2)}, stage{Width: 2}, "missing required attribute"},
+		{"unknown", map[string]cty.Value{"width": cty.NumberIntVal(2), "steps": cty.NumberIntVal(1), "seed": cty.NumberIntVal(1),
+			"clip": cty.NumberIntVal(1), "depth": cty.NumberIntVal(1)}, stage{}, `unsupported attribute "depth"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got stage
+			err := DecodeConfig(cty.ObjectVal(tc.attrs), &got)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("DecodeConfig = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
 // FuzzDecodeValue feeds arbitrary wire values to the decoder the host and
 // plugins run on each other's messages: it must return an error, never panic.
 func FuzzDecodeValue(f *testing.F) {
