@@ -135,6 +135,11 @@ func withJSONL(in, out, rejects string, fn func(r io.Reader, w, rej io.Writer) e
 		if err := t.bw.Flush(); err != nil {
 			return err
 		}
+		// CreateTemp makes the file 0600; the output is the user's file,
+		// readable like any other they write.
+		if err := t.f.Chmod(0o644); err != nil {
+			return err
+		}
 		if err := t.f.Close(); err != nil {
 			return err
 		}

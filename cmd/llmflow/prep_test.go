@@ -71,6 +71,11 @@ func TestPrepJSONL(t *testing.T) {
 	if rej := readFile(t, filepath.Join(dir, "rej.jsonl")); !strings.Contains(rej, `"reason":"top_2_gram"`) {
 		t.Fatalf("rejects: %s", rej)
 	}
+	for _, name := range []string{"out.jsonl", "rej.jsonl"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Mode().Perm() != 0o644 {
+			t.Fatalf("%s: mode %v, want 0644 (%v)", name, st.Mode().Perm(), err)
+		}
+	}
 
 	if res := llmflow(t, dir, "prep", "pii", "--in", "out.jsonl", "--out", "pii.jsonl"); res.code != 0 {
 		t.Fatalf("pii exit %d: %s", res.code, res.stderr)
