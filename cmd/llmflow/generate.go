@@ -93,8 +93,10 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	}
 	out := cmd.OutOrStdout()
 	for i, p := range prompts {
-		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, RNG: model.NewRNG(f.seed + uint64(i))}
-		ids, err := m.Generate(tok.Encode([]byte(p)), f.maxTokens, s, stop)
+		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, Vocab: tok.VocabSize(), RNG: model.NewRNG(f.seed + uint64(i))}
+		// Added tokens in the prompt are one id each, as Hugging Face
+		// tokenizers encode them.
+		ids, err := m.Generate(tok.NewEncoder().EncodeWithSpecial(nil, []byte(p)), f.maxTokens, s, stop)
 		if err != nil {
 			return err
 		}
