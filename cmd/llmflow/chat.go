@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -290,7 +291,7 @@ func chatTerminal(cmd *cobra.Command, s *chatSession, in io.Reader) error {
 			case <-done:
 			}
 		}()
-		turn, err := s.reply(out, line, stop.Load)
+		turn, err := s.reply(terminalWriter{out}, line, stop.Load)
 		close(done)
 		if err != nil {
 			return err
@@ -300,4 +301,20 @@ func chatTerminal(cmd *cobra.Command, s *chatSession, in io.Reader) error {
 		}
 		fmt.Fprintln(out)
 	}
+}
+
+// terminalWriter passes text on with control characters other than
+// newline and tab replaced by U+FFFD: sampled text must not move the
+// cursor, clear the screen or retitle the terminal. Writes must hold whole
+// UTF-8 characters, as StreamDecoder's pieces do.
+type terminalWriter struct{ w io.Writer }
+
+func (t terminalWriter) Write(p []byte) (int, error) {
+	_, err := io.WriteString(t.w, strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r < 0xa0) {
+			return utf8.RuneError
+		}
+		return r
+	}, string(p)))
+	return len(p), err
 }

@@ -72,7 +72,11 @@ func (s *chatSession) prompt(user string) ([]int32, int, error) {
 		// Added tokens spelled in the text are one id each, as
 		// apply_chat_template gives them.
 		ids := s.enc.EncodeWithSpecial(nil, []byte(text))
-		if len(ids)+room <= P || len(s.history) == 0 {
+		if len(ids)+room <= P {
+			return ids, dropped, nil
+		}
+		if len(s.history) == 0 {
+			s.notice("the prompt takes %d of the model's %d positions: the answer sees only the last ones", len(ids), P)
 			return ids, dropped, nil
 		}
 		s.history = s.history[min(2, len(s.history)):]

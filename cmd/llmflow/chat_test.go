@@ -240,6 +240,11 @@ func TestChatContextOverflow(t *testing.T) {
 	if dropped == 0 || !strings.Contains(res.stderr, "dropped the oldest") {
 		t.Fatalf("no turn was dropped in %d turns; stderr %q", len(turns), res.stderr)
 	}
+	// A message longer than the context: it is sent, with a notice.
+	turns, res = chatTurns(t, c.dir, strings.Repeat("hello ", 150)+"\n", "--max-new-tokens", "4")
+	if len(turns) != 1 || len(turns[0].PromptIDs) <= 128 || !strings.Contains(res.stderr, "the answer sees only the last ones") {
+		t.Fatalf("long message: %d turns; stderr %q", len(turns), res.stderr)
+	}
 }
 
 // TestChatTemplateChoice: a checkpoint without a chat template falls back
@@ -271,3 +276,17 @@ func TestChatTemplateChoice(t *testing.T) {
 // osMkdirTemp makes the shared checkpoint's directory; TestMain's cleanup
 // of the binary's directory does not cover it, so it lives under that.
 func osMkdirTemp() (string, error) { return os.MkdirTemp(filepath.Dir(binary), "chat-ckpt-") }
+
+func TestTerminalWriter(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain 文字\n\tok", "plain 文字\n\tok"},
+		{"\x1b]0;title\x07x", "\uFFFD]0;title\uFFFDx"},
+		{"a\rb\x7f\u009bc", "a\uFFFDb\uFFFD\uFFFDc"},
+	} {
+		var b strings.Builder
+		n, err := terminalWriter{&b}.Write([]byte(tc.in))
+		if err != nil || n != len(tc.in) || b.String() != tc.want {
+			t.Errorf("%q: wrote %q (%d, %v), want %q", tc.in, b.String(), n, err, tc.want)
+		}
+	}
+}
