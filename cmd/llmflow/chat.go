@@ -16,20 +16,16 @@ import (
 
 	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
-	"github.com/llmflow/llmflow/model"
 )
 
 // chatFlags are the settings of `llmflow chat`.
 type chatFlags struct {
 	checkpointFlags
-	template    string
-	system      string
-	maxNew      int
-	temperature float64
-	topK        int
-	topP        float64
-	seed        uint64
-	json        bool
+	samplingFlags
+	template string
+	system   string
+	maxNew   int
+	json     bool
 }
 
 var chFlags chatFlags
@@ -62,10 +58,7 @@ func init() {
 	f.StringVar(&chFlags.template, "template", "", "chat template to use instead of the checkpoint's: "+strings.Join(chat.Builtins(), " or "))
 	f.StringVar(&chFlags.system, "system", "", "system turn that starts the conversation")
 	f.IntVar(&chFlags.maxNew, "max-new-tokens", 256, "tokens to generate per answer at most")
-	f.Float64Var(&chFlags.temperature, "temperature", 0.8, "sampling temperature (0: greedy)")
-	f.IntVar(&chFlags.topK, "top-k", 0, "sample among the k most likely tokens (0: all)")
-	f.Float64Var(&chFlags.topP, "top-p", 1, "nucleus sampling mass (1: off)")
-	f.Uint64Var(&chFlags.seed, "seed", 1, "random seed")
+	chFlags.samplingFlags.add(chatCmd)
 	f.BoolVar(&chFlags.json, "json", false, "print one JSON object per turn (standard input not a terminal)")
 	rootCmd.AddCommand(chatCmd)
 }
@@ -94,7 +87,7 @@ func runChat(cmd *cobra.Command, f chatFlags) error {
 	}
 	s := &chatSession{
 		m: m, tok: tok, enc: tok.NewEncoder(), tmpl: tmpl, stops: stops, maxNew: f.maxNew, notice: notice,
-		sampler: &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, Vocab: tok.VocabSize(), RNG: model.NewRNG(f.seed)},
+		sampler: f.sampler(tok, 0),
 	}
 	if err := s.setSystem(f.system); err != nil {
 		return err

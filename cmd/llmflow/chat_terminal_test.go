@@ -123,3 +123,12 @@ func TestChatTerminalInterrupt(t *testing.T) {
 	s := p.waitFor(`\[stopped\]\n> ?(\^C)?\n\[exit 0\]`)
 	t.Logf("terminal:\n%s", s)
 }
+
+// TestChatTerminalEOF: Ctrl-D at the prompt leaves the chat.
+func TestChatTerminalEOF(t *testing.T) {
+	c := tinyChatCheckpoint(t)
+	p := newTmuxPane(t, binary+" chat --checkpoint "+c.dir)
+	p.waitFor(`(?m)^>$`)
+	p.keys("C-d")
+	p.waitFor(`(?m)^>\s*\n\[exit 0\]`)
+}

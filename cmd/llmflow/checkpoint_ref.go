@@ -90,3 +90,25 @@ func loadCheckpoint(dir string) (*model.Model, *tokenizer.Tokenizer, error) {
 	}
 	return m, tok, nil
 }
+
+// samplingFlags are the sampling settings generate and chat share.
+type samplingFlags struct {
+	temperature float64
+	topK        int
+	topP        float64
+	seed        uint64
+}
+
+func (f *samplingFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.Float64Var(&f.temperature, "temperature", 0.8, "sampling temperature (0: greedy)")
+	fl.IntVar(&f.topK, "top-k", 0, "sample among the k most likely tokens (0: all)")
+	fl.Float64Var(&f.topP, "top-p", 1, "nucleus sampling mass (1: off)")
+	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
+}
+
+// sampler draws with f's settings from the RNG seeded with seed+offset,
+// and never an id tok cannot decode.
+func (f samplingFlags) sampler(tok *tokenizer.Tokenizer, offset uint64) *model.Sampler {
+	return &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, Vocab: tok.VocabSize(), RNG: model.NewRNG(f.seed + offset)}
+}

@@ -4,19 +4,14 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-
-	"github.com/llmflow/llmflow/model"
 )
 
 // generateFlags are the sampling settings of `llmflow generate`.
 type generateFlags struct {
 	checkpointFlags
-	prompts     []string
-	maxTokens   int
-	temperature float64
-	topK        int
-	topP        float64
-	seed        uint64
+	samplingFlags
+	prompts   []string
+	maxTokens int
 }
 
 var genFlags generateFlags
@@ -39,10 +34,7 @@ func init() {
 	genFlags.checkpointFlags.add(generateCmd)
 	f.StringArrayVar(&genFlags.prompts, "prompt", nil, "prompt text (repeatable; default: an empty prompt)")
 	f.IntVar(&genFlags.maxTokens, "max-tokens", 200, "tokens to generate per prompt")
-	f.Float64Var(&genFlags.temperature, "temperature", 0.8, "sampling temperature (0: greedy)")
-	f.IntVar(&genFlags.topK, "top-k", 0, "sample among the k most likely tokens (0: all)")
-	f.Float64Var(&genFlags.topP, "top-p", 1, "nucleus sampling mass (1: off)")
-	f.Uint64Var(&genFlags.seed, "seed", 1, "random seed")
+	genFlags.samplingFlags.add(generateCmd)
 	rootCmd.AddCommand(generateCmd)
 }
 
@@ -65,7 +57,7 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	}
 	out := cmd.OutOrStdout()
 	for i, p := range prompts {
-		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, Vocab: tok.VocabSize(), RNG: model.NewRNG(f.seed + uint64(i))}
+		s := f.sampler(tok, uint64(i))
 		// Added tokens in the prompt are one id each, as Hugging Face
 		// tokenizers encode them.
 		ids, err := m.Generate(tok.NewEncoder().EncodeWithSpecial(nil, []byte(p)), f.maxTokens, s, stop)
