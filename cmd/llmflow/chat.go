@@ -45,8 +45,8 @@ conversation, /system TEXT sets the system turn (empty: none), /exit or Ctrl-D
 leaves. Ctrl-C stops an answer; at the prompt it leaves.
 
 When standard input is not a terminal, each line is one user message (or a
-command) and each answer is printed on a line of its own; with --json, one
-JSON object per turn: turn, user, assistant, stop (eos, max_new_tokens,
+command) and each answer is printed after it (an answer may hold newlines);
+with --json, one JSON object per turn: turn, user, assistant, stop (eos, max_new_tokens,
 interrupted), prompt_ids, ids, dropped_turns.`,
 	Args: cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, _ []string) error { return runChat(cmd, chFlags) },
@@ -59,7 +59,7 @@ func init() {
 	f.StringVar(&chFlags.system, "system", "", "system turn that starts the conversation")
 	f.IntVar(&chFlags.maxNew, "max-new-tokens", 256, "tokens to generate per answer at most")
 	chFlags.samplingFlags.add(chatCmd)
-	f.BoolVar(&chFlags.json, "json", false, "print one JSON object per turn (standard input not a terminal)")
+	f.BoolVar(&chFlags.json, "json", false, "print one JSON object per turn instead of the answer text")
 	rootCmd.AddCommand(chatCmd)
 }
 
