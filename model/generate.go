@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // Generate appends up to maxNew tokens to prompt, each drawn by s from the
 // logits of the last position, and returns the new tokens. Generation stops
 // early after the token stop (pass -1 for none). Contexts longer than
@@ -10,6 +12,18 @@ package model
 // token; past it, positions are absolute, so every new token needs a full
 // forward pass over the shifted window.
 func (m *Model) Generate(prompt []int32, maxNew int, s *Sampler, stop int32) ([]int32, error) {
+	var stops []int32
+	if stop >= 0 {
+		stops = []int32{stop}
+	}
+	return m.GenerateStream(prompt, maxNew, s, stops, nil)
+}
+
+// GenerateStream is Generate with several stop ids and a callback: fn (if
+// not nil) sees each new token as soon as it is drawn, the stop token
+// included, and returns false to end generation there (an interrupted
+// answer). The returned tokens are those fn saw.
+func (m *Model) GenerateStream(prompt []int32, maxNew int, s *Sampler, stop []int32, fn func(id int32) bool) ([]int32, error) {
 	ctx := append([]int32(nil), prompt...)
 	if len(ctx) == 0 {
 		ctx = append(ctx, int32(m.Config.BOSTokenID))
@@ -32,7 +46,7 @@ func (m *Model) Generate(prompt []int32, maxNew int, s *Sampler, stop int32) ([]
 		id := int32(s.Sample(logits))
 		out = append(out, id)
 		ctx = append(ctx, id)
-		if id == stop || len(out) == maxNew {
+		if (fn != nil && !fn(id)) || slices.Contains(stop, id) || len(out) == maxNew {
 			break
 		}
 		if len(ctx) > P {

@@ -10,13 +10,20 @@ type Sampler struct {
 	Temperature float64 // 0 means greedy (argmax)
 	TopK        int     // keep the k most likely tokens; 0 keeps all
 	TopP        float64 // keep the smallest set with probability mass >= p; 0 or 1 keeps all
-	RNG         *RNG
-	idx         []int
-	prob        []float64
+	// Vocab, when positive, limits draws to ids below it: a model whose
+	// embedding is padded past its tokenizer's vocabulary must never yield
+	// an id the tokenizer cannot decode.
+	Vocab int
+	RNG   *RNG
+	idx   []int
+	prob  []float64
 }
 
 // Sample returns a token id drawn from logits.
 func (s *Sampler) Sample(logits []float32) int {
+	if s.Vocab > 0 && s.Vocab < len(logits) {
+		logits = logits[:s.Vocab]
+	}
 	if s.Temperature <= 0 {
 		best := 0
 		for i, v := range logits {

@@ -86,3 +86,53 @@ func TestDecoderMatchesForward(t *testing.T) {
 		t.Fatal("feeding past n_positions succeeded")
 	}
 }
+
+// TestSamplerVocab: ids at or past Vocab are never drawn, however likely,
+// by any sampling mode.
+func TestSamplerVocab(t *testing.T) {
+	logits := []float32{0.5, 1, 0.2, 9, 8}
+	for _, tc := range []struct {
+		name string
+		s    *Sampler
+	}{
+		{"greedy", &Sampler{Vocab: 3}},
+		{"temperature", &Sampler{Temperature: 1, Vocab: 3, RNG: NewRNG(1)}},
+		{"top-k", &Sampler{Temperature: 2, TopK: 4, Vocab: 3, RNG: NewRNG(2)}},
+		{"top-p", &Sampler{Temperature: 1, TopP: 0.99, Vocab: 3, RNG: NewRNG(3)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := 0; i < 200; i++ {
+				if got := tc.s.Sample(logits); got >= 3 {
+					t.Fatalf("drew id %d, past Vocab 3", got)
+				}
+			}
+		})
+	}
+}
+
+// TestGenerateStream: the callback sees each token as it is drawn, any of
+// several stop ids ends generation, and returning false ends it early.
+func TestGenerateStream(t *testing.T) {
+	m := smallModel(t, 4)
+	all, err := m.Generate([]int32{1, 2}, 12, &Sampler{}, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []int32
+	out, err := m.GenerateStream([]int32{1, 2}, 12, &Sampler{}, []int32{36, all[2]}, func(id int32) bool {
+		seen = append(seen, id)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopAt := slices.IndexFunc(all, func(id int32) bool { return id == 36 || id == all[2] })
+	if !slices.Equal(out, all[:stopAt+1]) || !slices.Equal(seen, out) {
+		t.Fatalf("stream with stops gave %v (callback saw %v), want %v", out, seen, all[:stopAt+1])
+	}
+	n := 0
+	out, err = m.GenerateStream([]int32{1, 2}, 12, &Sampler{}, nil, func(int32) bool { n++; return n < 2 })
+	if err != nil || !slices.Equal(out, all[:2]) {
+		t.Fatalf("interrupted stream: %v, %v; want %v", out, err, all[:2])
+	}
+}

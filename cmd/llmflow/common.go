@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -133,9 +132,10 @@ func (f *pipelineFlags) plan(cmd *cobra.Command, path string) (*pipeline.Plan, *
 	return p, pl, closeFn, nil
 }
 
-// isTerminal reports whether w is an interactive terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether the stream s (a reader or writer) is an
+// interactive terminal.
+func isTerminal(s any) bool {
+	f, ok := s.(*os.File)
 	return ok && isatty.IsTerminal(f.Fd())
 }
 

@@ -2,86 +2,50 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/llmflow/llmflow/artifact"
-	"github.com/llmflow/llmflow/dataprep/tokenizer"
-	"github.com/llmflow/llmflow/model"
 )
 
 // generateFlags are the sampling settings of `llmflow generate`.
 type generateFlags struct {
-	checkpoint  string
-	store       string
-	prompts     []string
-	maxTokens   int
-	temperature float64
-	topK        int
-	topP        float64
-	seed        uint64
+	checkpointFlags
+	samplingFlags
+	prompts   []string
+	maxTokens int
 }
 
 var genFlags generateFlags
 
 var generateCmd = &cobra.Command{
-	Use:   "generate --checkpoint DIR|DIGEST --prompt TEXT",
+	Use:   "generate --checkpoint DIR|DIGEST|NODE --prompt TEXT",
 	Short: "Sample text from a trained checkpoint",
 	Long: `Generate continues each prompt with tokens sampled from a GPT-2 checkpoint
-(a directory holding model.safetensors, config.json and tokenizer.json, or the
-sha256 digest of a checkpoint artifact in the store). The same seed and flags
-give the same text.`,
+(a directory holding model.safetensors, config.json and tokenizer.json, the
+sha256 digest of a checkpoint artifact in the store or a unique prefix of it,
+or a node address such as stage.tiny: its model in the newest run in which it
+succeeded). Added tokens written in a prompt (say <|endoftext|>) are one
+token each. The same seed and flags give the same text.`,
 	Args: cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, _ []string) error { return runGenerate(cmd, genFlags) },
 }
 
 func init() {
 	f := generateCmd.Flags()
-	f.StringVar(&genFlags.checkpoint, "checkpoint", "", "checkpoint directory or artifact digest (required)")
-	f.StringVar(&genFlags.store, "store", defaultStore, "artifact store used to resolve a digest")
+	genFlags.checkpointFlags.add(generateCmd)
 	f.StringArrayVar(&genFlags.prompts, "prompt", nil, "prompt text (repeatable; default: an empty prompt)")
 	f.IntVar(&genFlags.maxTokens, "max-tokens", 200, "tokens to generate per prompt")
-	f.Float64Var(&genFlags.temperature, "temperature", 0.8, "sampling temperature (0: greedy)")
-	f.IntVar(&genFlags.topK, "top-k", 0, "sample among the k most likely tokens (0: all)")
-	f.Float64Var(&genFlags.topP, "top-p", 1, "nucleus sampling mass (1: off)")
-	f.Uint64Var(&genFlags.seed, "seed", 1, "random seed")
-	generateCmd.MarkFlagRequired("checkpoint")
+	genFlags.samplingFlags.add(generateCmd)
 	rootCmd.AddCommand(generateCmd)
 }
 
-// resolveCheckpoint turns a directory or "sha256:..." digest into a directory.
-func resolveCheckpoint(ref, store string) (string, error) {
-	if strings.HasPrefix(ref, "sha256:") {
-		s, err := artifact.OpenStore(store)
-		if err != nil {
-			return "", err
-		}
-		if !s.Has(ref) {
-			return "", fmt.Errorf("checkpoint %s is not in the store %s", ref, store)
-		}
-		return s.Path(ref), nil
-	}
-	if st, err := os.Stat(ref); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("checkpoint %q is neither a directory nor an artifact digest", ref)
-	}
-	return ref, nil
-}
-
 func runGenerate(cmd *cobra.Command, f generateFlags) error {
-	dir, err := resolveCheckpoint(f.checkpoint, f.store)
+	dir, err := f.resolve(cmd.Context())
 	if err != nil {
 		return err
 	}
-	m, err := model.LoadCheckpoint(dir)
+	m, tok, err := loadCheckpoint(dir)
 	if err != nil {
 		return err
-	}
-	tok, err := tokenizer.Load(filepath.Join(dir, model.TokenizerFile))
-	if err != nil {
-		return fmt.Errorf("checkpoint %s: %w", dir, err)
 	}
 	stop := int32(-1)
 	if id, ok := tok.SpecialID("<|endoftext|>"); ok {
@@ -93,8 +57,10 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	}
 	out := cmd.OutOrStdout()
 	for i, p := range prompts {
-		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, RNG: model.NewRNG(f.seed + uint64(i))}
-		ids, err := m.Generate(tok.Encode([]byte(p)), f.maxTokens, s, stop)
+		s := f.sampler(tok, uint64(i))
+		// Added tokens in the prompt are one id each, as Hugging Face
+		// tokenizers encode them.
+		ids, err := m.Generate(tok.NewEncoder().EncodeWithSpecial(nil, []byte(p)), f.maxTokens, s, stop)
 		if err != nil {
 			return err
 		}

@@ -44,8 +44,15 @@ type result struct {
 // llmflow runs the binary in dir with a clean variable environment.
 func llmflow(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return llmflowInput(t, dir, "", args...)
+}
+
+// llmflowInput is llmflow with stdin as the process's standard input.
+func llmflowInput(t *testing.T, dir, stdin string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

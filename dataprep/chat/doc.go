@@ -20,7 +20,10 @@
 // A user template is a Spec: one string per role holding {{content}} once,
 // for example "<|user|>\n{{content}}<|end|>\n", plus generation_prompt,
 // end_of_turn and special_tokens. Every template translates to a Jinja
-// chat_template that transformers renders to the same string.
+// chat_template that transformers renders to the same string, and
+// ReadHFTemplate reads that Jinja back from a checkpoint's
+// tokenizer_config.json (only Jinja this package writes; other templates
+// are refused rather than approximated).
 //
 // # Tokens and loss mask
 //

@@ -42,3 +42,31 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseJinja feeds arbitrary chat_template text to the reader of this
+// package's Jinja: it must not panic, and the Jinja of what it accepts must
+// read back to the same template.
+func FuzzParseJinja(f *testing.F) {
+	for _, tmpl := range testTemplates(f) {
+		f.Add(tmpl.Jinja(), tmpl.EndOfTurn())
+	}
+	f.Add("{{ 'a\\", "</s>")
+	f.Add("{% for message in messages %}{% if message['role'] == 'user' %}", "")
+	f.Fuzz(func(t *testing.T, src, eot string) {
+		s, err := parseJinja(src)
+		if err != nil {
+			return
+		}
+		s.EndOfTurn = eot
+		tmpl, err := s.Template()
+		if err != nil {
+			return
+		}
+		back, err := parseJinja(tmpl.Jinja())
+		back.EndOfTurn = eot
+		if err != nil || back.Begin != s.Begin || back.System != s.System || back.User != s.User ||
+			back.Assistant != s.Assistant || back.GenerationPrompt != s.GenerationPrompt {
+			t.Fatalf("accepted %q; its Jinja %q reads back as %+v, %v", src, tmpl.Jinja(), back, err)
+		}
+	})
+}

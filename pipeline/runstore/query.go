@@ -363,6 +363,31 @@ func (s *Store) LatestNodeByKey(ctx context.Context, pipelineFile, addr string) 
 	return &n, nil
 }
 
+// NodeOutput is an output a node recorded in a run.
+type NodeOutput struct {
+	RunID  string
+	Digest string
+}
+
+// LatestOutput returns the output called name of the node at addr in the
+// newest run in which that node succeeded or was served from the cache;
+// ErrNotFound when no run has one.
+func (s *Store) LatestOutput(ctx context.Context, addr, name string) (NodeOutput, error) {
+	var o NodeOutput
+	err := s.db.QueryRowContext(ctx, `SELECT r.id, l.digest FROM nodes n
+		JOIN runs r ON r.id = n.run_id
+		JOIN lineage l ON l.node_id = n.id AND l.role = 'output' AND l.name = ?
+		WHERE n.addr = ? AND n.status IN ('succeeded', 'cached')
+		ORDER BY r.started_at DESC, r.id DESC, n.id DESC LIMIT 1`, name, addr).Scan(&o.RunID, &o.Digest)
+	if err == sql.ErrNoRows {
+		return o, fmt.Errorf("no run in which %s succeeded has an output %q: %w", addr, name, ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("latest output of %s: %w", addr, err)
+	}
+	return o, nil
+}
+
 func prefixed(p, cols string) string {
 	parts := strings.Split(cols, ",")
 	for i, c := range parts {

@@ -317,3 +317,34 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d nodes, %d points", len(d.Nodes), total)
 	}
 }
+
+// TestLatestOutput finds a node's output in the newest run in which it
+// succeeded or was cached, skipping later runs where it failed.
+func TestLatestOutput(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	run := func(id string, at int, status, digest string) {
+		r, err := s.CreateRun(ctx, NewRun{ID: id, PipelineFile: "p.hcl", StartedAt: t0.Add(time.Duration(at) * time.Second)})
+		must(t, err)
+		n, err := s.StartNode(ctx, NodeStart{RunID: r, Addr: "stage.chat", Kind: "stage"})
+		must(t, err)
+		if digest != "" {
+			must(t, s.RecordLineage(ctx, n, Edge{Role: RoleInput, Name: "data", Digest: "sha256:in"}, Edge{Role: RoleOutput, Name: "model", Digest: digest}))
+		}
+		must(t, s.FinishNode(ctx, n, status, ""))
+	}
+	if _, err := s.LatestOutput(ctx, "stage.chat", "model"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty database: %v", err)
+	}
+	run("20260102-030405-aaaaaa", 0, StatusSucceeded, "sha256:one")
+	run("20260102-030406-bbbbbb", 1, StatusSucceeded, "sha256:two")
+	run("20260102-030407-cccccc", 2, StatusFailed, "")
+	got, err := s.LatestOutput(ctx, "stage.chat", "model")
+	if err != nil || got != (NodeOutput{"20260102-030406-bbbbbb", "sha256:two"}) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if _, err := s.LatestOutput(ctx, "stage.chat", "report"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing output name: %v", err)
+	}
+}

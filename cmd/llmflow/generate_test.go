@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/llmflow/llmflow/dataprep/tokenizer"
+	"github.com/llmflow/llmflow/model"
+)
+
+// writePaddedCheckpoint saves a random GPT-2 whose embedding has pad more
+// rows than its tokenizer has ids, as models padded to a round vocabulary
+// do. The padded rows are made large in opposite directions, so without a
+// mask some padded id wins nearly every draw.
+func writePaddedCheckpoint(t *testing.T, dir string, pad int) (*model.Model, *tokenizer.Tokenizer) {
+	t.Helper()
+	tok, err := tokenizer.Train(context.Background(), [][]byte{[]byte("the small model reads the small text")},
+		tokenizer.Config{VocabSize: 280, MinFrequency: 1, SpecialTokens: []string{"<|endoftext|>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokPath := filepath.Join(t.TempDir(), "tokenizer.json")
+	if err := tok.Save(tokPath); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(model.Config{VocabSize: tok.VocabSize() + pad, NPositions: 32, NLayer: 2, NHead: 2, NEmbd: 16, LayerNormEps: 1e-5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(1)
+	_, wte, _ := m.Tensor("wte.weight")
+	r := model.NewRNG(5)
+	C := m.Config.NEmbd
+	for id := tok.VocabSize(); id+1 < m.Config.VocabSize; id += 2 {
+		for i := 0; i < C; i++ {
+			v := float32(r.Normal() * 20)
+			wte[id*C+i], wte[(id+1)*C+i] = v, -v
+		}
+	}
+	if err := model.SaveCheckpoint(dir, m, tokPath); err != nil {
+		t.Fatal(err)
+	}
+	return m, tok
+}
+
+// TestGenerate runs `llmflow generate` on a checkpoint whose model
+// vocabulary is padded past its tokenizer's and whose prompt holds an added
+// token: the padded ids are never sampled, and the added token is one id,
+// so the text is what greedy decoding of the Hugging Face ids gives.
+func TestGenerate(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "ckpt")
+	m, tok := writePaddedCheckpoint(t, ckpt, 8)
+	eot, _ := tok.SpecialID("<|endoftext|>")
+	for _, tc := range []struct{ name, prompt string }{
+		{"plain", "the small"},
+		{"added token", "<|endoftext|>the"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := llmflow(t, dir, "generate", "--checkpoint", ckpt, "--prompt", tc.prompt, "--temperature", "0", "--max-tokens", "6")
+			if res.code != 0 {
+				t.Fatalf("generate: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+			}
+			ids := tok.NewEncoder().EncodeWithSpecial(nil, []byte(tc.prompt))
+			if tc.name == "added token" && ids[0] != eot {
+				t.Fatalf("test setup: %q encodes to %v", tc.prompt, ids)
+			}
+			out, err := m.Generate(ids, 6, &model.Sampler{Vocab: tok.VocabSize()}, eot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) > 0 && out[len(out)-1] == eot {
+				out = out[:len(out)-1]
+			}
+			text, _ := tok.Decode(out)
+			if want := tc.prompt + string(text) + "\n"; res.stdout != want {
+				t.Errorf("output %q, want %q", res.stdout, want)
+			}
+		})
+	}
+}
