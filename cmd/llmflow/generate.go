@@ -94,7 +94,9 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	out := cmd.OutOrStdout()
 	for i, p := range prompts {
 		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, RNG: model.NewRNG(f.seed + uint64(i))}
-		ids, err := m.Generate(tok.Encode([]byte(p)), f.maxTokens, s, stop)
+		// A special token typed in the prompt is that token, as in the
+		// Hugging Face tokenizer, not its characters.
+		ids, err := m.Generate(tok.EncodeWithSpecial([]byte(p)), f.maxTokens, s, stop)
 		if err != nil {
 			return err
 		}
