@@ -11,6 +11,7 @@ type Port struct {
 	Name     string
 	Kind     string // artifact kind, e.g. artifact.KindText; "" accepts any
 	Required bool   // inputs only
+	NonEmpty bool   // optional inputs only: an empty dataset wired here fails the node
 	Doc      string
 }
 
