@@ -1,0 +1,169 @@
+package eval
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestExtract(t *testing.T) {
+	gsm, err := NewExtractor(GSM8KAnswer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := NewExtractor("")
+	custom, _ := NewExtractor(`answer is (\w+)`)
+	for _, tc := range []struct {
+		name string
+		ex   *Extractor
+		in   string
+		want string
+	}{
+		{"gsm8k reference", gsm, "She makes 9 * 2 = $<<9*2=18>>18 every day.\n#### 18", "18"},
+		{"thousands separator", gsm, "so 80,000+50,000\n#### 70,000", "70000"},
+		{"negative", gsm, "#### -3", "-3"},
+		{"decimal zeros", gsm, "#### 12.50", "12.5"},
+		{"trailing period", gsm, "#### 7.", "7"},
+		{"first of several", gsm, "#### 5\n\n#### 6", "5"},
+		{"no marker: whole text", gsm, "  18 ", "18"},
+		{"no marker: words kept", gsm, "eighteen eggs", "eighteen eggs"},
+		{"empty regex", whole, " 1,000 ", "1000"},
+		{"no group: whole match", mustExtractor(t, `\d+ eggs`), "she has 16 eggs", "16 eggs"},
+		{"custom group", custom, "so the answer is Paris.", "Paris"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.ex.Extract(tc.in); got != tc.want {
+				t.Errorf("Extract(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func mustExtractor(t *testing.T, re string) *Extractor {
+	e, err := NewExtractor(re)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestNormalizeAnswer(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"1,000", "1000"}, {"1000", "1000"}, {"$5", "5"}, {"-0", "0"}, {"3.0", "3"},
+		{"0.25", "0.25"}, {" 42\n", "42"}, {"1e3", "1e3"}, {"NaN", "NaN"}, {"Inf", "Inf"},
+		{"0x10", "0x10"}, {"", ""}, {"A", "A"}, {"1,2,3", "123"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := NormalizeAnswer(tc.in); got != tc.want {
+				t.Errorf("NormalizeAnswer(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestContains(t *testing.T) {
+	for _, tc := range []struct {
+		gen, ans string
+		want     bool
+	}{
+		{"so she makes 18 dollars", "18", true},
+		{"so she makes 17 dollars", "18", false},
+		{"anything", "", false},
+	} {
+		t.Run(tc.gen+"/"+tc.ans, func(t *testing.T) {
+			if got := Contains(tc.gen, tc.ans); got != tc.want {
+				t.Errorf("Contains(%q, %q) = %v", tc.gen, tc.ans, got)
+			}
+		})
+	}
+}
+
+// TestWilson checks the interval against values computed by hand from
+// Wilson's formula with z = 1.96.
+func TestWilson(t *testing.T) {
+	for _, tc := range []struct {
+		hits, n int
+		lo, hi  float64
+	}{
+		{0, 10, 0, 0.2775},
+		{10, 10, 0.7225, 1},
+		{5, 10, 0.2366, 0.7634},
+		{81, 100, 0.7222, 0.8749},
+		{0, 0, 0, 1},
+	} {
+		lo, hi := Wilson(tc.hits, tc.n)
+		if math.Abs(lo-tc.lo) > 1e-4 || math.Abs(hi-tc.hi) > 1e-4 {
+			t.Errorf("Wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", tc.hits, tc.n, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		fields    map[string]string
+		want      string
+		err       string
+	}{
+		{"fields", "Question: {question}\nAnswer:", map[string]string{"question": "2+2?"}, "Question: 2+2?\nAnswer:", ""},
+		{"literal braces", "{{x}} = {x}", map[string]string{"x": "1"}, "{x} = 1", ""},
+		{"space in braces", "{ x }", map[string]string{"x": "1"}, "1", ""},
+		{"missing field", "Q: {question}", map[string]string{"text": "2+2?"}, "", `template field "question" has no value`},
+		{"unclosed", "Q: {question", nil, "", "{ at byte 3 is not closed"},
+		{"stray close", "Q: }", nil, "", "stray } at byte 3"},
+		{"empty", "Q: {}", nil, "", "empty placeholder"},
+		{"nested", "{a{b}}", nil, "", "{ at byte 0 is not closed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tm, err := ParseTemplate(tc.src)
+			var got string
+			if err == nil {
+				got, err = tm.Render(tc.fields)
+			}
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseLabel(t *testing.T) {
+	choices := []string{"mat", "log", "hat"}
+	for _, tc := range []struct {
+		in   string
+		want int
+		err  string
+	}{
+		{"0", 0, ""}, {"2", 2, ""}, {"log", 1, ""}, {"C", 2, ""},
+		{"3", 0, "outside the 3 choices"}, {"D", 0, "neither an index"}, {"cat", 0, "neither an index"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseLabel(tc.in, choices)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct{ in, err string }{
+		{`["a", 2, 3.5]`, ""}, {`"a"`, "JSON array"}, {`["a"]`, "two or more"}, {`["a", {"b": 1}]`, "choice 1"},
+	} {
+		t.Run("choices "+tc.in, func(t *testing.T) {
+			_, err := parseChoices(tc.in)
+			if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("parseChoices(%s) err = %v, want %q", tc.in, err, tc.err)
+			}
+		})
+	}
+}
