@@ -1,9 +1,12 @@
 package eval
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 func TestExtract(t *testing.T) {
@@ -166,4 +169,76 @@ func TestParseLabel(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestStopAt(t *testing.T) {
+	for _, tc := range []struct {
+		s     string
+		stops []string
+		want  int
+	}{
+		{"#### 4\n\nQ: next", []string{"\n\n"}, 6},
+		{"a Question: b\n\nc", []string{"\n\n", "Question:"}, 2},
+		{"no stop here", []string{"\n\n", ""}, -1},
+		{"anything", nil, -1},
+	} {
+		if got := stopAt(tc.s, tc.stops); got != tc.want {
+			t.Errorf("stopAt(%q, %q) = %d, want %d", tc.s, tc.stops, got, tc.want)
+		}
+	}
+}
+
+// TestValidatePrompting: bad prompting settings are diagnostics on the
+// attribute at plan time.
+func TestValidatePrompting(t *testing.T) {
+	for _, tc := range []struct {
+		name, attr string
+		val        cty.Value
+		summary    string
+	}{
+		{"template", "template", cty.StringVal("Q: {question"), "Invalid prompt template"},
+		{"regex", "answer_regex", cty.StringVal("#### ("), "Invalid regular expression"},
+		{"scorer", "scorers", cty.ListVal([]cty.Value{cty.StringVal("exact")}), "Unknown scorer"},
+		{"shots", "shots", cty.NumberIntVal(-1), "Value must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := (Stage{}).Validate(context.Background(), cty.ObjectVal(map[string]cty.Value{tc.attr: tc.val}))
+			if len(diags) != 1 || diags[0].Summary != tc.summary || diags[0].Attribute != tc.attr {
+				t.Fatalf("diagnostics %+v, want one %q on %s", diags, tc.summary, tc.attr)
+			}
+		})
+	}
+}
+
+func FuzzTemplate(f *testing.F) {
+	for _, s := range []string{"Q: {question}\nA:", "{{x}}", "{", "}", "{a{b}}", "{ }"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		tm, err := ParseTemplate(src)
+		if err != nil {
+			return
+		}
+		fields := map[string]string{}
+		for _, n := range tm.Fields() {
+			fields[n] = "v"
+		}
+		if _, err := tm.Render(fields); err != nil {
+			t.Fatalf("render with every field: %v", err)
+		}
+	})
+}
+
+func FuzzChoices(f *testing.F) {
+	f.Add(`["a", 2, 3.5]`, "1")
+	f.Add(`["x", "y"]`, `"y"`)
+	f.Fuzz(func(t *testing.T, raw, label string) {
+		choices, err := parseChoices(raw)
+		if err != nil {
+			return
+		}
+		if i, err := parseLabel(label, choices); err == nil && (i < 0 || i >= len(choices)) {
+			t.Fatalf("label %q -> %d outside %d choices", label, i, len(choices))
+		}
+	})
 }
