@@ -21,8 +21,9 @@ type Message struct {
 // template of a checkpoint, ending where the assistant's reply begins (a
 // generation prompt). With chat_template = true the stage formats every
 // prompt through it: the k-shot examples become alternating user and
-// assistant turns and the prompt the last user turn. It is provided by the
-// chat-template package, which the built-in registry wires into Stage.
+// assistant turns and the prompt the last user turn. A Stage whose Chat is
+// nil refuses chat_template = true, naming the setting; the built-in
+// registry sets Chat to the chat-template renderer where llmflow has one.
 type ChatRenderer interface {
 	RenderPrompt(checkpointDir string, messages []Message) ([]int32, error)
 }

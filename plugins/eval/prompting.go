@@ -278,6 +278,9 @@ func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Token
 		}
 	}
 	var pool *shotPool
+	if c.Shots == 0 && shotsDir != "" {
+		ev.Log("shots_data is wired but shots = 0: no shots are shown")
+	}
 	if c.Shots > 0 {
 		shots := p.set
 		if shotsDir != "" {

@@ -281,3 +281,57 @@ func TestPromptSpecialTokens(t *testing.T) {
 		t.Errorf("prompt ids %v, want %v", got, want)
 	}
 }
+
+// plainChat renders turns as "role: content" lines followed by
+// "assistant:", the shape of a chat template's generation prompt.
+type plainChat struct{ tok *tokenizer.Tokenizer }
+
+func (c plainChat) RenderPrompt(_ string, msgs []Message) ([]int32, error) {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString(m.Role + ": " + m.Content + "\n")
+	}
+	b.WriteString("assistant:")
+	return c.tok.EncodeWithSpecial([]byte(b.String())), nil
+}
+
+// TestPromptingChatTemplate: with chat_template = true the prompt and its
+// shots become turns of a conversation rendered by Stage.Chat; a checkpoint
+// without a chat template, or a stage without a renderer, is refused.
+func TestPromptingChatTemplate(t *testing.T) {
+	dir := qaModel(t)
+	tok, err := tokenizer.Load(filepath.Join(dir, model.TokenizerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompts := ingestJSONL(t, `{"question": "cat", "answer": "#### 4"}`, `{"question": "dog", "answer": "#### 7"}`)
+	cfg := map[string]cty.Value{"chat_template": cty.True, "shots": cty.NumberIntVal(1)}
+	run := func(st Stage) (string, error) {
+		out := t.TempDir()
+		err := st.Run(context.Background(), promptRequest(dir, prompts, out, cfg), &events{map[string]float64{}})
+		if err != nil {
+			return "", err
+		}
+		return readExamples(t, out)["prompt"][0], nil
+	}
+	write := func(body string) {
+		if err := os.WriteFile(filepath.Join(dir, TokenizerConfigFile), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"eos_token": "<|endoftext|>"}`)
+	if _, err := run(Stage{Chat: plainChat{tok}}); err == nil || !strings.Contains(err.Error(), "has no chat_template") {
+		t.Errorf("config without a chat template: err = %v", err)
+	}
+	write(`{"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"}`)
+	if _, err := run(Stage{}); err == nil || !strings.Contains(err.Error(), "no chat template renderer") {
+		t.Errorf("stage without a renderer: err = %v", err)
+	}
+	got, err := run(Stage{Chat: plainChat{tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "user: Q: dog? A:\nassistant: #### 7\nuser: Q: cat? A:\nassistant:"; got != want {
+		t.Errorf("prompt %q, want %q", got, want)
+	}
+}
