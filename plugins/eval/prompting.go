@@ -198,8 +198,13 @@ func (p *prompting) chooseAnswers(ctx context.Context, ev sdk.Events) error {
 		if r.choices, r.label, err = p.choicesOf(i); err != nil {
 			return err
 		}
-		for _, ch := range r.choices {
-			cs = append(cs, continuation{ctx: r.ids, cont: p.tok.Encode([]byte(p.c.TargetDelimiter + ch))})
+		for j, ch := range r.choices {
+			cont := p.tok.Encode([]byte(p.c.TargetDelimiter + ch))
+			if len(cont) == 0 {
+				// An empty continuation has log-probability 0 and would always win.
+				return fmt.Errorf("eval: input %q, example %q: choice %d is empty", p.set.input, p.set.rows[i].id, j)
+			}
+			cs = append(cs, continuation{ctx: r.ids, cont: cont})
 		}
 	}
 	scores, err := scoreContinuations(ctx, p.m, cs, p.c.BatchSize, func(done int) { ev.Progress(int64(done), int64(len(cs)), "choices") })

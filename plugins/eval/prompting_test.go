@@ -227,7 +227,7 @@ func TestPromptingShots(t *testing.T) {
 // error naming the field, before any generation.
 func TestPromptingErrors(t *testing.T) {
 	modelDir := qaModel(t)
-	prompts := ingestJSONL(t, `{"question": "cat", "answer": "#### 4"}`)
+	prompts := ingestJSONL(t, `{"question": "cat", "answer": "#### 4", "opts": ["4", ""], "label": 0}`)
 	for _, tc := range []struct {
 		name string
 		cfg  map[string]cty.Value
@@ -235,9 +235,11 @@ func TestPromptingErrors(t *testing.T) {
 		err  string
 	}{
 		{"missing template field", map[string]cty.Value{"template": cty.StringVal("Q: {question}")}, nil,
-			`template field "question" is not a column of input "prompts" (columns: answer, id, text)`},
+			`template field "question" is not a column of input "prompts" (columns: answer, id, label, opts, text)`},
 		{"missing reference", map[string]cty.Value{"reference": cty.StringVal("solution")}, nil, `reference field "solution" is not a column`},
 		{"missing choices", map[string]cty.Value{"scorers": cty.ListVal([]cty.Value{cty.StringVal(ScoreMultipleChoice)})}, nil, `choices_field field "choices" is not a column`},
+		{"empty choice", map[string]cty.Value{"scorers": cty.ListVal([]cty.Value{cty.StringVal(ScoreMultipleChoice)}), "target_delimiter": cty.StringVal(""), "choices_field": cty.StringVal("opts")}, nil,
+			`example "in.jsonl:1": choice 1 is empty`},
 		{"chat template absent", map[string]cty.Value{"chat_template": cty.True}, nil, "has no tokenizer_config.json"},
 		{"no inputs", nil, map[string]sdk.Input{"model": {Path: modelDir}}, "nothing to evaluate"},
 	} {
