@@ -121,11 +121,9 @@ func (p *prompting) generate(ctx context.Context, ev sdk.Events) error {
 	samplers := make([]*model.Sampler, len(p.results))
 	for i := range p.results {
 		r := &p.results[i]
-		// Leave room for max_new_tokens: the oldest context goes first.
-		prompts[i] = r.ids
-		if keep := max(1, P-p.c.MaxNew); len(r.ids) > keep {
-			prompts[i], r.truncated = r.ids[len(r.ids)-keep:], true
-		}
+		var cut bool
+		prompts[i], cut = fitPrompt(r.ids, P, p.c.MaxNew)
+		r.truncated = r.truncated || cut
 		samplers[i] = &model.Sampler{}
 		if !p.c.Greedy {
 			samplers[i] = &model.Sampler{Temperature: p.c.Temperature, TopK: p.c.TopK, TopP: p.c.TopP, RNG: model.NewRNG(uint64(p.c.Seed) + uint64(i))}
@@ -155,6 +153,16 @@ func (p *prompting) generate(ctx context.Context, ev sdk.Events) error {
 		ev.Progress(int64(hi), int64(len(prompts)), "generations")
 	}
 	return nil
+}
+
+// fitPrompt leaves room in a context of P positions for maxNew tokens, but
+// never less than half of it for the prompt (a generation then ends when the
+// context is full): the prompt's oldest tokens go first.
+func fitPrompt(ids []int32, P, maxNew int) ([]int32, bool) {
+	if keep := P - min(maxNew, P/2); len(ids) > keep {
+		return ids[len(ids)-keep:], true
+	}
+	return ids, false
 }
 
 // score decodes a generation, cuts it at the first stop sequence and
@@ -324,5 +332,9 @@ func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Token
 	if err := p.writeExamples(examplesDir); err != nil {
 		return nil, err
 	}
-	return p.summarize(ev), nil
+	rep := p.summarize(ev)
+	if rep.Truncated > 0 {
+		ev.Log(fmt.Sprintf("%d of %d prompts lost their oldest tokens to fit n_positions = %d; fewer shots or a shorter template keep them whole", rep.Truncated, rep.Examples, m.Config.NPositions))
+	}
+	return rep, nil
 }

@@ -242,3 +242,30 @@ func FuzzChoices(f *testing.F) {
 		}
 	})
 }
+
+// TestFitPrompt: a long prompt keeps its newest tokens, leaving room for
+// max_new_tokens but never less than half the context.
+func TestFitPrompt(t *testing.T) {
+	ids := make([]int32, 200)
+	for i := range ids {
+		ids[i] = int32(i)
+	}
+	for _, tc := range []struct {
+		name         string
+		n, P, maxNew int
+		keep         int
+		wantCut      bool
+	}{
+		{"fits", 50, 128, 64, 50, false},
+		{"room for new tokens", 100, 128, 64, 64, true},
+		{"max_new_tokens past the context", 200, 128, 256, 64, true},
+		{"exactly fits", 64, 128, 64, 64, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, cut := fitPrompt(ids[:tc.n], tc.P, tc.maxNew)
+			if len(got) != tc.keep || cut != tc.wantCut || got[len(got)-1] != int32(tc.n-1) {
+				t.Errorf("kept %d (cut %v), want the last %d (cut %v)", len(got), cut, tc.keep, tc.wantCut)
+			}
+		})
+	}
+}
