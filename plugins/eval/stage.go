@@ -20,7 +20,7 @@ import (
 )
 
 // Version is the stage version reported by Describe.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // ReportKind is the artifact kind of the stage's output.
 const ReportKind = "report"
