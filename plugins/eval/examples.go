@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -38,7 +39,7 @@ func loadExamples(ctx context.Context, input, dir string, limit int) (*exampleSe
 		s.columns = append(s.columns, f.Name)
 	}
 	idCol := ds.Schema().FieldIndices(artifact.ColID)
-	errStop := fmt.Errorf("enough rows")
+	errStop := errors.New("enough rows") // ends the scan at limit
 	err = ds.Scan(ctx, func(rec arrow.RecordBatch) error {
 		for r := 0; r < int(rec.NumRows()); r++ {
 			if limit > 0 && len(s.rows) >= limit {
@@ -58,7 +59,7 @@ func loadExamples(ctx context.Context, input, dir string, limit int) (*exampleSe
 		}
 		return nil
 	})
-	if err != nil && err != errStop {
+	if err != nil && !errors.Is(err, errStop) {
 		return nil, fmt.Errorf("eval: input %q: %w", input, err)
 	}
 	return s, nil
