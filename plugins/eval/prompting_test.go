@@ -337,3 +337,21 @@ func TestPromptingChatTemplate(t *testing.T) {
 		t.Errorf("prompt %q, want %q", got, want)
 	}
 }
+
+// TestMaxExamples: max_examples evaluates the first rows only.
+func TestMaxExamples(t *testing.T) {
+	dir := ingestJSONL(t, `{"question": "cat", "answer": "#### 4"}`, `{"question": "dog", "answer": "#### 7"}`, `{"question": "owl", "answer": "#### 2"}`)
+	for _, limit := range []int{0, 2, 5} {
+		set, err := loadExamples(context.Background(), "prompts", dir, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 3
+		if limit == 2 {
+			want = 2
+		}
+		if len(set.rows) != want || set.rows[0].fields["text"] != "cat" || set.rows[0].id != "in.jsonl:1" {
+			t.Errorf("limit %d: %d rows, first %+v", limit, len(set.rows), set.rows[0])
+		}
+	}
+}
