@@ -23,7 +23,6 @@ type example struct {
 // exampleSet is a text dataset read whole, with its column names.
 type exampleSet struct {
 	input   string // the input port, for errors
-	dir     string
 	columns []string
 	rows    []example
 }
@@ -34,7 +33,7 @@ func loadExamples(ctx context.Context, input, dir string, limit int) (*exampleSe
 	if err != nil {
 		return nil, fmt.Errorf("eval: input %q: %w", input, err)
 	}
-	s := &exampleSet{input: input, dir: dir}
+	s := &exampleSet{input: input}
 	for _, f := range ds.Schema().Fields() {
 		s.columns = append(s.columns, f.Name)
 	}

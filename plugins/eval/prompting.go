@@ -50,7 +50,7 @@ func (p *prompting) check(t *Template) error {
 	if err := p.set.need("template", t.Fields()...); err != nil {
 		return err
 	}
-	if p.generates() || p.enabled(ScoreResponseLoss) || p.c.Shots > 0 {
+	if p.generates() || p.enabled(ScoreResponseLoss) {
 		if err := p.set.need("reference", p.c.Reference); err != nil {
 			return err
 		}
@@ -303,9 +303,9 @@ func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Token
 			if err := shots.need("template", t.Fields()...); err != nil {
 				return nil, err
 			}
-			if err := shots.need("reference", c.Reference); err != nil {
-				return nil, err
-			}
+		}
+		if err := shots.need("reference", c.Reference); err != nil {
+			return nil, err
 		}
 		if pool, err = newShotPool(shots, t, c.Reference); err != nil {
 			return nil, err
