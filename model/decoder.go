@@ -8,97 +8,157 @@ import (
 // Decoder runs the model one token at a time for generation, keeping each
 // layer's keys and values (a KV cache) so a new token costs one position's
 // work instead of a forward pass over the whole context. It computes the same
-// function as Forward on one row; only summation order differs.
+// function as Forward on one row; only summation order differs. It is a
+// BatchDecoder of one row.
 type Decoder struct {
-	m    *Model
-	pos  int
-	k, v [][]float32 // per layer, [n_positions, C]
-	// Per-token buffers.
-	x, ln, qkv, y, tmp, h, hg, att, logits []float32
-	mean, rstd                             []float32
+	bd   *BatchDecoder
+	row  [1]int
+	id   [1]int32
+	last []float32
 }
 
 // NewDecoder returns a decoder for m with an empty context.
-func (m *Model) NewDecoder() *Decoder {
-	c := m.Config
-	C, P := c.NEmbd, c.NPositions
-	d := &Decoder{m: m, k: make([][]float32, c.NLayer), v: make([][]float32, c.NLayer)}
-	for l := range d.k {
-		d.k[l], d.v[l] = make([]float32, P*C), make([]float32, P*C)
-	}
-	d.x, d.ln, d.qkv, d.y, d.tmp = make([]float32, C), make([]float32, C), make([]float32, 3*C), make([]float32, C), make([]float32, C)
-	d.h, d.hg, d.att, d.logits = make([]float32, 4*C), make([]float32, 4*C), make([]float32, P), make([]float32, c.VocabSize)
-	d.mean, d.rstd = make([]float32, 1), make([]float32, 1)
-	return d
-}
+func (m *Model) NewDecoder() *Decoder { return &Decoder{bd: m.NewBatchDecoder(1)} }
 
 // Len is the number of tokens in the context.
-func (d *Decoder) Len() int { return d.pos }
+func (d *Decoder) Len() int { return d.bd.Len(0) }
 
 // Reset empties the context.
-func (d *Decoder) Reset() { d.pos = 0 }
+func (d *Decoder) Reset() { d.bd.Reset(0) }
 
 // Feed appends token id to the context and returns the logits for the next
 // token (valid until the next call).
 func (d *Decoder) Feed(id int32) ([]float32, error) {
+	d.id[0] = id
+	return d.bd.Step(d.row[:], d.id[:])
+}
+
+// BatchDecoder is a KV-cache decoder over up to B independent rows, each
+// with its own context and position. A step feeds one token to each of a
+// set of rows and runs their linear layers as one matrix product, which is
+// where a batch gains throughput; attention reads each row's own cache.
+// A row's results do not depend on which other rows share its steps. A
+// BatchDecoder is not safe for concurrent use.
+type BatchDecoder struct {
+	m    *Model
+	pos  []int       // per row: tokens in its context
+	k, v [][]float32 // per layer, [B, n_positions, C]
+	// Per-step buffers for up to B rows.
+	x, ln, qkv, y, tmp, h, hg, att, logits []float32
+	mean, rstd                             []float32
+}
+
+// NewBatchDecoder returns a decoder for m with B empty rows.
+func (m *Model) NewBatchDecoder(B int) *BatchDecoder {
+	c := m.Config
+	C, P := c.NEmbd, c.NPositions
+	d := &BatchDecoder{m: m, pos: make([]int, B), k: make([][]float32, c.NLayer), v: make([][]float32, c.NLayer)}
+	for l := range d.k {
+		d.k[l], d.v[l] = make([]float32, B*P*C), make([]float32, B*P*C)
+	}
+	d.x, d.ln, d.qkv, d.y, d.tmp = make([]float32, B*C), make([]float32, B*C), make([]float32, B*3*C), make([]float32, B*C), make([]float32, B*C)
+	d.h, d.hg, d.att, d.logits = make([]float32, B*4*C), make([]float32, B*4*C), make([]float32, P), make([]float32, B*c.VocabSize)
+	d.mean, d.rstd = make([]float32, B), make([]float32, B)
+	return d
+}
+
+// Rows is the number of rows B.
+func (d *BatchDecoder) Rows() int { return len(d.pos) }
+
+// Len is the number of tokens in the context of row b.
+func (d *BatchDecoder) Len(b int) int { return d.pos[b] }
+
+// Reset empties the context of row b.
+func (d *BatchDecoder) Reset(b int) { d.pos[b] = 0 }
+
+// Step appends ids[i] to the context of row rows[i], for every i, and
+// returns the next-token logits of those rows, row i's at [i·V, (i+1)·V)
+// (valid until the next call). rows must be distinct.
+func (d *BatchDecoder) Step(rows []int, ids []int32) ([]float32, error) {
 	m, c := d.m, d.m.Config
-	C, NH, P := c.NEmbd, c.NHead, c.NPositions
-	if d.pos >= P {
-		return nil, fmt.Errorf("decoder: context full (%d positions)", P)
+	C, P, V := c.NEmbd, c.NPositions, c.VocabSize
+	N := len(rows)
+	if N != len(ids) || N > len(d.pos) {
+		return nil, fmt.Errorf("decoder: %d rows and %d ids for a batch of %d", N, len(ids), len(d.pos))
 	}
-	if id < 0 || int(id) >= c.VocabSize {
-		return nil, fmt.Errorf("decoder: token id %d outside vocabulary of %d", id, c.VocabSize)
+	for i, b := range rows {
+		if b < 0 || b >= len(d.pos) {
+			return nil, fmt.Errorf("decoder: row %d outside batch of %d", b, len(d.pos))
+		}
+		if d.pos[b] >= P {
+			return nil, fmt.Errorf("decoder: context of row %d full (%d positions)", b, P)
+		}
+		id := ids[i]
+		if id < 0 || int(id) >= V {
+			return nil, fmt.Errorf("decoder: token id %d outside vocabulary of %d", id, V)
+		}
+		e, p := m.p.wte[int(id)*C:][:C], m.p.wpe[d.pos[b]*C:][:C]
+		x := d.x[i*C : (i+1)*C]
+		for j := range x {
+			x[j] = e[j] + p[j]
+		}
 	}
-	t := d.pos
-	e, p := m.p.wte[int(id)*C:][:C], m.p.wpe[t*C:][:C]
-	for i := range d.x {
-		d.x[i] = e[i] + p[i]
-	}
-	hs := C / NH
-	scale := float32(1 / math.Sqrt(float64(hs)))
+	x, ln, qkv, y, tmp := d.x[:N*C], d.ln[:N*C], d.qkv[:N*3*C], d.y[:N*C], d.tmp[:N*C]
+	h, hg, mean, rstd := d.h[:N*4*C], d.hg[:N*4*C], d.mean[:N], d.rstd[:N]
 	for l := range c.NLayer {
 		w := &m.p.layers[l]
-		layernormForward(d.ln, d.mean, d.rstd, d.x, w.ln1w, w.ln1b, 1, C, c.LayerNormEps)
-		matmulForward(d.qkv, d.ln, w.qkvw, w.qkvb, 1, C, 3*C)
-		copy(d.k[l][t*C:(t+1)*C], d.qkv[C:2*C])
-		copy(d.v[l][t*C:(t+1)*C], d.qkv[2*C:])
-		for h := 0; h < NH; h++ {
-			q := d.qkv[h*hs : (h+1)*hs]
-			att := d.att[:t+1]
-			maxv := float32(math.Inf(-1))
-			for t2 := range att {
-				s := dot(q, d.k[l][t2*C+h*hs:][:hs]) * scale
-				att[t2] = s
-				maxv = max(maxv, s)
-			}
-			var sum float32
-			for t2, s := range att {
-				ex := float32(math.Exp(float64(s - maxv)))
-				att[t2] = ex
-				sum += ex
-			}
-			y := d.y[h*hs : (h+1)*hs]
-			clear(y)
-			for t2, a := range att {
-				a /= sum
-				vv := d.v[l][t2*C+h*hs:][:hs]
-				for i := range y {
-					y[i] += a * vv[i]
-				}
+		layernormForward(ln, mean, rstd, x, w.ln1w, w.ln1b, N, C, c.LayerNormEps)
+		matmulForward(qkv, ln, w.qkvw, w.qkvb, N, C, 3*C)
+		for i, b := range rows {
+			d.attend(l, b, qkv[i*3*C:(i+1)*3*C], y[i*C:(i+1)*C])
+		}
+		matmulForward(tmp, y, w.attprojw, w.attprojb, N, C, C)
+		residualAdd(x, tmp)
+		layernormForward(ln, mean, rstd, x, w.ln2w, w.ln2b, N, C, c.LayerNormEps)
+		matmulForward(h, ln, w.fcw, w.fcb, N, C, 4*C)
+		geluForward(hg, h)
+		matmulForward(tmp, hg, w.fcprojw, w.fcprojb, N, 4*C, C)
+		residualAdd(x, tmp)
+	}
+	layernormForward(ln, mean, rstd, x, m.p.lnfw, m.p.lnfb, N, C, c.LayerNormEps)
+	matmulForward(d.logits[:N*V], ln, m.p.wte, nil, N, C, V)
+	for _, b := range rows {
+		d.pos[b]++
+	}
+	return d.logits[:N*V], nil
+}
+
+// attend stores the key and value of row b's new position in layer l's
+// cache and writes its attention output over the row's context to y.
+func (d *BatchDecoder) attend(l, b int, qkv, y []float32) {
+	c := d.m.Config
+	C, NH, P := c.NEmbd, c.NHead, c.NPositions
+	t := d.pos[b]
+	kc, vc := d.k[l][b*P*C:(b+1)*P*C], d.v[l][b*P*C:(b+1)*P*C]
+	copy(kc[t*C:(t+1)*C], qkv[C:2*C])
+	copy(vc[t*C:(t+1)*C], qkv[2*C:])
+	hs := C / NH
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	for h := 0; h < NH; h++ {
+		q := qkv[h*hs : (h+1)*hs]
+		att := d.att[:t+1]
+		maxv := float32(math.Inf(-1))
+		for t2 := range att {
+			s := dot(q, kc[t2*C+h*hs:][:hs]) * scale
+			att[t2] = s
+			maxv = max(maxv, s)
+		}
+		var sum float32
+		for t2, s := range att {
+			ex := float32(math.Exp(float64(s - maxv)))
+			att[t2] = ex
+			sum += ex
+		}
+		yh := y[h*hs : (h+1)*hs]
+		clear(yh)
+		for t2, a := range att {
+			a /= sum
+			vv := vc[t2*C+h*hs:][:hs]
+			for i := range yh {
+				yh[i] += a * vv[i]
 			}
 		}
-		matmulForward(d.tmp, d.y, w.attprojw, w.attprojb, 1, C, C)
-		residualAdd(d.x, d.tmp)
-		layernormForward(d.ln, d.mean, d.rstd, d.x, w.ln2w, w.ln2b, 1, C, c.LayerNormEps)
-		matmulForward(d.h, d.ln, w.fcw, w.fcb, 1, C, 4*C)
-		geluForward(d.hg, d.h)
-		matmulForward(d.tmp, d.hg, w.fcprojw, w.fcprojb, 1, 4*C, C)
-		residualAdd(d.x, d.tmp)
 	}
-	layernormForward(d.ln, d.mean, d.rstd, d.x, m.p.lnfw, m.p.lnfb, 1, C, c.LayerNormEps)
-	matmulForward(d.logits, d.ln, m.p.wte, nil, 1, C, c.VocabSize)
-	d.pos++
-	return d.logits, nil
 }
 
 // dot is a plain left-to-right inner product of equal-length vectors.

@@ -13,8 +13,8 @@ const maxLineage = 64
 
 // checkEmptyInputs fails a stage whose required dataset input has no rows:
 // it would otherwise report figures computed from nothing (a loss of 0, a
-// perplexity of 1). Optional inputs pass; the stage leaves out what it
-// would compute from them. Dataprep nodes pass empty data through, so the
+// perplexity of 1). Optional inputs pass, unless their port says NonEmpty;
+// the stage leaves out what it would compute from them. Dataprep nodes pass empty data through, so the
 // error names the node upstream that emptied it.
 func (r *run) checkEmptyInputs(n *prepared, parts KeyParts) error {
 	if n.info == nil {
@@ -22,7 +22,7 @@ func (r *run) checkEmptyInputs(n *prepared, parts KeyParts) error {
 	}
 	for _, port := range n.info.Inputs {
 		ref, wired := n.Inputs[port.Name]
-		if !port.Required || !wired {
+		if !(port.Required || port.NonEmpty) || !wired {
 			continue
 		}
 		if rows, ok := r.rows(parts.Inputs[port.Name]); ok && rows == 0 {

@@ -30,8 +30,9 @@ tokenize "t" {
 `
 
 // TestEmptyRequiredInput runs stages on data that an upstream node
-// emptied: a required input fails the stage with the lineage of the empty
-// artifact, an optional one is passed on.
+// emptied: a required input, or an optional one marked NonEmpty, fails the
+// stage with the lineage of the empty artifact; another optional one is
+// passed on.
 func TestEmptyRequiredInput(t *testing.T) {
 	var docs strings.Builder
 	for i := range 12 {
@@ -58,6 +59,11 @@ func TestEmptyRequiredInput(t *testing.T) {
   data  = tokenize.t.train
   extra = tokenize.t.val
 }`, ""},
+		{"optional input that must not be empty", 1, "dataset.d", "0",
+			`stage "score" "s" {
+  data    = tokenize.t.train
+  checked = tokenize.t.val
+}`, `stage.s: input "checked" (tokenize.t.val) is empty: tokenize.t wrote 0 rows — val_fraction = 0?`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

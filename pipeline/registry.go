@@ -16,8 +16,9 @@ type Port struct {
 	Required bool   // inputs only
 	// List makes an input take a list of references (mix's inputs). Its
 	// references are the node's inputs NAME[0], NAME[1], ... in order.
-	List bool
-	Doc  string
+	List     bool
+	NonEmpty bool // optional inputs only: an empty dataset wired here fails the node
+	Doc      string
 }
 
 // BlockType describes a built-in node type such as dataset or clean. Adding

@@ -26,7 +26,7 @@ func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, err
 	if p.Kind == "score" {
 		return &StageInfo{
 			Name: "score", Version: "1", Checksum: f.checksum, ConfigSpec: hcldec.ObjectSpec{},
-			Inputs:  []Port{{Name: "data", Required: true}, {Name: "extra"}},
+			Inputs:  []Port{{Name: "data", Required: true}, {Name: "extra"}, {Name: "checked", NonEmpty: true}},
 			Outputs: []Port{{Name: "report", Kind: "report"}},
 		}, nil
 	}

@@ -60,7 +60,7 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 		s := f.sampler(tok, uint64(i))
 		// Added tokens in the prompt are one id each, as Hugging Face
 		// tokenizers encode them.
-		ids, err := m.Generate(tok.NewEncoder().EncodeWithSpecial(nil, []byte(p)), f.maxTokens, s, stop)
+		ids, err := m.Generate(tok.EncodeWithSpecial([]byte(p)), f.maxTokens, s, stop)
 		if err != nil {
 			return err
 		}

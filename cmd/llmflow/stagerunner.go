@@ -143,7 +143,7 @@ func (r *hostRunner) Describe(ctx context.Context, p pipeline.StagePlugin) (*pip
 func ports(ps []sdk.Port) []pipeline.Port {
 	out := make([]pipeline.Port, len(ps))
 	for i, p := range ps {
-		out[i] = pipeline.Port{Name: p.Name, Kind: p.Kind, Required: !p.Optional, Doc: p.Doc}
+		out[i] = pipeline.Port{Name: p.Name, Kind: p.Kind, Required: !p.Optional, NonEmpty: p.NonEmpty, Doc: p.Doc}
 	}
 	return out
 }

@@ -185,3 +185,13 @@ func (t *Tokenizer) Encode(text []byte) []int32 {
 	t.pool.Put(e)
 	return out
 }
+
+// EncodeWithSpecial returns the ids of text with added-token content
+// becoming its id, as the Hugging Face tokenizers library encodes a prompt;
+// see Encoder.EncodeWithSpecial. It is safe for concurrent use.
+func (t *Tokenizer) EncodeWithSpecial(text []byte) []int32 {
+	e := t.pool.Get().(*Encoder)
+	out := e.EncodeWithSpecial(nil, text)
+	t.pool.Put(e)
+	return out
+}

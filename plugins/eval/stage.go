@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -18,7 +20,7 @@ import (
 )
 
 // Version is the stage version reported by Describe.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // ReportKind is the artifact kind of the stage's output.
 const ReportKind = "report"
@@ -34,6 +36,24 @@ type Config struct {
 	TopK        int      `cty:"top_k"`
 	TopP        float64  `cty:"top_p"`
 	Seed        int64    `cty:"seed"`
+
+	// Prompting, over the "prompts" input.
+	Template        string   `cty:"template"`
+	Reference       string   `cty:"reference"`
+	Scorers         []string `cty:"scorers"`
+	AnswerRegex     string   `cty:"answer_regex"`
+	Stop            []string `cty:"stop"`
+	Greedy          bool     `cty:"greedy"`
+	Shots           int      `cty:"shots"`
+	ShotSeparator   string   `cty:"shot_separator"`
+	TargetDelimiter string   `cty:"target_delimiter"`
+	ChoicesField    string   `cty:"choices_field"`
+	LabelField      string   `cty:"label_field"`
+	ChoiceNormalize bool     `cty:"choice_normalize"`
+	MaxExamples     int      `cty:"max_examples"`
+	// ChatTemplate formats prompts with the checkpoint's chat template
+	// (tokenizer_config.json) through Stage.Chat instead of Template alone.
+	ChatTemplate bool `cty:"chat_template"`
 }
 
 // Sample is one prompt and the text generated after it.
@@ -50,11 +70,19 @@ type Report struct {
 	Tokens     int64    `json:"tokens"`
 	Bytes      int64    `json:"bytes"`
 	Samples    []Sample `json:"samples"`
+	// Prompting is the summary of scored prompting; per-example results
+	// are the Arrow dataset it names.
+	Prompting *PromptReport `json:"prompting,omitempty"`
 }
 
-// Stage is the `eval` stage: inputs "model" (checkpoint) and optional "data"
-// (dataset/tokens), output "report".
-type Stage struct{}
+// Stage is the `eval` stage: inputs "model" (checkpoint) and at least one
+// of "data" (dataset/tokens) and "prompts" (dataset/text, with optional
+// "shots_data"), output "report".
+type Stage struct {
+	// Chat renders prompts for chat_template = true; without it such a
+	// config is refused.
+	Chat ChatRenderer
+}
 
 // Describe implements sdk.Stage.
 func (Stage) Describe(context.Context) (*sdk.Description, error) { return describe(), nil }
@@ -63,23 +91,46 @@ func describe() *sdk.Description {
 	num := func(name string, v float64, doc string) sdk.Attribute {
 		return sdk.Attribute{Name: name, Type: cty.Number, Default: cty.NumberFloatVal(v), Doc: doc}
 	}
+	str := func(name, v, doc string) sdk.Attribute {
+		return sdk.Attribute{Name: name, Type: cty.String, Default: cty.StringVal(v), Doc: doc}
+	}
+	boolean := func(name string, v bool, doc string) sdk.Attribute {
+		return sdk.Attribute{Name: name, Type: cty.Bool, Default: cty.BoolVal(v), Doc: doc}
+	}
 	return &sdk.Description{
 		Name: "eval", Version: Version,
-		Doc: "Measures loss, perplexity and bits per byte of a checkpoint and samples completions.",
+		Doc: "Measures loss, perplexity and bits per byte of a checkpoint, scores it by prompting and samples completions.",
 		Config: []sdk.Attribute{
-			num("batch_size", 8, "Sequences per evaluation batch."),
+			num("batch_size", 8, "Sequences per evaluation batch, and prompts decoded together."),
 			num("block_size", 0, "Tokens per sequence (0: the model's context length)."),
 			num("max_batches", 0, "Evaluate at most this many batches (0: the whole dataset)."),
 			{Name: "prompts", Type: cty.List(cty.String), Default: cty.ListValEmpty(cty.String), Doc: "Prompts to sample completions for."},
-			num("max_new_tokens", 100, "Tokens generated per prompt."),
+			num("max_new_tokens", 100, "Tokens generated per prompt, sampled or scored."),
 			num("temperature", 0.8, "Sampling temperature (0: greedy)."),
 			num("top_k", 0, "Sample among the k most likely tokens (0: all)."),
 			num("top_p", 1, "Nucleus sampling mass (1: off)."),
-			{Name: "seed", Type: cty.Number, Doc: "Sampling seed (default: the run seed)."},
+			{Name: "seed", Type: cty.Number, Doc: "Sampling and shot-selection seed (default: the run seed)."},
+			str("template", "{text}", "Prompt for each example of \"prompts\": {field} is that column's value, {{ and }} literal braces."),
+			str("reference", "answer", "Column holding the reference answer or response."),
+			{Name: "scorers", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal(ScoreExactMatch)}),
+				Doc: "Scores of prompting: exact_match, contains (generated), multiple_choice, response_loss (log-probabilities)."},
+			str("answer_regex", GSM8KAnswer, "Extracts the answer from reference and generation (first group of the first match; none: the whole text); \"\" compares whole texts."),
+			{Name: "stop", Type: cty.List(cty.String), Default: cty.ListVal([]cty.Value{cty.StringVal("\n\n")}), Doc: "Text that ends a scored generation (besides <|endoftext|>)."},
+			boolean("greedy", true, "Decode scored generations greedily; false samples with temperature, top_k, top_p and the seed."),
+			num("shots", 0, "Worked examples before each prompt, drawn with the seed from \"shots_data\" (or \"prompts\"), never the prompt itself."),
+			str("shot_separator", "\n\n", "Text between shots and before the prompt."),
+			str("target_delimiter", " ", "Text between a prompt and its answer: in shots, choices and reference responses."),
+			str("choices_field", "choices", "Column holding a JSON array of choices, for multiple_choice."),
+			str("label_field", "label", "Column holding the correct choice: a 0-based index, its text or a letter."),
+			boolean("choice_normalize", false, "Rank choices by mean log-probability per token instead of the sum."),
+			num("max_examples", 0, "Evaluate the first this many prompts (0: all)."),
+			boolean("chat_template", false, "Format prompts with the checkpoint's chat template (tokenizer_config.json) as user turns."),
 		},
 		Inputs: []sdk.Port{
 			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "Checkpoint to evaluate."},
-			{Name: "data", Kind: artifact.KindTokens, Doc: "Tokens to measure loss on; must not be empty."},
+			{Name: "data", Kind: artifact.KindTokens, Optional: true, NonEmpty: true, Doc: "Tokens to measure loss on; must not be empty."},
+			{Name: "prompts", Kind: artifact.KindText, Optional: true, NonEmpty: true, Doc: "Examples to score by prompting; must not be empty."},
+			{Name: "shots_data", Kind: artifact.KindText, Optional: true, Doc: "Examples to draw shots from (default: \"prompts\")."},
 		},
 		Outputs: []sdk.Port{{Name: "report", Kind: ReportKind, Doc: "report.json with figures and samples."}},
 	}
@@ -104,6 +155,29 @@ func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
 	if c.Temperature < 0 || c.TopP < 0 || c.TopP > 1 {
 		diags = append(diags, sdk.Errorf("temperature", "Invalid sampling settings", "temperature must be >= 0 and top_p in [0, 1]."))
 	}
+	return append(diags, validatePrompting(c)...)
+}
+
+// validatePrompting checks the prompting attributes.
+func validatePrompting(c Config) sdk.Diagnostics {
+	var diags sdk.Diagnostics
+	if _, err := ParseTemplate(c.Template); err != nil {
+		diags = append(diags, sdk.Errorf("template", "Invalid prompt template", "%s.", err))
+	}
+	if _, err := NewExtractor(c.AnswerRegex); err != nil {
+		diags = append(diags, sdk.Errorf("answer_regex", "Invalid regular expression", "answer_regex: %s.", err))
+	}
+	for _, name := range c.Scorers {
+		if !slices.Contains(scorerNames, name) {
+			diags = append(diags, sdk.Errorf("scorers", "Unknown scorer", "%q is not one of %s.", name, strings.Join(scorerNames, ", ")))
+		}
+	}
+	if c.Shots < 0 || c.MaxExamples < 0 {
+		diags = append(diags, sdk.Errorf("shots", "Value must not be negative", "shots and max_examples must be 0 or more."))
+	}
+	if c.Reference == "" {
+		diags = append(diags, sdk.Errorf("reference", "Missing reference column", "reference names the column holding the reference answers."))
+	}
 	return diags
 }
 
@@ -114,7 +188,7 @@ func decode(cfg cty.Value, seed int64) (Config, error) {
 }
 
 // Run implements sdk.Stage.
-func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
+func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 	c, err := decode(req.Config, req.Seed)
 	if err != nil {
 		return err
@@ -133,13 +207,36 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 			return err
 		}
 	}
-	d, ok := req.Inputs["data"]
-	if !ok {
-		return fmt.Errorf("eval: input \"data\" is required")
+	d, hasData := req.Inputs["data"]
+	pr, hasPrompts := req.Inputs["prompts"]
+	if !hasData && !hasPrompts {
+		return fmt.Errorf("eval: nothing to evaluate: wire a tokens dataset to \"data\" (loss, perplexity, bits per byte), a text dataset to \"prompts\" (scored prompting), or both")
+	}
+	if _, ok := req.Inputs["shots_data"]; ok && !hasPrompts {
+		return fmt.Errorf("eval: \"shots_data\" is wired without \"prompts\" to prompt with")
 	}
 	rep := Report{Samples: []Sample{}}
-	if err := measure(ctx, m, tok, d.Path, c, &rep, ev); err != nil {
+	if hasData {
+		if err := measure(ctx, m, tok, d.Path, c, &rep, ev); err != nil {
+			return err
+		}
+	}
+	dir := filepath.Join(req.OutputDir, "report")
+	// A failed attempt may have left a partial directory: start afresh.
+	if err := os.RemoveAll(dir); err != nil {
 		return err
+	}
+	if hasPrompts {
+		if tok == nil {
+			return fmt.Errorf("eval: checkpoint %s has no %s to encode prompts", in.Path, model.TokenizerFile)
+		}
+		var shots string
+		if sd, ok := req.Inputs["shots_data"]; ok {
+			shots = sd.Path
+		}
+		if rep.Prompting, err = st.prompt(ctx, m, tok, in.Path, pr.Path, shots, c, filepath.Join(dir, ExamplesDir), ev); err != nil {
+			return err
+		}
 	}
 	if len(c.Prompts) > 0 && tok == nil {
 		return fmt.Errorf("eval: checkpoint %s has no %s to encode prompts", in.Path, model.TokenizerFile)
@@ -155,7 +252,6 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 		rep.Samples = append(rep.Samples, s)
 		ev.Log(fmt.Sprintf("sample %d: %q -> %q", i, p, s.Completion))
 	}
-	dir := filepath.Join(req.OutputDir, "report")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -203,12 +299,9 @@ func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path
 }
 
 func sample(m *model.Model, tok *tokenizer.Tokenizer, prompt string, c Config, seed uint64) (Sample, error) {
-	stop := int32(-1)
-	if id, ok := tok.SpecialID("<|endoftext|>"); ok {
-		stop = id
-	}
+	stop := eosID(tok)
 	s := &model.Sampler{Temperature: c.Temperature, TopK: c.TopK, TopP: c.TopP, RNG: model.NewRNG(seed)}
-	ids, err := m.Generate(tok.Encode([]byte(prompt)), c.MaxNew, s, stop)
+	ids, err := m.Generate(tok.EncodeWithSpecial([]byte(prompt)), c.MaxNew, s, stop)
 	if err != nil {
 		return Sample{}, err
 	}
@@ -217,6 +310,14 @@ func sample(m *model.Model, tok *tokenizer.Tokenizer, prompt string, c Config, s
 	}
 	text, err := tok.Decode(ids)
 	return Sample{Prompt: prompt, Completion: string(text)}, err
+}
+
+// eosID is the id of <|endoftext|>, which ends a generation, or -1.
+func eosID(tok *tokenizer.Tokenizer) int32 {
+	if id, ok := tok.SpecialID("<|endoftext|>"); ok {
+		return id
+	}
+	return -1
 }
 
 func fileExists(p string) bool {

@@ -30,7 +30,13 @@ func (e *events) Metric(_ int64, name string, v float64) { e.metrics[name] = v }
 // checkpoint directory and the token ids of the text.
 func tinyModel(t *testing.T, tmp string) (string, []int32) {
 	t.Helper()
-	text := []byte(strings.Repeat("the cat sat on the mat. the dog sat on the log. ", 40))
+	return trainTiny(t, tmp, strings.Repeat("the cat sat on the mat. the dog sat on the log. ", 40), 1, 60)
+}
+
+// trainTiny trains a model of layers blocks for steps on text.
+func trainTiny(t *testing.T, tmp, corpus string, layers, steps int) (string, []int32) {
+	t.Helper()
+	text := []byte(corpus)
 	tc := tokenizer.DefaultConfig()
 	tc.VocabSize, tc.SpecialTokens = 300, []string{"<|endoftext|>"}
 	tok, err := tokenizer.Train(context.Background(), [][]byte{text}, tc)
@@ -43,7 +49,7 @@ func tinyModel(t *testing.T, tmp string) (string, []int32) {
 	}
 	ids := tok.Encode(text)
 	cfg := pretrain.DefaultConfig()
-	cfg.NLayer, cfg.NHead, cfg.NEmbd, cfg.BlockSize, cfg.BatchSize, cfg.MaxSteps, cfg.EvalEvery = 1, 2, 32, 16, 4, 60, 0
+	cfg.NLayer, cfg.NHead, cfg.NEmbd, cfg.BlockSize, cfg.BatchSize, cfg.MaxSteps, cfg.EvalEvery = layers, 2, 32, 16, 4, steps, 0
 	cfg.Warmup, cfg.LR, cfg.MinLR = 5, 1e-2, 1e-3
 	train := &trainer.Data{Examples: [][]int32{}, MaxID: int32(tok.VocabSize() - 1)}
 	for off := 0; off+17 <= len(ids); off += 16 {

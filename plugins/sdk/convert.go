@@ -68,7 +68,7 @@ func descriptionFromProto(resp *stagev1.DescribeResponse) (*Description, error) 
 func portsToProto(ps []Port) []*stagev1.Port {
 	out := make([]*stagev1.Port, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, &stagev1.Port{Name: p.Name, Kind: p.Kind, Optional: p.Optional, Doc: p.Doc})
+		out = append(out, &stagev1.Port{Name: p.Name, Kind: p.Kind, Optional: p.Optional, NonEmpty: p.NonEmpty, Doc: p.Doc})
 	}
 	return out
 }
@@ -81,7 +81,7 @@ func portsFromProto(what string, ps []*stagev1.Port) ([]Port, error) {
 			return nil, fmt.Errorf("%s name %q is empty or repeated", what, p.Name)
 		}
 		seen[p.Name] = true
-		out = append(out, Port{Name: p.Name, Kind: p.Kind, Optional: p.Optional, Doc: p.Doc})
+		out = append(out, Port{Name: p.Name, Kind: p.Kind, Optional: p.Optional, NonEmpty: p.NonEmpty, Doc: p.Doc})
 	}
 	return out, nil
 }

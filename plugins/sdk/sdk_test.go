@@ -27,7 +27,7 @@ func testDescription() *Description {
 			{Name: "tags", Type: cty.List(cty.String)},
 			{Name: "extra", Type: cty.DynamicPseudoType},
 		},
-		Inputs:  []Port{{Name: "data", Kind: "dataset/text"}},
+		Inputs:  []Port{{Name: "data", Kind: "dataset/text"}, {Name: "extra", Kind: "dataset/text", Optional: true, NonEmpty: true}},
 		Outputs: []Port{{Name: "train", Kind: "dataset/text"}, {Name: "val", Kind: "dataset/text", Optional: true}},
 	}
 }
@@ -70,7 +70,8 @@ func TestDescriptionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.ConfigType().Equals(d.ConfigType()) || len(got.Outputs) != 2 || !got.Outputs[1].Optional {
+	if !got.ConfigType().Equals(d.ConfigType()) || len(got.Outputs) != 2 || !got.Outputs[1].Optional ||
+		len(got.Inputs) != 2 || !got.Inputs[1].NonEmpty || got.Inputs[0].NonEmpty {
 		t.Errorf("round trip lost data: %+v", got)
 	}
 	if !got.Config[1].Default.RawEquals(cty.StringVal("abc")) || got.Config[0].Default != cty.NilVal {

@@ -49,6 +49,11 @@ type Port struct {
 	Name     string
 	Kind     string // artifact kind, e.g. "dataset/tokens"
 	Optional bool
+	// NonEmpty makes the host refuse to run the stage on an empty dataset
+	// wired to this optional input, naming the node that emptied it, as it
+	// does for a required input. For inputs of which the stage needs one of
+	// several, or that it cannot leave out once given.
+	NonEmpty bool
 	Doc      string
 }
 

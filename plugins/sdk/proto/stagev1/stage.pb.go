@@ -253,9 +253,12 @@ type Port struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Artifact kind, e.g. "dataset/tokens" or "checkpoint".
-	Kind          string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	Optional      bool   `protobuf:"varint,3,opt,name=optional,proto3" json:"optional,omitempty"`
-	Doc           string `protobuf:"bytes,4,opt,name=doc,proto3" json:"doc,omitempty"`
+	Kind     string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Optional bool   `protobuf:"varint,3,opt,name=optional,proto3" json:"optional,omitempty"`
+	Doc      string `protobuf:"bytes,4,opt,name=doc,proto3" json:"doc,omitempty"`
+	// An optional input that, when wired, the host refuses to run on an
+	// empty dataset (a required input always is).
+	NonEmpty      bool `protobuf:"varint,5,opt,name=non_empty,json=nonEmpty,proto3" json:"non_empty,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -316,6 +319,13 @@ func (x *Port) GetDoc() string {
 		return x.Doc
 	}
 	return ""
+}
+
+func (x *Port) GetNonEmpty() bool {
+	if x != nil {
+		return x.NonEmpty
+	}
+	return false
 }
 
 type DescribeResponse struct {
@@ -1112,12 +1122,13 @@ const file_stage_proto_rawDesc = "" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x128\n" +
 	"\adefault\x18\x04 \x01(\v2\x1e.llmflow.stage.v1.DynamicValueR\adefault\x12\x10\n" +
 	"\x03doc\x18\x05 \x01(\tR\x03doc\x12\x1c\n" +
-	"\tsensitive\x18\x06 \x01(\bR\tsensitive\"\\\n" +
+	"\tsensitive\x18\x06 \x01(\bR\tsensitive\"y\n" +
 	"\x04Port\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1a\n" +
 	"\boptional\x18\x03 \x01(\bR\boptional\x12\x10\n" +
-	"\x03doc\x18\x04 \x01(\tR\x03doc\"\xe9\x01\n" +
+	"\x03doc\x18\x04 \x01(\tR\x03doc\x12\x1b\n" +
+	"\tnon_empty\x18\x05 \x01(\bR\bnonEmpty\"\xe9\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x10\n" +
