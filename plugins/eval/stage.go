@@ -209,8 +209,8 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 	}
 	d, hasData := req.Inputs["data"]
 	pr, hasPrompts := req.Inputs["prompts"]
-	if !hasData && !hasPrompts {
-		return fmt.Errorf("eval: nothing to evaluate: wire a tokens dataset to \"data\" (loss, perplexity, bits per byte), a text dataset to \"prompts\" (scored prompting), or both")
+	if !hasData && !hasPrompts && len(c.Prompts) == 0 {
+		return fmt.Errorf("eval: nothing to evaluate: wire a tokens dataset to \"data\" (loss, perplexity, bits per byte) or a text dataset to \"prompts\" (scored prompting), or list prompts to sample in the config")
 	}
 	if _, ok := req.Inputs["shots_data"]; ok && !hasPrompts {
 		return fmt.Errorf("eval: \"shots_data\" is wired without \"prompts\" to prompt with")
