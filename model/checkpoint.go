@@ -61,6 +61,9 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 	}
 	ts := make([]safetensors.Tensor, 0, len(m.Tensors))
 	for _, t := range m.Tensors {
+		if t.Extra { // saved by the peft package
+			continue
+		}
 		v := m.Params[t.Off : t.Off+t.Size]
 		shape := []int64{int64(t.Shape[0])}
 		if len(t.Shape) == 2 {

@@ -1,0 +1,301 @@
+package model
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/llmflow/llmflow/model/kernel"
+)
+
+var peftTestConfig = Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+
+// peftTestBatch is two packed rows with ignored targets.
+var peftTestBatch = Batch{B: 2, T: 6,
+	Inputs:  []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 1},
+	Targets: []int32{2, 3, -1, 5, 6, 7, 8, 9, 10, 0, 1, 2},
+	Seg:     []int32{0, 0, 0, 3, 3, 3, 0, 0, 2, 2, 2, 2}}
+
+func noisyModel(t testing.TB, cfg Config, seed uint64) *Model {
+	t.Helper()
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRNG(seed)
+	for i := range m.Params {
+		m.Params[i] = float32(r.Normal() * 0.3)
+	}
+	return m
+}
+
+// randomizeExtra gives attached tensors random values, so that zero-started
+// matrices (LoRA B, adapter up) do not hide gradients.
+func randomizeExtra(m *Model, seed uint64) {
+	r := NewRNG(seed)
+	for _, t := range m.Tensors {
+		if t.Extra {
+			for i := range m.Params[t.Off : t.Off+t.Size] {
+				m.Params[t.Off+i] = float32(r.Normal() * 0.3)
+			}
+		}
+	}
+}
+
+// checkModelGrads compares the gradients of every trainable tensor with
+// central differences and requires frozen tensors to have none.
+func checkModelGrads(t *testing.T, m *Model, b Batch) {
+	t.Helper()
+	loss := func() float64 {
+		s, w, err := m.ForwardBatch(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s / w
+	}
+	_, w, _ := m.ForwardBatch(b)
+	m.ZeroGrad()
+	if err := m.Backward(1 / float32(w)); err != nil {
+		t.Fatal(err)
+	}
+	grads := append([]float32(nil), m.Grads...)
+	for _, ts := range m.Tensors {
+		g := grads[ts.Off : ts.Off+ts.Size]
+		if ts.Frozen {
+			for i, v := range g {
+				if v != 0 {
+					t.Fatalf("frozen %s[%d] has gradient %g", ts.Name, i, v)
+				}
+			}
+			continue
+		}
+		checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], g, loss)
+	}
+}
+
+func TestGradLoRA(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		modules []string
+		rs      bool
+	}{
+		{"all", LoRAModules[:], false},
+		{"attn.c_attn+mlp.c_proj/rslora", []string{"attn.c_attn", "mlp.c_proj"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := noisyModel(t, peftTestConfig, 7)
+			if err := m.AttachLoRA(LoRA{R: 3, Alpha: 6, TargetModules: tc.modules, UseRSLoRA: tc.rs}, 1); err != nil {
+				t.Fatal(err)
+			}
+			m.FreezeBase()
+			randomizeExtra(m, 2)
+			checkModelGrads(t, m, peftTestBatch)
+		})
+	}
+}
+
+func TestGradAdapters(t *testing.T) {
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachAdapters(Adapters{Bottleneck: 3}, 1); err != nil {
+		t.Fatal(err)
+	}
+	m.FreezeBase()
+	randomizeExtra(m, 3)
+	checkModelGrads(t, m, peftTestBatch)
+}
+
+func TestGradPartial(t *testing.T) {
+	for _, emb := range []bool{false, true} {
+		t.Run(fmt.Sprintf("embeddings=%v", emb), func(t *testing.T) {
+			m := noisyModel(t, peftTestConfig, 7)
+			if err := m.FreezePartial(1, emb); err != nil {
+				t.Fatal(err)
+			}
+			checkModelGrads(t, m, peftTestBatch)
+		})
+	}
+}
+
+// TestPartialGradsMatchFull requires the trainable tensors of a partially
+// frozen model to get bit-for-bit the gradients of the unfrozen model.
+func TestPartialGradsMatchFull(t *testing.T) {
+	cfg := Config{VocabSize: 11, NPositions: 6, NLayer: 3, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+	grads := func(freeze bool) *Model {
+		m := noisyModel(t, cfg, 7)
+		if freeze {
+			if err := m.FreezePartial(2, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, w, err := m.ForwardBatch(peftTestBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.ZeroGrad()
+		if err := m.Backward(1 / float32(w)); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	full, part := grads(false), grads(true)
+	if part.ext.stop != 1 {
+		t.Errorf("backward stops at block %d, want 1", part.ext.stop)
+	}
+	for _, ts := range part.Tensors {
+		if ts.Frozen != (ts.Kind == "embedding" || isPrefix(ts.Name, "h.0.")) {
+			t.Errorf("%s: frozen %v", ts.Name, ts.Frozen)
+		}
+		if ts.Frozen {
+			continue
+		}
+		for i := ts.Off; i < ts.Off+ts.Size; i++ {
+			if part.Grads[i] != full.Grads[i] {
+				t.Fatalf("%s: gradient %g, unfrozen model's %g", ts.Name, part.Grads[i], full.Grads[i])
+			}
+		}
+	}
+}
+
+// TestAttachedStepZeroIsBase requires logits bit-identical to the base
+// model's right after attaching LoRA (B = 0) or adapters (up = 0).
+func TestAttachedStepZeroIsBase(t *testing.T) {
+	attach := map[string]func(*Model) error{
+		"lora":     func(m *Model) error { return m.AttachLoRA(LoRA{R: 4, Alpha: 8, TargetModules: LoRAModules[:]}, 1) },
+		"adapters": func(m *Model) error { return m.AttachAdapters(Adapters{Bottleneck: 4}, 1) },
+	}
+	for name, fn := range attach {
+		t.Run(name, func(t *testing.T) {
+			base := noisyModel(t, peftTestConfig, 7)
+			m := noisyModel(t, peftTestConfig, 7)
+			if err := fn(m); err != nil {
+				t.Fatal(err)
+			}
+			b := peftTestBatch
+			b.Targets = nil
+			for _, mm := range []*Model{base, m} {
+				if _, _, err := mm.ForwardBatch(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for r := range b.B {
+				for p := range b.T {
+					want, got := base.Logits(r, p), m.Logits(r, p)
+					for i := range want {
+						if want[i] != got[i] {
+							t.Fatalf("row %d position %d logit %d: %g, base %g", r, p, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAdamWOnlyTrainable checks that the optimizer's moments cover exactly
+// the trainable parameters and that steps leave frozen ones untouched.
+func TestAdamWOnlyTrainable(t *testing.T) {
+	C, L, V, P := peftTestConfig.NEmbd, peftTestConfig.NLayer, peftTestConfig.VocabSize, peftTestConfig.NPositions
+	for _, tc := range []struct {
+		name  string
+		setup func(*Model) error
+		want  int
+	}{
+		{"lora", func(m *Model) error {
+			err := m.AttachLoRA(LoRA{R: 2, Alpha: 4, TargetModules: []string{"attn.c_attn", "mlp.c_fc"}}, 1)
+			m.FreezeBase()
+			return err
+		}, L * 2 * ((C + 3*C) + (C + 4*C))},
+		{"adapters", func(m *Model) error {
+			err := m.AttachAdapters(Adapters{Bottleneck: 3}, 1)
+			m.FreezeBase()
+			return err
+		}, L * 2 * (3*C + 3 + C*3 + C)},
+		{"partial", func(m *Model) error { return m.FreezePartial(1, false) }, 12*C*C + 13*C + 2*C},
+		{"partial+embeddings", func(m *Model) error { return m.FreezePartial(1, true) }, 12*C*C + 13*C + 2*C + (V+P)*C},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := noisyModel(t, peftTestConfig, 7)
+			if err := tc.setup(m); err != nil {
+				t.Fatal(err)
+			}
+			if n := m.NumTrainable(); n != tc.want {
+				t.Fatalf("NumTrainable = %d, want %d", n, tc.want)
+			}
+			opt := NewAdamW(m.NumTrainable(), 0.1)
+			if len(opt.M) != tc.want || len(opt.V) != tc.want {
+				t.Fatalf("moments of %d and %d values, want %d", len(opt.M), len(opt.V), tc.want)
+			}
+			before := append([]float32(nil), m.Params...)
+			for range 2 {
+				m.ZeroGrad()
+				_, w, _ := m.ForwardBatch(peftTestBatch)
+				if err := m.Backward(1 / float32(w)); err != nil {
+					t.Fatal(err)
+				}
+				m.ClipGrads(1)
+				opt.Update(m, 1e-2)
+			}
+			for _, ts := range m.Tensors {
+				changed := false
+				for i := ts.Off; i < ts.Off+ts.Size; i++ {
+					changed = changed || m.Params[i] != before[i]
+				}
+				if ts.Frozen && changed {
+					t.Errorf("frozen %s changed", ts.Name)
+				}
+				if !ts.Frozen && !changed && ts.Kind != "bias" {
+					t.Errorf("trainable %s did not change", ts.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestPEFTThreadsBitIdentical trains LoRA with dropout plus adapters at one
+// and two threads and requires bit-identical parameters.
+func TestPEFTThreadsBitIdentical(t *testing.T) {
+	run := func(threads int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+		kernel.SetThreads(threads)
+		defer kernel.SetThreads(0)
+		m, err := New(Config{VocabSize: 67, NPositions: 32, NLayer: 2, NHead: 4, NEmbd: 32, LayerNormEps: 1e-5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Init(9)
+		if err := m.AttachLoRA(LoRA{R: 4, Alpha: 8, Dropout: 0.1, TargetModules: LoRAModules[:]}, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AttachAdapters(Adapters{Bottleneck: 8}, 3); err != nil {
+			t.Fatal(err)
+		}
+		m.FreezeBase()
+		m.DropoutRNG = RNG{State: 5}
+		opt := NewAdamW(m.NumTrainable(), 0.1)
+		r := NewRNG(1)
+		B, T := 3, 32
+		in, tg := make([]int32, B*T), make([]int32, B*T)
+		for range 3 {
+			for i := range in {
+				in[i], tg[i] = int32(r.Intn(67)), int32(r.Intn(67))
+			}
+			m.ZeroGrad()
+			scale := 1 / float32(B*T)
+			if _, _, err := m.ForwardTrain(in, tg, nil, B, T, scale); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Backward(scale); err != nil {
+				t.Fatal(err)
+			}
+			m.ClipGrads(1)
+			opt.Update(m, 1e-3)
+		}
+		return m.Params
+	}
+	a, b := run(1), run(2)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("parameter %d differs between 1 and 2 threads: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
