@@ -53,7 +53,7 @@ func (m *Model) AttachAdapters(cfg Adapters, seed uint64) error {
 	}
 	i := m.attach(ts)
 	rng := NewRNG(seed)
-	m.ext.adapters = make([][2]*bottleneck, m.Config.NLayer)
+	m.ext.adapters, m.ext.adapterCfg = make([][2]*bottleneck, m.Config.NLayer), cfg
 	for l := range m.ext.adapters {
 		for s := range AdapterSites {
 			m.ext.adapters[l][s] = &bottleneck{first: i, c: C, m: M}
@@ -116,3 +116,7 @@ func (e *extensions) adapterBackward(l, s int, dy []float32, N int) []float32 {
 	kernel.MatMulBackward(dsub, ad.gdw, ad.gdb, dz, ad.in[:N*C], ad.dw, N, C, M)
 	return dsub
 }
+
+// AttachedAdapters returns the configuration of the attached bottleneck
+// adapters, or false.
+func (m *Model) AttachedAdapters() (Adapters, bool) { return m.ext.adapterCfg, len(m.ext.adapters) > 0 }

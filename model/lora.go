@@ -95,7 +95,7 @@ func (m *Model) AttachLoRA(cfg LoRA, seed uint64) error {
 	}
 	i := m.attach(ts)
 	rng := NewRNG(seed)
-	m.ext.lora = make([][numLoRAModules]*loraModule, m.Config.NLayer)
+	m.ext.lora, m.ext.loraCfg = make([][numLoRAModules]*loraModule, m.Config.NLayer), cfg
 	for l := range m.Config.NLayer {
 		for k, name := range LoRAModules {
 			if !slices.Contains(cfg.TargetModules, name) {
@@ -188,4 +188,33 @@ func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
 	for i, v := range t {
 		dx[i] += v * mask[i]
 	}
+}
+
+// AttachedLoRA returns the configuration of the attached LoRA, or false.
+func (m *Model) AttachedLoRA() (LoRA, bool) { return m.ext.loraCfg, len(m.ext.lora) > 0 }
+
+// MergeLoRA returns a new model without attachments whose linear weights
+// are the base's plus scale·B·A ([out, in]; in the Hugging Face Conv1D
+// layout this is W + scale·AᵀBᵀ). It computes what m does in evaluation
+// (no dropout) up to rounding. It fails when m has adapters or prefixes,
+// which do not fold into the base weights.
+func (m *Model) MergeLoRA() (*Model, error) {
+	if len(m.ext.adapters) > 0 {
+		return nil, fmt.Errorf("lora: bottleneck adapters cannot be merged into the base weights")
+	}
+	out, err := New(m.Config)
+	if err != nil {
+		return nil, err
+	}
+	copy(out.Params, m.Params[:len(out.Params)])
+	for l, mods := range m.ext.lora {
+		for k, lm := range mods {
+			if lm == nil {
+				continue
+			}
+			_, w, _ := out.Tensor(fmt.Sprintf("h.%d.%s.weight", l, LoRAModules[k]))
+			kernel.Sgemm(false, false, lm.out, lm.in, lm.r, lm.scale, lm.B, lm.r, lm.A, lm.in, 1, w, lm.in)
+		}
+	}
+	return out, nil
 }

@@ -13,8 +13,10 @@ import "fmt"
 // extensions are the parts attached to a model for parameter-efficient
 // tuning, with their activation buffers.
 type extensions struct {
-	lora     [][numLoRAModules]*loraModule // per block; nil where not targeted
-	adapters [][2]*bottleneck              // per block: after attention, after the MLP
+	lora       [][numLoRAModules]*loraModule // per block; nil where not targeted
+	loraCfg    LoRA
+	adapters   [][2]*bottleneck // per block: after attention, after the MLP
+	adapterCfg Adapters
 	// stop is the lowest block whose backward pass is needed: nothing below
 	// it trains.
 	stop int

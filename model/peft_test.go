@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -298,4 +299,40 @@ func TestPEFTThreadsBitIdentical(t *testing.T) {
 			t.Fatalf("parameter %d differs between 1 and 2 threads: %v vs %v", i, a[i], b[i])
 		}
 	}
+}
+
+// TestMergeLoRA requires the merged model's logits to match the LoRA
+// model's to 1e-5.
+func TestMergeLoRA(t *testing.T) {
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachLoRA(LoRA{R: 3, Alpha: 5, Dropout: 0.2, TargetModules: LoRAModules[:]}, 1); err != nil {
+		t.Fatal(err)
+	}
+	randomizeExtra(m, 4)
+	merged, err := m.MergeLoRA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(merged.Params) != m.Config.NumParams() || merged.NumTrainable() != len(merged.Params) {
+		t.Fatalf("merged model has %d parameters, want the base's %d", len(merged.Params), m.Config.NumParams())
+	}
+	b := peftTestBatch
+	b.Targets = nil
+	for _, mm := range []*Model{m, merged} {
+		if _, _, err := mm.ForwardBatch(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	worst := 0.0
+	for r := range b.B {
+		for p := range b.T {
+			for i, v := range m.Logits(r, p) {
+				worst = max(worst, math.Abs(float64(v-merged.Logits(r, p)[i])))
+			}
+		}
+	}
+	if worst > 1e-5 {
+		t.Fatalf("merged logits differ by up to %g", worst)
+	}
+	t.Logf("largest logit difference %.2g", worst)
 }
