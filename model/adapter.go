@@ -33,8 +33,8 @@ type bottleneck struct {
 // block: down weights normal (std 0.02, GPT-2's initialisation) from seed,
 // biases and up weights zero. It does not freeze the base; call FreezeBase.
 func (m *Model) AttachAdapters(cfg Adapters, seed uint64) error {
-	if cfg.Bottleneck <= 0 {
-		return fmt.Errorf("adapter: bottleneck must be positive, got %d", cfg.Bottleneck)
+	if cfg.Bottleneck <= 0 || cfg.Bottleneck > m.Config.NEmbd {
+		return fmt.Errorf("adapter: bottleneck must be between 1 and n_embd (%d), got %d", m.Config.NEmbd, cfg.Bottleneck)
 	}
 	if len(m.ext.adapters) > 0 {
 		return fmt.Errorf("adapter: the model already has adapters attached")

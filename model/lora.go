@@ -80,6 +80,9 @@ func (m *Model) AttachLoRA(cfg LoRA, seed uint64) error {
 		return fmt.Errorf("lora: the model already has LoRA attached")
 	}
 	C := m.Config.NEmbd
+	if cfg.R > C {
+		return fmt.Errorf("lora: r (%d) must not exceed n_embd (%d)", cfg.R, C)
+	}
 	dims := [numLoRAModules][2]int{{C, 3 * C}, {C, C}, {C, 4 * C}, {4 * C, C}} // in, out
 	var ts []Tensor
 	for l := range m.Config.NLayer {
