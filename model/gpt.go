@@ -257,6 +257,12 @@ func (m *Model) Backward(scale float32) error {
 		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
 		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
 		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
+			// Nothing below the qkv weights trains: skip the input gradient.
+			matmulBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
+			m.ext.loraBackward(l, 0, nil, a.d3C, la.ln1, N)
+			break
+		}
 		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
 		m.ext.loraBackward(l, 0, a.dC, a.d3C, la.ln1, N)
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)

@@ -25,6 +25,7 @@ type extensions struct {
 	rows       int
 	xd, dx, dh []float32
 	dsub, dz   []float32
+	dbt        []float32 // a LoRA B gradient, transposed [r, out]
 }
 
 // FreezeBase freezes every tensor of the base model, leaving only attached
@@ -179,12 +180,12 @@ func (e *extensions) reserve(N int) {
 		return
 	}
 	e.rows = N
-	maxR, maxM, maxIn := 0, 0, 0
+	maxR, maxM, maxIn, maxOut := 0, 0, 0, 0
 	for _, mods := range e.lora {
 		for _, lm := range mods {
 			if lm != nil {
 				lm.reserve(N)
-				maxR, maxIn = max(maxR, lm.r), max(maxIn, lm.in)
+				maxR, maxIn, maxOut = max(maxR, lm.r), max(maxIn, lm.in), max(maxOut, lm.out)
 			}
 		}
 	}
@@ -196,5 +197,5 @@ func (e *extensions) reserve(N int) {
 	}
 	e.xd, e.dx = make([]float32, N*maxIn), make([]float32, N*maxIn)
 	e.dh, e.dz = make([]float32, N*max(maxR, maxM)), make([]float32, N*maxM)
-	e.dsub = make([]float32, N*maxIn)
+	e.dsub, e.dbt = make([]float32, N*maxIn), make([]float32, maxR*maxOut)
 }
