@@ -95,7 +95,7 @@ func (m *Model) Reserve(B, T int) {
 	if m.a == nil || B*T > m.a.bt || T > m.a.tMax || B*T*T > m.a.bttMax {
 		m.a = newActivations(m.Config, B, T)
 	}
-	m.ext.reserve(m.a.bt)
+	m.ext.reserve(m.Config, m.a.bt, m.a.bttMax)
 }
 
 // ZeroGrad clears the gradients of the trainable tensors (frozen ones are
@@ -148,13 +148,16 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	N := B * T
 	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.p.wte, m.p.wpe, B, T, C)
 	train, rng := scale != 0, &m.DropoutRNG
+	if m.ext.prefix != nil {
+		m.ext.prefix.project()
+	}
 	for l := range cfg.NLayer {
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
 		matmulForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
 		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
-		attentionForward(la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
+		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		matmulForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
 		m.ext.adapterForward(l, 0, la.res2, N)
@@ -256,7 +259,7 @@ func (m *Model) Backward(scale float32) error {
 		dout = m.ext.adapterBackward(l, 0, dres, N)
 		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
 		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
-		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		m.ext.attentionBackward(l, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
 		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
 			// Nothing below the qkv weights trains: skip the input gradient.
 			matmulBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
@@ -269,6 +272,9 @@ func (m *Model) Backward(scale float32) error {
 	}
 	if m.ext.stop == 0 {
 		encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), B, T, C)
+	}
+	if m.ext.prefix != nil {
+		m.ext.prefix.backProject()
 	}
 	return nil
 }

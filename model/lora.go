@@ -211,8 +211,8 @@ func (m *Model) AttachedLoRA() (LoRA, bool) { return m.ext.loraCfg, len(m.ext.lo
 // (no dropout) up to rounding. It fails when m has adapters or prefixes,
 // which do not fold into the base weights.
 func (m *Model) MergeLoRA() (*Model, error) {
-	if len(m.ext.adapters) > 0 {
-		return nil, fmt.Errorf("lora: bottleneck adapters cannot be merged into the base weights")
+	if len(m.ext.adapters) > 0 || m.ext.prefix != nil {
+		return nil, fmt.Errorf("lora: bottleneck adapters and prefixes cannot be merged into the base weights")
 	}
 	out, err := New(m.Config)
 	if err != nil {

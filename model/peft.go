@@ -17,12 +17,13 @@ type extensions struct {
 	loraCfg    LoRA
 	adapters   [][2]*bottleneck // per block: after attention, after the MLP
 	adapterCfg Adapters
+	prefix     *prefixState
 	// stop is the lowest block whose backward pass is needed: nothing below
 	// it trains.
 	stop int
 	// Scratch shared by every layer: dropped LoRA inputs and input
 	// gradients [N, 4C], and the LoRA / adapter hidden gradients.
-	rows       int
+	rows, btt  int
 	xd, dx, dh []float32
 	dsub, dz   []float32
 	dbt        []float32 // a LoRA B gradient, transposed [r, out]
@@ -157,6 +158,9 @@ func (m *Model) rebind() {
 			ad.bind(m)
 		}
 	}
+	if m.ext.prefix != nil {
+		m.ext.prefix.bind(m)
+	}
 	m.ext.stop = m.Config.NLayer
 	for _, t := range m.Tensors {
 		var l int
@@ -168,18 +172,22 @@ func (m *Model) rebind() {
 			m.ext.stop = 0 // embeddings
 		}
 	}
-	m.ext.rows = 0 // buffers may need new sizes
+	m.ext.rows, m.ext.btt = 0, 0 // buffers may need new sizes
 	if m.a != nil {
-		m.ext.reserve(m.a.bt)
+		m.ext.reserve(m.Config, m.a.bt, m.a.bttMax)
 	}
 }
 
-// reserve sizes the extensions' activation buffers for N rows.
-func (e *extensions) reserve(N int) {
-	if N <= e.rows || (len(e.lora) == 0 && len(e.adapters) == 0) {
+// reserve sizes the extensions' activation buffers for N rows (B·T) and
+// B·T·T attention entries.
+func (e *extensions) reserve(c Config, N, bttMax int) {
+	if (N <= e.rows && bttMax <= e.btt) || (len(e.lora) == 0 && len(e.adapters) == 0 && e.prefix == nil) {
 		return
 	}
-	e.rows = N
+	e.rows, e.btt = N, bttMax
+	if e.prefix != nil {
+		e.prefix.reserve(c, N, bttMax)
+	}
 	maxR, maxM, maxIn, maxOut := 0, 0, 0, 0
 	for _, mods := range e.lora {
 		for _, lm := range mods {

@@ -211,6 +211,16 @@ func TestAdamWOnlyTrainable(t *testing.T) {
 			m.FreezeBase()
 			return err
 		}, L * 2 * (3*C + 3 + C*3 + C)},
+		{"prefix", func(m *Model) error {
+			err := m.AttachPrefix(Prefix{NumVirtualTokens: 3}, 1)
+			m.FreezeBase()
+			return err
+		}, 3 * L * 2 * C},
+		{"prefix+projection", func(m *Model) error {
+			err := m.AttachPrefix(Prefix{NumVirtualTokens: 3, Projection: 5}, 1)
+			m.FreezeBase()
+			return err
+		}, 3*C + 5*C + 5 + L*2*C*5 + L*2*C},
 		{"partial", func(m *Model) error { return m.FreezePartial(1, false) }, 12*C*C + 13*C + 2*C},
 		{"partial+embeddings", func(m *Model) error { return m.FreezePartial(1, true) }, 12*C*C + 13*C + 2*C + (V+P)*C},
 	} {
@@ -252,8 +262,9 @@ func TestAdamWOnlyTrainable(t *testing.T) {
 	}
 }
 
-// TestPEFTThreadsBitIdentical trains LoRA with dropout plus adapters at one
-// and two threads and requires bit-identical parameters.
+// TestPEFTThreadsBitIdentical trains LoRA with dropout, adapters and a
+// projected prefix together at one and two threads and requires
+// bit-identical parameters.
 func TestPEFTThreadsBitIdentical(t *testing.T) {
 	run := func(threads int) []float32 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
@@ -268,6 +279,9 @@ func TestPEFTThreadsBitIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := m.AttachAdapters(Adapters{Bottleneck: 8}, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.AttachPrefix(Prefix{NumVirtualTokens: 4, Projection: 16}, 4); err != nil {
 			t.Fatal(err)
 		}
 		m.FreezeBase()
@@ -335,4 +349,98 @@ func TestMergeLoRA(t *testing.T) {
 		t.Fatalf("merged logits differ by up to %g", worst)
 	}
 	t.Logf("largest logit difference %.2g", worst)
+}
+
+func TestGradPrefix(t *testing.T) {
+	for _, proj := range []int{0, 5} {
+		t.Run(fmt.Sprintf("projection=%d", proj), func(t *testing.T) {
+			m := noisyModel(t, peftTestConfig, 7)
+			if err := m.AttachPrefix(Prefix{NumVirtualTokens: 3, Projection: proj}, 1); err != nil {
+				t.Fatal(err)
+			}
+			m.FreezeBase()
+			randomizeExtra(m, 3)
+			checkModelGrads(t, m, peftTestBatch)
+		})
+	}
+}
+
+// TestPrefixAttentionReference compares attention with prefixes against a
+// direct computation: softmax over the prefix keys and the token's own
+// document up to itself.
+func TestPrefixAttentionReference(t *testing.T) {
+	r := NewRNG(11)
+	B, T, C, NH, NP, ld := 2, 5, 8, 2, 3, 20
+	hs := C / NH
+	qkv, pk, pv := randVec(r, B*T*3*C, 1), randVec(r, NP*ld, 1), randVec(r, NP*ld, 1)
+	seg := []int32{0, 0, 2, 2, 2, 0, 1, 1, 1, 1}
+	out, att := make([]float32, B*T*C), make([]float32, B*NH*T*(NP+T))
+	kernel.AttentionPrefixForward(out, att, qkv, pk, pv, NP, ld, seg, B, T, C, NH)
+	worst := 0.0
+	for b := range B {
+		for h := range NH {
+			for t0 := range T {
+				q := qkv[(b*T+t0)*3*C+h*hs:][:hs]
+				var keys, vals [][]float32
+				for p := range NP {
+					keys, vals = append(keys, pk[p*ld+h*hs:][:hs]), append(vals, pv[p*ld+h*hs:][:hs])
+				}
+				for t2 := int(seg[b*T+t0]); t2 <= t0; t2++ {
+					keys = append(keys, qkv[(b*T+t2)*3*C+C+h*hs:][:hs])
+					vals = append(vals, qkv[(b*T+t2)*3*C+2*C+h*hs:][:hs])
+				}
+				s := make([]float64, len(keys))
+				mx, sum := math.Inf(-1), 0.0
+				for i, k := range keys {
+					for j := range hs {
+						s[i] += float64(q[j]) * float64(k[j])
+					}
+					s[i] /= math.Sqrt(float64(hs))
+					mx = max(mx, s[i])
+				}
+				for i := range s {
+					s[i] = math.Exp(s[i] - mx)
+					sum += s[i]
+				}
+				for j := range hs {
+					want := 0.0
+					for i, v := range vals {
+						want += s[i] / sum * float64(v[j])
+					}
+					worst = max(worst, math.Abs(want-float64(out[(b*T+t0)*C+h*hs+j])))
+				}
+			}
+		}
+	}
+	if worst > 1e-5 {
+		t.Fatalf("prefix attention differs from the reference by up to %g", worst)
+	}
+}
+
+func TestGradPrefixAttention(t *testing.T) {
+	r := NewRNG(12)
+	B, T, C, NH, NP, ld := 2, 5, 8, 2, 3, 8
+	qkv, pk, pv := randVec(r, B*T*3*C, 1), randVec(r, NP*ld, 1), randVec(r, NP*ld, 1)
+	up := randVec(r, B*T*C, 1)
+	seg := []int32{0, 0, 2, 2, 2, 0, 1, 1, 1, 1}
+	out, att := make([]float32, B*T*C), make([]float32, B*NH*T*(NP+T))
+	loss := func() float64 {
+		kernel.AttentionPrefixForward(out, att, qkv, pk, pv, NP, ld, seg, B, T, C, NH)
+		return weighted(out, up)
+	}
+	loss()
+	dqkv, dpk, dpv := make([]float32, B*T*3*C), make([]float32, B*NP*C), make([]float32, B*NP*C)
+	kernel.AttentionPrefixBackward(dqkv, dpk, dpv, up, qkv, att, pk, pv, NP, ld, seg, B, T, C, NH)
+	sum := func(d []float32) []float32 {
+		s := make([]float32, NP*C)
+		for b := range B {
+			for i := range s {
+				s[i] += d[b*NP*C+i]
+			}
+		}
+		return s
+	}
+	checkGrad(t, "dqkv", qkv, dqkv, loss)
+	checkGrad(t, "dpk", pk, sum(dpk), loss)
+	checkGrad(t, "dpv", pv, sum(dpv), loss)
 }
