@@ -15,42 +15,56 @@ import (
 
 // Adapter is an adapter read from disk, ready to apply to its base model.
 type Adapter struct {
-	Type       string         // TypeLoRA or TypeBottleneck
+	Type       string         // TypeLoRA, TypeBottleneck or TypePrefix
 	LoRA       model.LoRA     // for TypeLoRA
 	Bottleneck model.Adapters // for TypeBottleneck
-	Base       Base
+	// For TypePrefix: the prefixes load as trained, without projection.
+	Prefix                  model.Prefix
+	layers, tokenDim, heads int
+	Base                    Base
 	// Tensors by model tensor name (without PEFT's key prefix).
 	Tensors map[string][]float32
 	shapes  map[string][]int64
 }
 
-// Save writes the adapter attached to m (LoRA or bottleneck adapters, not
-// both) to dir, created if needed, recording base.
+// Save writes the adapter attached to m (LoRA, bottleneck adapters or a
+// prefix: one kind) to dir, created if needed, recording base. A prefix is
+// saved as the final prefixes, through its projection if it has one.
 func Save(dir string, m *model.Model, base Base) error {
 	if _, err := artifact.ParseDigest(base.Digest); err != nil {
 		return fmt.Errorf("peft: base model: %v", err)
 	}
 	lora, hasLoRA := m.AttachedLoRA()
 	ad, hasAd := m.AttachedAdapters()
+	pre, hasPre := m.AttachedPrefix()
+	if n := btoi(hasLoRA) + btoi(hasAd) + btoi(hasPre); n != 1 {
+		return fmt.Errorf("peft: the model has %d kinds of adapter attached; Save writes exactly one", n)
+	}
+	c, info := m.Config, llmflowInfo{base.Digest}
 	var cfg any
+	var ts []safetensors.Tensor
 	switch {
-	case hasLoRA && hasAd:
-		return fmt.Errorf("peft: the model has both LoRA and bottleneck adapters; save one kind per directory")
 	case hasLoRA:
 		cfg = loraConfig{PEFTType: TypeLoRA, TaskType: "CAUSAL_LM", BaseModel: base.NameOrPath, InferenceMode: true,
 			R: lora.R, LoRAAlpha: lora.Alpha, LoRADropout: lora.Dropout, TargetModules: sortedModules(lora.TargetModules),
 			FanInFanOut: true, Bias: "none", UseRSLoRA: lora.UseRSLoRA, InitLoRAWeights: true,
-			RankPattern: map[string]int{}, AlphaPattern: map[string]int{}, LLMFlow: llmflowInfo{base.Digest}}
+			RankPattern: map[string]int{}, AlphaPattern: map[string]int{}, LLMFlow: info}
 	case hasAd:
 		cfg = bottleneckConfig{PEFTType: TypeBottleneck, TaskType: "CAUSAL_LM", BaseModel: base.NameOrPath, InferenceMode: true,
-			BottleneckSize: ad.Bottleneck, NumLayers: m.Config.NLayer, TokenDim: m.Config.NEmbd, NonLinearity: "gelu_new",
-			LLMFlow: llmflowInfo{base.Digest}}
-	default:
-		return fmt.Errorf("peft: the model has no adapter attached")
+			BottleneckSize: ad.Bottleneck, NumLayers: c.NLayer, TokenDim: c.NEmbd, NonLinearity: "gelu_new", LLMFlow: info}
+	case hasPre:
+		hidden := pre.Projection
+		if hidden == 0 {
+			hidden = c.NEmbd
+		}
+		cfg = prefixConfig{PEFTType: TypePrefix, TaskType: "CAUSAL_LM", BaseModel: base.NameOrPath, InferenceMode: true,
+			NumVirtualTokens: pre.NumVirtualTokens, TokenDim: c.NEmbd, NumSubmodules: 1, NumAttentionHeads: c.NHead,
+			NumLayers: c.NLayer, EncoderHiddenSize: hidden, PrefixProjection: pre.Projection > 0, LLMFlow: info}
+		ts = []safetensors.Tensor{safetensors.Float32Tensor(prefixKey,
+			[]int64{int64(pre.NumVirtualTokens), int64(c.NLayer * 2 * c.NEmbd)}, m.PrefixEmbeddings())}
 	}
-	var ts []safetensors.Tensor
 	for _, t := range m.Tensors {
-		if !t.Extra {
+		if !t.Extra || hasPre {
 			continue
 		}
 		shape := make([]int64, len(t.Shape))
@@ -66,6 +80,13 @@ func Save(dir string, m *model.Model, base Base) error {
 		return err
 	}
 	return writeConfig(dir, cfg)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // sortedModules lists modules in LoRAModules order, as a stable config.
@@ -135,8 +156,19 @@ func decode(cpath string, raw []byte, wpath string, weights []byte) (*Adapter, e
 			return nil, fmt.Errorf("%s: bottleneck_size must be positive and non_linearity \"gelu_new\", got %d and %q", cpath, c.BottleneckSize, c.NonLinearity)
 		}
 		a.Bottleneck = model.Adapters{Bottleneck: c.BottleneckSize}
+		a.layers, a.tokenDim = c.NumLayers, c.TokenDim
+	case TypePrefix:
+		var c prefixConfig
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("%s: %v", cpath, err)
+		}
+		if c.NumVirtualTokens <= 0 || c.NumSubmodules != 1 {
+			return nil, fmt.Errorf("%s: num_virtual_tokens must be positive and num_transformer_submodules 1, got %d and %d", cpath, c.NumVirtualTokens, c.NumSubmodules)
+		}
+		a.Prefix = model.Prefix{NumVirtualTokens: c.NumVirtualTokens}
+		a.layers, a.tokenDim, a.heads = c.NumLayers, c.TokenDim, c.NumAttentionHeads
 	default:
-		return nil, fmt.Errorf("%s: peft_type %q is not supported; want %q or %q", cpath, h.PEFTType, TypeLoRA, TypeBottleneck)
+		return nil, fmt.Errorf("%s: peft_type %q is not supported; want %q, %q or %q", cpath, h.PEFTType, TypeLoRA, TypePrefix, TypeBottleneck)
 	}
 	return a, a.decodeTensors(wpath, weights)
 }
@@ -149,6 +181,9 @@ func (a *Adapter) decodeTensors(path string, b []byte) error {
 	a.Tensors, a.shapes = map[string][]float32{}, map[string][]int64{}
 	for _, info := range f.Tensors {
 		name, ok := strings.CutPrefix(info.Name, keyPrefix)
+		if info.Name == prefixKey {
+			name, ok = model.PrefixEmbeddingsName, true
+		}
 		if !ok {
 			return fmt.Errorf("%s: tensor %q lacks the %q prefix", path, info.Name, keyPrefix)
 		}
@@ -171,6 +206,11 @@ func (a *Adapter) Apply(m *model.Model, base Base) error {
 		return fmt.Errorf("peft: the adapter was trained on base model %s (%s), not on %s (%s); apply it to the model it was trained on",
 			a.Base.Digest, a.Base.NameOrPath, base.Digest, base.NameOrPath)
 	}
+	c := m.Config
+	if a.Type != TypeLoRA && (a.layers != c.NLayer || a.tokenDim != c.NEmbd || (a.Type == TypePrefix && a.heads != c.NHead)) {
+		return fmt.Errorf("peft: %s describes %d layers of width %d (%d heads); the model has %d of %d (%d heads)",
+			ConfigFile, a.layers, a.tokenDim, a.heads, c.NLayer, c.NEmbd, c.NHead)
+	}
 	n := len(m.Tensors)
 	var err error
 	switch a.Type {
@@ -178,6 +218,8 @@ func (a *Adapter) Apply(m *model.Model, base Base) error {
 		err = m.AttachLoRA(a.LoRA, 0)
 	case TypeBottleneck:
 		err = m.AttachAdapters(a.Bottleneck, 0)
+	case TypePrefix:
+		err = m.AttachPrefix(a.Prefix, 0)
 	}
 	if err != nil {
 		return err
@@ -186,10 +228,10 @@ func (a *Adapter) Apply(m *model.Model, base Base) error {
 	for _, t := range m.Tensors[n:] {
 		v, ok := a.Tensors[t.Name]
 		if !ok {
-			return fmt.Errorf("peft: %s is missing tensor %q", WeightsFile, keyPrefix+t.Name)
+			return fmt.Errorf("peft: %s is missing tensor %q", WeightsFile, fileKey(t.Name))
 		}
 		if !sameShape(a.shapes[t.Name], t.Shape) {
-			return fmt.Errorf("peft: %s: tensor %q has shape %v, the model needs %v", WeightsFile, keyPrefix+t.Name, a.shapes[t.Name], t.Shape)
+			return fmt.Errorf("peft: %s: tensor %q has shape %v, the model needs %v", WeightsFile, fileKey(t.Name), a.shapes[t.Name], t.Shape)
 		}
 		copy(m.Params[t.Off:t.Off+t.Size], v)
 		seen++
@@ -197,11 +239,19 @@ func (a *Adapter) Apply(m *model.Model, base Base) error {
 	if seen != len(a.Tensors) {
 		for name := range a.Tensors {
 			if !slices.ContainsFunc(m.Tensors[n:], func(t model.Tensor) bool { return t.Name == name }) {
-				return fmt.Errorf("peft: %s: unexpected tensor %q for this model", WeightsFile, keyPrefix+name)
+				return fmt.Errorf("peft: %s: unexpected tensor %q for this model", WeightsFile, fileKey(name))
 			}
 		}
 	}
 	return nil
+}
+
+// fileKey is the key of model tensor name in adapter_model.safetensors.
+func fileKey(name string) string {
+	if name == model.PrefixEmbeddingsName {
+		return prefixKey
+	}
+	return keyPrefix + name
 }
 
 func sameShape(a []int64, b []int) bool {

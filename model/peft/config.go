@@ -21,7 +21,11 @@ const (
 const (
 	TypeLoRA       = "LORA"
 	TypeBottleneck = "BOTTLENECK_ADAPTER"
+	TypePrefix     = "PREFIX_TUNING"
 )
+
+// prefixKey is PEFT's key for the prefix matrix.
+const prefixKey = "prompt_embeddings"
 
 // keyPrefix turns a model tensor name into PEFT's key for GPT-2.
 const keyPrefix = "base_model.model.transformer."
@@ -84,6 +88,23 @@ type bottleneckConfig struct {
 	TokenDim       int         `json:"token_dim"`
 	NonLinearity   string      `json:"non_linearity"`
 	LLMFlow        llmflowInfo `json:"llmflow"`
+}
+
+// prefixConfig is adapter_config.json for prefix tuning.
+type prefixConfig struct {
+	PEFTType          string      `json:"peft_type"`
+	TaskType          string      `json:"task_type"`
+	BaseModel         string      `json:"base_model_name_or_path"`
+	Revision          *string     `json:"revision"`
+	InferenceMode     bool        `json:"inference_mode"`
+	NumVirtualTokens  int         `json:"num_virtual_tokens"`
+	TokenDim          int         `json:"token_dim"`
+	NumSubmodules     int         `json:"num_transformer_submodules"`
+	NumAttentionHeads int         `json:"num_attention_heads"`
+	NumLayers         int         `json:"num_layers"`
+	EncoderHiddenSize int         `json:"encoder_hidden_size"`
+	PrefixProjection  bool        `json:"prefix_projection"`
+	LLMFlow           llmflowInfo `json:"llmflow"`
 }
 
 // header is the part of adapter_config.json every method shares, read

@@ -12,6 +12,15 @@
 // update added to the stored weight is scale·AᵀBᵀ), bias "none", task_type
 // "CAUSAL_LM", use_rslora and base_model_name_or_path.
 //
+// Prefix tuning also uses PEFT's layout: one tensor prompt_embeddings of
+// shape [num_virtual_tokens, num_layers·2·token_dim] (per layer l, keys at
+// columns [2l·token_dim, (2l+1)·token_dim), then values, heads side by
+// side), and a config with peft_type "PREFIX_TUNING", num_virtual_tokens,
+// num_layers, token_dim, num_attention_heads, num_transformer_submodules 1,
+// prefix_projection and encoder_hidden_size. A prefix trained through a
+// projection is saved as its final prefixes with inference_mode true, which
+// is how PEFT loads it too.
+//
 // Bottleneck adapters have no PEFT equivalent; they use the same two files.
 // peft_type is "BOTTLENECK_ADAPTER" with bottleneck_size, num_layers,
 // token_dim and non_linearity "gelu_new". Each block h.{i} has two adapters,

@@ -12,7 +12,7 @@ import (
 // adapter_model.safetensors contents to the reader and, when they decode,
 // applies them to a small model: errors are fine, panics are not.
 func FuzzDecode(f *testing.F) {
-	for _, kind := range []string{"lora", "adapter"} {
+	for _, kind := range []string{"lora", "adapter", "prefix"} {
 		m, base := trained(f, kind, 3)
 		dir := f.TempDir()
 		if err := Save(dir, m, base); err != nil {

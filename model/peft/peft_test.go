@@ -41,10 +41,15 @@ func trained(t testing.TB, kind string, seed uint64) (*model.Model, Base) {
 	t.Helper()
 	m, base := newBase(t, seed)
 	var err error
-	if kind == "lora" {
+	switch kind {
+	case "lora":
 		err = m.AttachLoRA(model.LoRA{R: 2, Alpha: 4, Dropout: 0.05, TargetModules: []string{"mlp.c_fc", "attn.c_attn"}}, 1)
-	} else {
+	case "adapter":
 		err = m.AttachAdapters(model.Adapters{Bottleneck: 3}, 1)
+	case "prefix":
+		err = m.AttachPrefix(model.Prefix{NumVirtualTokens: 3}, 1)
+	case "prefix+projection":
+		err = m.AttachPrefix(model.Prefix{NumVirtualTokens: 3, Projection: 6}, 1)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +78,11 @@ func logits(t testing.TB, m *model.Model) []float32 {
 	return out
 }
 
+// TestRoundTrip saves each kind of adapter, loads it onto a fresh copy of
+// its base and requires the same logits (a projected prefix loads as its
+// final prefixes).
 func TestRoundTrip(t *testing.T) {
-	for _, kind := range []string{"lora", "adapter"} {
+	for _, kind := range []string{"lora", "adapter", "prefix", "prefix+projection"} {
 		t.Run(kind, func(t *testing.T) {
 			m, base := trained(t, kind, 3)
 			dir := t.TempDir()
@@ -89,7 +97,7 @@ func TestRoundTrip(t *testing.T) {
 			if err := a.Apply(fresh, base); err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(fresh.Params, m.Params) {
+			if !strings.HasPrefix(kind, "prefix") && !reflect.DeepEqual(fresh.Params, m.Params) {
 				t.Fatal("parameters differ after the round trip")
 			}
 			if !reflect.DeepEqual(logits(t, fresh), logits(t, m)) {
@@ -211,5 +219,60 @@ func TestLoadInvalid(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestPrefixLayout checks the files against PEFT's prefix tuning layout.
+func TestPrefixLayout(t *testing.T) {
+	m, base := trained(t, "prefix+projection", 3)
+	dir := t.TempDir()
+	if err := Save(dir, m, base); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	C, L := testConfig.NEmbd, testConfig.NLayer
+	if len(f.Tensors) != 1 || f.Tensors[0].Name != "prompt_embeddings" || !reflect.DeepEqual(f.Tensors[0].Shape, []int64{3, int64(L * 2 * C)}) {
+		t.Errorf("tensors %+v, want prompt_embeddings [3, %d]", f.Tensors, L*2*C)
+	}
+	v, _, _ := f.Float32("prompt_embeddings")
+	if !reflect.DeepEqual(v, m.PrefixEmbeddings()) {
+		t.Error("prompt_embeddings are not the projected prefixes")
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, ConfigFile))
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{
+		"peft_type": "PREFIX_TUNING", "num_virtual_tokens": 3.0, "num_layers": float64(L), "token_dim": float64(C),
+		"num_attention_heads": float64(testConfig.NHead), "prefix_projection": true, "encoder_hidden_size": 6.0,
+		"task_type": "CAUSAL_LM", "base_model_name_or_path": "base",
+	} {
+		if !reflect.DeepEqual(cfg[k], want) {
+			t.Errorf("%s = %v, want %v", k, cfg[k], want)
+		}
+	}
+}
+
+// TestPrefixShapeMismatch refuses a prefix written for another model shape.
+func TestPrefixShapeMismatch(t *testing.T) {
+	m, base := trained(t, "prefix", 3)
+	dir := t.TempDir()
+	if err := Save(dir, m, base); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, ConfigFile)
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), `"num_layers": 2`, `"num_layers": 3`, 1)), 0o644)
+	a, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := newBase(t, 3)
+	if err := a.Apply(fresh, base); err == nil || !strings.Contains(err.Error(), "describes 3 layers") {
+		t.Fatalf("got %v, want a layer count mismatch", err)
 	}
 }
