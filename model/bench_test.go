@@ -45,6 +45,15 @@ func BenchmarkAdapterStep(b *testing.B) {
 	})
 }
 
+// BenchmarkPrefixStep is BenchmarkTrainStep with the base frozen and 20
+// trainable prefix positions in every block.
+func BenchmarkPrefixStep(b *testing.B) {
+	benchSteps(b, "", func(m *Model) error {
+		m.FreezeBase()
+		return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3)
+	})
+}
+
 // benchSteps times optimizer steps of the benchmark shapes after setup
 // (nil: full training) has frozen or attached parameters; sub-benchmark
 // names end with suffix.
