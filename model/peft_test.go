@@ -444,3 +444,81 @@ func TestGradPrefixAttention(t *testing.T) {
 	checkGrad(t, "dpk", pk, sum(dpk), loss)
 	checkGrad(t, "dpv", pv, sum(dpv), loss)
 }
+
+// TestPEFTStepAllocs requires a step with every kind of attachment and a
+// frozen base to allocate nothing once the buffers exist.
+func TestPEFTStepAllocs(t *testing.T) {
+	m := smallModel(t, 1)
+	if err := m.AttachLoRA(LoRA{R: 4, Alpha: 8, Dropout: 0.1, TargetModules: LoRAModules[:]}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AttachAdapters(Adapters{Bottleneck: 4}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AttachPrefix(Prefix{NumVirtualTokens: 3, Projection: 8}, 4); err != nil {
+		t.Fatal(err)
+	}
+	m.FreezeBase()
+	opt := NewAdamW(m.NumTrainable(), 0.1)
+	B, T := 2, 16
+	in, tg, seg := make([]int32, B*T), make([]int32, B*T), make([]int32, B*T)
+	for i := range in {
+		in[i], tg[i] = int32(i%37), int32((i+1)%37)
+		if i%T >= 5 {
+			seg[i] = 5
+		}
+	}
+	b := Batch{B: B, T: T, Inputs: in, Targets: tg, Seg: seg}
+	step := func() {
+		m.ZeroGrad()
+		m.ForwardTrainBatch(b, 1/float32(B*T))
+		m.Backward(1 / float32(B*T))
+		m.ClipGrads(1)
+		opt.Update(m, 1e-3)
+	}
+	step()
+	if a := testing.AllocsPerRun(5, step); a > 0 {
+		t.Fatalf("a training step allocates %v times", a)
+	}
+}
+
+// TestGradLoRADropout checks the LoRA gradients through a dropout mask:
+// the dropout stream restarts before every training forward pass, so each
+// draws the same mask.
+func TestGradLoRADropout(t *testing.T) {
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachLoRA(LoRA{R: 3, Alpha: 6, Dropout: 0.3, TargetModules: LoRAModules[:]}, 1); err != nil {
+		t.Fatal(err)
+	}
+	m.FreezeBase()
+	randomizeExtra(m, 2)
+	const scale = 0.1
+	loss := func() float64 {
+		m.DropoutRNG = RNG{State: 42}
+		s, _, err := m.ForwardTrainBatch(peftTestBatch, scale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s * scale
+	}
+	loss()
+	m.ZeroGrad()
+	if err := m.Backward(scale); err != nil {
+		t.Fatal(err)
+	}
+	grads := append([]float32(nil), m.Grads...)
+	dropped := 0
+	for _, v := range m.ext.lora[0][0].mask[:12*8] {
+		if v == 0 {
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("no LoRA input was dropped")
+	}
+	for _, ts := range m.Tensors {
+		if ts.Extra {
+			checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+		}
+	}
+}
