@@ -1,11 +1,14 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/llmflow/llmflow/artifact/safetensors"
 	"github.com/llmflow/llmflow/model/kernel"
 )
 
@@ -519,6 +522,53 @@ func TestGradLoRADropout(t *testing.T) {
 	for _, ts := range m.Tensors {
 		if ts.Extra {
 			checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+		}
+	}
+}
+
+// TestPartialCheckpointKeepsFrozen trains a partially frozen model and
+// requires its saved checkpoint's frozen tensors to be bit-identical to the
+// base checkpoint's, and the trainable ones to differ.
+func TestPartialCheckpointKeepsFrozen(t *testing.T) {
+	m := noisyModel(t, peftTestConfig, 7)
+	baseDir, tunedDir := t.TempDir(), t.TempDir()
+	if err := SaveCheckpoint(baseDir, m, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.FreezePartial(1, false); err != nil {
+		t.Fatal(err)
+	}
+	opt := NewAdamW(m.NumTrainable(), 0.1)
+	for range 2 {
+		m.ZeroGrad()
+		_, w, _ := m.ForwardBatch(peftTestBatch)
+		if err := m.Backward(1 / float32(w)); err != nil {
+			t.Fatal(err)
+		}
+		opt.Update(m, 1e-2)
+	}
+	if err := SaveCheckpoint(tunedDir, m, ""); err != nil {
+		t.Fatal(err)
+	}
+	base, err := safetensors.ReadFile(filepath.Join(baseDir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tuned, err := safetensors.ReadFile(filepath.Join(tunedDir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range m.Tensors {
+		a, _, err := base.Raw(ts.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := tuned.Raw(ts.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := bytes.Equal(a, b); (ts.Frozen && !same) || (!ts.Frozen && same && ts.Kind != "bias") {
+			t.Errorf("%s: frozen %v but bytes identical %v", ts.Name, ts.Frozen, same)
 		}
 	}
 }
