@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/llmflow/llmflow/model/kernel"
@@ -19,32 +20,42 @@ type AdamW struct {
 }
 
 // NewAdamW returns an optimizer for n parameters with GPT-2 defaults
-// (betas 0.9/0.95, eps 1e-8).
+// (betas 0.9/0.95, eps 1e-8). Pass the model's NumTrainable: frozen tensors
+// carry no moments.
 func NewAdamW(n int, weightDecay float32) *AdamW {
 	return &AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: weightDecay,
 		M: make([]float32, n), V: make([]float32, n)}
 }
 
-// Update takes one step with learning rate lr on the model's parameters and
-// gradients. Weight decay applies to tensors marked Decay (or all, see
-// DecayAll).
+// Update takes one step with learning rate lr on the model's trainable
+// parameters and gradients. Weight decay applies to tensors marked Decay (or
+// all, see DecayAll). M and V hold the trainable tensors' moments one after
+// the other, in buffer order.
 func (o *AdamW) Update(m *Model, lr float32) {
 	o.Step++
-	// Neighbouring tensors with the same decay go to the kernel as one range.
-	start, wd := 0, o.decay(m.Tensors[0])
-	for i := 1; i <= len(m.Tensors); i++ {
-		if i < len(m.Tensors) && o.decay(m.Tensors[i]) == wd {
+	if len(o.M) != m.NumTrainable() {
+		panic(fmt.Sprintf("model: AdamW holds moments for %d parameters, the model trains %d; this is a bug in llmflow", len(o.M), m.NumTrainable()))
+	}
+	mo := 0
+	ts := m.Tensors
+	// Neighbouring trainable tensors with the same decay go to the kernel as
+	// one range.
+	for i := 0; i < len(ts); {
+		if ts[i].Frozen {
+			i++
 			continue
 		}
-		end := len(m.Params)
-		if i < len(m.Tensors) {
-			end = m.Tensors[i].Off
+		wd := o.decay(ts[i])
+		j := i + 1
+		for j < len(ts) && !ts[j].Frozen && o.decay(ts[j]) == wd {
+			j++
 		}
-		kernel.AdamW(m.Params[start:end], m.Grads[start:end], o.M[start:end], o.V[start:end],
+		start, end := ts[i].Off, ts[j-1].Off+ts[j-1].Size
+		n := end - start
+		kernel.AdamW(m.Params[start:end], m.Grads[start:end], o.M[mo:mo+n], o.V[mo:mo+n],
 			kernel.AdamWConfig{LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: wd, Step: o.Step})
-		if i < len(m.Tensors) {
-			start, wd = end, o.decay(m.Tensors[i])
-		}
+		mo += n
+		i = j
 	}
 }
 
@@ -55,16 +66,18 @@ func (o *AdamW) decay(t Tensor) float32 {
 	return 0
 }
 
-// GradNorm returns the global L2 norm of the gradients: float32 sums over
-// fixed chunks, added in order in float64, so the result does not depend on
-// the thread count.
+// GradNorm returns the global L2 norm of the trainable gradients: float32
+// sums over fixed chunks, added in order in float64, so the result does not
+// depend on the thread count.
 func (m *Model) GradNorm() float64 {
 	const chunk = 1 << 14
 	var s float64
-	for lo := 0; lo < len(m.Grads); lo += chunk {
-		g := m.Grads[lo:min(lo+chunk, len(m.Grads))]
-		s += float64(kernel.Dot(g, g))
-	}
+	m.eachTrainable(func(lo, hi int) {
+		for c := lo; c < hi; c += chunk {
+			g := m.Grads[c:min(c+chunk, hi)]
+			s += float64(kernel.Dot(g, g))
+		}
+	})
 	return math.Sqrt(s)
 }
 
@@ -73,7 +86,8 @@ func (m *Model) GradNorm() float64 {
 func (m *Model) ClipGrads(maxNorm float64) float64 {
 	norm := m.GradNorm()
 	if maxNorm > 0 && norm > maxNorm {
-		kernel.Scale(float32(maxNorm/(norm+1e-6)), m.Grads)
+		f := float32(maxNorm / (norm + 1e-6))
+		m.eachTrainable(func(lo, hi int) { kernel.Scale(f, m.Grads[lo:hi]) })
 	}
 	return norm
 }

@@ -19,10 +19,48 @@ var benchConfigs = []struct {
 
 // BenchmarkTrainStep times a full optimizer step (forward, backward, clip,
 // AdamW) on random tokens and reports tokens/s, at 1 and 2 threads.
-func BenchmarkTrainStep(b *testing.B) {
+func BenchmarkTrainStep(b *testing.B) { benchSteps(b, "", nil) }
+
+// BenchmarkLoRAStep is BenchmarkTrainStep with the base frozen and LoRA
+// (r 8) on attn.c_attn, the PEFT library's default target for GPT-2, or
+// (modules=all) on all four linear layers of every block.
+func BenchmarkLoRAStep(b *testing.B) {
+	for _, mods := range []struct {
+		name    string
+		modules []string
+	}{{"", []string{"attn.c_attn"}}, {"modules=all/", LoRAModules[:]}} {
+		benchSteps(b, mods.name, func(m *Model) error {
+			m.FreezeBase()
+			return m.AttachLoRA(LoRA{R: 8, Alpha: 16, TargetModules: mods.modules}, 3)
+		})
+	}
+}
+
+// BenchmarkAdapterStep is BenchmarkTrainStep with the base frozen and
+// bottleneck adapters of width 64.
+func BenchmarkAdapterStep(b *testing.B) {
+	benchSteps(b, "", func(m *Model) error {
+		m.FreezeBase()
+		return m.AttachAdapters(Adapters{Bottleneck: 64}, 3)
+	})
+}
+
+// BenchmarkPrefixStep is BenchmarkTrainStep with the base frozen and 20
+// trainable prefix positions in every block.
+func BenchmarkPrefixStep(b *testing.B) {
+	benchSteps(b, "", func(m *Model) error {
+		m.FreezeBase()
+		return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3)
+	})
+}
+
+// benchSteps times optimizer steps of the benchmark shapes after setup
+// (nil: full training) has frozen or attached parameters; sub-benchmark
+// names end with suffix.
+func benchSteps(b *testing.B, suffix string, setup func(*Model) error) {
 	for _, bc := range benchConfigs {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads=%d", bc.name, threads), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%sthreads=%d", bc.name, suffix, threads), func(b *testing.B) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 				kernel.SetThreads(threads)
 				defer kernel.SetThreads(0)
@@ -31,7 +69,12 @@ func BenchmarkTrainStep(b *testing.B) {
 					b.Fatal(err)
 				}
 				m.Init(1)
-				opt := NewAdamW(len(m.Params), 0.1)
+				if setup != nil {
+					if err := setup(m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				opt := NewAdamW(m.NumTrainable(), 0.1)
 				N := bc.Batch * bc.T
 				r := NewRNG(2)
 				in, tg := make([]int32, N), make([]int32, N)
@@ -56,7 +99,11 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 				tps := float64(N) * float64(b.N) / b.Elapsed().Seconds()
 				b.ReportMetric(tps, "tok/s")
-				// The peer script's count: 6N (N without position embeddings) + 12·L·C·T.
+				if setup != nil {
+					return // the FLOP count below is full training's
+				}
+				// The peer script's count: 6N (N without position
+				// embeddings) + 12·L·C·T.
 				nonPos := m.Config.NumParams() - bc.T*bc.C
 				flops := 6*float64(nonPos) + 12*float64(bc.L*bc.C*bc.T)
 				b.ReportMetric(tps*flops/1e9, "GFLOP/s")

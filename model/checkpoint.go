@@ -54,13 +54,18 @@ type hfConfig struct {
 
 // SaveCheckpoint writes model.safetensors and config.json for m into dir
 // (created if needed) and copies tokenizerJSON (a path; empty skips it) to
-// tokenizer.json. Files are written to temporary names and renamed.
+// tokenizer.json. Files are written to temporary names and renamed. Only
+// the base tensors are written; attached ones (Tensor.Extra) are saved by
+// package peft.
 func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	ts := make([]safetensors.Tensor, 0, len(m.Tensors))
 	for _, t := range m.Tensors {
+		if t.Extra { // saved by the peft package
+			continue
+		}
 		v := m.Params[t.Off : t.Off+t.Size]
 		shape := []int64{int64(t.Shape[0])}
 		if len(t.Shape) == 2 {

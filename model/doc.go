@@ -13,6 +13,13 @@
 // so the same seed, data and configuration give bit-identical weights for any
 // GOMAXPROCS.
 //
+// Parameter-efficient tuning (peft.go): tensors can be frozen (FreezeBase,
+// FreezePartial), which skips their weight gradients and optimizer state,
+// and LoRA (AttachLoRA), bottleneck adapters (AttachAdapters) and prefixes
+// (AttachPrefix) can be attached after the base tensors. Forward and
+// Backward see attachments; the KV-cache Decoder computes the base model
+// only, so generate from a model whose LoRA was merged (MergeLoRA).
+//
 // Weights are held internally in the [out, in] layout of a linear layer; the
 // Hugging Face checkpoint layout ([in, out] Conv1D) is produced on save and
 // undone on load (see checkpoint.go).

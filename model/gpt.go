@@ -21,6 +21,11 @@ type Model struct {
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
 	normParts []float64
+	// Parameters attached for parameter-efficient tuning (see peft.go).
+	ext extensions
+	// DropoutRNG draws LoRA dropout masks in training forward passes; a
+	// trainer that resumes a run restores it.
+	DropoutRNG RNG
 }
 
 // New returns a model of shape cfg with zero parameters.
@@ -34,8 +39,8 @@ func New(cfg Config) (*Model, error) {
 		n += t.Size
 	}
 	m := &Model{Config: cfg, Tensors: ts, Params: make([]float32, n), Grads: make([]float32, n)}
-	m.p = bind(cfg, ts, m.Params)
-	m.g = bind(cfg, ts, m.Grads)
+	m.p = bind(cfg, ts, m.Params, false)
+	m.g = bind(cfg, ts, m.Grads, true)
 	return m, nil
 }
 
@@ -87,14 +92,15 @@ func (m *Model) Tensor(name string) (Tensor, []float32, bool) {
 // Forward calls it as needed; calling it up front keeps the step loop free of
 // allocation.
 func (m *Model) Reserve(B, T int) {
-	if m.a != nil && B*T <= m.a.bt && T <= m.a.tMax && B*T*T <= m.a.bttMax {
-		return
+	if m.a == nil || B*T > m.a.bt || T > m.a.tMax || B*T*T > m.a.bttMax {
+		m.a = newActivations(m.Config, B, T)
 	}
-	m.a = newActivations(m.Config, B, T)
+	m.ext.reserve(m.Config, m.a.bt, m.a.bttMax)
 }
 
-// ZeroGrad clears the gradient buffer.
-func (m *Model) ZeroGrad() { clear(m.Grads) }
+// ZeroGrad clears the gradients of the trainable tensors (frozen ones are
+// never written and stay zero).
+func (m *Model) ZeroGrad() { m.eachTrainable(func(lo, hi int) { clear(m.Grads[lo:hi]) }) }
 
 // Forward runs the model on B rows of T token ids; it is ForwardBatch with
 // only Inputs, Targets and Seg set, and returns the number of targets.
@@ -141,18 +147,28 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
 	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.p.wte, m.p.wpe, B, T, C)
+	train, rng := scale != 0, &m.DropoutRNG
+	if m.ext.prefix != nil {
+		m.ext.prefix.project()
+	}
 	for l := range cfg.NLayer {
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
 		matmulForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
-		attentionForward(la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
+		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
+		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		matmulForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
+		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
+		m.ext.adapterForward(l, 0, la.res2, N)
 		residualAdd(la.res2[:N*C], res)
 		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
 		matmulForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
+		m.ext.loraForward(l, 2, la.fch, la.ln2, N, train, rng)
 		geluForward(la.fchGelu[:N*4*C], la.fch[:N*4*C])
 		matmulForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
+		m.ext.loraForward(l, 3, la.res3, la.fchGelu, N, train, rng)
+		m.ext.adapterForward(l, 1, la.res3, N)
 		residualAdd(la.res3[:N*C], la.res2[:N*C])
 	}
 	last := a.residualIn(cfg.NLayer)[:N*C]
@@ -226,21 +242,39 @@ func (m *Model) Backward(scale float32) error {
 	clear(dres)
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormBackward(dres, m.g.lnfw, m.g.lnfb, a.dC[:N*C], last, m.p.lnfw, a.lnfMean[:N], a.lnfRstd[:N], N, C)
-	for l := cfg.NLayer - 1; l >= 0; l-- {
+	// Below the lowest block with a trainable tensor no gradient is needed.
+	for l := cfg.NLayer - 1; l >= m.ext.stop; l-- {
 		w, g, la := &m.p.layers[l], &m.g.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		// res3 = res2 + fcproj(gelu(fc(ln2(res2)))): dres flows to res2 unchanged.
-		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dres, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
+		dout := m.ext.adapterBackward(l, 1, dres, N)
+		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dout, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
+		m.ext.loraBackward(l, 3, a.d4C, dout, la.fchGelu, N)
 		clear(a.d4Cb[:N*4*C])
 		geluBackward(a.d4Cb[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
 		matmulBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
+		m.ext.loraBackward(l, 2, a.dC, a.d4Cb, la.ln2, N)
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
-		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dres, la.atty[:N*C], w.attprojw, N, C, C)
-		attentionBackward(a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		dout = m.ext.adapterBackward(l, 0, dres, N)
+		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
+		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
+		m.ext.attentionBackward(l, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
+			// Nothing below the qkv weights trains: skip the input gradient.
+			matmulBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
+			m.ext.loraBackward(l, 0, nil, a.d3C, la.ln1, N)
+			break
+		}
 		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
+		m.ext.loraBackward(l, 0, a.dC, a.d3C, la.ln1, N)
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}
-	encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), B, T, C)
+	if m.ext.stop == 0 {
+		encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), B, T, C)
+	}
+	if m.ext.prefix != nil {
+		m.ext.prefix.backProject()
+	}
 	return nil
 }

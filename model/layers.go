@@ -26,19 +26,25 @@ func encoderForward(out []float32, inp, docStart []int32, wte, wpe []float32, B,
 	}
 }
 
-// encoderBackward adds dout to the rows of dwte and dwpe that were read.
-// Sequential so that repeated tokens and positions accumulate in a fixed
-// order.
+// encoderBackward adds dout to the rows of dwte and dwpe that were read
+// (either may be nil: frozen). Sequential so that repeated tokens and
+// positions accumulate in a fixed order.
 func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, B, T, C int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			d := dout[(b*T+t)*C : (b*T+t+1)*C]
-			e := dwte[int(inp[b*T+t])*C:][:C]
-			pos := position(docStart, b*T+t, t)
-			p := dwpe[pos*C : (pos+1)*C]
-			for i, v := range d {
-				e[i] += v
-				p[i] += v
+			if dwte != nil {
+				e := dwte[int(inp[b*T+t])*C:][:C]
+				for i, v := range d {
+					e[i] += v
+				}
+			}
+			if dwpe != nil {
+				pos := position(docStart, b*T+t, t)
+				p := dwpe[pos*C : (pos+1)*C]
+				for i, v := range d {
+					p[i] += v
+				}
 			}
 		}
 	}
@@ -85,7 +91,7 @@ func layernormForward(out, mean, rstd, inp, w, bias []float32, N, C int, eps flo
 }
 
 // layernormBackward adds the input gradient to dinp and the parameter
-// gradients to dw and db.
+// gradients to dw and db (both nil: frozen, skipped).
 func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C int) {
 	kernel.LayerNormBackward(dinp, dw, db, dout, inp, w, mean, rstd, N, C)
 }

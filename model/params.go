@@ -13,8 +13,14 @@ type Tensor struct {
 	// Decay marks tensors that take AdamW weight decay by default
 	// (the matrices of linear layers; not biases, LayerNorm or embeddings).
 	Decay bool
-	// Kind groups tensors for optimizer options: "linear", "bias", "layernorm", "embedding".
+	// Kind groups tensors for optimizer options: "linear", "bias", "layernorm",
+	// "embedding", and for attached parameters "lora", "adapter", "prefix".
 	Kind string
+	// Frozen tensors get no gradient and no optimizer state.
+	Frozen bool
+	// Extra marks parameters attached for parameter-efficient tuning; they
+	// are not part of the base checkpoint.
+	Extra bool
 }
 
 // layout lists the parameter tensors of a model in buffer order.
@@ -70,12 +76,17 @@ type weights struct {
 	lnfw, lnfb []float32
 }
 
-// bind slices buf into the tensors of ts (which must come from layout).
-func bind(c Config, ts []Tensor, buf []float32) weights {
+// bind slices buf into the tensors of ts (which must start with layout).
+// With grads set, frozen tensors get nil views, which the backward pass reads
+// as "skip this weight gradient".
+func bind(c Config, ts []Tensor, buf []float32, grads bool) weights {
 	i := 0
 	next := func() []float32 {
 		t := ts[i]
 		i++
+		if grads && t.Frozen {
+			return nil
+		}
 		return buf[t.Off : t.Off+t.Size : t.Off+t.Size]
 	}
 	var w weights

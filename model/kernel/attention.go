@@ -64,13 +64,21 @@ type attnTask struct {
 	docStart                  []int32
 	B, T, C, NH               int
 	next                      atomicCounter
+	// Prefix keys and values (NP rows of stride ldp) and their gradients.
+	pk, pv, dpk, dpv []float32
+	np, ldp          int
 }
 
 func (a *attnTask) run(w int, s *scratch) {
 	for it := a.next.claim(); it < a.B*a.NH; it = a.next.claim() {
-		if a.back {
+		switch {
+		case a.np > 0 && a.back:
+			a.backwardPrefix(s, it/a.NH, it%a.NH)
+		case a.np > 0:
+			a.forwardPrefix(s, it/a.NH, it%a.NH)
+		case a.back:
 			a.backward(s, it/a.NH, it%a.NH)
-		} else {
+		default:
 			a.forward(s, it/a.NH, it%a.NH)
 		}
 	}

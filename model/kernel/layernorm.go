@@ -20,6 +20,7 @@ func LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
 // LayerNormBackward adds the gradients of LayerNormForward: dinp[N,C],
 // dweight[C] and dbias[C]. dweight and dbias are summed over rows in row
 // order (threads split columns), so they do not depend on the thread count.
+// dweight and dbias may both be nil to skip them.
 func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
 	p := acquire()
 	defer p.release()
@@ -27,6 +28,10 @@ func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []flo
 	*o = layerNormOp{phase: 1, out: dinp, dweight: dweight, dbias: dbias, dout: dout, mean: mean,
 		rstd: rstd, inp: inp, weight: weight, C: C, N: N}
 	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	if dweight == nil && dbias == nil { // frozen
+		*o = layerNormOp{}
+		return
+	}
 	o.phase = 2
 	// Column strips, one per thread: rows are never split, so each
 	// dweight/dbias element sums its rows in order.

@@ -131,7 +131,7 @@ func newTrainer(spec Spec, outDir string) (*trainer, error) {
 		t.loss = TokenLoss{}
 	}
 	t.budget, _ = cfg.Budget()
-	t.opt = model.NewAdamW(len(t.m.Params), float32(cfg.WeightDecay))
+	t.opt = model.NewAdamW(t.m.NumTrainable(), float32(cfg.WeightDecay))
 	t.opt.DecayAll = cfg.DecayAll
 	t.st.ConfigHash = stateHash(spec.Settings, cfg, t.m.Config)
 	t.buf = newBuffers(cfg.GradAccum*cfg.BatchSize, spec.BlockSize)
