@@ -39,7 +39,7 @@ func TestStageRun(t *testing.T) {
 	if err := s.Run(context.Background(), req, ev); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"train_loss", "val_loss", "tokens_per_s", "examples_seen", "examples", "val_examples", "truncated", "dropped", "added_tokens"} {
+	for _, name := range []string{"train_loss", "val_loss", "tokens_per_s", "examples_seen", "examples", "val_examples", "base_val_loss", "truncated", "dropped", "added_tokens"} {
 		if _, ok := ev.metrics[name]; !ok {
 			t.Errorf("metric %s not reported", name)
 		}

@@ -67,6 +67,15 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 	if err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
+	if val != nil && len(val.Examples) > 0 {
+		// The loss before training, for comparison with val_loss.
+		o := trainer.EvalOptions{BatchSize: cfg.BatchSize, BlockSize: T, MaxBatches: cfg.EvalBatches, ResetPositionIDs: cfg.ResetPositionIDs}
+		r, err := trainer.Evaluate(m, tok, val, o)
+		if err != nil {
+			return nil, err
+		}
+		ev.Metric(0, "base_val_loss", r.Loss())
+	}
 	res, err := trainer.Run(ctx, trainer.Spec{
 		Name: "sft", Config: cfg.Config, Settings: cfg, Model: m, BlockSize: T,
 		Train: src, Val: val, Tokenizer: tok, TokenizerJSON: tokPath, Resume: in.Resume,
