@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 )
@@ -23,6 +24,7 @@ type generateFlags struct {
 	topK        int
 	topP        float64
 	seed        uint64
+	chat        bool
 }
 
 var genFlags generateFlags
@@ -33,7 +35,9 @@ var generateCmd = &cobra.Command{
 	Long: `Generate continues each prompt with tokens sampled from a GPT-2 checkpoint
 (a directory holding model.safetensors, config.json and tokenizer.json, or the
 sha256 digest of a checkpoint artifact in the store). The same seed and flags
-give the same text.`,
+give the same text. With --chat, each prompt is a user turn rendered with the
+chat template the checkpoint carries (template.json, written by the sft
+stage), and the reply ends at the template's end-of-turn token.`,
 	Args: cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, _ []string) error { return runGenerate(cmd, genFlags) },
 }
@@ -48,6 +52,7 @@ func init() {
 	f.IntVar(&genFlags.topK, "top-k", 0, "sample among the k most likely tokens (0: all)")
 	f.Float64Var(&genFlags.topP, "top-p", 1, "nucleus sampling mass (1: off)")
 	f.Uint64Var(&genFlags.seed, "seed", 1, "random seed")
+	f.BoolVar(&genFlags.chat, "chat", false, "answer each prompt as a user turn with the checkpoint's chat template")
 	generateCmd.MarkFlagRequired("checkpoint")
 	rootCmd.AddCommand(generateCmd)
 }
@@ -83,9 +88,9 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", dir, err)
 	}
-	stop := int32(-1)
-	if id, ok := tok.SpecialID("<|endoftext|>"); ok {
-		stop = id
+	encode, stop, err := promptEncoder(dir, tok, f.chat)
+	if err != nil {
+		return err
 	}
 	prompts := f.prompts
 	if len(prompts) == 0 {
@@ -94,7 +99,11 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 	out := cmd.OutOrStdout()
 	for i, p := range prompts {
 		s := &model.Sampler{Temperature: f.temperature, TopK: f.topK, TopP: f.topP, RNG: model.NewRNG(f.seed + uint64(i))}
-		ids, err := m.Generate(tok.Encode([]byte(p)), f.maxTokens, s, stop)
+		in, err := encode(p)
+		if err != nil {
+			return err
+		}
+		ids, err := m.Generate(in, f.maxTokens, s, stop)
 		if err != nil {
 			return err
 		}
@@ -108,7 +117,38 @@ func runGenerate(cmd *cobra.Command, f generateFlags) error {
 		if i > 0 {
 			fmt.Fprintln(out, "---")
 		}
-		fmt.Fprintf(out, "%s%s\n", p, text)
+		if f.chat {
+			fmt.Fprintf(out, "> %s\n%s\n", p, text)
+		} else {
+			fmt.Fprintf(out, "%s%s\n", p, text)
+		}
 	}
 	return nil
+}
+
+// promptEncoder returns how prompts become ids and the id generation stops
+// at: plain text and <|endoftext|>, or with chat, a user turn in the
+// checkpoint's template followed by its generation prompt, and the
+// template's end of turn.
+func promptEncoder(dir string, tok *tokenizer.Tokenizer, withChat bool) (func(string) ([]int32, error), int32, error) {
+	if !withChat {
+		stop := int32(-1)
+		if id, ok := tok.SpecialID(chat.TokenEndOfText); ok {
+			stop = id
+		}
+		return func(p string) ([]int32, error) { return tok.Encode([]byte(p)), nil }, stop, nil
+	}
+	tmpl, err := chat.Load(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--chat needs the chat template of an sft checkpoint: %w", err)
+	}
+	enc, err := chat.NewEncoder(tmpl, tok)
+	if err != nil {
+		return nil, 0, fmt.Errorf("checkpoint %s: %w", dir, err)
+	}
+	stop, _ := tok.SpecialID(tmpl.EndOfTurn())
+	return func(p string) ([]int32, error) {
+		ids, _, err := enc.Encode([]chat.Message{{Role: chat.RoleUser, Content: p}}, chat.Options{Generate: true})
+		return ids, err
+	}, stop, nil
 }
