@@ -8,18 +8,21 @@ import (
 	"github.com/llmflow/llmflow/model/kernel"
 )
 
-// benchConfigs mirror the peer benchmark (/shared/bench/torch_gpt_bench.py).
-var benchConfigs = []struct {
+// benchConfig is a model shape and batch of the benchmarks.
+type benchConfig struct {
 	name                 string
 	L, H, C, T, V, Batch int
-}{
+}
+
+// benchConfigs mirror the peer benchmark (/shared/bench/torch_gpt_bench.py).
+var benchConfigs = []benchConfig{
 	{"S", 4, 4, 256, 128, 8192, 8},
 	{"M", 6, 6, 384, 256, 8192, 8},
 }
 
 // BenchmarkTrainStep times a full optimizer step (forward, backward, clip,
 // AdamW) on random tokens and reports tokens/s, at 1 and 2 threads.
-func BenchmarkTrainStep(b *testing.B) { benchSteps(b, "", nil) }
+func BenchmarkTrainStep(b *testing.B) { benchSteps(b, "", nil, randomBatch) }
 
 // BenchmarkLoRAStep is BenchmarkTrainStep with the base frozen and LoRA
 // (r 8) on attn.c_attn, the PEFT library's default target for GPT-2, or
@@ -32,7 +35,7 @@ func BenchmarkLoRAStep(b *testing.B) {
 		benchSteps(b, mods.name, func(m *Model) error {
 			m.FreezeBase()
 			return m.AttachLoRA(LoRA{R: 8, Alpha: 16, TargetModules: mods.modules}, 3)
-		})
+		}, randomBatch)
 	}
 }
 
@@ -42,7 +45,7 @@ func BenchmarkAdapterStep(b *testing.B) {
 	benchSteps(b, "", func(m *Model) error {
 		m.FreezeBase()
 		return m.AttachAdapters(Adapters{Bottleneck: 64}, 3)
-	})
+	}, randomBatch)
 }
 
 // BenchmarkPrefixStep is BenchmarkTrainStep with the base frozen and 20
@@ -51,13 +54,58 @@ func BenchmarkPrefixStep(b *testing.B) {
 	benchSteps(b, "", func(m *Model) error {
 		m.FreezeBase()
 		return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3)
+	}, randomBatch)
+}
+
+// BenchmarkSFTStep is BenchmarkTrainStep on rows as instruction tuning
+// packs them: examples of 16..T/2 tokens, attention and positions restarted
+// at each, the loss on their second half only, and the end of a row
+// padding with no loss. tokens/s counts every position, as pretraining does.
+func BenchmarkSFTStep(b *testing.B) {
+	benchSteps(b, "", nil, func(bc benchConfig) Batch {
+		N := bc.Batch * bc.T
+		r := NewRNG(2)
+		bt := Batch{B: bc.Batch, T: bc.T, Inputs: make([]int32, N), Targets: make([]int32, N), Seg: make([]int32, N),
+			Weights: make([]float32, N), ResetPositionIDs: true}
+		for row := range bc.Batch {
+			for t := 0; t < bc.T; {
+				n := 16 + r.Intn(bc.T/2-15)
+				if t+n > bc.T {
+					for ; t < bc.T; t++ { // padding attends to itself
+						i := row*bc.T + t
+						bt.Seg[i], bt.Targets[i] = int32(t), -1
+					}
+					break
+				}
+				for j := range n {
+					i := row*bc.T + t + j
+					bt.Inputs[i], bt.Targets[i], bt.Seg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V)), int32(t)
+					if j >= n/2 {
+						bt.Weights[i] = 1
+					}
+				}
+				t += n
+			}
+		}
+		return bt
 	})
 }
 
-// benchSteps times optimizer steps of the benchmark shapes after setup
-// (nil: full training) has frozen or attached parameters; sub-benchmark
-// names end with suffix.
-func benchSteps(b *testing.B, suffix string, setup func(*Model) error) {
+// randomBatch is a batch of random tokens, every position a target.
+func randomBatch(bc benchConfig) Batch {
+	N := bc.Batch * bc.T
+	r := NewRNG(2)
+	in, tg := make([]int32, N), make([]int32, N)
+	for i := range in {
+		in[i], tg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V))
+	}
+	return Batch{B: bc.Batch, T: bc.T, Inputs: in, Targets: tg}
+}
+
+// benchSteps times optimizer steps on the batch each config's batch
+// function builds, after setup (nil: full training) has frozen or attached
+// parameters; sub-benchmark names end with suffix.
+func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch func(benchConfig) Batch) {
 	for _, bc := range benchConfigs {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/%sthreads=%d", bc.name, suffix, threads), func(b *testing.B) {
@@ -75,17 +123,13 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error) {
 					}
 				}
 				opt := NewAdamW(m.NumTrainable(), 0.1)
+				bt := batch(bc)
 				N := bc.Batch * bc.T
-				r := NewRNG(2)
-				in, tg := make([]int32, N), make([]int32, N)
-				for i := range in {
-					in[i], tg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V))
-				}
 				m.Reserve(bc.Batch, bc.T)
 				step := func() {
 					m.ZeroGrad()
 					scale := 1 / float32(N)
-					if _, _, err := m.ForwardTrain(in, tg, nil, bc.Batch, bc.T, scale); err != nil {
+					if _, _, err := m.ForwardTrainBatch(bt, scale); err != nil {
 						b.Fatal(err)
 					}
 					m.Backward(scale)

@@ -21,6 +21,12 @@ type Source interface {
 	Seek(Position)
 }
 
+// Counter is a Source that also counts the examples it has yielded, which
+// the trainer reports as the metric examples_seen.
+type Counter interface {
+	Seen() int64
+}
+
 // Shuffled is the Source of a token dataset: its examples in an order
 // reshuffled from the seed at every epoch.
 type Shuffled struct {
@@ -63,13 +69,16 @@ func (s *Shuffled) Seek(p Position) {
 
 // shuffle derives the order of the current epoch from the seed, so the
 // position is all a resumed run needs.
-func (s *Shuffled) shuffle() {
-	for i := range s.perm {
-		s.perm[i] = i
+func (s *Shuffled) shuffle() { permute(s.perm, s.seed, s.pos.Epoch) }
+
+// permute sets perm to the order of epoch under seed.
+func permute(perm []int, seed int64, epoch int) {
+	for i := range perm {
+		perm[i] = i
 	}
-	r := model.NewRNG(uint64(s.seed)*0x9e3779b97f4a7c15 + uint64(s.pos.Epoch))
-	for i := len(s.perm) - 1; i > 0; i-- {
+	r := model.NewRNG(uint64(seed)*0x9e3779b97f4a7c15 + uint64(epoch))
+	for i := len(perm) - 1; i > 0; i-- {
 		j := r.Intn(i + 1)
-		s.perm[i], s.perm[j] = s.perm[j], s.perm[i]
+		perm[i], perm[j] = perm[j], perm[i]
 	}
 }

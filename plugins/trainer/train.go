@@ -36,7 +36,8 @@ type Spec struct {
 	Model *model.Model
 	// BlockSize is the number of positions of every batch row.
 	BlockSize int
-	// Train yields the training rows (NewShuffled for a token dataset).
+	// Train yields the training rows (NewShuffled for a token dataset,
+	// NewPacked for short examples packed several to a row).
 	Train Source
 	Val   *Data // optional
 	Loss  Loss  // nil: TokenLoss
@@ -162,6 +163,9 @@ func (t *trainer) afterStep(ev Events, loss, norm, lr float64) error {
 		ev.Metric(step, "lr", lr)
 		ev.Metric(step, "grad_norm", norm)
 		ev.Metric(step, "tokens_per_s", float64(t.st.Tokens-t.lastTokens)/dt)
+		if c, ok := t.spec.Train.(Counter); ok {
+			ev.Metric(step, "examples_seen", float64(c.Seen()))
+		}
 		t.lastLog, t.lastTokens = time.Now(), t.st.Tokens
 	}
 	if total := int64(t.schedule.MaxSteps); total > 0 {

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
+)
+
+// sftExample copies examples/sft into a fresh directory.
+func sftExample(t *testing.T) string {
+	return copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "pipeline.hcl", "data/corpus.jsonl", "data/chat.jsonl")
+}
+
+// shortSFT are variables that make the sft example a test: a few pretraining
+// and fine-tuning steps.
+var shortSFT = []string{"-var", "pretrain_steps=30", "-var", "sft_steps=40"}
+
+// TestSFTPipeline runs text -> tokenizer -> pretrain -> instructions -> sft
+// -> eval with real plugin processes, answers a prompt with the chat
+// template the checkpoint carries, and reproduces the run.
+func TestSFTPipeline(t *testing.T) {
+	dir := sftExample(t)
+	res := llmflow(t, dir, append([]string{"run", "--json", "pipeline.hcl"}, shortSFT...)...)
+	if res.code != 0 {
+		t.Fatalf("run: %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	digest := outputDigest(t, res.stdout, "stage.chat", "model")
+	outputDigest(t, res.stdout, "stage.report", "report")
+	store, err := artifact.OpenStore(filepath.Join(dir, ".llmflow", "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, "tokenizer.json", "model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(store.Path(digest), f)); err != nil {
+			t.Errorf("the sft checkpoint: %v", err)
+		}
+	}
+	// The checkpoint's template is read back from its tokenizer_config.json.
+	ans := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", digest, "--temperature", "0", "--max-new-tokens", "20", "--json")
+	var turn struct{ Assistant, Stop string }
+	if err := json.Unmarshal([]byte(ans.stdout), &turn); ans.code != 0 || err != nil || turn.Stop != "eos" || strings.Contains(turn.Assistant, "<|im_start|>") {
+		t.Errorf("chat: %d %v\n%s%s", ans.code, err, ans.stdout, ans.stderr)
+	}
+	rep := llmflow(t, dir, "reproduce", "latest")
+	m := regexp.MustCompile(`(\d+)/(\d+) artifacts identical`).FindStringSubmatch(rep.stdout)
+	if rep.code != 0 || m == nil || m[1] != m[2] {
+		t.Fatalf("reproduce: %d\n%s%s", rep.code, rep.stdout, rep.stderr)
+	}
+}
+
+// TestSFTResumeAfterSIGKILL kills `llmflow run` in the middle of the sft
+// stage, after it saved a checkpoint, and checks that the next run resumes
+// and writes the same model, byte for byte, as a run never interrupted.
+func TestSFTResumeAfterSIGKILL(t *testing.T) {
+	dir := sftExample(t)
+	vars := []string{"-var", "pretrain_steps=30", "-var", "sft_steps=120", "-var", "save_every=20"}
+	cmd := exec.Command(binary, append([]string{"run", "--json", "pipeline.hcl"}, vars...)...)
+	cmd.Dir = dir
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Pretraining saves a training state too; wait until it has finished.
+	var pretrained atomic.Bool
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), `"node_finished"`) && strings.Contains(sc.Text(), `"node":"stage.base"`) {
+				pretrained.Store(true)
+			}
+		}
+	}()
+	saved := filepath.Join(dir, ".llmflow", "store", "tmp", "stage-*", "model", "training_state.json")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if m, _ := filepath.Glob(saved); len(m) > 0 && pretrained.Load() {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the sft stage saved no checkpoint within 3 minutes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	res := llmflow(t, dir, append([]string{"run", "--json", "pipeline.hcl"}, vars...)...)
+	if res.code != 0 {
+		t.Fatalf("resumed run: %d\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "resuming from the checkpoint saved at step") {
+		t.Errorf("the resumed run did not report resuming from the checkpoint:\n%s", res.stdout)
+	}
+	resumed := outputDigest(t, res.stdout, "stage.chat", "model")
+	fresh := llmflow(t, dir, append([]string{"run", "--json", "--store", "fresh-store", "--db", "fresh.db", "pipeline.hcl"}, vars...)...)
+	if fresh.code != 0 {
+		t.Fatalf("uninterrupted run: %d\n%s", fresh.code, fresh.stderr)
+	}
+	if want := outputDigest(t, fresh.stdout, "stage.chat", "model"); resumed != want {
+		t.Errorf("resumed model %s differs from the uninterrupted model %s", resumed, want)
+	}
+	os.RemoveAll(filepath.Join(dir, "fresh-store"))
+}

@@ -1,0 +1,112 @@
+package sft
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
+	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
+)
+
+// Version is the stage version reported by Describe.
+const Version = "0.1.0"
+
+// Stage is the `sft` stage: inputs "model" (checkpoint) and "data"
+// (dataset/instruction), with "val" and "template" optional; output
+// "model" (checkpoint).
+type Stage struct{}
+
+// Describe implements sdk.Stage.
+func (Stage) Describe(context.Context) (*sdk.Description, error) {
+	return describe(), nil
+}
+
+func describe() *sdk.Description {
+	d := DefaultConfig()
+	return &sdk.Description{
+		Name:    "sft",
+		Version: Version,
+		Doc:     "Fine-tunes a GPT-2 checkpoint on instruction data rendered with a chat template.",
+		Config: append([]sdk.Attribute{
+			{Name: "block_size", Type: cty.Number, Default: cty.NumberIntVal(int64(d.BlockSize)),
+				Doc: "Tokens per packed row (0: the model's context length)."},
+			{Name: "template", Type: cty.String, Default: cty.StringVal(d.Template),
+				Doc: "Built-in chat template, \"chatml\" or \"plain\", used without a template input."},
+			{Name: "train_on_prompt", Type: cty.Bool, Default: cty.BoolVal(d.TrainOnPrompt),
+				Doc: "Also learn system and user turns and the template's formatting (default: assistant turns and their end-of-turn token only)."},
+			{Name: "overlong", Type: cty.String, Default: cty.StringVal(d.Overlong),
+				Doc: "An example longer than block_size+1 tokens is cut to it (\"truncate\") or left out (\"drop\")."},
+			{Name: "val_fraction", Type: cty.Number, Default: cty.NumberFloatVal(d.ValFraction),
+				Doc: "Without a val input, hold out this share of the examples, chosen from the seed (0: none)."},
+		}, trainer.Attributes(d.Config)...),
+		Inputs: []sdk.Port{
+			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "Checkpoint to fine-tune, with its tokenizer.json."},
+			{Name: "data", Kind: artifact.KindInstruction, Doc: "Training conversations."},
+			{Name: "val", Kind: artifact.KindInstruction, Optional: true, Doc: "Held-out conversations for val_loss (response tokens only)."},
+			{Name: "template", Kind: artifact.KindChatTemplate, Optional: true, Doc: "Chat template from a chat_template block; overrides the template attribute."},
+		},
+		Outputs: []sdk.Port{{Name: "model", Kind: artifact.KindCheckpoint,
+			Doc: "model.safetensors, config.json, tokenizer.json, tokenizer_config.json, generation_config.json, template.json and training state."}},
+	}
+}
+
+// Validate implements sdk.Stage.
+func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
+	if !cfg.IsWhollyKnown() {
+		return nil
+	}
+	c, err := decode(cfg, 0)
+	if err != nil {
+		return sdk.Diagnostics{sdk.Errorf("", "Invalid sft config", "%s", err)}
+	}
+	return c.Check()
+}
+
+func decode(cfg cty.Value, seed int64) (Config, error) {
+	var c Config
+	err := describe().DecodeRunConfig(cfg, seed, &c)
+	return c, err
+}
+
+// Run implements sdk.Stage. A stop (cancelled ctx) saves the checkpoint and
+// still reports it as the output.
+func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
+	cfg, err := decode(req.Config, req.Seed)
+	if err != nil {
+		return err
+	}
+	mi, ok := req.Inputs["model"]
+	if !ok {
+		return fmt.Errorf("sft: input \"model\" is required")
+	}
+	data, ok := req.Inputs["data"]
+	if !ok {
+		return fmt.Errorf("sft: input \"data\" is required")
+	}
+	in := Inputs{ModelDir: mi.Path}
+	if in.Train, err = ReadConversations(ctx, data.Path); err != nil {
+		return err
+	}
+	if v, ok := req.Inputs["val"]; ok {
+		if in.Val, err = ReadConversations(ctx, v.Path); err != nil {
+			return err
+		}
+		if in.Val == nil {
+			in.Val = [][]chat.Message{} // an empty val input: no held-out loss, no hold-out
+		}
+	}
+	if t, ok := req.Inputs["template"]; ok {
+		if in.Template, err = chat.Load(t.Path); err != nil {
+			return err
+		}
+	}
+	res, err := Train(ctx, cfg, in, req.OutputDir, ev)
+	if res != nil {
+		ev.Output("model", res.Dir, artifact.KindCheckpoint)
+	}
+	return err
+}
