@@ -150,3 +150,21 @@ func objectVal(attrs map[string]cty.Value) cty.Value {
 	}
 	return cty.ObjectVal(attrs)
 }
+
+// Checker is a decoded stage config that checks itself.
+type Checker interface{ Check() Diagnostics }
+
+// ValidateConfig implements the usual Stage.Validate: it decodes cfg with
+// d's defaults into a C and returns C's own Check, or one diagnostic when
+// the config does not decode. A config with unknown values (not yet
+// evaluated at plan time) passes.
+func ValidateConfig[C Checker](d *Description, cfg cty.Value) Diagnostics {
+	if !cfg.IsWhollyKnown() {
+		return nil
+	}
+	var c C
+	if err := d.DecodeRunConfig(cfg, 0, &c); err != nil {
+		return Diagnostics{Errorf("", "Invalid "+d.Name+" config", "%s", err)}
+	}
+	return c.Check()
+}

@@ -56,14 +56,7 @@ func describe() *sdk.Description {
 
 // Validate implements sdk.Stage.
 func (Stage) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
-	if !cfg.IsWhollyKnown() {
-		return nil
-	}
-	c, err := decode(cfg, 0)
-	if err != nil {
-		return sdk.Diagnostics{sdk.Errorf("", "Invalid sft config", "%s", err)}
-	}
-	return c.Check()
+	return sdk.ValidateConfig[Config](describe(), cfg)
 }
 
 func decode(cfg cty.Value, seed int64) (Config, error) {
