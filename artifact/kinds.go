@@ -19,4 +19,7 @@ const (
 	KindChatTemplate = "chat_template"
 	// KindCheckpoint is model.safetensors + config.json + tokenizer.json (+ training_state).
 	KindCheckpoint = "checkpoint"
+	// KindAdapter is adapter_model.safetensors + adapter_config.json in the
+	// PEFT layout (model/peft), for the checkpoint whose digest it records.
+	KindAdapter = "adapter"
 )

@@ -25,6 +25,10 @@ func (Stage) Describe(context.Context) (*sdk.Description, error) {
 	return describe(), nil
 }
 
+// Describe returns the stage's description; stages that train on the same
+// inputs (peft) build theirs from it.
+func Describe() *sdk.Description { return describe() }
+
 func describe() *sdk.Description {
 	d := DefaultConfig()
 	return &sdk.Description{
@@ -72,34 +76,45 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	if err != nil {
 		return err
 	}
-	mi, ok := req.Inputs["model"]
-	if !ok {
-		return fmt.Errorf("sft: input \"model\" is required")
-	}
-	data, ok := req.Inputs["data"]
-	if !ok {
-		return fmt.Errorf("sft: input \"data\" is required")
-	}
-	in := Inputs{ModelDir: mi.Path}
-	if in.Train, err = ReadConversations(ctx, data.Path); err != nil {
+	in, err := ReadInputs(ctx, req.Inputs)
+	if err != nil {
 		return err
-	}
-	if v, ok := req.Inputs["val"]; ok {
-		if in.Val, err = ReadConversations(ctx, v.Path); err != nil {
-			return err
-		}
-		if in.Val == nil {
-			in.Val = [][]chat.Message{} // an empty val input: no held-out loss, no hold-out
-		}
-	}
-	if t, ok := req.Inputs["template"]; ok {
-		if in.Template, err = chat.Load(t.Path); err != nil {
-			return err
-		}
 	}
 	res, err := Train(ctx, cfg, in, req.OutputDir, ev)
 	if res != nil {
 		ev.Output("model", res.Dir, artifact.KindCheckpoint)
 	}
 	return err
+}
+
+// ReadInputs reads the conversations and template a stage with sft's
+// inputs (model, data, val, template) was given.
+func ReadInputs(ctx context.Context, inputs map[string]sdk.Input) (Inputs, error) {
+	mi, ok := inputs["model"]
+	if !ok {
+		return Inputs{}, fmt.Errorf("input \"model\" is required")
+	}
+	data, ok := inputs["data"]
+	if !ok {
+		return Inputs{}, fmt.Errorf("input \"data\" is required")
+	}
+	in := Inputs{ModelDir: mi.Path}
+	var err error
+	if in.Train, err = ReadConversations(ctx, data.Path); err != nil {
+		return Inputs{}, err
+	}
+	if v, ok := inputs["val"]; ok {
+		if in.Val, err = ReadConversations(ctx, v.Path); err != nil {
+			return Inputs{}, err
+		}
+		if in.Val == nil {
+			in.Val = [][]chat.Message{} // an empty val input: no held-out loss, no hold-out
+		}
+	}
+	if t, ok := inputs["template"]; ok {
+		if in.Template, err = chat.Load(t.Path); err != nil {
+			return Inputs{}, err
+		}
+	}
+	return in, nil
 }

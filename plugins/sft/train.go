@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
@@ -24,6 +25,16 @@ type Inputs struct {
 	// Resume names a checkpoint directory with training state to continue
 	// from; empty resumes from outDir/model when it holds training state.
 	Resume string
+	// FixedVocab refuses a model whose tokenizer lacks the template's
+	// tokens instead of growing its embedding: a frozen base must stay the
+	// checkpoint it was read from.
+	FixedVocab bool
+	// Adapt, when set, prepares the loaded model for training (freezes it,
+	// attaches adapters) before anything runs on it.
+	Adapt func(m *model.Model) error
+	// Settings is the whole config of the stage calling Train, when it
+	// embeds Config: a saved state is resumed only under the same.
+	Settings any
 }
 
 // Train fine-tunes the checkpoint on the conversations with the shared
@@ -40,9 +51,14 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 			return nil, err
 		}
 	}
-	m, tok, err := loadModel(in.ModelDir, tmpl, ev)
+	m, tok, err := loadModel(in.ModelDir, tmpl, in.FixedVocab, ev)
 	if err != nil {
 		return nil, err
+	}
+	if in.Adapt != nil {
+		if err := in.Adapt(m); err != nil {
+			return nil, err
+		}
 	}
 	T := cfg.BlockSize
 	if T == 0 {
@@ -76,8 +92,12 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 		}
 		ev.Metric(0, "base_val_loss", r.Loss())
 	}
+	var settings any = cfg
+	if in.Settings != nil {
+		settings = in.Settings
+	}
 	res, err := trainer.Run(ctx, trainer.Spec{
-		Name: "sft", Config: cfg.Config, Settings: cfg, Model: m, BlockSize: T,
+		Name: "sft", Config: cfg.Config, Settings: settings, Model: m, BlockSize: T,
 		Train: src, Val: val, Tokenizer: tok, TokenizerJSON: tokPath, Resume: in.Resume,
 	}, outDir, ev)
 	if res == nil {
@@ -91,8 +111,8 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 
 // loadModel reads the checkpoint in dir and its tokenizer, adds the tokens
 // tmpl needs and grows the embedding to match; the eos id becomes the end
-// of turn.
-func loadModel(dir string, tmpl *chat.Template, ev trainer.Events) (*model.Model, *tokenizer.Tokenizer, error) {
+// of turn. With fixed, a tokenizer lacking the template's tokens is refused.
+func loadModel(dir string, tmpl *chat.Template, fixed bool, ev trainer.Events) (*model.Model, *tokenizer.Tokenizer, error) {
 	m, err := model.LoadCheckpoint(dir)
 	if err != nil {
 		return nil, nil, err
@@ -107,6 +127,11 @@ func loadModel(dir string, tmpl *chat.Template, ev trainer.Events) (*model.Model
 	tok, added, err := chat.AddTokens(base, tmpl)
 	if err != nil {
 		return nil, nil, err
+	}
+	if added > 0 && fixed {
+		return nil, nil, fmt.Errorf("%s lacks %d of the tokens the %s template needs (%s); a frozen base cannot grow its vocabulary: "+
+			"fine-tune it with an sft stage first, or start from a checkpoint whose tokenizer has them",
+			filepath.Join(dir, model.TokenizerFile), added, tmpl.Name(), strings.Join(missingTokens(base, tmpl), ", "))
 	}
 	if added > 0 {
 		if m, err = model.GrowVocab(m, max(m.Config.VocabSize, tok.VocabSize()), base.VocabSize()); err != nil {
@@ -164,4 +189,16 @@ func writeChatFiles(dir string, tok *tokenizer.Tokenizer, tmpl *chat.Template, m
 		return err
 	}
 	return tmpl.Save(dir)
+}
+
+// missingTokens lists the special tokens tmpl needs (and the padding token)
+// that tok lacks.
+func missingTokens(tok *tokenizer.Tokenizer, tmpl *chat.Template) []string {
+	var out []string
+	for _, s := range append(tmpl.SpecialTokens(), chat.TokenPad) {
+		if _, ok := tok.SpecialID(s); !ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -83,6 +83,11 @@ func (t *trainer) save(elapsed time.Duration) error {
 	if err := model.SaveTrainingState(tmp, t.opt, saved); err != nil {
 		return err
 	}
+	if t.m.HasAttached() {
+		if err := model.SaveAttachedState(tmp, t.m); err != nil {
+			return err
+		}
+	}
 	old := t.dir + ".old"
 	os.RemoveAll(old)
 	if _, err := os.Stat(t.dir); err == nil {
@@ -96,7 +101,8 @@ func (t *trainer) save(elapsed time.Duration) error {
 	return os.RemoveAll(old)
 }
 
-// restore loads weights, optimizer moments and the data position from dir.
+// restore loads weights (attached ones too), optimizer moments and the data
+// position from dir.
 func (t *trainer) restore(dir string) error {
 	m, err := model.LoadCheckpoint(dir)
 	if err != nil {
@@ -105,7 +111,14 @@ func (t *trainer) restore(dir string) error {
 	if m.Config != t.m.Config {
 		return fmt.Errorf("resume %s: checkpoint shape %+v differs from the configured %+v", dir, m.Config, t.m.Config)
 	}
+	// The checkpoint holds the base tensors; attached ones come from their
+	// own file.
 	copy(t.m.Params, m.Params)
+	if t.m.HasAttached() {
+		if err := model.LoadAttachedState(dir, t.m); err != nil {
+			return err
+		}
+	}
 	var s savedState
 	if err := model.LoadTrainingState(dir, t.opt, &s); err != nil {
 		return err
