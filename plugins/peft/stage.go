@@ -94,6 +94,9 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	if err != nil {
 		return err
 	}
+	// Not the whole path: the adapter's bytes must not depend on where the
+	// store is.
+	base.NameOrPath = filepath.Base(in.ModelDir)
 	var m *model.Model
 	in.FixedVocab, in.Settings = true, cfg
 	in.Adapt = func(mm *model.Model) error {

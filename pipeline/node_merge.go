@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
+	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/peft"
+)
+
+// MergeConfig is the configuration of a merge block; its model and adapter
+// are inputs, so it has no attribute of its own.
+type MergeConfig struct{}
+
+// Files merge copies from the base checkpoint when it has them: what the
+// tokenizer and the chat template need, which the adapter does not change.
+var mergeCopied = slices.Concat([]string{model.TokenizerFile}, checkpointOptional, []string{chat.SpecFile, chat.JinjaFile})
+
+func init() {
+	RegisterBlockType(BlockType{
+		Name: "merge",
+		Doc:  "fold a LoRA adapter into its base checkpoint, giving a full checkpoint",
+		Inputs: []Port{
+			{Name: "model", Kind: artifact.KindCheckpoint, Required: true},
+			{Name: "adapter", Kind: artifact.KindAdapter, Required: true},
+		},
+		Outputs:   []Port{{Name: "model", Kind: artifact.KindCheckpoint}},
+		NewConfig: func() any { return &MergeConfig{} },
+		Run:       runMerge,
+	})
+}
+
+func runMerge(ctx context.Context, run *NodeRun) (map[string]string, error) {
+	st, err := run.Store.NewStaging(artifact.KindCheckpoint)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Abort() // no-op after a successful commit
+	a, err := mergeAdapter(st.Dir(), run.Inputs["model"].Path, run.Inputs["adapter"].Path)
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.LoRA
+	run.Metrics(map[string]float64{"lora_r": float64(cfg.R), "lora_modules": float64(len(cfg.TargetModules))})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := st.Commit()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"model": m.Digest}, nil
+}
+
+// mergeAdapter writes to dst the checkpoint in baseDir with the LoRA
+// adapter in adapterDir folded into its weights, and the base's tokenizer
+// and template files. Prefixes and bottleneck adapters, which add
+// computation rather than change weights, and an adapter trained on other
+// weights are refused.
+func mergeAdapter(dst, baseDir, adapterDir string) (*peft.Adapter, error) {
+	a, err := peft.Load(adapterDir)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != peft.TypeLoRA {
+		return nil, fmt.Errorf("%s holds a %s adapter; only LoRA folds into the base weights (a prefix or a bottleneck adapter adds computation a GPT-2 checkpoint cannot hold)",
+			filepath.Join(adapterDir, peft.ConfigFile), a.Type)
+	}
+	base, err := peft.BaseOf(baseDir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.LoadCheckpoint(baseDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Apply(m, base); err != nil {
+		return nil, err
+	}
+	merged, err := m.MergeLoRA()
+	if err != nil {
+		return nil, err
+	}
+	if err := model.SaveCheckpoint(dst, merged, ""); err != nil {
+		return nil, err
+	}
+	for _, name := range mergeCopied {
+		p := filepath.Join(baseDir, name)
+		if _, err := os.Stat(p); os.IsNotExist(err) && name != model.TokenizerFile {
+			continue
+		}
+		if err := copyInto(dst, p); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
