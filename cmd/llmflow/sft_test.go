@@ -117,3 +117,40 @@ func TestSFTResumeAfterSIGKILL(t *testing.T) {
 	}
 	os.RemoveAll(filepath.Join(dir, "fresh-store"))
 }
+
+// TestPEFTPipeline runs examples/sft/peft.hcl: pretrain -> sft -> peft
+// LoRA -> merge -> eval with real plugin processes. The adapter records the
+// digest of the sft model's weights, and the merged checkpoint answers
+// through the chat template it took from its base.
+func TestPEFTPipeline(t *testing.T) {
+	dir := copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "peft.hcl", "data/corpus.jsonl", "data/chat.jsonl")
+	res := llmflow(t, dir, append([]string{"run", "--json", "peft.hcl", "-var", "peft_steps=20"}, shortSFT...)...)
+	if res.code != 0 {
+		t.Fatalf("run: %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	base := outputDigest(t, res.stdout, "stage.chat", "model")
+	adapter := outputDigest(t, res.stdout, "stage.lora", "adapter")
+	merged := outputDigest(t, res.stdout, "merge.chat", "model")
+	outputDigest(t, res.stdout, "stage.report", "report")
+	store, err := artifact.OpenStore(filepath.Join(dir, ".llmflow", "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(store.Path(adapter), "adapter_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := artifact.FileDigest(filepath.Join(store.Path(base), "model.safetensors"))
+	if err != nil || !strings.Contains(string(b), want) {
+		t.Errorf("adapter_config.json does not record the base digest %s: %v\n%s", want, err, b)
+	}
+	for _, metric := range []string{`"trainable_share"`, `"trainable_params"`} {
+		if !strings.Contains(res.stdout, metric) {
+			t.Errorf("metric %s not reported", metric)
+		}
+	}
+	ans := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", merged, "--temperature", "0", "--max-new-tokens", "20", "--json")
+	if ans.code != 0 {
+		t.Errorf("chat with the merged model: %d\n%s%s", ans.code, ans.stdout, ans.stderr)
+	}
+}
