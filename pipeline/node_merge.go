@@ -9,6 +9,7 @@ import (
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/chat"
+	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/model/peft"
 )
@@ -17,9 +18,9 @@ import (
 // are inputs, so it has no attribute of its own.
 type MergeConfig struct{}
 
-// Files merge copies from the base checkpoint when it has them: what the
-// tokenizer and the chat template need, which the adapter does not change.
-var mergeCopied = slices.Concat([]string{model.TokenizerFile}, checkpointOptional, []string{chat.SpecFile, chat.JinjaFile})
+// Chat files a merged checkpoint takes from the adapter (which carries the
+// template it was trained with), else from the base when it has them.
+var mergeChatFiles = slices.Concat(checkpointOptional, []string{chat.SpecFile, chat.JinjaFile})
 
 func init() {
 	RegisterBlockType(BlockType{
@@ -58,8 +59,9 @@ func runMerge(ctx context.Context, run *NodeRun) (map[string]string, error) {
 }
 
 // mergeAdapter writes to dst the checkpoint in baseDir with the LoRA
-// adapter in adapterDir folded into its weights, and the base's tokenizer
-// and template files. Prefixes and bottleneck adapters, which add
+// adapter in adapterDir folded into its weights, the base's tokenizer and
+// the chat files of the adapter (else of the base), with bos and eos those
+// of the adapter's template. Prefixes and bottleneck adapters, which add
 // computation rather than change weights, and an adapter trained on other
 // weights are refused.
 func mergeAdapter(dst, baseDir, adapterDir string) (*peft.Adapter, error) {
@@ -86,17 +88,44 @@ func mergeAdapter(dst, baseDir, adapterDir string) (*peft.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := model.SaveCheckpoint(dst, merged, ""); err != nil {
+	if err := setTemplateIDs(merged, baseDir, adapterDir); err != nil {
 		return nil, err
 	}
-	for _, name := range mergeCopied {
-		p := filepath.Join(baseDir, name)
-		if _, err := os.Stat(p); os.IsNotExist(err) && name != model.TokenizerFile {
-			continue
-		}
-		if err := copyInto(dst, p); err != nil {
-			return nil, err
+	if err := model.SaveCheckpoint(dst, merged, filepath.Join(baseDir, model.TokenizerFile)); err != nil {
+		return nil, err
+	}
+	for _, name := range mergeChatFiles {
+		for _, dir := range []string{adapterDir, baseDir} {
+			p := filepath.Join(dir, name)
+			if _, err := os.Stat(p); err == nil {
+				if err := copyInto(dst, p); err != nil {
+					return nil, err
+				}
+				break
+			}
 		}
 	}
 	return a, nil
+}
+
+// setTemplateIDs gives m the bos and eos ids of the chat template saved
+// with the adapter, if any, so generation stops at its end of turn.
+func setTemplateIDs(m *model.Model, baseDir, adapterDir string) error {
+	if _, err := os.Stat(filepath.Join(adapterDir, chat.SpecFile)); err != nil {
+		return nil
+	}
+	tmpl, err := chat.Load(adapterDir)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.Load(filepath.Join(baseDir, model.TokenizerFile))
+	if err != nil {
+		return err
+	}
+	ids, err := tmpl.Resolve(tok)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(adapterDir, chat.SpecFile), err)
+	}
+	m.Config.BOSTokenID, m.Config.EOSTokenID = int(ids.BOS), int(ids.EOS)
+	return nil
 }

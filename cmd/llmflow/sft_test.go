@@ -118,17 +118,17 @@ func TestSFTResumeAfterSIGKILL(t *testing.T) {
 	os.RemoveAll(filepath.Join(dir, "fresh-store"))
 }
 
-// TestPEFTPipeline runs examples/sft/peft.hcl: pretrain -> sft -> peft
-// LoRA -> merge -> eval with real plugin processes. The adapter records the
-// digest of the sft model's weights, and the merged checkpoint answers
-// through the chat template it took from its base.
+// TestPEFTPipeline runs examples/sft/peft.hcl: pretrain -> peft LoRA on
+// instructions -> merge -> eval with real plugin processes. The adapter
+// records the digest of the base's weights, and the merged checkpoint
+// answers through the chat template the adapter was trained with.
 func TestPEFTPipeline(t *testing.T) {
 	dir := copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "peft.hcl", "data/corpus.jsonl", "data/chat.jsonl")
-	res := llmflow(t, dir, append([]string{"run", "--json", "peft.hcl", "-var", "peft_steps=20"}, shortSFT...)...)
+	res := llmflow(t, dir, "run", "--json", "peft.hcl", "-var", "pretrain_steps=30", "-var", "peft_steps=40")
 	if res.code != 0 {
 		t.Fatalf("run: %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	base := outputDigest(t, res.stdout, "stage.chat", "model")
+	base := outputDigest(t, res.stdout, "stage.base", "model")
 	adapter := outputDigest(t, res.stdout, "stage.lora", "adapter")
 	merged := outputDigest(t, res.stdout, "merge.chat", "model")
 	outputDigest(t, res.stdout, "stage.report", "report")
@@ -143,6 +143,11 @@ func TestPEFTPipeline(t *testing.T) {
 	want, err := artifact.FileDigest(filepath.Join(store.Path(base), "model.safetensors"))
 	if err != nil || !strings.Contains(string(b), want) {
 		t.Errorf("adapter_config.json does not record the base digest %s: %v\n%s", want, err, b)
+	}
+	for _, f := range []string{chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, "tokenizer.json", "model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(store.Path(merged), f)); err != nil {
+			t.Errorf("the merged checkpoint: %v", err)
+		}
 	}
 	for _, metric := range []string{`"trainable_share"`, `"trainable_params"`} {
 		if !strings.Contains(res.stdout, metric) {

@@ -1,6 +1,6 @@
-# The sft example's chat model, adapted further with LoRA instead of full
-# fine-tuning: the peft stage trains a few low-rank matrices on the frozen
-# chat model, and merge folds them back into a plain checkpoint.
+# The sft example with LoRA instead of full fine-tuning: the peft stage
+# trains a few low-rank matrices beside the frozen pretrained model, and
+# merge folds them back into a plain checkpoint.
 
 variable "seed" {
   type    = number
@@ -12,14 +12,9 @@ variable "pretrain_steps" {
   default = 400
 }
 
-variable "sft_steps" {
-  type    = number
-  default = 300
-}
-
 variable "peft_steps" {
   type    = number
-  default = 200
+  default = 300
 }
 
 dataset "corpus" {
@@ -67,21 +62,10 @@ chat_template "chatml" {
   builtin = "chatml"
 }
 
-# Full fine-tuning adds the template's tokens; a frozen base cannot.
-stage "sft" "chat" {
-  model    = stage.base
-  data     = instructions.chat
-  template = chat_template.chatml
-  seed     = var.seed
-  config {
-    batch_size = 8
-    lr         = 0.001
-    max_steps  = var.sft_steps
-  }
-}
-
+# The tokenizer node reserves chatml's tokens and <|pad|> by default: a
+# frozen base cannot grow its vocabulary for them.
 stage "peft" "lora" {
-  model    = stage.chat
+  model    = stage.base
   data     = instructions.chat
   template = chat_template.chatml
   seed     = var.seed
@@ -96,7 +80,7 @@ stage "peft" "lora" {
 }
 
 merge "chat" {
-  model   = stage.chat
+  model   = stage.base
   adapter = stage.lora.adapter
 }
 
