@@ -154,7 +154,7 @@ func TestPEFTPipeline(t *testing.T) {
 			t.Errorf("metric %s not reported", metric)
 		}
 	}
-	ans := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", merged, "--temperature", "0", "--max-new-tokens", "20", "--json")
+	ans := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", "merge.chat", "--temperature", "0", "--max-new-tokens", "20", "--json")
 	if ans.code != 0 {
 		t.Errorf("chat with the merged model: %d\n%s%s", ans.code, ans.stdout, ans.stderr)
 	}
