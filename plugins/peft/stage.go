@@ -60,7 +60,12 @@ func describe() *sdk.Description {
 			num("trainable_layers", d.TrainableLayers, "partial: train the top this many blocks and the final LayerNorm."),
 			{Name: "train_embeddings", Type: cty.Bool, Default: cty.False, Doc: "partial: also train the token (tied to the output layer) and position embeddings."},
 		}, sd.Config...),
-		Inputs: sd.Inputs,
+		Inputs: []sdk.Port{
+			sd.Inputs[0],
+			{Name: "data", Doc: "Training conversations (an instruction dataset), or a token dataset for continued pretraining."},
+			{Name: "val", Optional: true, Doc: "Held-out data of the same kind as data, for val_loss."},
+			sd.Inputs[3],
+		},
 		// One of the two, by method.
 		Outputs: []sdk.Port{
 			{Name: "model", Kind: artifact.KindCheckpoint, Optional: true,
@@ -86,20 +91,23 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	if diags := cfg.Check(); diags.HasErrors() {
 		return fmt.Errorf("peft config: %w", diags.Err())
 	}
-	in, err := sft.ReadInputs(ctx, req.Inputs)
+	mi, ok := req.Inputs["model"]
+	if !ok {
+		return fmt.Errorf("input \"model\" is required")
+	}
+	tokens, err := checkDataKinds(req.Inputs)
 	if err != nil {
 		return err
 	}
-	base, err := mpeft.BaseOf(in.ModelDir)
+	base, err := mpeft.BaseOf(mi.Path)
 	if err != nil {
 		return err
 	}
 	// Not the whole path: the adapter's bytes must not depend on where the
 	// store is.
-	base.NameOrPath = filepath.Base(in.ModelDir)
+	base.NameOrPath = filepath.Base(mi.Path)
 	var m *model.Model
-	in.FixedVocab, in.Settings = true, cfg
-	in.Adapt = func(mm *model.Model) error {
+	adapt := func(mm *model.Model) error {
 		if err := cfg.adapt(mm); err != nil {
 			return err
 		}
@@ -107,7 +115,17 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 		reportParams(ev, m)
 		return nil
 	}
-	res, err := sft.Train(ctx, cfg.Config, in, req.OutputDir, ev)
+	var res *trainer.Result
+	if tokens {
+		res, err = trainTokens(ctx, cfg, mi.Path, req.Inputs, req.OutputDir, adapt, ev)
+	} else {
+		in, rerr := sft.ReadInputs(ctx, req.Inputs)
+		if rerr != nil {
+			return rerr
+		}
+		in.FixedVocab, in.Settings, in.Adapt = true, cfg, adapt
+		res, err = sft.Train(ctx, cfg.Config, in, req.OutputDir, ev)
+	}
 	if res == nil {
 		return err
 	}
@@ -136,12 +154,15 @@ func reportParams(ev trainer.Events, m *model.Model) {
 	ev.Log(fmt.Sprintf("peft: training %d of %d parameters (%.3f%%)", n, total, 100*float64(n)/float64(total)))
 }
 
-// copyChatFiles copies the tokenizer and template files the sft code wrote
-// beside the checkpoint into the adapter directory, as PEFT adapters carry
-// them.
+// copyChatFiles copies the tokenizer and the template files the sft code
+// wrote beside the checkpoint, those present, into the adapter directory,
+// as PEFT adapters carry them.
 func copyChatFiles(from, to string) error {
 	for _, name := range []string{model.TokenizerFile, chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, chat.JinjaFile} {
 		b, err := os.ReadFile(filepath.Join(from, name))
+		if os.IsNotExist(err) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
