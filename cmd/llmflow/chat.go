@@ -63,11 +63,7 @@ func runChat(cmd *cobra.Command, f chatFlags) error {
 	if f.maxNew < 1 {
 		return fmt.Errorf("%w: --max-new-tokens must be at least 1", errUsage)
 	}
-	dir, err := f.resolve(cmd.Context())
-	if err != nil {
-		return err
-	}
-	m, tok, err := loadCheckpoint(dir)
+	m, tok, dir, err := f.load(cmd.Context())
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/peft"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -20,9 +22,10 @@ import (
 // loads: a directory, an artifact digest or a unique prefix of one, or the
 // address of the node that made it.
 type checkpointFlags struct {
-	ref   string
-	store string
-	db    string
+	ref     string
+	adapter string
+	store   string
+	db      string
 }
 
 func (f *checkpointFlags) add(cmd *cobra.Command) {
@@ -30,6 +33,7 @@ func (f *checkpointFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.ref, "checkpoint", "", "checkpoint directory, artifact digest (or a unique prefix), or node address such as stage.tiny (required)")
 	fl.StringVar(&f.store, "store", defaultStore, "artifact store used to resolve a digest or node")
 	fl.StringVar(&f.db, "db", defaultDB, "run database used to resolve a node address")
+	fl.StringVar(&f.adapter, "adapter", "", "LoRA adapter to apply to the checkpoint: directory, artifact digest, or node address such as stage.lora")
 	cmd.MarkFlagRequired("checkpoint")
 }
 
@@ -40,42 +44,97 @@ var nodeAddr = regexp.MustCompile(`^[a-z_]+\.[A-Za-z_][A-Za-z0-9_-]*$`)
 // a node address is the model output of the newest run in which that node
 // succeeded; anything else is a digest in the store.
 func (f checkpointFlags) resolve(ctx context.Context) (string, error) {
-	if st, err := os.Stat(f.ref); err == nil && st.IsDir() {
-		return f.ref, nil
+	return f.resolveRef(ctx, "checkpoint", f.ref, "model")
+}
+
+// resolveRef returns the directory ref names (what names the flag, output
+// the output of a node address).
+func (f checkpointFlags) resolveRef(ctx context.Context, what, ref, output string) (string, error) {
+	if st, err := os.Stat(ref); err == nil && st.IsDir() {
+		return ref, nil
 	}
 	s, err := artifact.OpenStore(f.store)
 	if err != nil {
 		return "", err
 	}
-	if nodeAddr.MatchString(f.ref) {
-		return f.nodeModel(ctx, s)
+	if nodeAddr.MatchString(ref) {
+		return f.nodeOutput(ctx, s, what, ref, output)
 	}
-	digest, err := s.ResolveDigest(f.ref)
+	digest, err := s.ResolveDigest(ref)
 	if errors.Is(err, artifact.ErrNoArtifact) {
 		err = fmt.Errorf("%w (%w)", err, errNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("checkpoint %q is neither a directory nor a node address: %w", f.ref, err)
+		return "", fmt.Errorf("%s %q is neither a directory nor a node address: %w", what, ref, err)
 	}
 	return s.Path(digest), nil
 }
 
-// nodeModel returns the directory of the model output of the newest run
-// in which node f.ref succeeded.
-func (f checkpointFlags) nodeModel(ctx context.Context, s *artifact.Store) (string, error) {
+// nodeOutput returns the directory of the output of the newest run in
+// which node ref succeeded.
+func (f checkpointFlags) nodeOutput(ctx context.Context, s *artifact.Store, what, ref, output string) (string, error) {
 	db, err := runstore.OpenReadOnly(f.db)
 	if err != nil {
-		return "", fmt.Errorf("checkpoint %q is not a directory, and the run database to look the node up in cannot be read: %w", f.ref, err)
+		return "", fmt.Errorf("%s %q is not a directory, and the run database to look the node up in cannot be read: %w", what, ref, err)
 	}
 	defer db.Close()
-	out, err := db.LatestOutput(ctx, f.ref, "model")
+	out, err := db.LatestOutput(ctx, ref, output)
 	if err != nil {
-		return "", fmt.Errorf("checkpoint %q is not a directory: %w", f.ref, err)
+		return "", fmt.Errorf("%s %q is not a directory: %w", what, ref, err)
 	}
 	if !s.Has(out.Digest) {
-		return "", fmt.Errorf("checkpoint %s: the model of run %s (%s) is not in store %s: %w", f.ref, out.RunID, out.Digest, s.Dir(), errNotFound)
+		return "", fmt.Errorf("%s %s: the %s of run %s (%s) is not in store %s: %w", what, ref, output, out.RunID, out.Digest, s.Dir(), errNotFound)
 	}
 	return s.Path(out.Digest), nil
+}
+
+// load reads the checkpoint and its tokenizer and folds in the --adapter,
+// if any. chatDir is where the chat files are read from: the adapter's
+// directory when it carries a template, else the checkpoint's.
+func (f checkpointFlags) load(ctx context.Context) (m *model.Model, tok *tokenizer.Tokenizer, chatDir string, err error) {
+	dir, err := f.resolve(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if m, tok, err = loadCheckpoint(dir); err != nil {
+		return nil, nil, "", err
+	}
+	if f.adapter == "" {
+		return m, tok, dir, nil
+	}
+	adir, err := f.resolveRef(ctx, "adapter", f.adapter, "adapter")
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if m, err = applyAdapter(m, dir, adir); err != nil {
+		return nil, nil, "", err
+	}
+	if _, err := os.Stat(filepath.Join(adir, chat.TokenizerConfigFile)); err == nil {
+		return m, tok, adir, nil
+	}
+	return m, tok, dir, nil
+}
+
+// applyAdapter returns m, read from baseDir, with the LoRA adapter in adir
+// merged into its weights. Generation runs the plain model with a KV
+// cache, so prefixes and bottleneck adapters, which it does not compute,
+// are refused.
+func applyAdapter(m *model.Model, baseDir, adir string) (*model.Model, error) {
+	a, err := peft.Load(adir)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type != peft.TypeLoRA {
+		return nil, fmt.Errorf("%w: --adapter %s holds a %s adapter; generation applies LoRA adapters only", errUsage, adir, a.Type)
+	}
+	base, err := peft.BaseOf(baseDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Apply(m, base); err != nil {
+		return nil, err
+	}
+	return m.MergeLoRA()
 }
 
 // loadCheckpoint reads the model and tokenizer of a checkpoint directory.

@@ -39,11 +39,7 @@ func init() {
 }
 
 func runGenerate(cmd *cobra.Command, f generateFlags) error {
-	dir, err := f.resolve(cmd.Context())
-	if err != nil {
-		return err
-	}
-	m, tok, err := loadCheckpoint(dir)
+	m, tok, _, err := f.load(cmd.Context())
 	if err != nil {
 		return err
 	}

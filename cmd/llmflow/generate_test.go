@@ -8,6 +8,7 @@ import (
 
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/peft"
 )
 
 // writePaddedCheckpoint saves a random GPT-2 whose embedding has pad more
@@ -128,5 +129,49 @@ func TestGenerateEncodesSpecialTokens(t *testing.T) {
 	}
 	if r.stdout != "ab<|endoftext|>\n" {
 		t.Errorf("stdout %q, want the prompt alone", r.stdout)
+	}
+}
+
+// TestGenerateAdapterRefused: generation computes the plain model with a KV
+// cache, so --adapter with a prefix or bottleneck adapter is a usage error
+// naming its type, and a LoRA adapter of another base is refused.
+func TestGenerateAdapterRefused(t *testing.T) {
+	dir := t.TempDir()
+	ckpt, other := filepath.Join(dir, "ckpt"), filepath.Join(dir, "other")
+	writePaddedCheckpoint(t, ckpt, 0)
+	writePaddedCheckpoint(t, other, 2)
+	save := func(name, base string, attach func(*model.Model) error) string {
+		mm, err := model.LoadCheckpoint(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := attach(mm); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := peft.BaseOf(base)
+		out := filepath.Join(dir, name)
+		if err := peft.Save(out, mm, b); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, adapter, want string
+		code                int
+	}{
+		{"prefix", save("prefix", ckpt, func(m *model.Model) error { return m.AttachPrefix(model.Prefix{NumVirtualTokens: 2}, 1) }),
+			"holds a PREFIX_TUNING adapter", 2},
+		{"bottleneck", save("bottleneck", ckpt, func(m *model.Model) error { return m.AttachAdapters(model.Adapters{Bottleneck: 2}, 1) }),
+			"holds a BOTTLENECK_ADAPTER adapter", 2},
+		{"other base", save("lora", other, func(m *model.Model) error {
+			return m.AttachLoRA(model.LoRA{R: 2, Alpha: 2, TargetModules: []string{"attn.c_attn"}}, 1)
+		}), "the adapter was trained on base model", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := llmflow(t, dir, "generate", "--checkpoint", ckpt, "--adapter", tc.adapter, "--prompt", "the")
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, want %d with %q\n%s", r.code, tc.code, tc.want, r.stderr)
+			}
+		})
 	}
 }

@@ -158,4 +158,20 @@ func TestPEFTPipeline(t *testing.T) {
 	if ans.code != 0 {
 		t.Errorf("chat with the merged model: %d\n%s%s", ans.code, ans.stdout, ans.stderr)
 	}
+	// The adapter applied at load time answers as the merged model does,
+	// with the template it carries.
+	withAdapter := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", "stage.base", "--adapter", "stage.lora", "--temperature", "0", "--max-new-tokens", "20", "--json")
+	if withAdapter.code != 0 || withAdapter.stdout != ans.stdout {
+		t.Errorf("chat --adapter: %d\n%s%s\nwant\n%s", withAdapter.code, withAdapter.stdout, withAdapter.stderr, ans.stdout)
+	}
+	gen := func(args ...string) string {
+		r := llmflow(t, dir, append([]string{"generate", "--prompt", "The capital of Peru is", "--temperature", "0", "--max-tokens", "12"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("generate %v: %d\n%s", args, r.code, r.stderr)
+		}
+		return r.stdout
+	}
+	if a, b := gen("--checkpoint", "stage.base", "--adapter", adapter), gen("--checkpoint", merged); a != b {
+		t.Errorf("generate --adapter gives %q, the merged model %q", a, b)
+	}
 }
