@@ -65,26 +65,11 @@ func runMerge(ctx context.Context, run *NodeRun) (map[string]string, error) {
 // computation rather than change weights, and an adapter trained on other
 // weights are refused.
 func mergeAdapter(dst, baseDir, adapterDir string) (*peft.Adapter, error) {
-	a, err := peft.Load(adapterDir)
-	if err != nil {
-		return nil, err
-	}
-	if a.Type != peft.TypeLoRA {
-		return nil, fmt.Errorf("%s holds a %s adapter; only LoRA folds into the base weights (a prefix or a bottleneck adapter adds computation a GPT-2 checkpoint cannot hold)",
-			filepath.Join(adapterDir, peft.ConfigFile), a.Type)
-	}
-	base, err := peft.BaseOf(baseDir)
-	if err != nil {
-		return nil, err
-	}
 	m, err := model.LoadCheckpoint(baseDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Apply(m, base); err != nil {
-		return nil, err
-	}
-	merged, err := m.MergeLoRA()
+	a, merged, err := peft.Merge(m, baseDir, adapterDir)
 	if err != nil {
 		return nil, err
 	}

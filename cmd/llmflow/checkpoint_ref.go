@@ -120,21 +120,11 @@ func (f checkpointFlags) load(ctx context.Context) (m *model.Model, tok *tokeniz
 // cache, so prefixes and bottleneck adapters, which it does not compute,
 // are refused.
 func applyAdapter(m *model.Model, baseDir, adir string) (*model.Model, error) {
-	a, err := peft.Load(adir)
-	if err != nil {
-		return nil, err
+	_, merged, err := peft.Merge(m, baseDir, adir)
+	if errors.Is(err, peft.ErrNotMergeable) {
+		err = fmt.Errorf("%w: --adapter: %w", errUsage, err)
 	}
-	if a.Type != peft.TypeLoRA {
-		return nil, fmt.Errorf("%w: --adapter %s holds a %s adapter; generation applies LoRA adapters only", errUsage, adir, a.Type)
-	}
-	base, err := peft.BaseOf(baseDir)
-	if err != nil {
-		return nil, err
-	}
-	if err := a.Apply(m, base); err != nil {
-		return nil, err
-	}
-	return m.MergeLoRA()
+	return merged, err
 }
 
 // loadCheckpoint reads the model and tokenizer of a checkpoint directory.
