@@ -131,7 +131,10 @@ func TestPEFTPipeline(t *testing.T) {
 	base := outputDigest(t, res.stdout, "stage.base", "model")
 	adapter := outputDigest(t, res.stdout, "stage.lora", "adapter")
 	merged := outputDigest(t, res.stdout, "merge.chat", "model")
-	outputDigest(t, res.stdout, "stage.report", "report")
+	// eval with the adapter input measures what eval of the merged model does.
+	if a, b := outputDigest(t, res.stdout, "stage.report", "report"), outputDigest(t, res.stdout, "stage.adapter", "report"); a != b {
+		t.Errorf("eval of the merged model gave report %s, eval with the adapter %s", a, b)
+	}
 	store, err := artifact.OpenStore(filepath.Join(dir, ".llmflow", "store"))
 	if err != nil {
 		t.Fatal(err)

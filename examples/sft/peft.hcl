@@ -93,6 +93,17 @@ stage "eval" "report" {
   }
 }
 
+# The same evaluation without a merge node: eval folds the adapter in.
+stage "eval" "adapter" {
+  model   = stage.base
+  adapter = stage.lora.adapter
+  data    = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
+}
+
 output "adapter" {
   value = stage.lora.adapter
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/peft"
 	"github.com/llmflow/llmflow/plugins/sdk"
 	"github.com/llmflow/llmflow/plugins/trainer"
 )
@@ -131,6 +133,7 @@ func describe() *sdk.Description {
 			{Name: "data", Kind: artifact.KindTokens, Optional: true, NonEmpty: true, Doc: "Tokens to measure loss on; must not be empty."},
 			{Name: "prompts", Kind: artifact.KindText, Optional: true, NonEmpty: true, Doc: "Examples to score by prompting; must not be empty."},
 			{Name: "shots_data", Kind: artifact.KindText, Optional: true, Doc: "Examples to draw shots from (default: \"prompts\")."},
+			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true, Doc: "LoRA adapter of the model, merged into it before evaluation; its chat files replace the model's."},
 		},
 		Outputs: []sdk.Port{{Name: "report", Kind: ReportKind, Doc: "report.json with figures and samples."}},
 	}
@@ -201,6 +204,16 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 	if err != nil {
 		return err
 	}
+	// chatDir holds the chat template prompting reads.
+	chatDir := in.Path
+	if a, ok := req.Inputs["adapter"]; ok {
+		if _, m, err = peft.Merge(m, in.Path, a.Path); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if fileExists(filepath.Join(a.Path, chat.TokenizerConfigFile)) {
+			chatDir = a.Path
+		}
+	}
 	var tok *tokenizer.Tokenizer
 	if p := filepath.Join(in.Path, model.TokenizerFile); fileExists(p) {
 		if tok, err = tokenizer.Load(p); err != nil {
@@ -234,7 +247,7 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 		if sd, ok := req.Inputs["shots_data"]; ok {
 			shots = sd.Path
 		}
-		if rep.Prompting, err = st.prompt(ctx, m, tok, in.Path, pr.Path, shots, c, filepath.Join(dir, ExamplesDir), ev); err != nil {
+		if rep.Prompting, err = st.prompt(ctx, m, tok, chatDir, pr.Path, shots, c, filepath.Join(dir, ExamplesDir), ev); err != nil {
 			return err
 		}
 	}
