@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/llmflow/llmflow/internal/dag"
@@ -22,10 +23,13 @@ func (r *run) execNode(ctx context.Context, addr string) error {
 		defer r.mu.Unlock()
 		return r.outputs[dep], ActionCached
 	})
+	res := NodeResult{Addr: addr, Kind: n.Kind, Key: parts.Key(), Parts: parts, Started: time.Now()}
 	if missing != "" {
+		if err := r.unproduced(n, missing); err != nil {
+			return r.fail(ctx, n, res, err)
+		}
 		return fmt.Errorf("input %s of %s is missing; this is a bug in llmflow", missing, addr)
 	}
-	res := NodeResult{Addr: addr, Kind: n.Kind, Key: parts.Key(), Parts: parts, Started: time.Now()}
 	if n.blocked != nil { // its key is incomplete, so it must not hit the cache
 		return r.fail(ctx, n, res, n.blocked)
 	}
@@ -148,6 +152,26 @@ func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[strin
 		digests[name] = m.Digest
 	}
 	return digests, nil
+}
+
+// unproduced explains an input of n from dep that is missing because dep
+// finished without writing that output (a stage's optional outputs, such
+// as peft's adapter or model by method); nil when dep has not finished.
+func (r *run) unproduced(n *prepared, dep string) error {
+	r.mu.Lock()
+	out, done := r.outputs[dep]
+	r.mu.Unlock()
+	if !done {
+		return nil
+	}
+	for _, name := range sortedKeys(n.Inputs) {
+		ref := n.Inputs[name]
+		if o := r.plan.outputName(ref); ref.Addr == dep && out[o] == "" {
+			return fmt.Errorf("input %q: %s finished without producing its output %q, which its configuration does not write; refer to one of its outputs it wrote: %s",
+				name, dep, o, strings.Join(sortedKeys(out), ", "))
+		}
+	}
+	return nil
 }
 
 func (r *run) inputs(n *prepared, parts KeyParts) map[string]Input {

@@ -26,8 +26,9 @@ func (f *fakeRunner) Describe(_ context.Context, p StagePlugin) (*StageInfo, err
 	if p.Kind == "score" {
 		return &StageInfo{
 			Name: "score", Version: "1", Checksum: f.checksum, ConfigSpec: hcldec.ObjectSpec{},
-			Inputs:  []Port{{Name: "data", Required: true}, {Name: "extra"}, {Name: "checked", NonEmpty: true}},
-			Outputs: []Port{{Name: "report", Kind: "report"}},
+			Inputs: []Port{{Name: "data", Required: true}, {Name: "extra"}, {Name: "checked", NonEmpty: true}},
+			// extra stands for an output the stage writes only under some configurations.
+			Outputs: []Port{{Name: "report", Kind: "report"}, {Name: "extra", Kind: "report"}},
 		}, nil
 	}
 	if p.Kind != "train" {
@@ -210,5 +211,30 @@ stage "train" "t" {
 				}
 			}
 		})
+	}
+}
+
+// TestUnproducedOutput: a stage may leave out some of its outputs (peft
+// writes adapter or model by method); a node that refers to one it did not
+// write fails naming the output and those it wrote, not as an internal bug.
+func TestUnproducedOutput(t *testing.T) {
+	store := newStore(t)
+	runner := &fakeRunner{checksum: "sha256:aa"}
+	src := `
+testnode "d" { value = "x" }
+stage "score" "s" { data = testnode.d }
+testnode "after" { input = stage.s.extra }
+`
+	p, diags := planWith(t, src, &Planner{Store: store, Runner: runner})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	log := &eventLog{}
+	if _, err := (&Engine{Store: store, Runner: runner, Hook: log}).Run(context.Background(), p); err == nil {
+		t.Fatal("the run succeeded")
+	}
+	want := `failed testnode.after: input "input": stage.s finished without producing its output "extra", which its configuration does not write; refer to one of its outputs it wrote: report`
+	if !log.has(want) {
+		t.Fatalf("events %q, want %q", log.events, want)
 	}
 }
