@@ -63,9 +63,24 @@ func TestSFTPipeline(t *testing.T) {
 // stage, after it saved a checkpoint, and checks that the next run resumes
 // and writes the same model, byte for byte, as a run never interrupted.
 func TestSFTResumeAfterSIGKILL(t *testing.T) {
-	dir := sftExample(t)
 	vars := []string{"-var", "pretrain_steps=30", "-var", "sft_steps=120", "-var", "save_every=20"}
-	cmd := exec.Command(binary, append([]string{"run", "--json", "pipeline.hcl"}, vars...)...)
+	resumeAfterSIGKILL(t, sftExample(t), "pipeline.hcl", "stage.chat", "model", vars)
+}
+
+// TestPEFTResumeAfterSIGKILL does the same to the LoRA stage, whose
+// adapter tensors and dropout RNG must be restored with the base.
+func TestPEFTResumeAfterSIGKILL(t *testing.T) {
+	dir := copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "peft.hcl", "data/corpus.jsonl", "data/chat.jsonl")
+	vars := []string{"-var", "pretrain_steps=30", "-var", "peft_steps=120", "-var", "save_every=20"}
+	resumeAfterSIGKILL(t, dir, "peft.hcl", "stage.lora", "adapter", vars)
+}
+
+// resumeAfterSIGKILL runs file in dir, kills llmflow once a training stage
+// after stage.base has saved a checkpoint, runs again, and requires the
+// output of node to match that of an uninterrupted run in a fresh store.
+func resumeAfterSIGKILL(t *testing.T, dir, file, node, output string, vars []string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"run", "--json", file}, vars...)...)
 	cmd.Dir = dir
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -93,27 +108,27 @@ func TestSFTResumeAfterSIGKILL(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			t.Fatal("the sft stage saved no checkpoint within 3 minutes")
+			t.Fatalf("%s saved no checkpoint within 3 minutes", node)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 
-	res := llmflow(t, dir, append([]string{"run", "--json", "pipeline.hcl"}, vars...)...)
+	res := llmflow(t, dir, append([]string{"run", "--json", file}, vars...)...)
 	if res.code != 0 {
 		t.Fatalf("resumed run: %d\n%s", res.code, res.stderr)
 	}
 	if !strings.Contains(res.stdout, "resuming from the checkpoint saved at step") {
 		t.Errorf("the resumed run did not report resuming from the checkpoint:\n%s", res.stdout)
 	}
-	resumed := outputDigest(t, res.stdout, "stage.chat", "model")
-	fresh := llmflow(t, dir, append([]string{"run", "--json", "--store", "fresh-store", "--db", "fresh.db", "pipeline.hcl"}, vars...)...)
+	resumed := outputDigest(t, res.stdout, node, output)
+	fresh := llmflow(t, dir, append([]string{"run", "--json", "--store", "fresh-store", "--db", "fresh.db", file}, vars...)...)
 	if fresh.code != 0 {
 		t.Fatalf("uninterrupted run: %d\n%s", fresh.code, fresh.stderr)
 	}
-	if want := outputDigest(t, fresh.stdout, "stage.chat", "model"); resumed != want {
-		t.Errorf("resumed model %s differs from the uninterrupted model %s", resumed, want)
+	if want := outputDigest(t, fresh.stdout, node, output); resumed != want {
+		t.Errorf("resumed %s %s differs from the uninterrupted %s", output, resumed, want)
 	}
 	os.RemoveAll(filepath.Join(dir, "fresh-store"))
 }

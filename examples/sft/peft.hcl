@@ -17,6 +17,12 @@ variable "peft_steps" {
   default = 300
 }
 
+variable "save_every" {
+  type        = number
+  default     = 0
+  description = "steps between peft checkpoints (0: only at the end)"
+}
+
 dataset "corpus" {
   path       = "data/corpus.jsonl"
   text_field = "text"
@@ -76,6 +82,7 @@ stage "peft" "lora" {
     target_modules = ["attn.c_attn", "mlp.c_fc"]
     batch_size     = 8
     max_steps      = var.peft_steps
+    save_every     = var.save_every
   }
 }
 
