@@ -29,6 +29,7 @@ type qualityCase struct {
 	prompts           int    // held-out prompts answered greedily
 	// corpus names a testenv corpus the base model also pretrains on.
 	corpus string
+	minLR  float64 // where the cosine schedule ends
 }
 
 type logEvents struct {
@@ -51,12 +52,16 @@ func TestSFTQuality(t *testing.T) {
 		t.Skip("set LLMFLOW_QUALITY=1 to run the sft quality run")
 	}
 	for _, qc := range []qualityCase{
-		{"gsm8k", "sft/gsm8k_train.jsonl", instruction.ShapeQA, 384, OverlongTruncate, "120s", "540s", 100, ""},
+		// Under 1% of GSM8K is longer than 384 tokens; drop them rather than
+		// teach answers that run into the context. Decaying the learning
+		// rate further gave fewer greedy repetition loops (95 ends of 100
+		// against 88 with min_lr 1e-4).
+		{"gsm8k", "sft/gsm8k_train.jsonl", instruction.ShapeQA, 384, OverlongDrop, "120s", "540s", 100, "", 1e-5},
 		// Half the Chinese conversations are longer than 512 tokens: a
 		// context of 1024 keeps most of them, and the rest are dropped so
 		// every example shows where an answer ends. The conversations are
 		// few, so the base also reads a Chinese novel to know the language.
-		{"oasst1_zh", "sft/oasst1_zh_sft.jsonl", instruction.ShapeAlpaca, 1024, OverlongDrop, "120s", "540s", 34, "xiyouji"},
+		{"oasst1_zh", "sft/oasst1_zh_sft.jsonl", instruction.ShapeAlpaca, 1024, OverlongDrop, "120s", "540s", 34, "xiyouji", 1e-4},
 	} {
 		t.Run(qc.name, func(t *testing.T) { qualityRun(t, qc) })
 	}
@@ -85,7 +90,7 @@ func qualityRun(t *testing.T, qc qualityCase) {
 
 	cfg := DefaultConfig()
 	cfg.BlockSize, cfg.Overlong, cfg.MaxSteps, cfg.TimeBudget = qc.block, qc.overlong, 0, qc.sft
-	cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = 8, 1e-3, 1e-4, 30
+	cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = 8, 1e-3, qc.minLR, 30
 	cfg.EvalEvery, cfg.EvalBatches, cfg.LogEvery, cfg.Seed = 0, 0, 50, 1
 	ev := logEvents{newRecEvents(), t}
 	start := time.Now()
