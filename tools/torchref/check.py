@@ -44,12 +44,16 @@ def layer_norm(x, w, b, eps):
     return F.layer_norm(x, (x.shape[-1],), w, b, eps)
 
 
-def gpt2_logits(cfg, p, idx):
+def gpt2_logits(cfg, p, idx, past=None, pos0=0):
+    """past: optional per-layer (key, value) pairs [B, H, P, C/H] every token
+    attends to; pos0: position of the first token."""
     B, T = idx.shape
     C, H = cfg["n_embd"], cfg["n_head"]
     eps = cfg.get("layer_norm_epsilon", 1e-5)
-    x = p["wte.weight"][idx] + p["wpe.weight"][:T]
+    x = p["wte.weight"][idx] + p["wpe.weight"][pos0 : pos0 + T]
     mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    if past is not None:
+        mask = torch.cat([torch.ones(T, past[0][0].shape[2], dtype=torch.bool), mask], dim=1)
     for i in range(cfg["n_layer"]):
         h = f"h.{i}."
         a = layer_norm(x, p[h + "ln_1.weight"], p[h + "ln_1.bias"], eps)
@@ -58,6 +62,8 @@ def gpt2_logits(cfg, p, idx):
         q = q.view(B, T, H, C // H).transpose(1, 2)
         k = k.view(B, T, H, C // H).transpose(1, 2)
         v = v.view(B, T, H, C // H).transpose(1, 2)
+        if past is not None:
+            k, v = torch.cat([past[i][0], k], dim=2), torch.cat([past[i][1], v], dim=2)
         att = (q @ k.transpose(-2, -1)) / math.sqrt(C // H)
         att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)
