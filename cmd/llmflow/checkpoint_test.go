@@ -118,3 +118,18 @@ func runJSON(t *testing.T, dir string) map[string]nodeEvent {
 	}
 	return out
 }
+
+// TestEvalPaddedVocabulary: the eval stage samples prompts from a model
+// whose embedding is padded past its tokenizer, as generate and chat do,
+// without drawing an id the tokenizer cannot decode.
+func TestEvalPaddedVocabulary(t *testing.T) {
+	dir := t.TempDir()
+	writePaddedCheckpoint(t, filepath.Join(dir, "models", "padded"), 8)
+	src := strings.Replace(checkpointPipeline, "CKPT", "models/padded", 1)
+	if err := os.WriteFile(filepath.Join(dir, "p.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := runJSON(t, dir); res["stage.report"].status != "node_finished" {
+		t.Fatalf("eval of a padded model: %+v", res)
+	}
+}

@@ -124,9 +124,11 @@ func (p *prompting) generate(ctx context.Context, ev sdk.Events) error {
 		var cut bool
 		prompts[i], cut = fitPrompt(r.ids, P, p.c.MaxNew)
 		r.truncated = r.truncated || cut
-		samplers[i] = &model.Sampler{}
+		// Vocab: a model padded past its tokenizer never yields an id the
+		// tokenizer cannot decode.
+		samplers[i] = &model.Sampler{Vocab: p.tok.VocabSize()}
 		if !p.c.Greedy {
-			samplers[i] = &model.Sampler{Temperature: p.c.Temperature, TopK: p.c.TopK, TopP: p.c.TopP, RNG: model.NewRNG(uint64(p.c.Seed) + uint64(i))}
+			samplers[i] = &model.Sampler{Temperature: p.c.Temperature, TopK: p.c.TopK, TopP: p.c.TopP, Vocab: p.tok.VocabSize(), RNG: model.NewRNG(uint64(p.c.Seed) + uint64(i))}
 		}
 	}
 	opt := model.BatchOptions{MaxNew: p.c.MaxNew, Rows: p.c.BatchSize, Stop: p.eos}

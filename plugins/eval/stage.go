@@ -313,7 +313,7 @@ func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path
 
 func sample(m *model.Model, tok *tokenizer.Tokenizer, prompt string, c Config, seed uint64) (Sample, error) {
 	stop := eosID(tok)
-	s := &model.Sampler{Temperature: c.Temperature, TopK: c.TopK, TopP: c.TopP, RNG: model.NewRNG(seed)}
+	s := &model.Sampler{Temperature: c.Temperature, TopK: c.TopK, TopP: c.TopP, Vocab: tok.VocabSize(), RNG: model.NewRNG(seed)}
 	ids, err := m.Generate(tok.EncodeWithSpecial([]byte(prompt)), c.MaxNew, s, stop)
 	if err != nil {
 		return Sample{}, err
