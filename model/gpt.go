@@ -18,6 +18,8 @@ type Model struct {
 	// The last forward pass's input, read by Backward.
 	batch      Batch
 	hasTargets bool
+	// forwarded: activations of a forward pass that no Backward has used yet.
+	forwarded bool
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
 	normParts []float64
@@ -143,6 +145,7 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	m.Reserve(B, T)
 	m.batch = b
 	m.hasTargets = b.Targets != nil
+	m.forwarded = true
 	cfg, a := m.Config, m.a
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
@@ -224,11 +227,40 @@ func (m *Model) Backward(scale float32) error {
 	if !m.hasTargets {
 		return fmt.Errorf("model: Backward needs a Forward with targets first")
 	}
+	return m.backward(scale, nil)
+}
+
+// Hidden returns the final LayerNorm's output of the last forward pass, B*T
+// rows of n_embd indexed like the batch: what a head on top of the
+// transformer (a reward score, a value) reads.
+func (m *Model) Hidden() []float32 {
+	return m.a.lnf[:m.batch.B*m.batch.T*m.Config.NEmbd]
+}
+
+// BackwardHidden is Backward with dHidden, the gradient of a head's loss
+// with respect to Hidden (B*T*n_embd values), added where the language-model
+// head's gradient enters. After a forward pass without targets only dHidden
+// flows back, and the scale is unused.
+func (m *Model) BackwardHidden(scale float32, dHidden []float32) error {
+	if !m.forwarded {
+		return fmt.Errorf("model: BackwardHidden needs a Forward first")
+	}
+	if n := m.batch.B * m.batch.T * m.Config.NEmbd; len(dHidden) != n {
+		return fmt.Errorf("model: hidden gradient holds %d values, want %d", len(dHidden), n)
+	}
+	if !m.hasTargets {
+		m.gradScale = 0
+	}
+	return m.backward(scale, dHidden)
+}
+
+func (m *Model) backward(scale float32, dHidden []float32) error {
 	cfg, a, b := m.Config, m.a, &m.batch
 	B, T := b.B, b.T
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
-	if m.gradScale != scale {
+	withLM := m.hasTargets
+	if withLM && m.gradScale != scale {
 		if m.gradScale != 0 {
 			return fmt.Errorf("model: Backward scale %g differs from ForwardTrain's %g", scale, m.gradScale)
 		}
@@ -236,9 +268,19 @@ func (m *Model) Backward(scale float32) error {
 		m.gradScale = scale
 	}
 	m.hasTargets = false // the logits are now gradients
+	m.forwarded = false
 	dres := a.dres[:N*C]
-	// The output head is tied: its weight gradient lands in dwte.
-	matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
+	if withLM {
+		// The output head is tied: its weight gradient lands in dwte.
+		matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
+		if dHidden != nil {
+			for i, g := range dHidden {
+				a.dC[i] += g
+			}
+		}
+	} else {
+		copy(a.dC[:N*C], dHidden)
+	}
 	clear(dres)
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormBackward(dres, m.g.lnfw, m.g.lnfb, a.dC[:N*C], last, m.p.lnfw, a.lnfMean[:N], a.lnfRstd[:N], N, C)

@@ -197,3 +197,53 @@ func TestGradModel(t *testing.T) {
 		})
 	}
 }
+
+// TestGradHidden checks BackwardHidden with and without a language-model
+// loss: L = [mean token loss] + Σ Hidden·u for fixed random u.
+func TestGradHidden(t *testing.T) {
+	for _, withLM := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lm=%v", withLM), func(t *testing.T) {
+			cfg := Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+			m, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := NewRNG(9)
+			for i := range m.Params {
+				m.Params[i] = float32(r.Normal() * 0.3)
+			}
+			b := Batch{B: 2, T: 6, Inputs: []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 1}}
+			if withLM {
+				b.Targets = []int32{2, 3, -1, 5, 6, 7, 8, 9, 10, 0, 1, 2}
+			}
+			u := randVec(r, b.B*b.T*cfg.NEmbd, 1)
+			loss := func() float64 {
+				s, w, err := m.ForwardBatch(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := weighted(m.Hidden(), u)
+				if withLM {
+					h += s / w
+				}
+				return h
+			}
+			_, w, _ := m.ForwardBatch(b)
+			m.ZeroGrad()
+			scale := float32(1)
+			if withLM {
+				scale = 1 / float32(w)
+			}
+			if err := m.BackwardHidden(scale, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.BackwardHidden(scale, u); err == nil {
+				t.Fatal("a second backward pass over the same forward pass was accepted")
+			}
+			grads := append([]float32(nil), m.Grads...)
+			for _, ts := range m.Tensors {
+				checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+			}
+		})
+	}
+}
