@@ -247,3 +247,40 @@ func TestGradHidden(t *testing.T) {
 		})
 	}
 }
+
+// TestGradHead checks a head's gradients and the transformer's under it:
+// L = Σ_i c_i · head(row_i).
+func TestGradHead(t *testing.T) {
+	cfg := Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRNG(3)
+	for i := range m.Params {
+		m.Params[i] = float32(r.Normal() * 0.3)
+	}
+	h, err := m.AttachHead("v_head.summary", true, 0.5, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := Batch{B: 2, T: 6, Inputs: []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 1}}
+	rows, c := []int{5, 7, 11, 2}, []float32{1, -0.5, 2, 0.25}
+	loss := func() float64 {
+		if _, _, err := m.ForwardBatch(b); err != nil {
+			t.Fatal(err)
+		}
+		return weighted(h.Forward(rows), c)
+	}
+	loss()
+	m.ZeroGrad()
+	dh := make([]float32, b.B*b.T*cfg.NEmbd)
+	h.Backward(rows, c, dh)
+	if err := m.BackwardHidden(1, dh); err != nil {
+		t.Fatal(err)
+	}
+	grads := append([]float32(nil), m.Grads...)
+	for _, ts := range m.Tensors {
+		checkGrad(t, ts.Name, m.Params[ts.Off:ts.Off+ts.Size], grads[ts.Off:ts.Off+ts.Size], loss)
+	}
+}
