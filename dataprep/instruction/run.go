@@ -95,7 +95,7 @@ func (in *ingest) file(ctx context.Context, path string) error {
 	base := filepath.Base(path)
 	br := bufio.NewReaderSize(f, 1<<16)
 	for lineNo := int64(1); ; lineNo++ {
-		line, err := readLine(br)
+		line, err := ReadLine(br)
 		if err == io.EOF {
 			return nil
 		}
@@ -161,9 +161,9 @@ func (in *ingest) append(ex Example, size int) error {
 	return in.w.RowDone(size)
 }
 
-// readLine returns the next line without its line ending; a line longer
+// ReadLine returns the next line without its line ending; a line longer
 // than artifact.MaxLineBytes is an error rather than unbounded memory.
-func readLine(br *bufio.Reader) ([]byte, error) {
+func ReadLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
