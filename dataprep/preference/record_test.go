@@ -23,7 +23,9 @@ func shape(s string, edit ...func(*Config)) Config {
 }
 
 func TestMapShapes(t *testing.T) {
-	renamed := func(c *Config) { c.Fields = map[string]string{"prompt": "question", "chosen": "good", "rejected": "bad"} }
+	renamed := func(c *Config) {
+		c.Fields = map[string]string{"prompt": "question", "chosen": "good", "rejected": "bad"}
+	}
 	rankAll := func(c *Config) { c.RankedPairs = RankedAll }
 	rankAdj := func(c *Config) { c.RankedPairs = RankedAdjacent }
 	for _, tc := range []struct {
