@@ -63,6 +63,15 @@ func parseHH(s string) ([]chat.Message, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no %q turn before the last Assistant turn", strings.TrimSpace(hhHuman))
 	}
+	for i := 1; i < len(out); i++ {
+		if out[i].Role == out[i-1].Role {
+			name := strings.TrimSpace(hhHuman)
+			if out[i].Role == chat.RoleAssistant {
+				name = strings.TrimSpace(hhAssistant)
+			}
+			return nil, fmt.Errorf("turns %d and %d are both %q turns; want Human and Assistant turns alternating", i, i+1, name)
+		}
+	}
 	return out, nil
 }
 

@@ -156,10 +156,10 @@ func (in *ingest) append(rec Record) error {
 	}
 	s.Rows++
 	s.Identical += int64(rec.Identical)
-	for i, p := range rec.Pairs {
-		if i == 0 && userTurns(p.Prompt) > 1 {
-			s.MultiTurn++
-		}
+	if userTurns(rec.Prompt) > 1 {
+		s.MultiTurn++
+	}
+	for _, p := range rec.Pairs {
 		if err := w.Append(p); err != nil {
 			return err
 		}

@@ -12,9 +12,11 @@ import (
 // Record is one mapped source record.
 type Record struct {
 	ID string
-	// Key decides the record's side of the held-out split: its id field
-	// when it has one, else its prompt conversation, so records asking the
-	// same thing land on the same side.
+	// Prompt is the conversation every pair of the record answers.
+	Prompt []chat.Message
+	// Key decides the record's side of the held-out split: its prompt
+	// conversation, so records asking the same thing share a side, and the
+	// split depends on neither ids, file names, order nor shards.
 	Key   string
 	Pairs []Pair
 	// Identical counts ranked answer pairs dropped because both answers
@@ -43,13 +45,12 @@ func (c Config) Map(line []byte, id string) (Record, error) {
 // Pair.Check.
 func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Record, error) {
 	out := Record{ID: id}
-	hasID := false
 	if raw, ok := rec[c.IDField]; ok && !instruction.IsNull(raw) {
 		v, err := instruction.IDValue(raw)
 		if err != nil {
 			return Record{}, fmt.Errorf("field %q: %v", c.IDField, err)
 		}
-		out.ID, hasID = v, true
+		out.ID = v
 	}
 	r := reader{c: c, rec: rec}
 	var prompt []chat.Message
@@ -93,14 +94,12 @@ func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Record, er
 		}
 		out.Pairs = append(out.Pairs, pair)
 	}
-	out.Key = "id:" + out.ID
-	if !hasID {
-		msgs, err := chat.MarshalMessages(prompt)
-		if err != nil {
-			return Record{}, err
-		}
-		out.Key = string(msgs)
+	msgs, err := chat.MarshalMessages(prompt)
+	if err != nil {
+		return Record{}, err
 	}
+	out.Key = string(msgs)
+	out.Prompt = prompt
 	return out, nil
 }
 
