@@ -162,7 +162,7 @@ func TestGradRewardBradleyTerry(t *testing.T) {
 	s := h.Forward(rows)
 	dOut := make([]float32, 4)
 	for p := 0; p < 2; p++ {
-		g := sigmoid(float64(s[2*p]) - float64(s[2*p+1])) - 1 // dL/dr_chosen
+		g := sigmoid(float64(s[2*p])-float64(s[2*p+1])) - 1 // dL/dr_chosen
 		dOut[2*p], dOut[2*p+1] = float32(g), float32(-g)
 	}
 	m.ZeroGrad()
