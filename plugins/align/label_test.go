@@ -264,4 +264,3 @@ func TestLabelInputErrors(t *testing.T) {
 		}
 	}
 }
-
