@@ -133,12 +133,19 @@ func EachLine(ctx context.Context, path string, fn func(lineNo int64, line []byt
 // bad handles a bad record at where: an error, or with on_error "skip" a
 // count and an example.
 func (in *ingest) bad(where string, err error) error {
-	if in.c.OnError != "skip" {
+	return HandleBad(in.c.OnError, where, err, &in.st.Skipped, &in.st.Examples)
+}
+
+// HandleBad applies an on_error policy to a bad record at where: "fail"
+// returns an error naming where; "skip" counts it in *skipped and keeps
+// the first few reasons in *examples.
+func HandleBad(onError, where string, err error, skipped *int64, examples *[]string) error {
+	if onError != "skip" {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	in.st.Skipped++
-	if len(in.st.Examples) < maxExamples {
-		in.st.Examples = append(in.st.Examples, fmt.Sprintf("%s: %v", where, err))
+	*skipped++
+	if len(*examples) < maxExamples {
+		*examples = append(*examples, fmt.Sprintf("%s: %v", where, err))
 	}
 	return nil
 }

@@ -2,8 +2,9 @@ package preference
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -30,14 +31,7 @@ var shapeFields = map[string][]string{
 }
 
 // Shapes returns the shape names, sorted.
-func Shapes() []string {
-	out := make([]string, 0, len(shapeFields))
-	for s := range shapeFields {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}
+func Shapes() []string { return slices.Sorted(maps.Keys(shapeFields)) }
 
 // Config is the `preferences` block: which shape the records have, where
 // their fields are, how ranked lists become pairs and how many records are
@@ -71,13 +65,8 @@ func (c Config) Validate() error {
 	if !ok {
 		return fmt.Errorf("shape %q is not one of %s", c.Shape, strings.Join(Shapes(), ", "))
 	}
-	keys := make([]string, 0, len(c.Fields))
-	for k := range c.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !contains(fields, k) {
+	for _, k := range slices.Sorted(maps.Keys(c.Fields)) {
+		if !slices.Contains(fields, k) {
 			return fmt.Errorf("fields: %q is not a field of shape %s (it has %s)", k, c.Shape, strings.Join(fields, ", "))
 		}
 		if c.Fields[k] == "" {
@@ -104,13 +93,4 @@ func (c Config) field(name string) string {
 		return f
 	}
 	return name
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -15,9 +15,6 @@ import (
 	"github.com/llmflow/llmflow/dataprep/split"
 )
 
-// maxExamples bounds Stats.Examples.
-const maxExamples = 10
-
 // Stats counts what an ingest read and wrote.
 type Stats struct {
 	Files     int
@@ -135,14 +132,7 @@ func newIngest(train, val *Writer, c Config, seed int64) (*ingest, error) {
 // bad handles a bad record at where: an error, or with on_error "skip" a
 // count and an example.
 func (in *ingest) bad(where string, err error) error {
-	if in.c.OnError != "skip" {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	in.st.Skipped++
-	if len(in.st.Examples) < maxExamples {
-		in.st.Examples = append(in.st.Examples, fmt.Sprintf("%s: %v", where, err))
-	}
-	return nil
+	return instruction.HandleBad(in.c.OnError, where, err, &in.st.Skipped, &in.st.Examples)
 }
 
 func (in *ingest) append(rec Record) error {

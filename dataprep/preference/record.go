@@ -3,7 +3,6 @@ package preference
 import (
 	"encoding/json"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/instruction"
@@ -27,15 +26,9 @@ type Record struct {
 // Map decodes one JSON object line and maps it to a Record; id is used
 // when the record has no id field. Errors name the field at fault.
 func (c Config) Map(line []byte, id string) (Record, error) {
-	if !utf8.Valid(line) {
-		return Record{}, fmt.Errorf("record is not valid UTF-8")
-	}
-	var rec map[string]json.RawMessage
-	if err := json.Unmarshal(line, &rec); err != nil {
-		return Record{}, fmt.Errorf("record is not a JSON object: %v", err)
-	}
-	if rec == nil {
-		return Record{}, fmt.Errorf("record is null, want a JSON object")
+	rec, err := instruction.DecodeRecord(line)
+	if err != nil {
+		return Record{}, err
 	}
 	return c.MapRecord(rec, id)
 }
@@ -52,7 +45,7 @@ func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Record, er
 		}
 		out.ID = v
 	}
-	r := reader{c: c, rec: rec}
+	r := reader{FieldReader: instruction.FieldReader{Rec: rec, Name: c.field}, c: c}
 	var prompt []chat.Message
 	var answers []string // ranked best first
 	switch c.Shape {
@@ -63,22 +56,22 @@ func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Record, er
 		prompt = r.prompt("instruction")
 		answers = r.ranked()
 	case ShapeHH:
-		chosen, rejected := r.str("chosen", true), r.str("rejected", true)
-		if r.err == nil {
+		chosen, rejected := r.Str("chosen", true), r.Str("rejected", true)
+		if r.Err == nil {
 			var a, b string
-			prompt, a, b, r.err = SplitHH(chosen, rejected)
+			prompt, a, b, r.Err = SplitHH(chosen, rejected)
 			answers = []string{a, b}
 			for i, which := range []string{"chosen", "rejected"} {
-				if r.err == nil && answers[i] == "" {
-					r.fail("the %s answer (after the last Assistant turn of field %q) is empty", which, r.c.field(which))
+				if r.Err == nil && answers[i] == "" {
+					r.Fail("the %s answer (after the last Assistant turn of field %q) is empty", which, r.c.field(which))
 				}
 			}
 		}
 	default:
 		return Record{}, fmt.Errorf("shape %q is not one of the known shapes; this is a bug in llmflow", c.Shape)
 	}
-	if r.err != nil {
-		return Record{}, r.err
+	if r.Err != nil {
+		return Record{}, r.Err
 	}
 	for _, p := range c.expand(answers) {
 		pair := Pair{ID: out.ID, Prompt: prompt, Chosen: answers[p[0]], Rejected: answers[p[1]]}
@@ -122,50 +115,17 @@ func (c Config) expand(answers []string) [][2]int {
 	return out
 }
 
-// reader pulls typed fields out of one record, keeping the first error.
+// reader pulls a shape's typed fields out of one record.
 type reader struct {
-	c   Config
-	rec map[string]json.RawMessage
-	err error
-}
-
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-}
-
-// raw returns a shape field's value; a missing or null optional field is
-// absent without error.
-func (r *reader) raw(name string, required bool) (json.RawMessage, bool) {
-	f := r.c.field(name)
-	v, ok := r.rec[f]
-	if !ok || instruction.IsNull(v) {
-		if required {
-			r.fail("missing field %q", f)
-		}
-		return nil, false
-	}
-	return v, true
-}
-
-func (r *reader) str(name string, required bool) string {
-	v, ok := r.raw(name, required)
-	if !ok {
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail("field %q is %s, want a string", r.c.field(name), instruction.KindOf(v))
-	}
-	return s
+	instruction.FieldReader
+	c Config
 }
 
 // answer reads a required, non-empty answer.
 func (r *reader) answer(name string) string {
-	s := r.str(name, true)
-	if r.err == nil && s == "" {
-		r.fail("field %q is empty", r.c.field(name))
+	s := r.Str(name, true)
+	if r.Err == nil && s == "" {
+		r.Fail("field %q is empty", r.c.field(name))
 	}
 	return s
 }
@@ -175,29 +135,29 @@ func (r *reader) answer(name string) string {
 // shape ranked by a blank line and the input when it is not empty.
 func (r *reader) prompt(user string) []chat.Message {
 	var conv []chat.Message
-	if s := r.str("system", false); s != "" {
+	if s := r.Str("system", false); s != "" {
 		conv = append(conv, chat.Message{Role: chat.RoleSystem, Content: s})
 	}
-	if v, ok := r.raw("history", false); ok {
+	if v, ok := r.Raw("history", false); ok {
 		h, err := instruction.ParseHistory(v)
 		if err != nil {
-			r.fail("field %q: %v", r.c.field("history"), err)
+			r.Fail("field %q: %v", r.c.field("history"), err)
 		}
 		conv = append(conv, h...)
 	}
-	turn := r.str(user, true)
+	turn := r.Str(user, true)
 	if r.c.Shape == ShapeRanked {
-		if in := r.str("input", false); in != "" {
+		if in := r.Str("input", false); in != "" {
 			turn += "\n\n" + in
 		}
 	}
-	if r.err == nil && turn == "" {
-		r.fail("field %q is empty", r.c.field(user))
+	if r.Err == nil && turn == "" {
+		r.Fail("field %q is empty", r.c.field(user))
 	}
 	conv = append(conv, chat.Message{Role: chat.RoleUser, Content: turn})
-	if r.err == nil {
+	if r.Err == nil {
 		if err := chat.CheckConversation(append(conv, chat.Message{Role: chat.RoleAssistant, Content: "."})); err != nil {
-			r.fail("prompt conversation: %v", err)
+			r.Fail("prompt conversation: %v", err)
 		}
 	}
 	return conv
@@ -205,23 +165,23 @@ func (r *reader) prompt(user string) []chat.Message {
 
 // ranked reads at least two answers, best first.
 func (r *reader) ranked() []string {
-	v, ok := r.raw("output", true)
+	v, ok := r.Raw("output", true)
 	if !ok {
 		return nil
 	}
 	f := r.c.field("output")
 	var list []string
 	if err := json.Unmarshal(v, &list); err != nil {
-		r.fail("field %q is %s, want a list of answers, best first", f, instruction.KindOf(v))
+		r.Fail("field %q is %s, want a list of answers, best first", f, instruction.KindOf(v))
 		return nil
 	}
 	if len(list) < 2 {
-		r.fail("field %q has %d answers, want at least 2 ranked best first", f, len(list))
+		r.Fail("field %q has %d answers, want at least 2 ranked best first", f, len(list))
 		return nil
 	}
 	for i, a := range list {
 		if a == "" {
-			r.fail("field %q: answer %d is empty", f, i)
+			r.Fail("field %q: answer %d is empty", f, i)
 			return nil
 		}
 	}
