@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 
 	"github.com/zclconf/go-cty/cty"
@@ -142,7 +143,11 @@ func (LabelStage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) e
 	if err != nil {
 		return err
 	}
+	// A failed attempt's partial dataset is not resumed: start afresh.
 	out := filepath.Join(req.OutputDir, "data")
+	if err := os.RemoveAll(out); err != nil {
+		return err
+	}
 	if _, err := Label(ctx, cfg, p, sc, prompts, out, ev); err != nil {
 		return err
 	}
