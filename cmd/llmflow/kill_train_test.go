@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,6 +45,11 @@ func TestResumeTrainingAfterSIGKILL(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
+
+	plan := llmflow(t, dir, "plan", "pipeline.hcl")
+	if !regexp.MustCompile(`\+ stage\.tiny \(will run: new, resume from step [1-9]\d*\)`).MatchString(plan.stdout) {
+		t.Errorf("plan after the kill does not say which step the stage resumes from:\n%s", plan.stdout)
+	}
 
 	res := llmflow(t, dir, "run", "--json", "pipeline.hcl")
 	if res.code != 0 {

@@ -42,8 +42,8 @@ func main() {
 // execute runs the command tree and maps its error to an exit code.
 func execute() int {
 	rootCmd.SetArgs(longVarFlags(os.Args[1:]))
-	err := rootCmd.Execute()
-	if err != nil && !errors.Is(err, errInvalid) { // diagnostics were printed already
+	err := usageError(rootCmd.Execute())
+	if err != nil && !errors.Is(err, errInvalid) && !errors.Is(err, errPlanChanges) { // diagnostics or the plan were printed already
 		os.Stderr.WriteString("Error: " + err.Error() + "\n")
 	}
 	return exitCode(err)
@@ -66,4 +66,19 @@ func longVarFlags(args []string) []string {
 		out[i] = a
 	}
 	return out
+}
+
+// usageError marks the command-line mistakes cobra reports as plain errors
+// (it has no types for them) as usage errors, so they exit 2.
+func usageError(err error) error {
+	if err == nil || errors.Is(err, errUsage) {
+		return err
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command ", "required flag(s) ", "accepts ", "invalid argument "} {
+		if strings.HasPrefix(msg, prefix) {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+	return err
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -33,15 +35,11 @@ var runsShowCmd = &cobra.Command{
 func init() { runsCmd.AddCommand(runsShowCmd) }
 
 func loadRun(cmd *cobra.Command, dbPath, ref string) (*runstore.RunDetail, error) {
-	db, err := runstore.OpenReadOnly(dbPath)
-	if err != nil {
-		return nil, fmt.Errorf("%w: no run database at %s", errNotFound, dbPath)
-	}
-	defer db.Close()
-	id, err := db.ResolveRunID(cmd.Context(), ref)
+	db, id, err := openRun(cmd, dbPath, ref)
 	if err != nil {
 		return nil, err
 	}
+	defer db.Close()
 	return db.GetRun(cmd.Context(), id)
 }
 
@@ -76,6 +74,8 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 		}
 	}
 	tw.Flush()
+	writeRunOutputs(w, d)
+	writeRunPlugins(w, d)
 	if len(d.Metrics) == 0 {
 		return
 	}
@@ -86,4 +86,44 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 		fmt.Fprintf(tw, "  %s\t%s\t%.6g\t%.6g\t%.6g\t%d\n", m.Addr, m.Name, m.Last, m.Min, m.Max, m.Count)
 	}
 	tw.Flush()
+}
+
+// writeRunOutputs lists the pipeline's named outputs.
+func writeRunOutputs(w io.Writer, d *runstore.RunDetail) {
+	if len(d.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPipeline outputs:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, name := range slices.Sorted(maps.Keys(d.Outputs)) {
+		a := d.Outputs[name]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, a.Digest, a.Kind)
+	}
+	tw.Flush()
+}
+
+// writeRunPlugins lists each plugin that ran a node once.
+func writeRunPlugins(w io.Writer, d *runstore.RunDetail) {
+	ps := runPlugins(d)
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPlugins:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tVERSION\tSOURCE\tSHA256")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Version, p.Source, p.SHA256)
+	}
+	tw.Flush()
+}
+
+// runPlugins returns the distinct plugins of a run's nodes in first-use order.
+func runPlugins(d *runstore.RunDetail) []runstore.Plugin {
+	var out []runstore.Plugin
+	for _, n := range d.Nodes {
+		if n.Plugin.Name != "" && !slices.Contains(out, n.Plugin) {
+			out = append(out, n.Plugin)
+		}
+	}
+	return out
 }

@@ -170,7 +170,14 @@ type RunDetail struct {
 	Lineage   []LineageEdge   `json:"lineage"`
 	Metrics   []MetricSummary `json:"metrics"`
 	Params    []Param         `json:"params"`
+	// Outputs are the pipeline's named output values, like terraform
+	// output -json: output name -> the artifact it names.
+	Outputs map[string]Artifact `json:"outputs,omitempty"`
 }
+
+// OutputParamPrefix prefixes the run-level params that record the
+// pipeline's named outputs (output:NAME = digest).
+const OutputParamPrefix = "output:"
 
 // GetRun returns a run with its nodes, artifacts, lineage, params and
 // metric summaries (last, min, max per series).
@@ -291,9 +298,26 @@ func (s *Store) loadParams(ctx context.Context, d *RunDetail) error {
 		if err := rows.Scan(&p.NodeID, &p.Name, &p.Value); err != nil {
 			return err
 		}
+		if name, ok := strings.CutPrefix(p.Name, OutputParamPrefix); ok && p.NodeID == 0 {
+			d.addOutput(name, p.Value)
+			continue
+		}
 		d.Params = append(d.Params, p)
 	}
 	return rows.Err()
+}
+
+func (d *RunDetail) addOutput(name, digest string) {
+	if d.Outputs == nil {
+		d.Outputs = map[string]Artifact{}
+	}
+	a := Artifact{Digest: digest}
+	for _, known := range d.Artifacts {
+		if known.Digest == digest {
+			a = known
+		}
+	}
+	d.Outputs[name] = a
 }
 
 // MetricSeries returns the points of one metric of a node (0: of the run)
@@ -418,6 +442,57 @@ func (s *Store) ReferencedDigests(ctx context.Context) (map[string]bool, error) 
 			return nil, err
 		}
 		out[d] = true
+	}
+	return out, rows.Err()
+}
+
+// LatestOutputs returns every output (name -> digest) of the node at addr
+// in the newest run in which it succeeded or was served from the cache,
+// and that run's id; ErrNotFound when no run has one.
+func (s *Store) LatestOutputs(ctx context.Context, addr string) (map[string]string, string, error) {
+	var runID string
+	var nodeID int64
+	err := s.db.QueryRowContext(ctx, `SELECT r.id, n.id FROM nodes n JOIN runs r ON r.id = n.run_id
+		WHERE n.addr = ? AND n.status IN ('succeeded', 'cached')
+		AND EXISTS (SELECT 1 FROM lineage l WHERE l.node_id = n.id AND l.role = 'output')
+		ORDER BY r.started_at DESC, r.id DESC, n.id DESC LIMIT 1`, addr).Scan(&runID, &nodeID)
+	if err == sql.ErrNoRows {
+		return nil, "", fmt.Errorf("no run in which %s succeeded recorded its outputs: %w", addr, ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("latest outputs of %s: %w", addr, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT name, digest FROM lineage WHERE node_id = ? AND role = 'output'`, nodeID)
+	if err != nil {
+		return nil, "", fmt.Errorf("latest outputs of %s: %w", addr, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, d string
+		if err := rows.Scan(&name, &d); err != nil {
+			return nil, "", err
+		}
+		out[name] = d
+	}
+	return out, runID, rows.Err()
+}
+
+// NodeParams returns the params (attribute -> JSON value) recorded for a
+// node execution.
+func (s *Store) NodeParams(ctx context.Context, nodeID int64) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM params WHERE node_id = ?`, nodeID)
+	if err != nil {
+		return nil, fmt.Errorf("params of node %d: %w", nodeID, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, rows.Err()
 }
