@@ -153,6 +153,9 @@ type MetricSummary struct {
 	Last     float64 `json:"last"`
 	Min      float64 `json:"min"`
 	Max      float64 `json:"max"`
+	// FromRun is set for a node served from the cache: the run whose
+	// execution computed these figures.
+	FromRun string `json:"from_run,omitempty"`
 }
 
 // Param is one recorded param.
@@ -263,13 +266,42 @@ func (s *Store) loadArtifacts(ctx context.Context, d *RunDetail) error {
 }
 
 func (s *Store) loadMetrics(ctx context.Context, d *RunDetail) error {
+	if err := s.loadMetricSummaries(ctx, d, `m.run_id = ?`, d.ID, nil); err != nil {
+		return err
+	}
+	// A cached node computed nothing in this run: show the figures of the
+	// execution that produced its outputs.
+	for _, n := range d.Nodes {
+		if n.Status != StatusCached || n.CacheKey == "" {
+			continue
+		}
+		var src int64
+		var runID string
+		err := s.db.QueryRowContext(ctx, `SELECT id, run_id FROM nodes WHERE cache_key = ? AND status = 'succeeded' AND id < ?
+			ORDER BY id DESC LIMIT 1`, n.CacheKey, n.ID).Scan(&src, &runID)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.loadMetricSummaries(ctx, d, `m.node_id = ?`, src, &MetricSummary{NodeID: n.ID, Addr: n.Addr, FromRun: runID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadMetricSummaries appends the summaries of the series matching where;
+// as, when set, gives them the node and origin run of a cached node.
+func (s *Store) loadMetricSummaries(ctx context.Context, d *RunDetail, where string, arg any, as *MetricSummary) error {
 	// The last value is the one at the highest step, latest insert winning ties.
 	rows, err := s.db.QueryContext(ctx, `SELECT IFNULL(m.node_id, 0), IFNULL(n.addr, ''), m.name, count(*),
 			MAX(m.step), MIN(m.value), MAX(m.value),
 			(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.node_id IS m.node_id AND l.name = m.name
 				ORDER BY step DESC, rowid DESC LIMIT 1)
 		FROM metrics m LEFT JOIN nodes n ON n.id = m.node_id
-		WHERE m.run_id = ? GROUP BY m.node_id, m.name ORDER BY IFNULL(m.node_id, 0), m.name`, d.ID)
+		WHERE `+where+` GROUP BY m.node_id, m.name ORDER BY IFNULL(m.node_id, 0), m.name`, arg)
 	if err != nil {
 		return err
 	}
@@ -279,6 +311,9 @@ func (s *Store) loadMetrics(ctx context.Context, d *RunDetail) error {
 		var lo, hi, last sql.NullFloat64
 		if err := rows.Scan(&m.NodeID, &m.Addr, &m.Name, &m.Count, &m.LastStep, &lo, &hi, &last); err != nil {
 			return err
+		}
+		if as != nil {
+			m.NodeID, m.Addr, m.FromRun = as.NodeID, as.Addr, as.FromRun
 		}
 		m.Min, m.Max, m.Last = orNaN(lo), orNaN(hi), orNaN(last)
 		d.Metrics = append(d.Metrics, m)

@@ -87,9 +87,13 @@ type curveNode struct {
 // executions of the same cache key that ran before it and did not finish:
 // the ones it resumed from.
 func (s *Store) curveNodes(ctx context.Context, runID string) ([]curveNode, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT n.addr, n.id, n.cache_key FROM nodes n
+	// A cached node's curve is that of the execution that produced it.
+	rows, err := s.db.QueryContext(ctx, `SELECT n.addr, n.cache_key, CASE WHEN n.status = 'cached' THEN
+			IFNULL((SELECT MAX(p.id) FROM nodes p WHERE p.cache_key = n.cache_key AND p.status = 'succeeded' AND p.id < n.id), 0)
+			ELSE n.id END
+		FROM nodes n
 		WHERE n.run_id = ? AND n.id = (SELECT MAX(id) FROM nodes m WHERE m.run_id = n.run_id AND m.addr = n.addr)
-		AND EXISTS (SELECT 1 FROM metrics x WHERE x.node_id = n.id) ORDER BY n.id`, runID)
+		ORDER BY n.id`, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +105,7 @@ func (s *Store) curveNodes(ctx context.Context, runID string) ([]curveNode, erro
 	var lasts []last
 	for rows.Next() {
 		var l last
-		if err := rows.Scan(&l.addr, &l.id, &l.key); err != nil {
+		if err := rows.Scan(&l.addr, &l.key, &l.id); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -113,6 +117,9 @@ func (s *Store) curveNodes(ctx context.Context, runID string) ([]curveNode, erro
 	}
 	var out []curveNode
 	for _, l := range lasts {
+		if l.id == 0 {
+			continue
+		}
 		var ids []int64
 		if l.key != "" {
 			if ids, err = s.earlierAttempts(ctx, l.key, l.id); err != nil {
