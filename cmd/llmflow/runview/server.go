@@ -1,0 +1,271 @@
+package runview
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/pipeline/runstore"
+)
+
+// Server is the read-only web UI over a run database and artifact store.
+// The database is opened per request, read-only, so pages show runs that
+// other processes record while the server runs. It is safe for concurrent
+// use.
+type Server struct {
+	DB      string // run database file
+	Store   string // artifact store directory
+	Version string
+	// MaxRuns bounds the runs list (0: 1000).
+	MaxRuns int
+}
+
+// Handler returns the UI's routes. Every route answers GET (and HEAD) only.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.runs)
+	mux.HandleFunc("GET /runs/{id}", s.run)
+	mux.HandleFunc("GET /runs/{id}/live.json", s.live)
+	mux.HandleFunc("GET /artifacts/{digest}", s.artifact)
+	mux.HandleFunc("GET /compare", s.compare)
+	assets, _ := fs.Sub(assetFS, "assets")
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
+	return readOnly(mux)
+}
+
+// readOnly refuses every method but GET and HEAD: nothing in the UI writes.
+func readOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "the llmflow UI is read-only", http.StatusMethodNotAllowed)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) open() (*runstore.Store, error) { return runstore.OpenReadOnly(s.DB) }
+
+// fail answers with the error's status: 404 for what does not exist.
+func fail(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	if errors.Is(err, runstore.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, artifact.ErrNoArtifact) {
+		code = http.StatusNotFound
+	}
+	http.Error(w, err.Error(), code)
+}
+
+func (s *Server) page(w http.ResponseWriter, v *view, name string) {
+	v.Version = s.Version
+	var buf bytes.Buffer
+	if err := v.render(&buf, name); err != nil {
+		fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
+	limit := s.MaxRuns
+	if limit == 0 {
+		limit = 1000
+	}
+	v := &view{Title: "llmflow runs"}
+	db, err := s.open()
+	if err == nil {
+		defer db.Close()
+		v.Runs, err = db.ListRuns(r.Context(), runstore.ListOptions{Limit: limit + 1})
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		if len(v.Runs) > limit {
+			v.Runs, v.More = v.Runs[:limit], true
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		fail(w, err)
+		return
+	}
+	s.page(w, v, "runs")
+}
+
+// resolve finds the run a URL names (an id or a unique prefix, or latest).
+func resolve(ctx context.Context, db *runstore.Store, ref string) (string, error) {
+	return db.ResolveRunID(ctx, ref)
+}
+
+func (s *Server) run(w http.ResponseWriter, r *http.Request) {
+	db, err := s.open()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	defer db.Close()
+	id, err := resolve(r.Context(), db, r.PathValue("id"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	store, _ := artifact.OpenStore(s.Store)
+	p, err := BuildRun(r.Context(), db, store, id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	v := &view{Title: "llmflow run " + id, Run: p, Charts: chartsJSON(p.Charts)}
+	if p.Run.Status == runstore.StatusRunning {
+		v.LiveURL = "/runs/" + id + "/live.json"
+	}
+	s.page(w, v, "run")
+}
+
+// live answers the live page's poll: the run's status and charts.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	db, err := s.open()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	defer db.Close()
+	id, err := resolve(r.Context(), db, r.PathValue("id"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	d, err := db.GetRun(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	curves, err := db.Curves(r.Context(), id)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	charts := RunCharts(curves)
+	if charts == nil {
+		charts = []Chart{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(struct {
+		Status string  `json:"status"`
+		Charts []Chart `json:"charts"`
+	}{d.Status, charts})
+}
+
+// sampleRows is how many rows an artifact page shows.
+const sampleRows = 20
+
+func (s *Server) artifact(w http.ResponseWriter, r *http.Request) {
+	p, err := ReadArtifact(r.Context(), s.Store, r.PathValue("digest"), sampleRows)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s.page(w, &view{Title: "llmflow artifact " + p.Manifest.Digest, Artifact: p}, "artifact")
+}
+
+// ReadArtifact gathers an artifact page: manifest, schema and the first n
+// rows of a dataset. ref is a digest or a unique prefix of one.
+func ReadArtifact(ctx context.Context, storeDir, ref string, n int) (*ArtifactPage, error) {
+	store, err := artifact.OpenStore(storeDir)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := store.ResolveDigest(ref)
+	if err != nil {
+		return nil, err
+	}
+	m, err := store.Manifest(digest)
+	if err != nil {
+		return nil, err
+	}
+	p := &ArtifactPage{Manifest: m, Path: store.Path(digest), Meta: m.Meta}
+	if strings.HasPrefix(m.Kind, "dataset/") {
+		ds, err := artifact.OpenDataset(p.Path)
+		if err != nil {
+			return nil, err
+		}
+		p.Schema = schemaFields(ds.Schema())
+		if p.Sample, err = ReadSample(ctx, p.Path, n, 300); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func schemaFields(s *arrow.Schema) []SchemaField {
+	var out []SchemaField
+	for _, f := range s.Fields() {
+		out = append(out, SchemaField{Name: f.Name, Type: f.Type.String()})
+	}
+	return out
+}
+
+func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
+	db, err := s.open()
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	defer db.Close()
+	a, b := r.URL.Query().Get("a"), r.URL.Query().Get("b")
+	if a == "" || b == "" {
+		http.Error(w, "compare needs two runs: /compare?a=RUN&b=RUN", http.StatusBadRequest)
+		return
+	}
+	p, err := BuildCompare(r.Context(), db, a, b)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s.page(w, &view{Title: "llmflow compare", Compare: p, Charts: chartsJSON(p.Charts)}, "compare")
+}
+
+// BuildCompare diffs runs a and b (ids, prefixes or latest) and overlays
+// the curves they have in common.
+func BuildCompare(ctx context.Context, db *runstore.Store, a, b string) (*ComparePage, error) {
+	var details [2]*runstore.RunDetail
+	var curves [2][]runstore.Curve
+	for i, ref := range []string{a, b} {
+		id, err := resolve(ctx, db, ref)
+		if err != nil {
+			return nil, err
+		}
+		if details[i], err = db.GetRun(ctx, id); err != nil {
+			return nil, err
+		}
+		if curves[i], err = db.Curves(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return &ComparePage{Diff: Compare(details[0], details[1]), Charts: overlay(curves[0], curves[1])}, nil
+}
+
+// overlay makes a chart for every node metric both runs have, with the
+// series "a" and "b".
+func overlay(a, b []runstore.Curve) []Chart {
+	var out []Chart
+	for _, ca := range a {
+		for _, cb := range b {
+			if ca.Node != cb.Node || ca.Name != cb.Name || (!strings.HasPrefix(ca.Node, "stage.") && len(ca.Steps) < 3) {
+				continue
+			}
+			x, y := ca, cb
+			x.Name, y.Name = "a", "b"
+			ch := makeChart(ca.Node, ca.Name, []runstore.Curve{x, y})
+			out = append(out, ch)
+		}
+	}
+	return out
+}
