@@ -62,4 +62,3 @@ func init() {
 	reportCmd.Flags().StringVar(&reportFlags.db, "db", defaultDB, "run database file")
 	rootCmd.AddCommand(reportCmd)
 }
-

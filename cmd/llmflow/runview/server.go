@@ -57,6 +57,9 @@ func (s *Server) open() (*runstore.Store, error) { return runstore.OpenReadOnly(
 // fail answers with the error's status: 404 for what does not exist.
 func fail(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
+	if errors.Is(err, runstore.ErrAmbiguous) {
+		code = http.StatusBadRequest
+	}
 	if errors.Is(err, runstore.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, artifact.ErrNoArtifact) {
 		code = http.StatusNotFound
 	}
