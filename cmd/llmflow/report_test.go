@@ -133,4 +133,3 @@ func attr(n *html.Node, key string) string {
 	}
 	return ""
 }
-

@@ -1,6 +1,9 @@
 package runview
 
 import (
+	"encoding/json"
+	"slices"
+
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -36,10 +39,18 @@ func layoutGraph(d *runstore.RunDetail, rows []NodeRow) *Graph {
 			producer[e.Digest] = e.Addr
 		}
 	}
+	// A node's inputs are in its key components from the moment it starts;
+	// lineage has them only once it finished.
 	deps := map[string][]string{}
-	for _, e := range d.Lineage {
-		if p, ok := producer[e.Digest]; ok && e.Role == runstore.RoleInput && p != e.Addr {
-			deps[e.Addr] = append(deps[e.Addr], p)
+	for _, n := range d.Nodes {
+		var parts struct {
+			Inputs map[string]string `json:"inputs"`
+		}
+		json.Unmarshal(n.KeyComponents, &parts)
+		for _, name := range sortedKeys(parts.Inputs) {
+			if p, ok := producer[parts.Inputs[name]]; ok && p != n.Addr && !slices.Contains(deps[n.Addr], p) {
+				deps[n.Addr] = append(deps[n.Addr], p)
+			}
 		}
 	}
 	depth := map[string]int{}
