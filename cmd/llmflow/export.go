@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,11 +34,11 @@ dataset or checkpoint directory that other tools read.`,
 		if err != nil {
 			return err
 		}
-		m, err := store.Manifest(digest)
-		if err != nil {
-			return err
+		if entries, err := os.ReadDir(args[1]); err == nil && len(entries) > 0 {
+			return fmt.Errorf("%w: %s is not empty; export into a new or empty directory", errUsage, args[1])
 		}
-		if err := exportArtifact(store.Path(digest), m, args[1]); err != nil {
+		m, err := store.Export(digest, args[1])
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "exported %s (%s, %d files, %s) to %s\n", digest, m.Kind, len(m.Files), formatBytes(m.Bytes), args[1])
@@ -104,35 +102,3 @@ func dotted(addr string, names []string) string {
 	return strings.Join(out, ", ")
 }
 
-// exportArtifact copies the files of the artifact in src into dst.
-func exportArtifact(src string, m *artifact.Manifest, dst string) error {
-	if entries, err := os.ReadDir(dst); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%w: %s is not empty; export into a new or empty directory", errUsage, dst)
-	}
-	for _, f := range m.Files {
-		if err := copyFile(filepath.Join(src, f.Name), filepath.Join(dst, f.Name)); err != nil {
-			return fmt.Errorf("export %s: %w", m.Digest, err)
-		}
-	}
-	return nil
-}
-
-func copyFile(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}

@@ -4,11 +4,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmflow/llmflow/cmd/llmflow/runview"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -94,15 +94,7 @@ type jsonMetric struct {
 func jsonMetrics(ms []runstore.NodeMetric) []jsonMetric {
 	out := make([]jsonMetric, len(ms))
 	for i, m := range ms {
-		out[i] = jsonMetric{Node: m.Node, Attempt: m.Attempt, Step: m.Step, Name: m.Name, Value: finite(m.Value)}
+		out[i] = jsonMetric{Node: m.Node, Attempt: m.Attempt, Step: m.Step, Name: m.Name, Value: runview.Finite(m.Value)}
 	}
 	return out
-}
-
-// finite returns nil for NaN and ±Inf, which JSON cannot hold.
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmflow/llmflow/cmd/llmflow/runview"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -45,7 +46,7 @@ func loadRun(cmd *cobra.Command, dbPath, ref string) (*runstore.RunDetail, error
 
 func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	fmt.Fprintf(w, "Run:       %s\nPipeline:  %s\nStatus:    %s\nStarted:   %s\nDuration:  %s\nVersion:   %s\nHost:      %s/%s, %d CPUs, GOMAXPROCS %d, %s\nVariables: %s\n",
-		d.ID, d.PipelineFile, d.Status, d.StartedAt.UTC().Format("2006-01-02 15:04:05"), duration(d.StartedAt, d.FinishedAt),
+		d.ID, d.PipelineFile, d.Status, d.StartedAt.UTC().Format("2006-01-02 15:04:05"), runview.Duration(d.StartedAt, d.FinishedAt),
 		d.Version, d.Host.OS, d.Host.Arch, d.Host.NumCPU, d.Host.GOMAXPROCS, d.Host.GoVersion, string(d.Variables))
 	if d.Error != "" {
 		fmt.Fprintf(w, "Error:     %s\n", d.Error)
@@ -54,7 +55,7 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NODE\tKIND\tSTATUS\tATTEMPT\tDURATION\tERROR")
 	for _, n := range d.Nodes {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", n.Addr, n.Kind, n.Status, n.Attempt, duration(n.StartedAt, n.FinishedAt), n.Error)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", n.Addr, n.Kind, n.Status, n.Attempt, runview.Duration(n.StartedAt, n.FinishedAt), n.Error)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nOutputs:")
@@ -104,7 +105,7 @@ func writeRunOutputs(w io.Writer, d *runstore.RunDetail) {
 
 // writeRunPlugins lists each plugin that ran a node once.
 func writeRunPlugins(w io.Writer, d *runstore.RunDetail) {
-	ps := runPlugins(d)
+	ps := runview.RunPlugins(d)
 	if len(ps) == 0 {
 		return
 	}
@@ -117,13 +118,3 @@ func writeRunPlugins(w io.Writer, d *runstore.RunDetail) {
 	tw.Flush()
 }
 
-// runPlugins returns the distinct plugins of a run's nodes in first-use order.
-func runPlugins(d *runstore.RunDetail) []runstore.Plugin {
-	var out []runstore.Plugin
-	for _, n := range d.Nodes {
-		if n.Plugin.Name != "" && !slices.Contains(out, n.Plugin) {
-			out = append(out, n.Plugin)
-		}
-	}
-	return out
-}

@@ -187,7 +187,7 @@ func metricPairs(a, b *runstore.RunDetail) []MetricPair {
 				pairs[k] = p
 				order = append(order, k)
 			}
-			*side(p) = finite(m.Last)
+			*side(p) = Finite(m.Last)
 		}
 	}
 	add(a, func(p *MetricPair) **float64 { return &p.A })
@@ -199,7 +199,8 @@ func metricPairs(a, b *runstore.RunDetail) []MetricPair {
 	return out
 }
 
-func finite(v float64) *float64 {
+// Finite returns nil for NaN and ±Inf, which JSON cannot hold.
+func Finite(v float64) *float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return nil
 	}

@@ -2,6 +2,7 @@ package runview
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 
 	"github.com/llmflow/llmflow/pipeline/runstore"
@@ -47,7 +48,7 @@ func layoutGraph(d *runstore.RunDetail, rows []NodeRow) *Graph {
 			Inputs map[string]string `json:"inputs"`
 		}
 		json.Unmarshal(n.KeyComponents, &parts)
-		for _, name := range sortedKeys(parts.Inputs) {
+		for _, name := range slices.Sorted(maps.Keys(parts.Inputs)) {
 			if p, ok := producer[parts.Inputs[name]]; ok && p != n.Addr && !slices.Contains(deps[n.Addr], p) {
 				deps[n.Addr] = append(deps[n.Addr], p)
 			}

@@ -3,6 +3,7 @@ package runview
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,7 +83,7 @@ func BuildRun(ctx context.Context, db *runstore.Store, store *artifact.Store, id
 	}
 	p := &RunPage{Run: d, Plugins: RunPlugins(d), Charts: RunCharts(curves)}
 	vars := variables(d)
-	for _, k := range sortedKeys(vars) {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		p.Variables = append(p.Variables, Change{Name: k, A: vars[k]})
 	}
 	p.Nodes = nodeRows(d)
@@ -93,7 +94,7 @@ func BuildRun(ctx context.Context, db *runstore.Store, store *artifact.Store, id
 	for _, a := range d.Artifacts {
 		arts[a.Digest] = a
 	}
-	for _, name := range sortedKeys(d.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(d.Outputs)) {
 		p.Outputs = append(p.Outputs, OutputRow{Name: name, Artifact: d.Outputs[name]})
 	}
 	for _, e := range d.Lineage {
@@ -166,7 +167,7 @@ func evalReports(d *runstore.RunDetail, store *artifact.Store) []EvalReport {
 		}
 		r := EvalReport{Node: e.Addr}
 		json.Unmarshal(raw["samples"], &r.Samples)
-		for _, k := range sortedKeys(raw) {
+		for _, k := range slices.Sorted(maps.Keys(raw)) {
 			var v float64
 			if json.Unmarshal(raw[k], &v) == nil {
 				r.Scores = append(r.Scores, Figure{Node: e.Addr, Name: k, Value: v})

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +58,7 @@ var funcs = template.FuncMap{
 	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"duration": Duration,
 	"base":     filepath.Base,
-	"counts":   nodeCounts,
+	"counts":   NodeCounts,
 	"link": func(v *view, digest string) digestLink {
 		if v.Standalone || digest == "" {
 			return digestLink{Digest: digest}
@@ -145,8 +144,8 @@ func formatNum(v float64) string {
 	return strconv.FormatFloat(v, 'g', 6, 64)
 }
 
-// nodeCounts renders status counts in a fixed order.
-func nodeCounts(m map[string]int) string {
+// NodeCounts renders a run's node status counts in a fixed order.
+func NodeCounts(m map[string]int) string {
 	var parts []string
 	for _, s := range []string{"succeeded", "cached", "failed", "skipped", "interrupted", "running"} {
 		if m[s] > 0 {
@@ -154,13 +153,4 @@ func nodeCounts(m map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

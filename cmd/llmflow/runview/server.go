@@ -106,18 +106,29 @@ func resolve(ctx context.Context, db *runstore.Store, ref string) (string, error
 	return db.ResolveRunID(ctx, ref)
 }
 
-func (s *Server) run(w http.ResponseWriter, r *http.Request) {
+// openRun opens the database and resolves the run the URL names; on
+// failure it has answered and returns a nil store.
+func (s *Server) openRun(w http.ResponseWriter, r *http.Request) (*runstore.Store, string) {
 	db, err := s.open()
 	if err != nil {
 		fail(w, err)
+		return nil, ""
+	}
+	id, err := resolve(r.Context(), db, r.PathValue("id"))
+	if err != nil {
+		db.Close()
+		fail(w, err)
+		return nil, ""
+	}
+	return db, id
+}
+
+func (s *Server) run(w http.ResponseWriter, r *http.Request) {
+	db, id := s.openRun(w, r)
+	if db == nil {
 		return
 	}
 	defer db.Close()
-	id, err := resolve(r.Context(), db, r.PathValue("id"))
-	if err != nil {
-		fail(w, err)
-		return
-	}
 	store, _ := artifact.OpenStore(s.Store)
 	p, err := BuildRun(r.Context(), db, store, id)
 	if err != nil {
@@ -133,17 +144,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 
 // live answers the live page's poll: the run's status and charts.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	db, err := s.open()
-	if err != nil {
-		fail(w, err)
+	db, id := s.openRun(w, r)
+	if db == nil {
 		return
 	}
 	defer db.Close()
-	id, err := resolve(r.Context(), db, r.PathValue("id"))
-	if err != nil {
-		fail(w, err)
-		return
-	}
 	d, err := db.GetRun(r.Context(), id)
 	if err != nil {
 		fail(w, err)
