@@ -101,4 +101,3 @@ func dotted(addr string, names []string) string {
 	}
 	return strings.Join(out, ", ")
 }
-

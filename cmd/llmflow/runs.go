@@ -63,7 +63,6 @@ func writeRunList(w io.Writer, runs []runstore.RunSummary) {
 	tw.Flush()
 }
 
-
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

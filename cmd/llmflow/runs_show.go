@@ -117,4 +117,3 @@ func writeRunPlugins(w io.Writer, d *runstore.RunDetail) {
 	}
 	tw.Flush()
 }
-
