@@ -79,12 +79,22 @@ func chartPoints(id string, series int) string {
 	})()`, id, series)
 }
 
-// TestUIInBrowser opens the runs list, follows the link to a run and reads
-// the loss chart's points out of the page, then opens an artifact page and
-// the comparison of two runs.
+// TestUIInBrowser records two runs of a short quickstart, the second with
+// a higher learning rate, opens the runs list, follows the link to the
+// newest run and reads the loss chart's points out of the page, then opens
+// an artifact page and the comparison of the two runs.
 func TestUIInBrowser(t *testing.T) {
 	ctx := browser(t)
-	dir := trainedRun(t)
+	dir := quickstart(t)
+	path := filepath.Join(dir, "pipeline.hcl")
+	src, _ := os.ReadFile(path)
+	short := shortTraining(string(src), 60)
+	for i, text := range []string{short, strings.Replace(short, "lr           = 0.002", "lr           = 0.004", 1)} {
+		os.WriteFile(path, []byte(text), 0o644)
+		if res := llmflow(t, dir, "run", "pipeline.hcl"); res.code != 0 {
+			t.Fatalf("run %d: %s", i, res.stderr)
+		}
+	}
 	base := serveUI(t, dir)
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`table.runs tr[data-run]`)); err != nil {
 		t.Fatal(err)
@@ -99,9 +109,10 @@ func TestUIInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`figure[data-chart="stage.tiny/loss"] canvas`)); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 1 || runID == "" {
-		t.Errorf("runs list shows %d runs (%q), want the one run", rows, runID)
+	if rows != 2 || runID == "" {
+		t.Errorf("runs list shows %d runs (%q), want the two runs", rows, runID)
 	}
+	evaluate[bool](t, ctx, `(document.querySelector("figure.chart").parentNode.previousElementSibling.scrollIntoView(), true)`)
 	snap(t, ctx, "ui-run.png")
 	want := recordedSteps(t, dir)
 	for i, series := range []string{"train_loss", "val_loss"} {
@@ -120,12 +131,16 @@ func TestUIInBrowser(t *testing.T) {
 	}
 	snap(t, ctx, "ui-artifact.png")
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/compare?a="+runID+"&b=latest"),
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`table.runs`),
+		chromedp.Click(`form.compare button`),
 		chromedp.WaitVisible(`figure[data-chart="stage.tiny/train_loss"] canvas`)); err != nil {
 		t.Fatal(err)
 	}
 	if title, err := chromedp.Run(ctx, chromedp.Text(`h1`)); err != nil || title != "Compare runs" {
 		t.Fatalf("compare page: %q, %v", title, err)
+	}
+	if lr := evaluate[string](t, ctx, `[...document.querySelectorAll("table.changes td")].map(td => td.textContent).join(" ")`); !strings.Contains(lr, "0.002 0.004") {
+		t.Errorf("the comparison does not show lr 0.002 -> 0.004: %s", lr)
 	}
 	snap(t, ctx, "ui-compare.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(`table.runs`)); err == nil {
@@ -191,13 +206,13 @@ func TestUILiveCurve(t *testing.T) {
 	t.Fatalf("the loss curve did not grow on the live page within 2 minutes (first count %d)", first)
 }
 
-// snap writes a screenshot when -screenshots is given.
+// snap writes a screenshot of the window when -screenshots is given.
 func snap(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	if *screenshots == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return

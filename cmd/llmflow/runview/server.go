@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -271,9 +272,19 @@ func overlay(a, b []runstore.Curve) []Chart {
 			}
 			x, y := ca, cb
 			x.Name, y.Name = "a", "b"
-			ch := makeChart(ca.Node, ca.Name, []runstore.Curve{x, y})
-			out = append(out, ch)
+			out = append(out, makeChart(ca.Node, ca.Name, []runstore.Curve{x, y}))
 		}
 	}
+	// Losses first, then the learning rate and throughput, as on a run page.
+	slices.SortStableFunc(out, func(a, b Chart) int { return chartRank(a.Title) - chartRank(b.Title) })
 	return out
+}
+
+func chartRank(name string) int {
+	for i, g := range chartGroups {
+		if g.match(name) {
+			return i
+		}
+	}
+	return len(chartGroups)
 }

@@ -19,9 +19,21 @@
     return {
       width: width, height: 240, series: series,
       scales: { x: { time: false } },
-      axes: [{ label: "step" }, { size: 64 }],
+      axes: [{ label: "step" }, { size: 64, values: tickLabels }],
       hooks: { draw: [function (u) { markResumes(u, c); }] },
     };
+  }
+
+  // uPlot's default labels round a learning rate's ticks to equal strings
+  // (0.002, 0.002, 0.001): keep three significant digits.
+  function tickLabels(u, splits) {
+    return splits.map(function (v) {
+      if (v == null) return "";
+      var a = Math.abs(v);
+      if (a !== 0 && a < 0.01) return v.toExponential(1);
+      if (a >= 1000) return Math.round(v).toLocaleString("en");
+      return String(+v.toPrecision(3));
+    });
   }
 
   // A dashed line where a resumed attempt took over the curve.
