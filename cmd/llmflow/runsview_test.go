@@ -142,13 +142,16 @@ func TestRunsShowPluginsAndOutputs(t *testing.T) {
 
 func TestVersionAndUsageExitCodes(t *testing.T) {
 	dir := t.TempDir()
+	if res := llmflow(t, dir, "runs"); res.code != 0 || !strings.Contains(res.stdout, "Available Commands") {
+		t.Errorf("runs without a subcommand: exit %d, want its help", res.code)
+	}
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		res := llmflow(t, dir, args...)
 		if res.code != 0 || !strings.HasPrefix(res.stdout, "llmflow 0.") {
 			t.Errorf("%v: exit %d, %q", args, res.code, res.stdout)
 		}
 	}
-	for _, args := range [][]string{{"bogus"}, {"generate", "--prompt", "x"}, {"runs", "show"}, {"plugins", "list", "a", "b"}} {
+	for _, args := range [][]string{{"bogus"}, {"runs", "bogus"}, {"plugins", "bogus"}, {"generate", "--prompt", "x"}, {"runs", "show"}, {"plugins", "list", "a", "b"}} {
 		if res := llmflow(t, dir, args...); res.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", args, res.code, exitUsage, res.stderr)
 		}
