@@ -87,14 +87,15 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
 	db, err := s.open()
 	if err == nil {
 		defer db.Close()
-		v.Runs, err = db.ListRuns(r.Context(), runstore.ListOptions{Limit: limit + 1})
+		runs, err := db.ListRuns(r.Context(), runstore.ListOptions{Limit: limit + 1})
 		if err != nil {
 			fail(w, err)
 			return
 		}
-		if len(v.Runs) > limit {
-			v.Runs, v.More = v.Runs[:limit], true
+		if len(runs) > limit {
+			runs, v.More = runs[:limit], true
 		}
+		v.Runs = runRows(runs)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		fail(w, err)
 		return
