@@ -7,10 +7,6 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"slices"
-	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/pipeline/runstore"
@@ -185,43 +181,6 @@ func (s *Server) artifact(w http.ResponseWriter, r *http.Request) {
 	s.page(w, &view{Title: "llmflow artifact " + p.Manifest.Digest, Artifact: p}, "artifact")
 }
 
-// ReadArtifact gathers an artifact page: manifest, schema and the first n
-// rows of a dataset. ref is a digest or a unique prefix of one.
-func ReadArtifact(ctx context.Context, storeDir, ref string, n int) (*ArtifactPage, error) {
-	store, err := artifact.OpenStore(storeDir)
-	if err != nil {
-		return nil, err
-	}
-	digest, err := store.ResolveDigest(ref)
-	if err != nil {
-		return nil, err
-	}
-	m, err := store.Manifest(digest)
-	if err != nil {
-		return nil, err
-	}
-	p := &ArtifactPage{Manifest: m, Path: store.Path(digest), Meta: m.Meta}
-	if strings.HasPrefix(m.Kind, "dataset/") {
-		ds, err := artifact.OpenDataset(p.Path)
-		if err != nil {
-			return nil, err
-		}
-		p.Schema = schemaFields(ds.Schema())
-		if p.Sample, err = ReadSample(ctx, p.Path, n, 300); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
-}
-
-func schemaFields(s *arrow.Schema) []SchemaField {
-	var out []SchemaField
-	for _, f := range s.Fields() {
-		out = append(out, SchemaField{Name: f.Name, Type: f.Type.String()})
-	}
-	return out
-}
-
 func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 	db, err := s.open()
 	if err != nil {
@@ -240,52 +199,4 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.page(w, &view{Title: "llmflow compare", Compare: p, Charts: chartsJSON(p.Charts)}, "compare")
-}
-
-// BuildCompare diffs runs a and b (ids, prefixes or latest) and overlays
-// the curves they have in common.
-func BuildCompare(ctx context.Context, db *runstore.Store, a, b string) (*ComparePage, error) {
-	var details [2]*runstore.RunDetail
-	var curves [2][]runstore.Curve
-	for i, ref := range []string{a, b} {
-		id, err := resolve(ctx, db, ref)
-		if err != nil {
-			return nil, err
-		}
-		if details[i], err = db.GetRun(ctx, id); err != nil {
-			return nil, err
-		}
-		if curves[i], err = db.Curves(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	return &ComparePage{Diff: Compare(details[0], details[1]), Charts: overlay(curves[0], curves[1])}, nil
-}
-
-// overlay makes a chart for every node metric both runs have, with the
-// series "a" and "b".
-func overlay(a, b []runstore.Curve) []Chart {
-	var out []Chart
-	for _, ca := range a {
-		for _, cb := range b {
-			if ca.Node != cb.Node || ca.Name != cb.Name || (!strings.HasPrefix(ca.Node, "stage.") && len(ca.Steps) < 3) {
-				continue
-			}
-			x, y := ca, cb
-			x.Name, y.Name = "a", "b"
-			out = append(out, makeChart(ca.Node, ca.Name, []runstore.Curve{x, y}))
-		}
-	}
-	// Losses first, then the learning rate and throughput, as on a run page.
-	slices.SortStableFunc(out, func(a, b Chart) int { return chartRank(a.Title) - chartRank(b.Title) })
-	return out
-}
-
-func chartRank(name string) int {
-	for i, g := range chartGroups {
-		if g.match(name) {
-			return i
-		}
-	}
-	return len(chartGroups)
 }
