@@ -14,7 +14,7 @@ import (
 
 // metaAttrs are the meta-arguments every node block accepts.
 var metaAttrs = []hcl.AttributeSchema{
-	{Name: "seed"}, {Name: "retries"}, {Name: "timeout"}, {Name: "on_failure"}, {Name: "depends_on"},
+	{Name: "seed"}, {Name: "retries"}, {Name: "timeout"}, {Name: "on_failure"}, {Name: "depends_on"}, {Name: "executor"},
 }
 
 func isMetaAttr(name string) bool {
@@ -172,6 +172,9 @@ func (n *Node) decodeMeta(attrs hcl.Attributes) hcl.Diagnostics {
 			}
 			n.Meta.OnFailure = v.AsString()
 		})...)
+	}
+	if a, ok := attrs["executor"]; ok {
+		diags = append(diags, n.decodeExecutorRef(a)...)
 	}
 	if a, ok := attrs["depends_on"]; ok {
 		refs, d := parseRefList(a.Expr)

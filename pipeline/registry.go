@@ -66,7 +66,7 @@ var registry = struct {
 }{types: map[string]*BlockType{}}
 
 // reservedBlocks are the language's own block types.
-var reservedBlocks = []string{"variable", "locals", "plugin", "stage", "output"}
+var reservedBlocks = []string{"variable", "locals", "plugin", "executor", "stage", "output"}
 
 // RegisterBlockType adds a node type. It panics on a malformed or duplicate
 // type, because that is a programming error found at start-up.

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmflow/llmflow/pipeline"
+)
+
+// nodeCmd groups the entry points executors start on other machines;
+// users never call it.
+var nodeCmd = &cobra.Command{
+	Use:    "node",
+	Short:  "Internal entry points of executor jobs",
+	Hidden: true,
+}
+
+var nodeExecCmd = &cobra.Command{
+	Use:   "exec JOBDIR",
+	Short: "Run the node described in a job directory of the store",
+	Args:  cobra.ExactArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		// scancel sends SIGTERM first: stop the node gracefully.
+		ctx, stop := interruptContext(cmd.Context())
+		defer stop()
+		spec, err := pipeline.ReadJobSpec(args[0])
+		if err != nil {
+			return err
+		}
+		// External plugins pinned on first use are pinned in the lock
+		// file beside the pipeline; the job reads it and never writes it.
+		if _, err := os.Stat(lockPathFor(spec.Pipeline)); err == nil {
+			if err := useLockFile(spec.Pipeline, false); err != nil {
+				return err
+			}
+		}
+		defer closeStageRunner()
+		return pipeline.ExecJob(ctx, args[0], stageRunner())
+	},
+}
+
+func init() {
+	nodeCmd.AddCommand(nodeExecCmd)
+	rootCmd.AddCommand(nodeCmd)
+}
