@@ -91,6 +91,10 @@ type NodeMeta struct {
 	// pipeline's default. It is not part of the cache key.
 	Executor      string
 	ExecutorRange hcl.Range
+	// Shards splits a node whose type supports it into that many tasks
+	// (a Slurm job array); 0 or 1 runs it whole. Not part of the cache
+	// key: the outputs do not depend on it.
+	Shards int
 }
 
 // on_failure values.

@@ -112,6 +112,8 @@ func (r *run) once(ctx context.Context, n *prepared, nr *NodeRun) (out map[strin
 	}()
 	if ex := r.plan.Bound.Config.ExecutorFor(n.Addr, r.e.Executor); ex != nil {
 		out, err = r.runJob(ctx, n, nr, ex)
+	} else if n.sharded() {
+		out, err = r.runShardsHere(ctx, n, nr)
 	} else if n.bt != nil {
 		out, err = n.bt.Run(ctx, nr)
 	} else {

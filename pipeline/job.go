@@ -64,7 +64,21 @@ type JobSpec struct {
 	Seed       int64                      `json:"seed"`
 	Inputs     map[string]Input           `json:"inputs"`
 	NoCache    bool                       `json:"no_cache,omitempty"`
+	Shards     int                        `json:"shards,omitempty"` // > 1: run as tasks (JobPart) and a merge
 }
+
+// JobPart is what one process of a sharded node's job runs: one task of
+// the job array, or the merge after it.
+type JobPart struct {
+	Task  int
+	Merge bool
+}
+
+// shardDir is where a sharded job's tasks leave their parts.
+func shardDir(dir string) string { return filepath.Join(dir, "shards") }
+
+// taskResultFile is the result of task i of a sharded job.
+func taskResultFile(i int) string { return fmt.Sprintf("result-%05d.json", i) }
 
 // jobEvent is one report of a running job.
 type jobEvent struct {
@@ -122,7 +136,10 @@ func ReadJobSpec(dir string) (*JobSpec, error) {
 
 // readJobResult returns the result a job wrote, or nil when it wrote none.
 func readJobResult(dir string) (*jobResult, error) {
-	path := filepath.Join(dir, jobResultFile)
+	return readResultFile(filepath.Join(dir, jobResultFile))
+}
+
+func readResultFile(path string) (*jobResult, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

@@ -20,13 +20,16 @@ import (
 // ExecJob is the job side of a remote node: it runs the node described in
 // the job directory dir against the store the spec names, appends its
 // reports to the events file and writes the result file. runner runs stage
-// nodes. It returns the node's error.
-func ExecJob(ctx context.Context, dir string, runner StageRunner) error {
+// nodes; part selects the task or merge of a sharded node. It returns the
+// node's error.
+func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) error {
 	spec, err := ReadJobSpec(dir)
 	if err != nil {
 		return err
 	}
-	events, err := os.OpenFile(filepath.Join(dir, jobEventsFile), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
+	// Appended, never truncated: the tasks of an array share the file (the
+	// host removes it before a new submission).
+	events, err := os.OpenFile(filepath.Join(dir, jobEventsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -37,23 +40,29 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner) error {
 	}
 	nr := &NodeRun{Addr: spec.Addr, Key: spec.Key, Seed: spec.Seed, Dir: spec.Dir, Inputs: spec.Inputs,
 		Store: store, hook: &eventWriter{w: events}}
-	out, err := execJobNode(ctx, spec, nr, runner)
+	resultFile := jobResultFile
+	var out map[string]string
+	switch {
+	case spec.Shards > 1 && !part.Merge:
+		resultFile = taskResultFile(part.Task)
+		err = execJobShard(ctx, spec, nr, dir, part.Task)
+	case spec.Shards > 1:
+		out, err = execJobMerge(ctx, spec, nr, dir)
+	default:
+		out, err = execJobNode(ctx, spec, nr, runner)
+	}
 	res := jobResult{Outputs: out, Metrics: nr.metrics}
 	if err != nil {
 		res.Outputs, res.Error = nil, err.Error()
 	}
-	if werr := writeJSONFile(filepath.Join(dir, jobResultFile), res, 0o644); werr != nil && err == nil {
+	if werr := writeJSONFile(filepath.Join(dir, resultFile), res, 0o644); werr != nil && err == nil {
 		err = werr
 	}
 	return err
 }
 
 func execJobNode(ctx context.Context, spec *JobSpec, nr *NodeRun, runner StageRunner) (out map[string]string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%s panicked: %v; this is a bug in llmflow", spec.Addr, p)
-		}
-	}()
+	defer recoverBug(spec.Addr, &err)
 	if spec.Type == "stage" {
 		ty, err := ctyjson.UnmarshalType(spec.ConfigType)
 		if err != nil {
@@ -71,11 +80,58 @@ func execJobNode(ctx context.Context, spec *JobSpec, nr *NodeRun, runner StageRu
 		return nil, err
 	}
 	bt, ok := LookupBlockType(spec.Type)
-	if !ok || bn.Type != spec.Type {
+	if !ok {
 		return nil, fmt.Errorf("this llmflow has no node type %q; the job runs a different llmflow binary than the host", spec.Type)
 	}
 	nr.Config = bn.Decoded
 	return bt.Run(ctx, nr)
+}
+
+func execJobShard(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string, task int) (err error) {
+	defer recoverBug(spec.Addr, &err)
+	bt, err := spec.shardedType(nr)
+	if err != nil {
+		return err
+	}
+	if task < 0 || task >= spec.Shards {
+		return fmt.Errorf("task %d of a node in %d shards", task, spec.Shards)
+	}
+	if err := os.MkdirAll(shardDir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := bt.RunShard(ctx, nr, shardDir(dir), task, spec.Shards); err != nil {
+		return fmt.Errorf("shard %d of %d: %w", task, spec.Shards, err)
+	}
+	return nil
+}
+
+func execJobMerge(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string) (out map[string]string, err error) {
+	defer recoverBug(spec.Addr, &err)
+	bt, err := spec.shardedType(nr)
+	if err != nil {
+		return nil, err
+	}
+	return bt.Merge(ctx, nr, shardDir(dir), spec.Shards)
+}
+
+// shardedType decodes the node's configuration into nr and returns its type.
+func (spec *JobSpec) shardedType(nr *NodeRun) (*BlockType, error) {
+	bn, err := spec.bindNode()
+	if err != nil {
+		return nil, err
+	}
+	bt, ok := LookupBlockType(spec.Type)
+	if !ok || bt.RunShard == nil || bt.Merge == nil {
+		return nil, fmt.Errorf("this llmflow cannot shard %s nodes; the job runs a different llmflow binary than the host", spec.Type)
+	}
+	nr.Config = bn.Decoded
+	return bt, nil
+}
+
+func recoverBug(addr string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s panicked: %v; this is a bug in llmflow", addr, p)
+	}
 }
 
 // bindNode decodes the spec's built-in node from the pipeline source and

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -40,10 +41,23 @@ func (r *run) runJob(ctx context.Context, n *prepared, nr *NodeRun, ex *Executor
 	if err := writeJSONFile(filepath.Join(dir, jobSpecFile), spec, 0o600); err != nil {
 		return nil, err
 	}
-	job := &Job{Name: "llmflow:" + n.Addr, Dir: dir, Command: append(append([]string(nil), r.e.JobCommand...), dir),
-		Tasks: 1, Executor: ex, Log: func(line string) { nr.hook.NodeLog(n.Addr, line) },
-		Fresh: func() error { return removeReports(dir) }}
 	tail := &eventTail{path: filepath.Join(dir, jobEventsFile), addr: n.Addr, hook: nr.hook}
+	job := &Job{Name: "llmflow:" + n.Addr, Dir: dir, Command: r.jobCommand(dir), Tasks: 1, Executor: ex,
+		Log: func(line string) { nr.hook.NodeLog(n.Addr, line) }, Fresh: func() error { return removeReports(dir) }}
+	if n.sharded() {
+		if err := r.runTasks(ctx, runner, job, spec.Shards, tail.poll); err != nil {
+			return nil, err
+		}
+		// The merge is a job of its own, in a directory of its own so its
+		// job id does not replace the array's.
+		merge := *job
+		merge.Dir, merge.Tasks, merge.Command = filepath.Join(dir, "merge"), 1, r.jobCommand("--merge", dir)
+		merge.Fresh = func() error { return removeFile(filepath.Join(dir, jobResultFile)) }
+		if err := os.MkdirAll(merge.Dir, 0o700); err != nil {
+			return nil, err
+		}
+		job = &merge
+	}
 	err = waitJob(ctx, runner, job, tail.poll)
 	res, rerr := readJobResult(dir)
 	switch {
@@ -67,6 +81,32 @@ func (r *run) runJob(ctx context.Context, n *prepared, nr *NodeRun, ex *Executor
 	nr.Metrics(res.Metrics)
 	os.RemoveAll(dir)
 	return res.Outputs, nil
+}
+
+// runTasks runs the array of a sharded node's tasks and returns the error
+// of the first that failed, with Slurm's account of it.
+func (r *run) runTasks(ctx context.Context, runner JobRunner, job *Job, tasks int, poll func()) error {
+	job.Tasks = tasks
+	err := waitJob(ctx, runner, job, poll)
+	for i := range tasks {
+		res, rerr := readResultFile(filepath.Join(job.Dir, taskResultFile(i)))
+		switch {
+		case res != nil && res.Error != "" && err != nil:
+			return fmt.Errorf("%s (%v)", res.Error, err)
+		case res != nil && res.Error != "":
+			return errors.New(res.Error)
+		case err == nil && rerr != nil:
+			return rerr
+		case err == nil && res == nil:
+			return fmt.Errorf("task %d of the job of %s ended without writing %s", i, strings.TrimPrefix(job.Name, "llmflow:"),
+				filepath.Join(job.Dir, taskResultFile(i)))
+		}
+	}
+	return err
+}
+
+func (r *run) jobCommand(args ...string) []string {
+	return append(append([]string(nil), r.e.JobCommand...), args...)
 }
 
 // waitJob runs the job, calling poll while it runs and once after.
@@ -101,12 +141,21 @@ func (r *run) finishedJob(dir string) map[string]string {
 	return res.Outputs
 }
 
-// removeReports clears what an earlier job left in dir before a new one.
+// removeReports clears what an earlier job left in dir before a new one:
+// results, events and the parts of a sharded node's tasks.
 func removeReports(dir string) error {
-	for _, name := range []string{jobResultFile, jobEventsFile} {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	tasks, _ := filepath.Glob(filepath.Join(dir, "result-*.json"))
+	for _, path := range append(tasks, filepath.Join(dir, jobResultFile), filepath.Join(dir, jobEventsFile)) {
+		if err := removeFile(path); err != nil {
 			return err
 		}
+	}
+	return os.RemoveAll(shardDir(dir))
+}
+
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 	return nil
 }
@@ -120,6 +169,9 @@ func (r *run) jobSpec(n *prepared, nr *NodeRun) (*JobSpec, error) {
 	spec := &JobSpec{Addr: n.Addr, Type: n.Type, Kind: n.Kind, Key: nr.Key, Store: r.e.Store.Dir(), Dir: dir,
 		Pipeline: filepath.Join(dir, filepath.Base(cfg.Filename)), Source: cfg.Source, Vars: map[string]json.RawMessage{},
 		Config: n.Canonical, Plugin: n.plugin, Seed: n.Seed, Inputs: nr.Inputs, NoCache: r.e.NoCache}
+	if n.sharded() {
+		spec.Shards = n.Meta.Shards
+	}
 	for name, v := range r.plan.Bound.Vars {
 		v, _ = v.UnmarkDeep()
 		js, err := ctyjson.Marshal(v, cty.DynamicPseudoType)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -36,11 +38,22 @@ var nodeExecCmd = &cobra.Command{
 			}
 		}
 		defer closeStageRunner()
-		return pipeline.ExecJob(ctx, args[0], stageRunner())
+		part := pipeline.JobPart{Merge: nodeExecMerge}
+		if spec.Shards > 1 && !part.Merge {
+			task, err := strconv.Atoi(os.Getenv(pipeline.TaskEnv))
+			if err != nil {
+				return fmt.Errorf("%s must hold the task index of a sharded node's job: %v", pipeline.TaskEnv, err)
+			}
+			part.Task = task
+		}
+		return pipeline.ExecJob(ctx, args[0], stageRunner(), part)
 	},
 }
 
+var nodeExecMerge bool
+
 func init() {
+	nodeExecCmd.Flags().BoolVar(&nodeExecMerge, "merge", false, "merge the parts the tasks of a sharded node left")
 	nodeCmd.AddCommand(nodeExecCmd)
 	rootCmd.AddCommand(nodeCmd)
 }

@@ -261,3 +261,39 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestSlurmShardedCleanRunsAsJobArray(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	dir := t.TempDir()
+	var corpus strings.Builder
+	for i := range 30000 { // four input batches
+		fmt.Fprintf(&corpus, "{\"text\": \"Document %d tells of rivers, bread and the number %d in plain words.\"}\n", i, i*7919%10007)
+	}
+	os.WriteFile(filepath.Join(dir, "corpus.jsonl"), []byte(corpus.String()), 0o644)
+	pipeline := func(shards int) []byte {
+		return []byte(fmt.Sprintf(`
+dataset "d" {
+  path = "corpus.jsonl"
+}
+clean "c" {
+  input     = dataset.d
+  min_words = 5
+  shards    = %d
+}
+output "data" { value = clean.c }
+`, shards))
+	}
+	os.WriteFile(filepath.Join(dir, "pipeline.hcl"), pipeline(1), 0o644)
+	whole := llmflow(t, dir, "run", "pipeline.hcl")
+	os.WriteFile(filepath.Join(dir, "pipeline.hcl"), pipeline(8), 0o644)
+	sharded := slurmRun(t, c, dir, "run", "--no-cache", "--executor", "slurm", "pipeline.hcl")
+	if whole.code != 0 || sharded.code != 0 {
+		t.Fatalf("whole exit %d, sharded exit %d:\n%s%s", whole.code, sharded.code, sharded.stdout, sharded.stderr)
+	}
+	if !regexp.MustCompile(`clean\.c: submitted slurm job array \d+ of 8 tasks`).MatchString(sharded.stdout) {
+		t.Errorf("no job array of 8 tasks:\n%s", sharded.stdout)
+	}
+	if w, s := outputLine.FindString(whole.stdout), outputLine.FindString(sharded.stdout); w == "" || w != s {
+		t.Errorf("whole %q, sharded %q", w, s)
+	}
+}

@@ -112,11 +112,11 @@ func (r *Runner) submit(ctx context.Context, job *pipeline.Job, tasks int) (stri
 		return "", err
 	}
 	if job.Log != nil {
-		what := "job"
+		what := "job " + id
 		if tasks > 1 {
-			what = fmt.Sprintf("job array of %d tasks", tasks)
+			what = fmt.Sprintf("job array %s of %d tasks", id, tasks)
 		}
-		job.Log(fmt.Sprintf("submitted slurm %s %s; log %s", what, id, logPath(job.Dir, id, tasks, 0)))
+		job.Log(fmt.Sprintf("submitted slurm %s; log %s", what, logPath(job.Dir, id, tasks, 0)))
 	}
 	return id, nil
 }

