@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -12,13 +13,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/stream"
 )
 
-// A node with `shards = N` runs as N tasks over consecutive record batches
-// of its input, each writing its part of every output batch for batch,
-// and a merge that writes the parts in order through one dataset writer.
-// The writer then sees the batches a whole run gives it, so the outputs
-// are byte-identical for any N and any executor.
+// A node with `shards = N` runs as N tasks over consecutive rows of its
+// input, each writing its part of every output batch for batch, and a
+// merge that writes the parts in order through one dataset writer. The
+// writer then sees the batches a whole run gives it, so the outputs are
+// byte-identical for any N and any executor.
 
 // runShardsHere runs a sharded node's tasks as goroutines of the host,
 // then merges them.
@@ -53,37 +55,74 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	return n.bt.Merge(ctx, nr, dir, tasks)
 }
 
-// datasetPart is the record batches [from, to) of a dataset, what one task
-// of a sharded node reads. It satisfies the dataprep libraries' inputs.
+// datasetPart is task's share of a dataset's rows, cut at the units of
+// work the dataprep libraries split every input batch into: rows
+// [i*DefaultBatchRows, (i+1)*DefaultBatchRows) of each batch. A task
+// yields the units that start in its row range, so each library sees the
+// units, and writes the output batches, of a whole run.
 type datasetPart struct {
 	*artifact.Dataset
-	from, to int
-	rows     int64 // estimated from the batch share, for progress
+	from, to int64 // rows
 }
 
-// Scan calls fn with the part's batches in order.
+// errPartDone stops a scan past the part.
+var errPartDone = errors.New("past the part")
+
+// Scan calls fn with the part's units in order. It reads the batches
+// before the part in the dataset file that holds its first row, whose row
+// counts are not recorded, but skips earlier files.
 func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error {
-	return p.ScanBatches(ctx, p.from, p.to, fn)
+	var first int64 // row number of the first row of the current file
+	for i := range p.NumShards() {
+		rows := p.ShardRows(i)
+		if first+rows <= p.from {
+			first += rows
+			continue
+		}
+		if first >= p.to {
+			return nil
+		}
+		row := first
+		err := p.ScanShard(ctx, i, func(rec arrow.RecordBatch) error {
+			n := rec.NumRows()
+			for off := int64(0); off < n; off += stream.DefaultBatchRows {
+				switch start := row + off; {
+				case start >= p.to:
+					return errPartDone
+				case start >= p.from:
+					unit := rec.NewSlice(off, min(n, off+stream.DefaultBatchRows))
+					err := fn(unit)
+					unit.Release()
+					if err != nil {
+						return err
+					}
+				}
+			}
+			row += n
+			return nil
+		})
+		if errors.Is(err, errPartDone) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first += rows
+	}
+	return nil
 }
 
-// Rows estimates the part's rows.
-func (p *datasetPart) Rows() int64 { return p.rows }
+// Rows returns the part's rows, for progress.
+func (p *datasetPart) Rows() int64 { return p.to - p.from }
 
-// inputPart returns task's share of the batches of input name.
+// inputPart returns task's share of the rows of input name.
 func (r *NodeRun) inputPart(name string, task, tasks int) (*datasetPart, error) {
 	in, err := r.inputDataset(name)
 	if err != nil {
 		return nil, err
 	}
-	n, err := in.NumBatches()
-	if err != nil {
-		return nil, fmt.Errorf("input %q: %w", name, err)
-	}
-	p := &datasetPart{Dataset: in, from: task * n / tasks, to: (task + 1) * n / tasks}
-	if n > 0 {
-		p.rows = in.Rows() * int64(p.to-p.from) / int64(n)
-	}
-	return p, nil
+	n := in.Rows()
+	return &datasetPart{Dataset: in, from: n * int64(task) / int64(tasks), to: n * int64(task+1) / int64(tasks)}, nil
 }
 
 // partWriter writes task's part of output into the shard directory. One

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ var nodeExecCmd = &cobra.Command{
 	Short: "Run the node described in a job directory of the store",
 	Args:  cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
+		useAllocatedCPUs()
 		// scancel sends SIGTERM first: stop the node gracefully.
 		ctx, stop := interruptContext(cmd.Context())
 		defer stop()
@@ -56,4 +58,15 @@ func init() {
 	nodeExecCmd.Flags().BoolVar(&nodeExecMerge, "merge", false, "merge the parts the tasks of a sharded node left")
 	nodeCmd.AddCommand(nodeExecCmd)
 	rootCmd.AddCommand(nodeCmd)
+}
+
+// useAllocatedCPUs limits the Go scheduler to the CPUs Slurm allocated to
+// the job: without CPU binding a job would otherwise run a worker per core
+// of the node and slow down the jobs beside it.
+func useAllocatedCPUs() {
+	n, err := strconv.Atoi(os.Getenv("SLURM_CPUS_ON_NODE"))
+	if err == nil && n > 0 && n < runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(n)
+		os.Setenv("GOMAXPROCS", strconv.Itoa(n)) // for stage plugin processes
+	}
 }

@@ -22,7 +22,7 @@ import (
 // directories are the filesystem the host and the cluster share.
 
 // slurmRun runs llmflow with the cluster's environment.
-func slurmRun(t *testing.T, c *testenv.Slurm, dir string, args ...string) result {
+func slurmRun(t testing.TB, c *testenv.Slurm, dir string, args ...string) result {
 	t.Helper()
 	cmd := slurmCommand(c, dir, args...)
 	var out, errb bytes.Buffer
