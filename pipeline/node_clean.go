@@ -65,64 +65,32 @@ func runClean(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	return map[string]string{"data": data, "rejects": rej}, nil
 }
 
+// cleanOutputs are clean's outputs for an input schema, in Outputs order.
+func cleanOutputs(cfg clean.Config) func(in *arrow.Schema) []shardOutput {
+	return func(in *arrow.Schema) []shardOutput {
+		return []shardOutput{{"data", clean.OutputSchema(in, cfg)}, {"rejects", clean.RejectsSchema(in)}}
+	}
+}
+
 // cleanShard cleans task's part of the input into the shard directory.
 func cleanShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
 	cfg := *run.Config.(*clean.Config)
-	in, err := run.inputPart("input", task, tasks)
-	if err != nil {
-		return err
-	}
-	kept, err := partWriter(dir, "data", task, clean.OutputSchema(in.Schema(), cfg))
-	if err != nil {
-		return err
-	}
-	defer kept.Abort()
-	rejects, err := partWriter(dir, "rejects", task, clean.RejectsSchema(in.Schema()))
-	if err != nil {
-		return err
-	}
-	defer rejects.Abort()
-	st, err := clean.Run(ctx, in, kept, cfg, progressOnly{run}, clean.WithRejects(rejects))
-	if err != nil {
-		return err
-	}
-	if err := kept.Close(); err != nil {
-		return err
-	}
-	if err := rejects.Close(); err != nil {
-		return err
-	}
-	return saveShardStats(dir, task, st)
+	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*artifact.DatasetWriter) (any, error) {
+		return clean.Run(ctx, in, w[0], cfg, progressOnly{run}, clean.WithRejects(w[1]))
+	})
 }
 
 // mergeClean commits the tasks' parts as the node's outputs and reports
 // the summed counters, as one run over the whole input would.
 func mergeClean(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error) {
 	cfg := *run.Config.(*clean.Config)
-	in, err := run.inputDataset("input")
-	if err != nil {
-		return nil, err
-	}
 	var st clean.Stats
 	if err := loadShardStats(dir, tasks, func(s clean.Stats) { st.Add(s) }); err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
-	for _, o := range []struct {
-		name   string
-		schema *arrow.Schema
-	}{{"data", clean.OutputSchema(in.Schema(), cfg)}, {"rejects", clean.RejectsSchema(in.Schema())}} {
-		w, err := run.newDatasetOutput(artifact.KindText, o.schema)
-		if err != nil {
-			return nil, err
-		}
-		defer w.abort()
-		if err := mergeParts(ctx, dir, o.name, tasks, w.w); err != nil {
-			return nil, err
-		}
-		if out[o.name], err = w.commit(nil); err != nil {
-			return nil, err
-		}
+	out, err := mergeOutputs(ctx, run, dir, tasks, cleanOutputs(cfg))
+	if err != nil {
+		return nil, err
 	}
 	clean.ReportMetrics(run, st)
 	warning, err := cfg.CheckDrops(st)

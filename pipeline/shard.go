@@ -125,6 +125,66 @@ func (r *NodeRun) inputPart(name string, task, tasks int) (*datasetPart, error) 
 	return &datasetPart{Dataset: in, from: n * int64(task) / int64(tasks), to: n * int64(task+1) / int64(tasks)}, nil
 }
 
+// shardOutput is one dataset output of a sharded node.
+type shardOutput struct {
+	name   string
+	schema *arrow.Schema
+}
+
+// runPartTask runs task's part of input "input" through fn, which writes
+// to one part writer per output and returns its counters, kept for the
+// merge.
+func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int, outputs func(in *arrow.Schema) []shardOutput,
+	fn func(in *datasetPart, w []*artifact.DatasetWriter) (stats any, err error)) error {
+	in, err := run.inputPart("input", task, tasks)
+	if err != nil {
+		return err
+	}
+	var ws []*artifact.DatasetWriter
+	for _, o := range outputs(in.Schema()) {
+		w, err := partWriter(dir, o.name, task, o.schema)
+		if err != nil {
+			return err
+		}
+		defer w.Abort()
+		ws = append(ws, w)
+	}
+	st, err := fn(in, ws)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+	return saveShardStats(dir, task, st)
+}
+
+// mergeOutputs commits the tasks' parts of each output as a dataset of
+// kind text and returns output name -> digest.
+func mergeOutputs(ctx context.Context, run *NodeRun, dir string, tasks int, outputs func(in *arrow.Schema) []shardOutput) (map[string]string, error) {
+	in, err := run.inputDataset("input")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, o := range outputs(in.Schema()) {
+		w, err := run.newDatasetOutput(artifact.KindText, o.schema)
+		if err != nil {
+			return nil, err
+		}
+		defer w.abort()
+		if err := mergeParts(ctx, dir, o.name, tasks, w.w); err != nil {
+			return nil, err
+		}
+		if out[o.name], err = w.commit(nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // partWriter writes task's part of output into the shard directory. One
 // file holds the part, so no batch is split before the merge.
 func partWriter(dir, output string, task int, schema *arrow.Schema) (*artifact.DatasetWriter, error) {

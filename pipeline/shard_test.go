@@ -97,7 +97,7 @@ func shardCorpus(t *testing.T, docs int) string {
 			fmt.Fprintf(&b, "{\"text\": \"short %d\"}\n", i)
 			continue
 		}
-		fmt.Fprintf(&b, "{\"text\": \"Document %d tells of rivers, bread and the number %d in plain words.\"}\n", i, i*7919%10007)
+		fmt.Fprintf(&b, "{\"text\": \"Document %d tells of rivers and hills. It also speaks of bread and the number %d. Write to user%d@example.com for more.\"}\n", i, i*7919%10007, i%3)
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -111,16 +111,23 @@ dataset "d" {
   path = %q
 }
 clean "c" {
-  input     = dataset.d
-  min_words = 5
-  shards    = %d
+  input             = dataset.d
+  min_words         = 5
+  gopher_repetition = false
+  c4_min_sentences  = 2
+  shards            = %d
+}
+pii "p" {
+  input  = clean.c
+  shards = %d
 }
 output "data" { value = clean.c }
 output "rejects" { value = clean.c.rejects }
-`, corpus, shards)
+output "scrubbed" { value = pii.p }
+`, corpus, shards, shards)
 }
 
-// TestShardedCleanMatchesWhole runs clean whole and in shards, in the host
+// TestShardedCleanMatchesWhole runs clean and pii whole and in shards, in the host
 // and as job processes: the outputs are byte-identical and the counters
 // are the whole run's.
 func TestShardedCleanMatchesWhole(t *testing.T) {
@@ -145,7 +152,7 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 			}
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics
-				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) {
+				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 {
 					t.Fatalf("metrics of the whole run: %v", wantMetrics)
 				}
 				return
@@ -160,7 +167,7 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 					t.Errorf("metric %s = %v, want %v", k, log.metrics[k], v)
 				}
 			}
-			if tc.jobs && tc.shards > 1 && !strings.Contains(strings.Join(runner.jobs, "; "), fmt.Sprintf("%d tasks merge=false; 1 tasks merge=true", tc.shards)) {
+			if tc.jobs && tc.shards > 1 && !strings.Contains(strings.Join(runner.jobs, "; "), fmt.Sprintf("%d tasks merge=false; 1 tasks merge=true; %[1]d tasks merge=false; 1 tasks merge=true", tc.shards)) {
 				t.Errorf("jobs = %q, want the array of tasks and then the merge", runner.jobs)
 			}
 			if ents, _ := os.ReadDir(filepath.Join(store.Dir(), "jobs")); len(ents) != 0 {
@@ -191,7 +198,7 @@ clean "c" {
 		got = append(got, d.Summary+": "+d.Detail)
 	}
 	s := strings.Join(got, "\n")
-	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean",
+	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, pii.",
 		"Stages do not shard", "Invalid shards: shards must be a whole number from 1 to 10000."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, s)
