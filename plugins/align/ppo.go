@@ -1,0 +1,332 @@
+package align
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
+	"github.com/llmflow/llmflow/dataprep/tokenizer"
+	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/plugins/sdk"
+	"github.com/llmflow/llmflow/plugins/trainer"
+)
+
+// PPOVersion is the ppo stage's version reported by Describe.
+const PPOVersion = "0.1.0"
+
+// ReportKind is the kind of the report output: a directory of JSON files.
+const ReportKind = "report"
+
+// PPO is the `ppo` stage: reinforcement learning of a chat policy against a
+// reward model with a KL penalty toward the input model (TRL's PPOTrainer).
+type PPO struct{}
+
+func describePPO() *sdk.Description {
+	return &sdk.Description{
+		Name:    "ppo",
+		Version: PPOVersion,
+		Doc:     "Trains a chat policy with PPO against a reward model, with a KL penalty toward the input model.",
+		Config:  ppoAttributes(DefaultPPOConfig()),
+		Inputs: []sdk.Port{
+			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "The policy to train (an sft checkpoint with its chat template); also the frozen reference."},
+			{Name: "reward_model", Kind: artifact.KindCheckpoint, Doc: "A reward model (GPT2ForSequenceClassification layout) with the policy's tokenizer."},
+			{Name: "prompts", Kind: artifact.KindInstruction, Doc: "Prompts to answer: an instruction or preference dataset's prompt conversations."},
+			{Name: "val_prompts", Kind: artifact.KindInstruction, Optional: true, Doc: "Held-out prompts, answered and scored before and after training."},
+		},
+		Outputs: []sdk.Port{
+			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "The policy, with value_head.safetensors (v_head.summary) and the chat files."},
+			{Name: "report", Kind: ReportKind, Doc: "rollouts.jsonl (a sample of rollouts per logging step: prompt, response, score, kl) and summary.json."},
+		},
+	}
+}
+
+// Describe implements sdk.Stage.
+func (PPO) Describe(context.Context) (*sdk.Description, error) { return describePPO(), nil }
+
+// Validate implements sdk.Stage.
+func (PPO) Validate(_ context.Context, cfg cty.Value) sdk.Diagnostics {
+	return sdk.ValidateConfig[PPOConfig](describePPO(), cfg)
+}
+
+// Run implements sdk.Stage. A stop (cancelled ctx) saves the state at the
+// last finished PPO step, so the next run continues from it.
+func (PPO) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
+	var cfg PPOConfig
+	if err := describePPO().DecodeRunConfig(req.Config, req.Seed, &cfg); err != nil {
+		return err
+	}
+	res, err := TrainPPO(ctx, cfg, req.Inputs, req.OutputDir, ev)
+	if err != nil {
+		return err
+	}
+	ev.Output("model", res.ModelDir, artifact.KindCheckpoint)
+	ev.Output("report", res.ReportDir, ReportKind)
+	return nil
+}
+
+// PPOResult says where a finished run wrote its outputs and what the
+// held-out prompts scored.
+type PPOResult struct {
+	ModelDir, ReportDir string
+	Before, After       *heldOut
+}
+
+// summary is report/summary.json.
+type summary struct {
+	Steps  int      `json:"steps"`
+	KLCoef float64  `json:"kl_coef"`
+	Before *heldOut `json:"before,omitempty"`
+	After  *heldOut `json:"after,omitempty"`
+}
+
+// TrainPPO runs PPO on the inputs (model, reward_model, prompts and
+// optionally val_prompts) and writes outDir/model and outDir/report. A
+// state saved in outDir/model by an interrupted run is resumed.
+func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, outDir string, ev trainer.Events) (*PPOResult, error) {
+	if ds := cfg.Check(); ds.HasErrors() {
+		return nil, fmt.Errorf("ppo config: %w", ds.Err())
+	}
+	for _, name := range []string{"model", "reward_model", "prompts"} {
+		if _, ok := inputs[name]; !ok {
+			return nil, fmt.Errorf("ppo: input %q is required", name)
+		}
+	}
+	modelDir := inputs["model"].Path
+	tok, tmpl, ids, err := loadChat(modelDir)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := loadPPOModels(modelDir, inputs["reward_model"].Path, tok, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := chat.NewEncoder(tmpl, tok)
+	if err != nil {
+		return nil, err
+	}
+	prompts, err := promptIDs(ctx, inputs["prompts"], enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev)
+	if err != nil {
+		return nil, err
+	}
+	if len(prompts) == 0 {
+		return nil, fmt.Errorf("ppo: no prompt of %s fits the context of %d positions with max_new_tokens %d", inputs["prompts"].Path, ms.policy.Config.NPositions, cfg.MaxNewTokens)
+	}
+	var val [][]int32
+	if in, ok := inputs["val_prompts"]; ok {
+		if val, err = promptIDs(ctx, in, enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev); err != nil {
+			return nil, err
+		}
+	}
+	p := newPPO(cfg, ms, prompts, val, tok, ids.EOS, ids.Pad)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	tokPath := filepath.Join(outDir, tokenizer.FileName)
+	if err := tok.Save(tokPath); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(outDir, trainer.ModelDirName)
+	if _, err := os.Stat(filepath.Join(dir, model.StateMetaFile)); err == nil {
+		if err := p.restore(dir); err != nil {
+			return nil, err
+		}
+		ev.Log(fmt.Sprintf("ppo: resuming from the state saved after step %d", p.step))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	chatFiles := func(d string) error {
+		if err := chat.WriteHFFiles(d, tok, tmpl, ms.policy.Config.NPositions); err != nil {
+			return err
+		}
+		return tmpl.Save(d)
+	}
+	return p.run(ctx, dir, tokPath, filepath.Join(outDir, "report"), chatFiles, ev)
+}
+
+// run evaluates the held-out prompts, takes the PPO steps left, saving as
+// configured, and evaluates again.
+func (p *ppo) run(ctx context.Context, dir, tokPath, reportDir string, chatFiles func(string) error, ev trainer.Events) (*PPOResult, error) {
+	c := p.cfg
+	if p.step == 0 && p.before == nil {
+		var err error
+		if p.before, err = p.evalHeldOut(); err != nil {
+			return nil, err
+		}
+		reportHeldOut(ev, 0, "before", p.before)
+	}
+	for p.step < c.Steps {
+		if ctx.Err() != nil {
+			if err := p.save(dir, tokPath, chatFiles); err != nil {
+				return nil, err
+			}
+			return nil, ctx.Err()
+		}
+		st, rs, err := p.runStep(ctx)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			// The step was cut short; the saved state is the one before it.
+			return nil, err
+		}
+		if err != nil {
+			return nil, err
+		}
+		step := int64(p.step)
+		if c.LogEvery > 0 && p.step%c.LogEvery == 0 {
+			reportStep(ev, step, st)
+			p.addReportRows(rs)
+		}
+		ev.Progress(step, int64(c.Steps), "steps")
+		if c.SaveEvery > 0 && p.step%c.SaveEvery == 0 && p.step < c.Steps {
+			if err := p.save(dir, tokPath, chatFiles); err != nil {
+				return nil, err
+			}
+		}
+	}
+	after, err := p.evalHeldOut()
+	if err != nil {
+		return nil, err
+	}
+	reportHeldOut(ev, int64(p.step), "after", after)
+	if p.before != nil && after != nil {
+		ev.Metric(int64(p.step), "eval/score_gain_std", (after.ScoreMean-p.before.ScoreMean)/p.before.ScoreStd)
+	}
+	if err := p.save(dir, tokPath, chatFiles); err != nil {
+		return nil, err
+	}
+	if err := p.writeReport(reportDir, after); err != nil {
+		return nil, err
+	}
+	return &PPOResult{ModelDir: dir, ReportDir: reportDir, Before: p.before, After: after}, nil
+}
+
+// addReportRows keeps the first report_samples rollouts of a step (the
+// batch is a seeded shuffle of the prompts, so they are a sample).
+func (p *ppo) addReportRows(rs []*rollout) {
+	for _, r := range rs[:min(p.cfg.ReportSamples, len(rs))] {
+		prompt, _ := p.tok.Decode(r.prompt)
+		resp, _ := p.tok.Decode(r.response)
+		p.report = append(p.report, reportRow{Step: p.step, Prompt: string(prompt), Response: string(resp), Score: r.score, KL: r.kl()})
+	}
+}
+
+func (p *ppo) writeReport(dir string, after *heldOut) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeReportRows(filepath.Join(dir, "rollouts.jsonl"), p.report); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(summary{Steps: p.step, KLCoef: p.kl.Coef, Before: p.before, After: after}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return artifact.WriteFileAtomic(filepath.Join(dir, "summary.json"), append(bytes.TrimSpace(b), '\n'))
+}
+
+func reportHeldOut(ev trainer.Events, step int64, when string, h *heldOut) {
+	if h == nil {
+		return
+	}
+	ev.Metric(step, "eval/score_mean_"+when, h.ScoreMean)
+	ev.Metric(step, "eval/score_std_"+when, h.ScoreStd)
+	ev.Metric(step, "eval/kl_"+when, h.KL)
+	ev.Log(fmt.Sprintf("ppo held-out prompts %s: score %.4f ± %.4f (std, n=%d), kl %.4f", when, h.ScoreMean, h.ScoreStd, h.N, h.KL))
+}
+
+// loadChat reads the tokenizer and chat template of the checkpoint in dir
+// and the ids they name.
+func loadChat(dir string) (*tokenizer.Tokenizer, *chat.Template, chat.IDs, error) {
+	tok, err := tokenizer.Load(filepath.Join(dir, model.TokenizerFile))
+	if err != nil {
+		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: the model input needs its tokenizer: %w", err)
+	}
+	tmpl, err := chat.Load(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		tmpl, err = chat.ReadHFTemplate(dir)
+	}
+	if err != nil {
+		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: the model input needs a chat template (fine-tune it with an sft stage first): %w", err)
+	}
+	ids, err := tmpl.Resolve(tok)
+	if err != nil {
+		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: %s: %w", dir, err)
+	}
+	return tok, tmpl, ids, nil
+}
+
+// loadPPOModels loads the policy (with a new value head drawn from seed),
+// the reference and the reward model, and checks they share a vocabulary.
+func loadPPOModels(modelDir, rewardDir string, tok *tokenizer.Tokenizer, seed int64) (ppoModels, error) {
+	var ms ppoModels
+	var err error
+	if ms.policy, err = model.LoadCheckpoint(modelDir); err != nil {
+		return ms, err
+	}
+	if tok.VocabSize() > ms.policy.Config.VocabSize {
+		return ms, fmt.Errorf("ppo: %s has %d ids, more than the model's vocabulary of %d", filepath.Join(modelDir, model.TokenizerFile), tok.VocabSize(), ms.policy.Config.VocabSize)
+	}
+	if ms.ref, err = model.LoadCheckpoint(modelDir); err != nil {
+		return ms, err
+	}
+	// TRL's value head is a Linear layer; a small normal start keeps the
+	// first values near 0.
+	if ms.value, err = ms.policy.AttachHead(ValueHead, true, 0.02, streamSeed(seed, 5)); err != nil {
+		return ms, err
+	}
+	if ms.reward, ms.score, _, err = model.LoadReward(rewardDir); err != nil {
+		return ms, err
+	}
+	if err := sameTokenizer(modelDir, rewardDir); err != nil {
+		return ms, err
+	}
+	if ms.reward.Config.VocabSize < tok.VocabSize() {
+		return ms, fmt.Errorf("ppo: the reward model's vocabulary (%d) is smaller than the policy's tokenizer (%d); train the reward model from the policy's checkpoint", ms.reward.Config.VocabSize, tok.VocabSize())
+	}
+	return ms, nil
+}
+
+// sameTokenizer refuses a reward model whose tokenizer.json differs from the
+// policy's: it would read the policy's token ids as other text.
+func sameTokenizer(modelDir, rewardDir string) error {
+	a, err := os.ReadFile(filepath.Join(modelDir, model.TokenizerFile))
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(rewardDir, model.TokenizerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("ppo: %s differs from the policy's %s; the reward model must share the policy's tokenizer (train it from the same checkpoint)",
+			filepath.Join(rewardDir, model.TokenizerFile), filepath.Join(modelDir, model.TokenizerFile))
+	}
+	return nil
+}
+
+// promptIDs reads and tokenizes a prompts input, leaving out those too long
+// for the context.
+func promptIDs(ctx context.Context, in sdk.Input, enc *chat.Encoder, n, maxNew int, ev trainer.Events) ([][]int32, error) {
+	convs, err := readPrompts(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	ids, _, err := encodePrompts(enc, convs, n, maxNew)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.Path, err)
+	}
+	if left := len(convs) - len(ids); left > 0 {
+		ev.Log(fmt.Sprintf("ppo: left out %d of %d prompts of %s: too long for %d new tokens in a context of %d", left, len(convs), in.Path, maxNew, n))
+	}
+	return ids, nil
+}
