@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -92,41 +93,11 @@ type summary struct {
 // optionally val_prompts) and writes outDir/model and outDir/report. A
 // state saved in outDir/model by an interrupted run is resumed.
 func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, outDir string, ev trainer.Events) (*PPOResult, error) {
-	if ds := cfg.Check(); ds.HasErrors() {
-		return nil, fmt.Errorf("ppo config: %w", ds.Err())
-	}
-	for _, name := range []string{"model", "reward_model", "prompts"} {
-		if _, ok := inputs[name]; !ok {
-			return nil, fmt.Errorf("ppo: input %q is required", name)
-		}
-	}
-	modelDir := inputs["model"].Path
-	tok, tmpl, ids, err := loadChat(modelDir)
+	p, tmpl, err := preparePPO(ctx, cfg, inputs, ev)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := loadPPOModels(modelDir, inputs["reward_model"].Path, tok, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	enc, err := chat.NewEncoder(tmpl, tok)
-	if err != nil {
-		return nil, err
-	}
-	prompts, err := promptIDs(ctx, inputs["prompts"], enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev)
-	if err != nil {
-		return nil, err
-	}
-	if len(prompts) == 0 {
-		return nil, fmt.Errorf("ppo: no prompt of %s fits the context of %d positions with max_new_tokens %d", inputs["prompts"].Path, ms.policy.Config.NPositions, cfg.MaxNewTokens)
-	}
-	var val [][]int32
-	if in, ok := inputs["val_prompts"]; ok {
-		if val, err = promptIDs(ctx, in, enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev); err != nil {
-			return nil, err
-		}
-	}
-	p := newPPO(cfg, ms, prompts, val, tok, ids.EOS, ids.Pad)
+	tok := p.tok
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -144,12 +115,52 @@ func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, o
 		return nil, err
 	}
 	chatFiles := func(d string) error {
-		if err := chat.WriteHFFiles(d, tok, tmpl, ms.policy.Config.NPositions); err != nil {
+		if err := chat.WriteHFFiles(d, tok, tmpl, p.policy.Config.NPositions); err != nil {
 			return err
 		}
 		return tmpl.Save(d)
 	}
 	return p.run(ctx, dir, tokPath, filepath.Join(outDir, "report"), chatFiles, ev)
+}
+
+// preparePPO checks cfg, loads the models and tokenizes the prompts of
+// the inputs.
+func preparePPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, ev trainer.Events) (*ppo, *chat.Template, error) {
+	if ds := cfg.Check(); ds.HasErrors() {
+		return nil, nil, fmt.Errorf("ppo config: %w", ds.Err())
+	}
+	for _, name := range []string{"model", "reward_model", "prompts"} {
+		if _, ok := inputs[name]; !ok {
+			return nil, nil, fmt.Errorf("ppo: input %q is required", name)
+		}
+	}
+	modelDir := inputs["model"].Path
+	tok, tmpl, ids, err := loadChat(modelDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	ms, err := loadPPOModels(modelDir, inputs["reward_model"].Path, tok, cfg.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, err := chat.NewEncoder(tmpl, tok)
+	if err != nil {
+		return nil, nil, err
+	}
+	prompts, err := promptIDs(ctx, inputs["prompts"], enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(prompts) == 0 {
+		return nil, nil, fmt.Errorf("ppo: no prompt of %s fits the context of %d positions with max_new_tokens %d", inputs["prompts"].Path, ms.policy.Config.NPositions, cfg.MaxNewTokens)
+	}
+	var val [][]int32
+	if in, ok := inputs["val_prompts"]; ok {
+		if val, err = promptIDs(ctx, in, enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev); err != nil {
+			return nil, nil, err
+		}
+	}
+	return newPPO(cfg, ms, prompts, val, tok, ids.EOS, ids.Pad), tmpl, nil
 }
 
 // run evaluates the held-out prompts, takes the PPO steps left, saving as
@@ -213,7 +224,10 @@ func (p *ppo) addReportRows(rs []*rollout) {
 	for _, r := range rs[:min(p.cfg.ReportSamples, len(rs))] {
 		prompt, _ := p.tok.Decode(r.prompt)
 		resp, _ := p.tok.Decode(r.response)
-		p.report = append(p.report, reportRow{Step: p.step, Prompt: string(prompt), Response: string(resp), Score: r.score, KL: r.kl()})
+		// A sampled response may cut a character's bytes: keep the text valid
+		// so the report reads back as it was written.
+		p.report = append(p.report, reportRow{Step: p.step, Prompt: strings.ToValidUTF8(string(prompt), "\uFFFD"),
+			Response: strings.ToValidUTF8(string(resp), "\uFFFD"), Score: r.score, KL: r.kl()})
 	}
 }
 

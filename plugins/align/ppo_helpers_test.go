@@ -82,9 +82,8 @@ type ppoFixture struct {
 // newPPOFixture pretrains nothing: it fine-tunes a random tiny GPT-2 on
 // both answer styles (so the policy says either) and trains a reward model
 // from it on pairs that prefer the "good" answer.
-func newPPOFixture(t testing.TB, nEmbd, sftSteps, rewardSteps int) ppoFixture {
+func newPPOFixtureIn(t testing.TB, dir string, nEmbd, sftSteps, rewardSteps int) ppoFixture {
 	t.Helper()
-	dir := t.TempDir()
 	var text []byte
 	for _, c := range ppoConvs(ppoNouns) {
 		text = fmt.Appendf(text, "%s %s\n", c[0].Content, c[1].Content)
@@ -217,3 +216,11 @@ func writePPOPrompts(t testing.TB, nouns []string) string {
 }
 
 var _ trainer.Events = (*ppoEvents)(nil)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedFixtureDir != "" {
+		os.RemoveAll(sharedFixtureDir)
+	}
+	os.Exit(code)
+}

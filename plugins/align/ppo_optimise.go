@@ -10,17 +10,29 @@ type optStats struct {
 	steps                 int
 }
 
-// optimise takes one optimizer step on the mini-batch rs: the clipped
-// surrogate plus vf_coef times the clipped value loss, each the mean over
-// the mini-batch's response tokens, from one forward pass of the policy.
+// optimise takes one optimizer step on the mini-batch rs.
 func (p *ppo) optimise(rs []*rollout, st *optStats) error {
+	if _, err := p.gradients(rs, st); err != nil {
+		return err
+	}
+	st.gradNorm += p.policy.ClipGrads(p.cfg.GradClip)
+	st.steps++
+	p.opt.Update(p.policy, float32(p.cfg.LR))
+	return nil
+}
+
+// gradients sets the policy's gradients (value head included) to those of
+// the mini-batch's loss, the clipped surrogate plus vf_coef times the
+// clipped value loss, each the mean over the response tokens, from one
+// forward pass, and returns that loss.
+func (p *ppo) gradients(rs []*rollout, st *optStats) (float64, error) {
 	m, c := p.policy, p.cfg
 	pk := pack(rs, p.pad)
 	N := pk.b.B * pk.b.T
 	pk.b.Weights = p.buf.weights(N)
 	m.ZeroGrad()
 	if _, _, err := m.ForwardBatch(pk.b); err != nil {
-		return err
+		return 0, err
 	}
 	lp := p.buf.logp(N)
 	m.TokenLogProbs(lp)
@@ -28,6 +40,7 @@ func (p *ppo) optimise(rs []*rollout, st *optStats) error {
 	n := float64(len(pk.flat))
 	dOut := make([]float32, len(pk.flat))
 	k := 0
+	var loss float64
 	for i, r := range rs {
 		for j, at := range pk.pos[i] {
 			l := float64(lp[at])
@@ -36,6 +49,7 @@ func (p *ppo) optimise(rs []*rollout, st *optStats) error {
 			pk.b.Weights[at] = float32(-dl)
 			vl, dv, vclipped := clippedValue(float64(vals[k]), r.values[j], r.ret[j], c.ClipRangeValue)
 			dOut[k] = float32(c.VFCoef * dv / n)
+			loss += (pl + c.VFCoef*vl) / n
 			st.policyLoss += pl
 			st.valueLoss += vl
 			st.approxKL += 0.5 * (l - r.logp[j]) * (l - r.logp[j])
@@ -51,13 +65,7 @@ func (p *ppo) optimise(rs []*rollout, st *optStats) error {
 	st.tokens += len(pk.flat)
 	dHidden := p.buf.hidden(N * m.Config.NEmbd)
 	p.value.Backward(pk.flat, dOut, dHidden)
-	if err := m.BackwardHidden(float32(1/n), dHidden); err != nil {
-		return err
-	}
-	st.gradNorm += m.ClipGrads(c.GradClip)
-	st.steps++
-	p.opt.Update(m, float32(c.LR))
-	return nil
+	return loss, m.BackwardHidden(float32(1/n), dHidden)
 }
 
 // buffers are the per-position scratch slices of optimise, grown as the
