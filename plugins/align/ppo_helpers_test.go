@@ -217,10 +217,15 @@ func writePPOPrompts(t testing.TB, nouns []string) string {
 
 var _ trainer.Events = (*ppoEvents)(nil)
 
+// sharedBinDir holds the llmflow binary the pipeline tests build.
+var sharedBinDir string
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if sharedFixtureDir != "" {
-		os.RemoveAll(sharedFixtureDir)
+	for _, d := range []string{sharedFixtureDir, sharedBinDir} {
+		if d != "" {
+			os.RemoveAll(d)
+		}
 	}
 	os.Exit(code)
 }
