@@ -53,7 +53,8 @@ func (e *ppoEvents) last(name string) float64 {
 // The synthetic task: asked about a thing, the policy answers in one of
 // two styles; the reward model prefers the one that says "good".
 var ppoNouns = []string{"cats", "dogs", "rain", "tea", "books", "music", "trees", "bread", "snow", "boats",
-	"maps", "stars", "lamps", "clocks", "shoes", "roads", "birds", "fish", "cups", "hills", "coats", "doors", "keys", "bells"}
+	"maps", "stars", "lamps", "clocks", "shoes", "roads", "birds", "fish", "cups", "hills", "coats", "doors", "keys", "bells",
+	"ships", "cars", "pens", "rings", "songs", "games", "hats", "walls", "gifts", "seeds", "farms", "kites", "nuts", "plums", "ponds", "tents"}
 
 func ppoPrompt(noun string) string { return fmt.Sprintf("Tell me about %s.", noun) }
 
@@ -62,12 +63,14 @@ func ppoAnswers(noun string) (good, plain string) {
 	return fmt.Sprintf("%s are good.", strings.ToUpper(noun[:1])+noun[1:]), fmt.Sprintf("I know %s.", noun)
 }
 
-// ppoConvs returns both answers to every prompt about nouns.
+// ppoConvs returns both answers to every prompt about nouns, the plain one
+// three times: the SFT policy mostly answers plainly, and PPO has to find
+// the preferred answer in its rarer samples.
 func ppoConvs(nouns []string) [][]chat.Message {
 	var out [][]chat.Message
 	for _, n := range nouns {
 		good, plain := ppoAnswers(n)
-		for _, a := range []string{good, plain} {
+		for _, a := range []string{good, plain, plain, plain} {
 			out = append(out, []chat.Message{{Role: chat.RoleUser, Content: ppoPrompt(n)}, {Role: chat.RoleAssistant, Content: a}})
 		}
 	}

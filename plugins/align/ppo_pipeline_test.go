@@ -66,7 +66,7 @@ func ppoPipeline(t *testing.T, f ppoFixture, config string) string {
 			}
 		}
 	}
-	for file, nouns := range map[string][]string{"prompts.jsonl": ppoNouns[:18], "val.jsonl": ppoNouns[18:]} {
+	for file, nouns := range map[string][]string{"prompts.jsonl": ppoNouns[:18], "val.jsonl": ppoNouns[18:24]} {
 		var b []byte
 		for _, n := range nouns {
 			// The stage reads only the prompts; instructions need an answer.
@@ -139,11 +139,12 @@ func nodeOutput(t *testing.T, events, node, output string) string {
 }
 
 const pipelinePPOConfig = `    steps          = 30
-    batch_size     = 8
-    mini_batches   = 2
-    ppo_epochs     = 2
-    lr             = 0.001
-    max_new_tokens = 8
+    batch_size     = 16
+    mini_batches   = 4
+    ppo_epochs     = 4
+    lr             = 0.0005
+    horizon        = 1000
+    max_new_tokens = 10
     save_every     = 1`
 
 // TestPPOPipeline runs the ppo stage as a plugin process of a real run on
@@ -164,6 +165,7 @@ func TestPPOPipeline(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil || sum.Before == nil || sum.After == nil {
 		t.Fatalf("summary.json: %v\n%s", err, b)
 	}
+	t.Logf("held-out score %.3f (std %.3f) -> %.3f (std %.3f), kl %.3f", sum.Before.ScoreMean, sum.Before.ScoreStd, sum.After.ScoreMean, sum.After.ScoreStd, sum.After.KL)
 	if sum.After.ScoreMean <= sum.Before.ScoreMean {
 		t.Errorf("held-out score fell from %.4f to %.4f", sum.Before.ScoreMean, sum.After.ScoreMean)
 	}

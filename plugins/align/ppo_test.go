@@ -33,7 +33,7 @@ func fixture(t *testing.T) ppoFixture {
 			t.Fatal(err)
 		}
 		sharedFixtureDir = dir
-		sharedFixture = newPPOFixtureIn(t, dir, 16, 150, 120)
+		sharedFixture = newPPOFixtureIn(t, dir, 32, 300, 150)
 	}
 	return sharedFixture
 }
@@ -158,7 +158,7 @@ func TestPPOGradients(t *testing.T) {
 // that a second run makes the same bytes.
 func TestPPORun(t *testing.T) {
 	f := fixture(t)
-	prompts, val := writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:])
+	prompts, val := writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24])
 	run := func(dir string) *ppoEvents {
 		ev := newPPOEvents()
 		if _, err := TrainPPO(context.Background(), testPPOConfig(), ppoInputs(f, prompts, val), dir, ev); err != nil {
@@ -226,7 +226,7 @@ func TestPPORun(t *testing.T) {
 // outputs equal those of a run that was never stopped.
 func TestPPOResume(t *testing.T) {
 	f := fixture(t)
-	in := ppoInputs(f, writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:]))
+	in := ppoInputs(f, writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24]))
 	cfg := testPPOConfig()
 	cfg.Steps = 4
 	whole := t.TempDir()
