@@ -59,8 +59,8 @@ func (c Config) Map(line []byte, id string) (Example, error) {
 // is used when the record has no id field.
 func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, error) {
 	ex := Example{ID: id}
-	if raw, ok := rec[c.IDField]; ok && !isNull(raw) {
-		v, err := idValue(raw)
+	if raw, ok := rec[c.IDField]; ok && !IsNull(raw) {
+		v, err := IDValue(raw)
 		if err != nil {
 			return Example{}, fmt.Errorf("field %q: %v", c.IDField, err)
 		}
@@ -120,7 +120,7 @@ func (r *reader) fail(format string, args ...any) {
 func (r *reader) raw(name string, required bool) (json.RawMessage, bool) {
 	f := r.c.field(name)
 	v, ok := r.rec[f]
-	if !ok || isNull(v) {
+	if !ok || IsNull(v) {
 		if required {
 			r.fail("missing field %q", f)
 		}
@@ -136,7 +136,7 @@ func (r *reader) str(name string, required bool) string {
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail("field %q is %s, want a string", r.c.field(name), kindOf(v))
+		r.fail("field %q is %s, want a string", r.c.field(name), KindOf(v))
 	}
 	return s
 }
@@ -151,20 +151,28 @@ func (r *reader) history() []chat.Message {
 	if !ok {
 		return nil
 	}
+	out, err := ParseHistory(v)
+	if err != nil {
+		r.fail("field %q: %v", r.c.field("history"), err)
+	}
+	return out
+}
+
+// ParseHistory reads earlier turns given as [[user, assistant], ...],
+// oldest first; errors read after the field's name.
+func ParseHistory(v json.RawMessage) ([]chat.Message, error) {
 	var pairs [][]string
 	if err := json.Unmarshal(v, &pairs); err != nil {
-		r.fail("field %q must be a list of [user, assistant] string pairs", r.c.field("history"))
-		return nil
+		return nil, fmt.Errorf("must be a list of [user, assistant] string pairs")
 	}
 	var out []chat.Message
 	for i, p := range pairs {
 		if len(p) != 2 {
-			r.fail("field %q: entry %d has %d strings, want [user, assistant]", r.c.field("history"), i, len(p))
-			return nil
+			return nil, fmt.Errorf("entry %d has %d strings, want [user, assistant]", i, len(p))
 		}
 		out = append(out, chat.Message{Role: chat.RoleUser, Content: p[0]}, chat.Message{Role: chat.RoleAssistant, Content: p[1]})
 	}
-	return out
+	return out, nil
 }
 
 // messages reads a list of {role, content} objects.
@@ -195,10 +203,11 @@ func (r *reader) messages() []chat.Message {
 	return out
 }
 
-func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+// IsNull reports whether v is JSON null.
+func IsNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
 
-// idValue accepts a string or a number (kept as its literal).
-func idValue(v json.RawMessage) (string, error) {
+// IDValue reads a record id: a string or a number (kept as its literal).
+func IDValue(v json.RawMessage) (string, error) {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s, nil
@@ -209,11 +218,11 @@ func idValue(v json.RawMessage) (string, error) {
 			return n.String(), nil
 		}
 	}
-	return "", fmt.Errorf("is %s, want a string or a number", kindOf(v))
+	return "", fmt.Errorf("is %s, want a string or a number", KindOf(v))
 }
 
-// kindOf names the JSON type of v for messages.
-func kindOf(v json.RawMessage) string {
+// KindOf names the JSON type of v for error messages ("a string").
+func KindOf(v json.RawMessage) string {
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 {
 		return "empty"
