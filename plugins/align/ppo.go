@@ -39,12 +39,15 @@ func describePPO() *sdk.Description {
 		Config:  ppoAttributes(DefaultPPOConfig()),
 		Inputs: []sdk.Port{
 			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "The policy to train (an sft checkpoint with its chat template); also the frozen reference."},
+			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true,
+				Doc: "A LoRA adapter on the model: it is trained instead, and the model without it is the reference."},
 			{Name: "reward_model", Kind: artifact.KindCheckpoint, Doc: "A reward model (GPT2ForSequenceClassification layout) with the policy's tokenizer."},
 			{Name: "prompts", Kind: artifact.KindInstruction, Doc: "Prompts to answer: an instruction or preference dataset's prompt conversations."},
 			{Name: "val_prompts", Kind: artifact.KindInstruction, Optional: true, Doc: "Held-out prompts, answered and scored before and after training."},
 		},
 		Outputs: []sdk.Port{
-			{Name: "model", Kind: artifact.KindCheckpoint, Doc: "The policy, with value_head.safetensors (v_head.summary) and the chat files."},
+			{Name: "model", Kind: artifact.KindCheckpoint, Optional: true, Doc: "The policy (without an adapter input), with value_head.safetensors (v_head.summary) and the chat files."},
+			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true, Doc: "The trained LoRA adapter (with an adapter input), with value_head.safetensors."},
 			{Name: "report", Kind: ReportKind, Doc: "rollouts.jsonl (a sample of rollouts per logging step: prompt, response, score, kl) and summary.json."},
 		},
 	}
@@ -69,7 +72,11 @@ func (PPO) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 	if err != nil {
 		return err
 	}
-	ev.Output("model", res.ModelDir, artifact.KindCheckpoint)
+	if res.AdapterDir != "" {
+		ev.Output("adapter", res.AdapterDir, artifact.KindAdapter)
+	} else {
+		ev.Output("model", res.ModelDir, artifact.KindCheckpoint)
+	}
 	ev.Output("report", res.ReportDir, ReportKind)
 	return nil
 }
@@ -77,7 +84,9 @@ func (PPO) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error {
 // PPOResult says where a finished run wrote its outputs and what the
 // held-out prompts scored.
 type PPOResult struct {
-	ModelDir, ReportDir string
+	// ModelDir holds the policy checkpoint and the saved state; AdapterDir,
+	// set when the policy is a LoRA adapter, the trained adapter.
+	ModelDir, AdapterDir, ReportDir string
 	Before, After       *heldOut
 }
 
@@ -93,11 +102,11 @@ type summary struct {
 // optionally val_prompts) and writes outDir/model and outDir/report. A
 // state saved in outDir/model by an interrupted run is resumed.
 func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, outDir string, ev trainer.Events) (*PPOResult, error) {
-	p, tmpl, err := preparePPO(ctx, cfg, inputs, ev)
+	p, err := preparePPO(ctx, cfg, inputs, ev)
 	if err != nil {
 		return nil, err
 	}
-	tok := p.tok
+	tok, tmpl := p.tok, p.pol.Template
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -120,47 +129,51 @@ func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, o
 		}
 		return tmpl.Save(d)
 	}
-	return p.run(ctx, dir, tokPath, filepath.Join(outDir, "report"), chatFiles, ev)
+	res, err := p.run(ctx, dir, tokPath, filepath.Join(outDir, "report"), chatFiles, ev)
+	if err != nil || p.pol.Adapter == nil {
+		return res, err
+	}
+	res.AdapterDir = filepath.Join(outDir, AdapterDirName)
+	if err := p.pol.SaveAdapter(res.AdapterDir); err != nil {
+		return nil, err
+	}
+	return res, saveValueHead(res.AdapterDir, p.value)
 }
 
 // preparePPO checks cfg, loads the models and tokenizes the prompts of
 // the inputs.
-func preparePPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, ev trainer.Events) (*ppo, *chat.Template, error) {
+func preparePPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, ev trainer.Events) (*ppo, error) {
 	if ds := cfg.Check(); ds.HasErrors() {
-		return nil, nil, fmt.Errorf("ppo config: %w", ds.Err())
+		return nil, fmt.Errorf("ppo config: %w", ds.Err())
 	}
 	for _, name := range []string{"model", "reward_model", "prompts"} {
 		if _, ok := inputs[name]; !ok {
-			return nil, nil, fmt.Errorf("ppo: input %q is required", name)
+			return nil, fmt.Errorf("ppo: input %q is required", name)
 		}
 	}
-	modelDir := inputs["model"].Path
-	tok, tmpl, ids, err := loadChat(modelDir)
+	pol, err := loadPolicyInput(inputs)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("ppo: %w", err)
 	}
-	ms, err := loadPPOModels(modelDir, inputs["reward_model"].Path, tok, cfg.Seed)
+	ms, err := loadPPOModels(pol, inputs["reward_model"].Path, cfg.Seed)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	enc, err := chat.NewEncoder(tmpl, tok)
+	n := pol.Model.Config.NPositions
+	prompts, err := promptIDs(ctx, inputs["prompts"], pol.Encoder, n, cfg.MaxNewTokens, ev)
 	if err != nil {
-		return nil, nil, err
-	}
-	prompts, err := promptIDs(ctx, inputs["prompts"], enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(prompts) == 0 {
-		return nil, nil, fmt.Errorf("ppo: no prompt of %s fits the context of %d positions with max_new_tokens %d", inputs["prompts"].Path, ms.policy.Config.NPositions, cfg.MaxNewTokens)
+		return nil, fmt.Errorf("ppo: no prompt of %s fits the context of %d positions with max_new_tokens %d", inputs["prompts"].Path, n, cfg.MaxNewTokens)
 	}
 	var val [][]int32
 	if in, ok := inputs["val_prompts"]; ok {
-		if val, err = promptIDs(ctx, in, enc, ms.policy.Config.NPositions, cfg.MaxNewTokens, ev); err != nil {
-			return nil, nil, err
+		if val, err = promptIDs(ctx, in, pol.Encoder, n, cfg.MaxNewTokens, ev); err != nil {
+			return nil, err
 		}
 	}
-	return newPPO(cfg, ms, prompts, val, tok, ids.EOS, ids.Pad), tmpl, nil
+	return newPPO(cfg, ms, prompts, val), nil
 }
 
 // run evaluates the held-out prompts, takes the PPO steps left, saving as
@@ -255,40 +268,17 @@ func reportHeldOut(ev trainer.Events, step int64, when string, h *heldOut) {
 	ev.Log(fmt.Sprintf("ppo held-out prompts %s: score %.4f ± %.4f (std, n=%d), kl %.4f", when, h.ScoreMean, h.ScoreStd, h.N, h.KL))
 }
 
-// loadChat reads the tokenizer and chat template of the checkpoint in dir
-// and the ids they name.
-func loadChat(dir string) (*tokenizer.Tokenizer, *chat.Template, chat.IDs, error) {
-	tok, err := tokenizer.Load(filepath.Join(dir, model.TokenizerFile))
-	if err != nil {
-		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: the model input needs its tokenizer: %w", err)
-	}
-	tmpl, err := chat.Load(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		tmpl, err = chat.ReadHFTemplate(dir)
-	}
-	if err != nil {
-		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: the model input needs a chat template (fine-tune it with an sft stage first): %w", err)
-	}
-	ids, err := tmpl.Resolve(tok)
-	if err != nil {
-		return nil, nil, chat.IDs{}, fmt.Errorf("ppo: %s: %w", dir, err)
-	}
-	return tok, tmpl, ids, nil
-}
-
-// loadPPOModels loads the policy (with a new value head drawn from seed),
-// the reference and the reward model, and checks they share a vocabulary.
-func loadPPOModels(modelDir, rewardDir string, tok *tokenizer.Tokenizer, seed int64) (ppoModels, error) {
-	var ms ppoModels
+// loadPPOModels adds to the policy a value head drawn from seed, and
+// loads the reference (without an adapter, a second copy of the checkpoint:
+// the policy's own weights train) and the reward model, which must share
+// the policy's tokenizer.
+func loadPPOModels(pol *Policy, rewardDir string, seed int64) (ppoModels, error) {
+	ms := ppoModels{pol: pol, policy: pol.Model}
 	var err error
-	if ms.policy, err = model.LoadCheckpoint(modelDir); err != nil {
-		return ms, err
-	}
-	if tok.VocabSize() > ms.policy.Config.VocabSize {
-		return ms, fmt.Errorf("ppo: %s has %d ids, more than the model's vocabulary of %d", filepath.Join(modelDir, model.TokenizerFile), tok.VocabSize(), ms.policy.Config.VocabSize)
-	}
-	if ms.ref, err = model.LoadCheckpoint(modelDir); err != nil {
-		return ms, err
+	if pol.Adapter == nil {
+		if ms.ref, err = model.LoadCheckpoint(pol.Dir); err != nil {
+			return ms, err
+		}
 	}
 	// TRL's value head is a Linear layer; a small normal start keeps the
 	// first values near 0.
@@ -298,11 +288,11 @@ func loadPPOModels(modelDir, rewardDir string, tok *tokenizer.Tokenizer, seed in
 	if ms.reward, ms.score, _, err = model.LoadReward(rewardDir); err != nil {
 		return ms, err
 	}
-	if err := sameTokenizer(modelDir, rewardDir); err != nil {
+	if err := sameTokenizer(pol.Dir, rewardDir); err != nil {
 		return ms, err
 	}
-	if ms.reward.Config.VocabSize < tok.VocabSize() {
-		return ms, fmt.Errorf("ppo: the reward model's vocabulary (%d) is smaller than the policy's tokenizer (%d); train the reward model from the policy's checkpoint", ms.reward.Config.VocabSize, tok.VocabSize())
+	if v := pol.Tokenizer.VocabSize(); ms.reward.Config.VocabSize < v {
+		return ms, fmt.Errorf("ppo: the reward model's vocabulary (%d) is smaller than the policy's tokenizer (%d); train the reward model from the policy's checkpoint", ms.reward.Config.VocabSize, v)
 	}
 	return ms, nil
 }

@@ -125,18 +125,11 @@ func newPPOFixtureIn(t testing.TB, dir string, nEmbd, sftSteps, rewardSteps int)
 // the Bradley-Terry loss on (good, plain) pairs and saves it to to.
 func trainPPORewardModel(t testing.TB, from, to string, steps int) {
 	t.Helper()
-	tok, tmpl, ids, err := loadChat(from)
+	pol, err := LoadPolicy(from, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := chat.NewEncoder(tmpl, tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := model.LoadCheckpoint(from)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, enc, ids := pol.Model, pol.Encoder, pol.IDs
 	h, err := m.AttachScore(7)
 	if err != nil {
 		t.Fatal(err)

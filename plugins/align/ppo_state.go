@@ -38,10 +38,12 @@ type ppoState struct {
 // configHash ties a saved state to the settings that shaped it and the
 // policy's shape.
 func (p *ppo) configHash() string {
+	lora, _ := p.policy.AttachedLoRA()
 	b, _ := json.Marshal(struct {
-		C  PPOConfig
-		MC model.Config
-	}{p.cfg.resumeKey(), p.policy.Config})
+		C    PPOConfig
+		MC   model.Config
+		LoRA model.LoRA
+	}{p.cfg.resumeKey(), p.policy.Config, lora})
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:8])
 }

@@ -61,7 +61,7 @@ func ppoInputs(f ppoFixture, prompts, val string) map[string]sdk.Input {
 // last token and 0 elsewhere.
 func TestPPOPolicyIsReference(t *testing.T) {
 	f := fixture(t)
-	p, _, err := preparePPO(context.Background(), testPPOConfig(), ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
+	p, err := preparePPO(context.Background(), testPPOConfig(), ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestPPOGradients(t *testing.T) {
 	f := fixture(t)
 	cfg := testPPOConfig()
 	cfg.VFCoef, cfg.ClipRange, cfg.ClipRangeValue = 0.5, 100, 100 // no kinks near the point
-	p, _, err := preparePPO(context.Background(), cfg, ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
+	p, err := preparePPO(context.Background(), cfg, ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,5 +298,75 @@ func TestPPORefusesOtherTokenizer(t *testing.T) {
 	_, err := TrainPPO(context.Background(), testPPOConfig(), in, t.TempDir(), newPPOEvents())
 	if err == nil || !strings.Contains(err.Error(), "must share the policy's tokenizer") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestPPOLoRA trains a LoRA policy: its reference is the base with the
+// adapter bypassed (the same log-probs as the base checkpoint loaded
+// alone), the base stays as it was, and the adapter comes out with the
+// value head beside it.
+func TestPPOLoRA(t *testing.T) {
+	f := fixture(t)
+	adapter := loraAdapter(t, f.policy)
+	in := ppoInputs(f, writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24]))
+	in["adapter"] = sdk.Input{Path: adapter, Kind: artifact.KindAdapter}
+	p, err := preparePPO(context.Background(), testPPOConfig(), in, newPPOEvents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ref != nil {
+		t.Fatal("a LoRA policy loaded a second copy of the model as its reference")
+	}
+	rs, err := p.sample(p.batchPrompts(0), 1, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.evaluate(rs); err != nil {
+		t.Fatal(err)
+	}
+	base, err := model.LoadCheckpoint(f.policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]*rollout, len(rs))
+	for i, r := range rs {
+		want[i] = &rollout{prompt: r.prompt, response: r.response}
+	}
+	if err := refLogProbs(base, want, p.rows, p.pad); err != nil {
+		t.Fatal(err)
+	}
+	var kl float64
+	for i, r := range rs {
+		for j := range r.refLogp {
+			if r.refLogp[j] != want[i].refLogp[j] {
+				t.Fatalf("rollout %d token %d: reference log-prob %g, the base alone gives %g", i, j, r.refLogp[j], want[i].refLogp[j])
+			}
+		}
+		kl += math.Abs(r.kl())
+	}
+	if kl == 0 {
+		t.Error("a non-zero adapter gives the same log-probs as its base")
+	}
+
+	ev := newPPOEvents()
+	out := t.TempDir()
+	res, err := TrainPPO(context.Background(), testPPOConfig(), in, out, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"adapter_model.safetensors", "adapter_config.json", ValueHeadFile, model.TokenizerFile} {
+		if _, err := os.Stat(filepath.Join(res.AdapterDir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	x, _ := os.ReadFile(filepath.Join(f.policy, model.WeightsFile))
+	y, _ := os.ReadFile(filepath.Join(out, trainer.ModelDirName, model.WeightsFile))
+	if !bytes.Equal(x, y) {
+		t.Error("training the adapter changed the base weights")
+	}
+	a, _ := os.ReadFile(filepath.Join(adapter, "adapter_model.safetensors"))
+	b, _ := os.ReadFile(filepath.Join(res.AdapterDir, "adapter_model.safetensors"))
+	if bytes.Equal(a, b) {
+		t.Error("the adapter did not change")
 	}
 }

@@ -17,7 +17,10 @@ const ValueHead = "v_head.summary"
 // ppoModels are the networks PPO runs: the policy with its value head, the
 // frozen reference, and the reward model with its score head.
 type ppoModels struct {
-	policy *model.Model
+	pol    *Policy
+	policy *model.Model // pol.Model
+	// ref is nil for a LoRA policy: its base, with the adapter bypassed, is
+	// the reference.
 	value  *model.Head
 	ref    *model.Model
 	reward *model.Model
@@ -53,8 +56,9 @@ type stepStats struct {
 
 // newPPO prepares a run on models; the optimizer covers the policy's
 // trainable tensors, the value head included.
-func newPPO(cfg PPOConfig, ms ppoModels, prompts, val [][]int32, tok *tokenizer.Tokenizer, eot, pad int32) *ppo {
-	p := &ppo{cfg: cfg, ppoModels: ms, prompts: prompts, val: val, tok: tok, eot: eot, pad: pad,
+func newPPO(cfg PPOConfig, ms ppoModels, prompts, val [][]int32) *ppo {
+	tok := ms.pol.Tokenizer
+	p := &ppo{cfg: cfg, ppoModels: ms, prompts: prompts, val: val, tok: tok, eot: ms.pol.IDs.EOS, pad: ms.pol.IDs.Pad,
 		vocab: tok.VocabSize(), rows: cfg.BatchSize / cfg.MiniBatches, perms: map[int][]int{}}
 	p.opt = model.NewAdamW(ms.policy.NumTrainable(), float32(cfg.WeightDecay))
 	p.kl = klController{Coef: cfg.InitKLCoef}
@@ -117,7 +121,17 @@ func (p *ppo) sample(prompts [][]int32, temperature float64, kind uint64, s int)
 		samplers[i] = &model.Sampler{Temperature: temperature, TopK: p.cfg.TopK, Vocab: p.vocab,
 			RNG: model.NewRNG(streamSeed(p.cfg.Seed, kind, uint64(s), uint64(i)))}
 	}
-	resp, err := p.policy.GenerateBatch(prompts, samplers, model.BatchOptions{MaxNew: p.cfg.MaxNewTokens, Rows: len(prompts), Stop: p.eot})
+	gen := p.policy
+	if p.pol.Adapter != nil {
+		// The decoder runs base weights only: sample from the merged
+		// weights, equal up to rounding; the log-probs PPO uses come from
+		// forward passes of the policy itself.
+		var err error
+		if gen, err = p.policy.MergeLoRA(); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := gen.GenerateBatch(prompts, samplers, model.BatchOptions{MaxNew: p.cfg.MaxNewTokens, Rows: len(prompts), Stop: p.eot})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +148,13 @@ func (p *ppo) evaluate(rs []*rollout) error {
 	if err := policyStats(p.policy, p.value, rs, p.rows, p.vocab, p.pad); err != nil {
 		return err
 	}
-	if err := refLogProbs(p.ref, rs, p.rows, p.pad); err != nil {
+	var err error
+	if p.ref != nil {
+		err = refLogProbs(p.ref, rs, p.rows, p.pad)
+	} else {
+		err = p.pol.Reference(func() error { return refLogProbs(p.policy, rs, p.rows, p.pad) })
+	}
+	if err != nil {
 		return err
 	}
 	seqs := make([][]int32, len(rs))
