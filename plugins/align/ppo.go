@@ -87,7 +87,7 @@ type PPOResult struct {
 	// ModelDir holds the policy checkpoint and the saved state; AdapterDir,
 	// set when the policy is a LoRA adapter, the trained adapter.
 	ModelDir, AdapterDir, ReportDir string
-	Before, After       *heldOut
+	Before, After                   *heldOut
 }
 
 // summary is report/summary.json.
