@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -157,13 +158,18 @@ func readReportRows(path string) ([]reportRow, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return parseReportRows(f, path)
+}
+
+// parseReportRows reads JSON lines of report rows; errors name the line.
+func parseReportRows(r io.Reader, name string) ([]reportRow, error) {
 	var rows []reportRow
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<24)
 	for line := 1; sc.Scan(); line++ {
 		var r reportRow
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
 		rows = append(rows, r)
 	}

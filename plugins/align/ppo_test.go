@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/artifact/safetensors"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/kernel"
 	"github.com/llmflow/llmflow/plugins/sdk"
 	"github.com/llmflow/llmflow/plugins/trainer"
 )
@@ -368,5 +370,32 @@ func TestPPOLoRA(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(res.AdapterDir, "adapter_model.safetensors"))
 	if bytes.Equal(a, b) {
 		t.Error("the adapter did not change")
+	}
+}
+
+// TestPPOThreadsBitIdentical: the same run at one and two threads writes
+// the same policy, value head and report.
+func TestPPOThreadsBitIdentical(t *testing.T) {
+	f := fixture(t)
+	in := ppoInputs(f, writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24]))
+	var outs []string
+	for _, threads := range []int{1, 2} {
+		func() {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
+			kernel.SetThreads(threads)
+			defer kernel.SetThreads(0)
+			out := t.TempDir()
+			if _, err := TrainPPO(context.Background(), testPPOConfig(), in, out, newPPOEvents()); err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, out)
+		}()
+	}
+	for _, name := range []string{"model/model.safetensors", "model/" + ValueHeadFile, "report/rollouts.jsonl", "report/summary.json"} {
+		x, _ := os.ReadFile(filepath.Join(outs[0], name))
+		y, _ := os.ReadFile(filepath.Join(outs[1], name))
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between one and two threads", name)
+		}
 	}
 }
