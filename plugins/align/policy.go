@@ -105,5 +105,5 @@ func (p *Policy) SaveAdapter(dir string) error {
 	if err := mpeft.Save(dir, p.Model, p.Base); err != nil {
 		return err
 	}
-	return copySideFiles(p.Dir, dir)
+	return chat.CopyFiles(p.Dir, dir)
 }

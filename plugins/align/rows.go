@@ -2,11 +2,7 @@ package align
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/llmflow/llmflow/artifact"
-	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/trainer"
 )
@@ -128,22 +124,4 @@ func maxLen(pairs ...[]EncodedPair) int {
 		}
 	}
 	return n
-}
-
-// copySideFiles copies the tokenizer and chat template files of a
-// checkpoint, those present, into dir, as adapters carry them.
-func copySideFiles(from, to string) error {
-	for _, name := range []string{model.TokenizerFile, chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, chat.JinjaFile} {
-		b, err := os.ReadFile(filepath.Join(from, name))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := artifact.WriteFileAtomic(filepath.Join(to, name), b); err != nil {
-			return err
-		}
-	}
-	return nil
 }
