@@ -15,7 +15,6 @@ import (
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/chat"
-	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
 	"github.com/llmflow/llmflow/plugins/trainer"
@@ -106,14 +105,6 @@ func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, o
 	if err != nil {
 		return nil, err
 	}
-	tok, tmpl := p.tok, p.pol.Template
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, err
-	}
-	tokPath := filepath.Join(outDir, tokenizer.FileName)
-	if err := tok.Save(tokPath); err != nil {
-		return nil, err
-	}
 	dir := filepath.Join(outDir, trainer.ModelDirName)
 	if _, err := os.Stat(filepath.Join(dir, model.StateMetaFile)); err == nil {
 		if err := p.restore(dir); err != nil {
@@ -123,13 +114,9 @@ func TrainPPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input, o
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	chatFiles := func(d string) error {
-		if err := chat.WriteHFFiles(d, tok, tmpl, p.policy.Config.NPositions); err != nil {
-			return err
-		}
-		return tmpl.Save(d)
-	}
-	res, err := p.run(ctx, dir, tokPath, filepath.Join(outDir, "report"), chatFiles, ev)
+	// The policy keeps its tokenizer and chat files.
+	sideFiles := func(d string) error { return chat.CopyFiles(p.pol.Dir, d) }
+	res, err := p.run(ctx, dir, filepath.Join(outDir, "report"), sideFiles, ev)
 	if err != nil || p.pol.Adapter == nil {
 		return res, err
 	}
@@ -178,7 +165,7 @@ func preparePPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input,
 
 // run evaluates the held-out prompts, takes the PPO steps left, saving as
 // configured, and evaluates again.
-func (p *ppo) run(ctx context.Context, dir, tokPath, reportDir string, chatFiles func(string) error, ev trainer.Events) (*PPOResult, error) {
+func (p *ppo) run(ctx context.Context, dir, reportDir string, sideFiles func(string) error, ev trainer.Events) (*PPOResult, error) {
 	c := p.cfg
 	if p.step == 0 && p.before == nil {
 		var err error
@@ -189,7 +176,7 @@ func (p *ppo) run(ctx context.Context, dir, tokPath, reportDir string, chatFiles
 	}
 	for p.step < c.Steps {
 		if ctx.Err() != nil {
-			if err := p.save(dir, tokPath, chatFiles); err != nil {
+			if err := p.save(dir, sideFiles); err != nil {
 				return nil, err
 			}
 			return nil, ctx.Err()
@@ -209,7 +196,7 @@ func (p *ppo) run(ctx context.Context, dir, tokPath, reportDir string, chatFiles
 		}
 		ev.Progress(step, int64(c.Steps), "steps")
 		if c.SaveEvery > 0 && p.step%c.SaveEvery == 0 && p.step < c.Steps {
-			if err := p.save(dir, tokPath, chatFiles); err != nil {
+			if err := p.save(dir, sideFiles); err != nil {
 				return nil, err
 			}
 		}
@@ -222,7 +209,7 @@ func (p *ppo) run(ctx context.Context, dir, tokPath, reportDir string, chatFiles
 	if p.before != nil && after != nil {
 		ev.Metric(int64(p.step), "eval/score_gain_std", (after.ScoreMean-p.before.ScoreMean)/p.before.ScoreStd)
 	}
-	if err := p.save(dir, tokPath, chatFiles); err != nil {
+	if err := p.save(dir, sideFiles); err != nil {
 		return nil, err
 	}
 	if err := p.writeReport(reportDir, after); err != nil {

@@ -54,10 +54,10 @@ func (p *ppo) configHash() string {
 // so an interruption leaves the old or the new state, never a mix. extra
 // adds what the checkpoint needs beyond the weights (tokenizer and chat
 // files).
-func (p *ppo) save(dir, tokPath string, extra func(dir string) error) error {
+func (p *ppo) save(dir string, extra func(dir string) error) error {
 	tmp := dir + ".saving"
 	os.RemoveAll(tmp)
-	if err := model.SaveCheckpoint(tmp, p.policy, tokPath); err != nil {
+	if err := model.SaveCheckpoint(tmp, p.policy, ""); err != nil {
 		return err
 	}
 	if err := saveValueHead(tmp, p.value); err != nil {
