@@ -269,7 +269,7 @@ func loadPPOModels(pol *Policy, rewardDir string, seed int64) (ppoModels, error)
 	}
 	// TRL's value head is a Linear layer; a small normal start keeps the
 	// first values near 0.
-	if ms.value, err = ms.policy.AttachHead(ValueHead, true, 0.02, streamSeed(seed, 5)); err != nil {
+	if ms.value, err = ms.policy.AttachHead(ValueHead, true, 0.02, streamSeed(seed, streamValueHead)); err != nil {
 		return ms, err
 	}
 	if ms.reward, ms.score, _, err = model.LoadReward(rewardDir); err != nil {

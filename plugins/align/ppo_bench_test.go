@@ -12,7 +12,7 @@ func BenchmarkPPOStep(b *testing.B) {
 	f := newPPOFixtureIn(b, b.TempDir(), 32, 100, 20)
 	cfg := testPPOConfig()
 	cfg.BatchSize, cfg.MiniBatches, cfg.PPOEpochs, cfg.MaxNewTokens = 16, 4, 4, 16
-	p, err := preparePPO(context.Background(), cfg, ppoInputs(f, writePPOPrompts(b, ppoNouns), ""), newPPOEvents())
+	p, err := preparePPO(context.Background(), cfg, ppoInputs(f, writePPOPrompts(b, ppoNouns), ""), newRecEvents())
 	if err != nil {
 		b.Fatal(err)
 	}

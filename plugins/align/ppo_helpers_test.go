@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/llmflow/llmflow/dataprep/chat"
@@ -15,40 +14,7 @@ import (
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sft"
-	"github.com/llmflow/llmflow/plugins/trainer"
 )
-
-// ppoEvents records metrics (every value by name, in order), logs and
-// outputs.
-type ppoEvents struct {
-	mu      sync.Mutex
-	metrics map[string][]float64
-	logs    []string
-	outputs []string
-}
-
-func newPPOEvents() *ppoEvents { return &ppoEvents{metrics: map[string][]float64{}} }
-
-func (e *ppoEvents) Progress(int64, int64, string) {}
-func (e *ppoEvents) Log(line string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.logs = append(e.logs, line)
-}
-func (e *ppoEvents) Metric(_ int64, name string, v float64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.metrics[name] = append(e.metrics[name], v)
-}
-func (e *ppoEvents) Output(name, path, kind string) { e.outputs = append(e.outputs, name+" "+kind) }
-
-func (e *ppoEvents) last(name string) float64 {
-	v := e.metrics[name]
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	return v[len(v)-1]
-}
 
 // The synthetic task: asked about a thing, the policy answers in one of
 // two styles; the reward model prefers the one that says "good".
@@ -112,7 +78,7 @@ func newPPOFixtureIn(t testing.TB, dir string, nEmbd, sftSteps, rewardSteps int)
 	}
 	cfg := sft.DefaultConfig()
 	cfg.BatchSize, cfg.MaxSteps, cfg.LR, cfg.MinLR, cfg.Warmup, cfg.EvalEvery, cfg.LogEvery, cfg.Seed = 8, sftSteps, 3e-3, 3e-4, 10, 0, 0, 1
-	res, err := sft.Train(context.Background(), cfg, sft.Inputs{ModelDir: base, Train: ppoConvs(ppoNouns), Val: [][]chat.Message{}}, filepath.Join(dir, "sft"), newPPOEvents())
+	res, err := sft.Train(context.Background(), cfg, sft.Inputs{ModelDir: base, Train: ppoConvs(ppoNouns), Val: [][]chat.Message{}}, filepath.Join(dir, "sft"), newRecEvents())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,8 +176,6 @@ func writePPOPrompts(t testing.TB, nouns []string) string {
 	}
 	return out
 }
-
-var _ trainer.Events = (*ppoEvents)(nil)
 
 // sharedBinDir holds the llmflow binary the pipeline tests build.
 var sharedBinDir string

@@ -27,7 +27,7 @@ func TestPPOQuality(t *testing.T) {
 		cfg.Steps = s
 	}
 	prompts, val := writePPOPrompts(t, ppoNouns[:28]), writePPOPrompts(t, ppoNouns[28:])
-	ev := newPPOEvents()
+	ev := newRecEvents()
 	out := t.TempDir()
 	res, err := TrainPPO(context.Background(), cfg, ppoInputs(f, prompts, val), out, ev)
 	if err != nil {
@@ -38,7 +38,7 @@ func TestPPOQuality(t *testing.T) {
 	t.Logf("held-out prompts: %d; SFT policy score %.3f ± %.3f (95%% CI, std %.3f); PPO policy %.3f ± %.3f (std %.3f); gain %.2f std; mean KL %.3f (target %g)",
 		b.N, b.ScoreMean, ci(b.ScoreStd, b.N), b.ScoreStd, a.ScoreMean, ci(a.ScoreStd, a.N), a.ScoreStd, (a.ScoreMean-b.ScoreMean)/b.ScoreStd, a.KL, cfg.TargetKL)
 	if s := ev.metrics["score_mean"]; len(s) > 0 {
-		t.Logf("rollout score: first step %.3f, last step %.3f; kl %.3f, kl_coef %.4f", s[0], s[len(s)-1], ev.last("kl"), ev.last("kl_coef"))
+		t.Logf("rollout score: first step %.3f, last step %.3f; kl %.3f, kl_coef %.4f", s[0], s[len(s)-1], ev.last(t, "kl"), ev.last(t, "kl_coef"))
 	}
 	rows, err := readReportRows(filepath.Join(out, "report", "rollouts.jsonl"))
 	if err != nil {

@@ -58,22 +58,30 @@ func ppoInputs(f ppoFixture, prompts, val string) map[string]sdk.Input {
 	return in
 }
 
-// TestPPOPolicyIsReference: before any update the policy is the reference,
-// so every rollout's KL is exactly 0 and its rewards are the score at the
-// last token and 0 elsewhere.
-func TestPPOPolicyIsReference(t *testing.T) {
-	f := fixture(t)
-	p, err := preparePPO(context.Background(), testPPOConfig(), ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
+// firstRollouts prepares a run and samples and evaluates the rollouts of
+// its first step.
+func firstRollouts(t *testing.T, cfg PPOConfig, in map[string]sdk.Input) (*ppo, []*rollout) {
+	t.Helper()
+	p, err := preparePPO(context.Background(), cfg, in, newRecEvents())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := p.sample(p.batchPrompts(0), 1, 2, 0)
+	rs, err := p.sample(p.batchPrompts(0), cfg.Temperature, streamRollout, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := p.evaluate(rs); err != nil {
 		t.Fatal(err)
 	}
+	return p, rs
+}
+
+// TestPPOPolicyIsReference: before any update the policy is the reference,
+// so every rollout's KL is exactly 0 and its rewards are the score at the
+// last token and 0 elsewhere.
+func TestPPOPolicyIsReference(t *testing.T) {
+	f := fixture(t)
+	_, rs := firstRollouts(t, testPPOConfig(), ppoInputs(f, writePPOPrompts(t, ppoNouns), ""))
 	for i, r := range rs {
 		r.setRewards(0.2)
 		if r.kl() != 0 {
@@ -98,17 +106,7 @@ func TestPPOGradients(t *testing.T) {
 	f := fixture(t)
 	cfg := testPPOConfig()
 	cfg.VFCoef, cfg.ClipRange, cfg.ClipRangeValue = 0.5, 100, 100 // no kinks near the point
-	p, err := preparePPO(context.Background(), cfg, ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newPPOEvents())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := p.sample(p.batchPrompts(0), 1, 2, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.evaluate(rs); err != nil {
-		t.Fatal(err)
-	}
+	p, rs := firstRollouts(t, cfg, ppoInputs(f, writePPOPrompts(t, ppoNouns), ""))
 	rng := model.NewRNG(9)
 	for _, r := range rs {
 		r.setRewards(0.2)
@@ -161,8 +159,8 @@ func TestPPOGradients(t *testing.T) {
 func TestPPORun(t *testing.T) {
 	f := fixture(t)
 	prompts, val := writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24])
-	run := func(dir string) *ppoEvents {
-		ev := newPPOEvents()
+	run := func(dir string) *recEvents {
+		ev := newRecEvents()
 		if _, err := TrainPPO(context.Background(), testPPOConfig(), ppoInputs(f, prompts, val), dir, ev); err != nil {
 			t.Fatal(err)
 		}
@@ -181,8 +179,8 @@ func TestPPORun(t *testing.T) {
 	if n := len(ev.metrics["score_mean"]); n != 3 {
 		t.Errorf("%d score_mean values for 3 steps", n)
 	}
-	if ev.last("eval/kl_before") != 0 {
-		t.Errorf("held-out KL before training %g, want 0", ev.last("eval/kl_before"))
+	if ev.last(t, "eval/kl_before") != 0 {
+		t.Errorf("held-out KL before training %g, want 0", ev.last(t, "eval/kl_before"))
 	}
 	if c := ev.metrics["kl_coef"]; c[0] != 0.2 {
 		t.Errorf("first kl_coef %g, want init_kl_coef 0.2", c[0])
@@ -232,16 +230,16 @@ func TestPPOResume(t *testing.T) {
 	cfg := testPPOConfig()
 	cfg.Steps = 4
 	whole := t.TempDir()
-	if _, err := TrainPPO(context.Background(), cfg, in, whole, newPPOEvents()); err != nil {
+	if _, err := TrainPPO(context.Background(), cfg, in, whole, newRecEvents()); err != nil {
 		t.Fatal(err)
 	}
 	part := t.TempDir()
 	short := cfg
 	short.Steps = 2
-	if _, err := TrainPPO(context.Background(), short, in, part, newPPOEvents()); err != nil {
+	if _, err := TrainPPO(context.Background(), short, in, part, newRecEvents()); err != nil {
 		t.Fatal(err)
 	}
-	ev := newPPOEvents()
+	ev := newRecEvents()
 	if _, err := TrainPPO(context.Background(), cfg, in, part, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +256,7 @@ func TestPPOResume(t *testing.T) {
 	// Another config must not resume the state.
 	other := cfg
 	other.ClipRange = 0.3
-	if _, err := TrainPPO(context.Background(), other, in, part, newPPOEvents()); err == nil || !strings.Contains(err.Error(), "different config") {
+	if _, err := TrainPPO(context.Background(), other, in, part, newRecEvents()); err == nil || !strings.Contains(err.Error(), "different config") {
 		t.Errorf("resume under another config: %v", err)
 	}
 }
@@ -297,7 +295,7 @@ func TestPPORefusesOtherTokenizer(t *testing.T) {
 	}
 	in := ppoInputs(f, writePPOPrompts(t, ppoNouns), "")
 	in["reward_model"] = sdk.Input{Path: other, Kind: artifact.KindCheckpoint}
-	_, err := TrainPPO(context.Background(), testPPOConfig(), in, t.TempDir(), newPPOEvents())
+	_, err := TrainPPO(context.Background(), testPPOConfig(), in, t.TempDir(), newRecEvents())
 	if err == nil || !strings.Contains(err.Error(), "must share the policy's tokenizer") {
 		t.Errorf("err = %v", err)
 	}
@@ -312,19 +310,9 @@ func TestPPOLoRA(t *testing.T) {
 	adapter := loraAdapter(t, f.policy)
 	in := ppoInputs(f, writePPOPrompts(t, ppoNouns[:18]), writePPOPrompts(t, ppoNouns[18:24]))
 	in["adapter"] = sdk.Input{Path: adapter, Kind: artifact.KindAdapter}
-	p, err := preparePPO(context.Background(), testPPOConfig(), in, newPPOEvents())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, rs := firstRollouts(t, testPPOConfig(), in)
 	if p.ref != nil {
 		t.Fatal("a LoRA policy loaded a second copy of the model as its reference")
-	}
-	rs, err := p.sample(p.batchPrompts(0), 1, 2, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.evaluate(rs); err != nil {
-		t.Fatal(err)
 	}
 	base, err := model.LoadCheckpoint(f.policy)
 	if err != nil {
@@ -350,7 +338,7 @@ func TestPPOLoRA(t *testing.T) {
 		t.Error("a non-zero adapter gives the same log-probs as its base")
 	}
 
-	ev := newPPOEvents()
+	ev := newRecEvents()
 	out := t.TempDir()
 	res, err := TrainPPO(context.Background(), testPPOConfig(), in, out, ev)
 	if err != nil {
@@ -385,7 +373,7 @@ func TestPPOThreadsBitIdentical(t *testing.T) {
 			kernel.SetThreads(threads)
 			defer kernel.SetThreads(0)
 			out := t.TempDir()
-			if _, err := TrainPPO(context.Background(), testPPOConfig(), in, out, newPPOEvents()); err != nil {
+			if _, err := TrainPPO(context.Background(), testPPOConfig(), in, out, newRecEvents()); err != nil {
 				t.Fatal(err)
 			}
 			outs = append(outs, out)

@@ -68,6 +68,15 @@ func newPPO(cfg PPOConfig, ms ppoModels, prompts, val [][]int32) *ppo {
 	return p
 }
 
+// The random streams of a run, each a coordinate of streamSeed.
+const (
+	streamPromptOrder uint64 = iota + 1
+	streamRollout
+	streamMiniBatches
+	streamHeldOut
+	streamValueHead
+)
+
 // streamSeed derives the seed of one random stream (a rollout's sampler, an
 // epoch's order) from the run's seed and the stream's coordinates, so every
 // draw is fixed by the step alone and a resumed run repeats it.
@@ -105,7 +114,7 @@ func (p *ppo) batchPrompts(s int) [][]int32 {
 		e := g / N
 		perm, ok := p.perms[e]
 		if !ok {
-			perm = permutation(N, streamSeed(p.cfg.Seed, 1, uint64(e)))
+			perm = permutation(N, streamSeed(p.cfg.Seed, streamPromptOrder, uint64(e)))
 			p.perms = map[int][]int{e: perm} // one pass at a time is enough
 		}
 		out[i] = p.prompts[perm[g%N]]
@@ -175,7 +184,7 @@ func (p *ppo) evaluate(rs []*rollout) error {
 // value head on it for ppo_epochs passes of mini_batches steps.
 func (p *ppo) runStep(ctx context.Context) (stepStats, []*rollout, error) {
 	c := p.cfg
-	rs, err := p.sample(p.batchPrompts(p.step), c.Temperature, 2, p.step)
+	rs, err := p.sample(p.batchPrompts(p.step), c.Temperature, streamRollout, p.step)
 	if err != nil {
 		return stepStats{}, nil, err
 	}
@@ -206,7 +215,7 @@ func (p *ppo) runStep(ctx context.Context) (stepStats, []*rollout, error) {
 	st.responseLen /= n
 	st.returnsMean /= float64(tokens)
 	for e := range c.PPOEpochs {
-		order := permutation(len(rs), streamSeed(c.Seed, 3, uint64(p.step), uint64(e)))
+		order := permutation(len(rs), streamSeed(c.Seed, streamMiniBatches, uint64(p.step), uint64(e)))
 		for mb := range c.MiniBatches {
 			if ctx.Err() != nil {
 				return stepStats{}, nil, ctx.Err()
@@ -263,7 +272,7 @@ func (p *ppo) evalHeldOut() (*heldOut, error) {
 	var all []*rollout
 	for lo := 0; lo < len(p.val); lo += p.cfg.BatchSize {
 		part := p.val[lo:min(lo+p.cfg.BatchSize, len(p.val))]
-		rs, err := p.sample(part, p.cfg.EvalTemperature, 4, lo)
+		rs, err := p.sample(part, p.cfg.EvalTemperature, streamHeldOut, lo)
 		if err != nil {
 			return nil, err
 		}
