@@ -41,8 +41,9 @@ func describePPO() *sdk.Description {
 			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true,
 				Doc: "A LoRA adapter on the model: it is trained instead, and the model without it is the reference."},
 			{Name: "reward_model", Kind: artifact.KindCheckpoint, Doc: "A reward model (GPT2ForSequenceClassification layout) with the policy's tokenizer."},
-			{Name: "prompts", Kind: artifact.KindInstruction, Doc: "Prompts to answer: an instruction or preference dataset's prompt conversations."},
-			{Name: "val_prompts", Kind: artifact.KindInstruction, Optional: true, Doc: "Held-out prompts, answered and scored before and after training."},
+			// No kind: an instruction or a preference dataset (readPrompts).
+			{Name: "prompts", Doc: "Prompts to answer: an instruction dataset's conversations up to their last user turn, or a preference dataset's prompts."},
+			{Name: "val_prompts", Optional: true, Doc: "Held-out prompts (the same kinds), answered and scored before and after training."},
 		},
 		Outputs: []sdk.Port{
 			{Name: "model", Kind: artifact.KindCheckpoint, Optional: true, Doc: "The policy (without an adapter input), with value_head.safetensors (v_head.summary) and the chat files."},
@@ -206,7 +207,7 @@ func (p *ppo) run(ctx context.Context, dir, reportDir string, sideFiles func(str
 		return nil, err
 	}
 	reportHeldOut(ev, int64(p.step), "after", after)
-	if p.before != nil && after != nil {
+	if p.before != nil && after != nil && p.before.ScoreStd > 0 {
 		ev.Metric(int64(p.step), "eval/score_gain_std", (after.ScoreMean-p.before.ScoreMean)/p.before.ScoreStd)
 	}
 	if err := p.save(dir, sideFiles); err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/artifact/safetensors"
+	"github.com/llmflow/llmflow/dataprep/chat"
+	"github.com/llmflow/llmflow/dataprep/preference"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/model/kernel"
 	"github.com/llmflow/llmflow/plugins/sdk"
@@ -385,5 +388,41 @@ func TestPPOThreadsBitIdentical(t *testing.T) {
 		if len(x) == 0 || !bytes.Equal(x, y) {
 			t.Errorf("%s differs between one and two threads", name)
 		}
+	}
+}
+
+// TestPPOPromptsFromPreferences: a preference dataset's prompt
+// conversations serve as prompts, as an instruction dataset's
+// conversations do up to their last user turn.
+func TestPPOPromptsFromPreferences(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "prefs")
+	w, err := preference.NewWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := []chat.Message{{Role: chat.RoleSystem, Content: "Be brief."}, {Role: chat.RoleUser, Content: "Hi"},
+		{Role: chat.RoleAssistant, Content: "Hello."}, {Role: chat.RoleUser, Content: "Tell me about cats."}}
+	if err := w.Append(preference.Pair{ID: "a", Prompt: conv, Chosen: "Cats are good.", Rejected: "I know cats."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readPrompts(context.Background(), sdk.Input{Path: dir, Kind: artifact.KindPreference})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], conv) {
+		t.Errorf("prompts %+v, want %+v", got, conv)
+	}
+	inst, err := readPrompts(context.Background(), sdk.Input{Path: writePPOPrompts(t, []string{"cats"}), Kind: artifact.KindInstruction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inst) != 1 || len(inst[0]) != 1 || inst[0][0].Content != "Tell me about cats." {
+		t.Errorf("instruction prompts %+v", inst)
+	}
+	if _, err := readPrompts(context.Background(), sdk.Input{Path: dir, Kind: artifact.KindTokens}); err == nil || !strings.Contains(err.Error(), "instruction or preference dataset") {
+		t.Errorf("a token dataset as prompts: %v", err)
 	}
 }
