@@ -183,11 +183,8 @@ func (p *ppo) run(ctx context.Context, dir, reportDir string, sideFiles func(str
 			return nil, ctx.Err()
 		}
 		st, rs, err := p.runStep(ctx)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			// The step was cut short; the saved state is the one before it.
-			return nil, err
-		}
 		if err != nil {
+			// A step cut short is not saved: the last saved state stands.
 			return nil, err
 		}
 		step := int64(p.step)
