@@ -48,7 +48,7 @@ func TestPreferenceLossValues(t *testing.T) {
 }
 
 // dpoBatch fills one micro-batch with pairs through the trainer's Source.
-func dpoBatch(t *testing.T, pairs []EncodedPair) (*pairRows, model.Batch) {
+func dpoBatch(t testing.TB, pairs []EncodedPair) (*pairRows, model.Batch) {
 	t.Helper()
 	rows, err := newPairRows(pairs, 1)
 	if err != nil {
