@@ -91,7 +91,9 @@ func sigmoid(x float64) float64 {
 
 // dpoStep is the trainer Loss of DPO: one forward pass over a micro-batch
 // of pairs gives every sequence's log-prob; each target's weight becomes
-// −∂L/∂logp of its sequence, so one backward pass gives ∂L/∂θ.
+// −∂L/∂logp of its sequence, so one backward pass gives ∂L/∂θ. The pass
+// runs without LoRA dropout, so the log-probs are the policy's own, as
+// the reference's are.
 type dpoStep struct {
 	loss PreferenceLoss
 	rows *pairRows

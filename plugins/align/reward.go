@@ -3,6 +3,7 @@ package align
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/zclconf/go-cty/cty"
@@ -147,7 +148,7 @@ func TrainReward(ctx context.Context, cfg RewardConfig, p *Policy, train, val pa
 		return nil, fmt.Errorf("reward: %w", err)
 	}
 	step := &rewardStep{head: head, rows: rows}
-	out := &RewardResult{}
+	out := &RewardResult{ValAccuracy: math.NaN(), ValLo: math.NaN(), ValHi: math.NaN()}
 	h := &hooks{Events: ev, evalEvery: cfg.EvalEvery,
 		onLog: func(s int64) { step.stats.report(ev, s, "train/") }}
 	if len(encVal) > 0 {
