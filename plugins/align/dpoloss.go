@@ -101,6 +101,7 @@ type dpoStep struct {
 	// rejected), indexed like rows.pairs.
 	ref   [][2]float64
 	stats pairStats
+	cut   compactor
 }
 
 // Step implements trainer.Loss.
@@ -112,6 +113,7 @@ func (d *dpoStep) Step(m *model.Model, b model.Batch, scale float32) (float64, e
 	if err != nil {
 		return 0, err
 	}
+	b = d.cut.compact(b)
 	if _, _, err := m.ForwardBatch(b); err != nil {
 		return 0, err
 	}

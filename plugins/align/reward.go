@@ -190,6 +190,7 @@ type rewardStep struct {
 	last    []int
 	dOut    []float32
 	dHidden []float32
+	cut     compactor
 }
 
 // Step implements trainer.Loss.
@@ -197,6 +198,7 @@ func (r *rewardStep) Step(m *model.Model, b model.Batch, scale float32) (float64
 	if _, err := r.rows.take(b.B / 2); err != nil {
 		return 0, err
 	}
+	b = r.cut.compact(b)
 	fb := b
 	fb.Targets, fb.Weights = nil, nil // no language-model loss
 	if _, _, err := m.ForwardBatch(fb); err != nil {
