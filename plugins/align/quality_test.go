@@ -43,19 +43,28 @@ func (e logEvents) Log(line string) { e.t.Log(line) }
 // the reward model and the held-out implicit-reward accuracy of DPO, each
 // with its 95% Wilson interval. Targets: both ≥ 0.62 on HH. It takes about
 // 30 minutes, so it runs only with LLMFLOW_QUALITY=1; ALIGN_CASE picks one
-// case by name and ALIGN_BUDGET replaces every time budget.
+// case by name, ALIGN_STAGES ("reward", "dpo" or both) the stages after
+// sft, and ALIGN_BUDGET replaces every time budget.
 func TestAlignQuality(t *testing.T) {
 	if os.Getenv("LLMFLOW_QUALITY") == "" {
 		t.Skip("set LLMFLOW_QUALITY=1 to run the alignment quality run")
 	}
 	for _, ac := range []alignCase{
 		{name: "hh", file: "preference/hh_rlhf_harmless_base_test.jsonl", shape: preference.ShapeHH, block: 256,
-			pretrain: "300s", sft: "120s", reward: "420s", dpo: "420s"},
+			pretrain: "300s", sft: "120s", reward: "600s", dpo: "420s"},
 		{name: "oasst1_zh", file: "preference/oasst1_zh_rm.jsonl", shape: preference.ShapeRanked, block: 512,
 			pretrain: "180s", sft: "60s", reward: "240s", corpus: "xiyouji"},
 	} {
 		if c := os.Getenv("ALIGN_CASE"); c != "" && c != ac.name {
 			continue
+		}
+		if st := os.Getenv("ALIGN_STAGES"); st != "" { // e.g. "reward": skip dpo
+			if !strings.Contains(st, "reward") {
+				ac.reward = ""
+			}
+			if !strings.Contains(st, "dpo") {
+				ac.dpo = ""
+			}
 		}
 		if b := os.Getenv("ALIGN_BUDGET"); b != "" { // a quick trial of the whole run
 			for _, s := range []*string{&ac.pretrain, &ac.sft, &ac.reward, &ac.dpo} {
@@ -90,8 +99,8 @@ func alignRun(t *testing.T, ac alignCase) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("QUALITY %s reward held-out pairwise accuracy %.3f (95%% CI %.3f-%.3f, %d pairs) after %d steps in %v\n",
-			ac.name, res.ValAccuracy, res.ValLo, res.ValHi, res.ValPairs, res.Steps, time.Since(start).Round(time.Second))
+		fmt.Printf("QUALITY %s reward held-out pairwise accuracy %.3f (95%% CI %.3f-%.3f, %d pairs) after %d steps in %v; train accuracy %s\n",
+			ac.name, res.ValAccuracy, res.ValLo, res.ValHi, res.ValPairs, res.Steps, time.Since(start).Round(time.Second), series(ev.metrics["train/accuracy"]))
 		if ac.name == "hh" && res.ValAccuracy < 0.62 {
 			t.Errorf("reward model held-out accuracy %.3f; target at least 0.62", res.ValAccuracy)
 		}
@@ -112,8 +121,8 @@ func alignRun(t *testing.T, ac alignCase) {
 		}
 		acc := ev.last(t, "eval_rewards/accuracies")
 		lo, hi := ev.last(t, "eval_rewards/accuracies_lo"), ev.last(t, "eval_rewards/accuracies_hi")
-		fmt.Printf("QUALITY %s dpo held-out implicit-reward accuracy %.3f (95%% CI %.3f-%.3f) margin %.4f after %d steps in %v\n",
-			ac.name, acc, lo, hi, ev.last(t, "eval_rewards/margins"), res.Steps, time.Since(start).Round(time.Second))
+		fmt.Printf("QUALITY %s dpo held-out implicit-reward accuracy %.3f (95%% CI %.3f-%.3f) margin %.4f after %d steps in %v; train accuracy %s\n",
+			ac.name, acc, lo, hi, ev.last(t, "eval_rewards/margins"), res.Steps, time.Since(start).Round(time.Second), series(ev.metrics["rewards/accuracies"]))
 		if ac.name == "hh" && acc < 0.62 {
 			t.Errorf("DPO held-out implicit-reward accuracy %.3f; target at least 0.62", acc)
 		}
@@ -209,4 +218,13 @@ func sftBase(t *testing.T, ac alignCase, pairs []preference.Pair) string {
 	}
 	t.Logf("%s: sft %d steps, train loss %.3f", ac.name, sres.Steps, sres.TrainLoss)
 	return sres.Dir
+}
+
+// series renders every fourth value of a metric's series, for the log.
+func series(v []float64) string {
+	var parts []string
+	for i := 0; i < len(v); i += 4 {
+		parts = append(parts, fmt.Sprintf("%.2f", v[i]))
+	}
+	return strings.Join(parts, " ")
 }

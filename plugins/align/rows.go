@@ -125,3 +125,41 @@ func maxLen(pairs ...[]EncodedPair) int {
 	}
 	return n
 }
+
+// compactor cuts a micro-batch's rows to its longest sequence: padding
+// after a sequence changes nothing it computes, and pairs vary in length
+// far below the block size that fits the longest of the dataset.
+type compactor struct {
+	inputs, targets, seg []int32
+	weights              []float32
+}
+
+// compact returns b with rows of the longest sequence's length, in buffers
+// reused across calls, or b itself when nothing can be cut.
+func (c *compactor) compact(b model.Batch) model.Batch {
+	T := 1
+	for r := range b.B {
+		for t := b.T - 1; t >= T; t-- {
+			if b.Seg[r*b.T+t] != int32(t) {
+				T = t + 1
+				break
+			}
+		}
+	}
+	if T == b.T {
+		return b
+	}
+	n := b.B * T
+	if len(c.inputs) < n {
+		c.inputs, c.targets, c.seg, c.weights = make([]int32, n), make([]int32, n), make([]int32, n), make([]float32, n)
+	}
+	out := model.Batch{B: b.B, T: T, Inputs: c.inputs[:n], Targets: c.targets[:n], Seg: c.seg[:n], Weights: c.weights[:n],
+		ResetPositionIDs: b.ResetPositionIDs}
+	for r := range b.B {
+		copy(out.Inputs[r*T:(r+1)*T], b.Inputs[r*b.T:])
+		copy(out.Targets[r*T:(r+1)*T], b.Targets[r*b.T:])
+		copy(out.Seg[r*T:(r+1)*T], b.Seg[r*b.T:])
+		copy(out.Weights[r*T:(r+1)*T], b.Weights[r*b.T:])
+	}
+	return out
+}
