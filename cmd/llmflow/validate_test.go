@@ -38,7 +38,7 @@ func TestValidateChecksStages(t *testing.T) {
 }`, nil},
 		{"unknown kind", `stage "pretrian" "tiny" {
   data = tokenize.web.train
-}`, []string{"Cannot load plugin pretrian", `no built-in stage "pretrian"`, "peft, ppo, pretrain"}},
+}`, []string{"Cannot load plugin pretrian", `no built-in stage "pretrian"`, "dpo, eval, logps"}},
 		{"misspelled attribute", `stage "pretrain" "tiny" {
   data = tokenize.web.train
   config {
