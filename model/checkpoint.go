@@ -58,6 +58,14 @@ type hfConfig struct {
 // the base tensors are written; attached ones (Tensor.Extra) are saved by
 // package peft.
 func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
+	return SaveCheckpointAs(dir, m, tokenizerJSON, FP32)
+}
+
+// SaveCheckpointAs is SaveCheckpoint writing the weights as dtype: FP32, or
+// BF16 (each value rounded to nearest even, config.json's torch_dtype
+// "bfloat16"), half the size. A bf16 checkpoint loses the low bits of the
+// fp32 master weights; SaveMasterWeights keeps them for resuming.
+func SaveCheckpointAs(dir string, m *Model, tokenizerJSON string, dtype Precision) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -77,7 +85,7 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 				shape = []int64{int64(t.Shape[1]), int64(t.Shape[0])}
 			}
 		}
-		ts = append(ts, safetensors.Float32Tensor(t.Name, shape, v))
+		ts = append(ts, weightTensor(t.Name, shape, v, dtype))
 	}
 	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
 		return err
@@ -88,7 +96,7 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 		BOSTokenID: c.BOSTokenID, EOSTokenID: c.EOSTokenID, InitializerRange: defaultInitRange,
 		LayerNormEpsilon: shortest(c.LayerNormEps), ModelType: hfModelType,
 		NCtx: c.NPositions, NEmbd: c.NEmbd, NHead: c.NHead, NLayer: c.NLayer, NPositions: c.NPositions,
-		ScaleAttnWeights: true, TieWordEmbeddings: true, TorchDtype: "float32", UseCache: true, VocabSize: c.VocabSize,
+		ScaleAttnWeights: true, TieWordEmbeddings: true, TorchDtype: torchDType(dtype), UseCache: true, VocabSize: c.VocabSize,
 	}
 	b, err := json.MarshalIndent(hc, "", "  ")
 	if err != nil {
