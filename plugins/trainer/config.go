@@ -6,6 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
@@ -37,6 +38,13 @@ type Config struct {
 	// a packed row (model.Batch.ResetPositionIDs). Left out of the state hash
 	// while false, so states saved before it existed still resume.
 	ResetPositionIDs bool `cty:"reset_position_ids" json:",omitempty"`
+	// Precision is the arithmetic of the linear layers, "fp32" or "bf16"
+	// (model.Precision). "fp32" counts as empty in the state hash, so
+	// states saved before it existed still resume.
+	Precision string `cty:"precision" json:",omitempty"`
+	// SaveDType is the dtype of the saved weights, "fp32" or "bf16"; not
+	// part of the state hash.
+	SaveDType string `cty:"save_dtype" json:",omitempty"`
 }
 
 // DefaultConfig is a schedule that suits small models on a CPU.
@@ -44,6 +52,7 @@ func DefaultConfig() Config {
 	return Config{
 		BatchSize: 16, GradAccum: 1, LR: 2e-3, MinLR: 2e-4, Warmup: 50, MaxSteps: 2000, WeightDecay: 0.1,
 		GradClip: 1, EvalEvery: 200, EvalBatches: 8, LogEvery: 10, Seed: 1337,
+		Precision: string(model.FP32), SaveDType: string(model.FP32),
 	}
 }
 
@@ -72,6 +81,10 @@ func Attributes(d Config) []sdk.Attribute {
 		{Name: "seed", Type: cty.Number, Doc: "Seed of initialisation and data order (default: the run seed)."},
 		{Name: "reset_position_ids", Type: cty.Bool, Default: cty.BoolVal(d.ResetPositionIDs),
 			Doc: "Number positions from each document's start inside a packed row, so a packed document trains as it would alone."},
+		{Name: "precision", Type: cty.String, Default: cty.StringVal(d.Precision),
+			Doc: "Arithmetic of the linear layers: \"fp32\", or \"bf16\" (bf16 operands, fp32 accumulation, fp32 master weights and optimizer state; on AVX512-BF16 where the CPU has it, LLMFLOW_KERNEL=fp32 forces the fp32 kernels)."},
+		{Name: "save_dtype", Type: cty.String, Default: cty.StringVal(d.SaveDType),
+			Doc: "Dtype of the saved weights: \"fp32\", or \"bf16\" (half the size; the exact fp32 values are kept beside them for resuming)."},
 	}
 }
 
@@ -106,6 +119,11 @@ func (c Config) Check() sdk.Diagnostics {
 	if err != nil {
 		ds = append(ds, sdk.Errorf("time_budget", "Invalid duration", "%s", err))
 	}
+	for _, a := range [2]struct{ name, v string }{{"precision", c.Precision}, {"save_dtype", c.SaveDType}} {
+		if _, err := model.ParsePrecision(a.v); err != nil {
+			ds = append(ds, sdk.Errorf(a.name, "Unknown precision", "%s is %q; use \"fp32\" or \"bf16\".", a.name, a.v))
+		}
+	}
 	if c.MaxSteps == 0 && c.MaxTokens == 0 && d == 0 {
 		ds = append(ds, sdk.Errorf("max_steps", "No stopping rule", "Set max_steps, max_tokens or time_budget so training ends."))
 	}
@@ -132,5 +150,9 @@ func NotNegative(attr string, v int) sdk.Diagnostics {
 // training (limits and reporting); the rest must match to resume.
 func (c Config) withoutLimits() Config {
 	c.MaxSteps, c.MaxTokens, c.TimeBudget, c.EvalEvery, c.EvalBatches, c.SaveEvery, c.LogEvery = 0, 0, "", 0, 0, 0, 0
+	c.SaveDType = ""
+	if c.Precision == string(model.FP32) {
+		c.Precision = ""
+	}
 	return c
 }
