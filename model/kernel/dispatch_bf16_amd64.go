@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 var hasAVX512BF16 = useAVX512 && cpu.X86.HasAVX512BF16
 
 //go:noescape
-func kernelBF16x12x32AVX512(k2 int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
+func kernelBF16x12x32AVX512(k int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
 
 //go:noescape
 func cvtBF16AVX512(dst *uint16, src *float32, n int)
@@ -62,10 +62,7 @@ func packBTBF16Fast(dst []uint32, src []float32, ld, pairs, w int) bool {
 	}
 	_ = dst[pairs*nr-1]
 	_ = src[(w-1)*ld+2*pairs-1]
-	var idx [16]int32
-	for j := range idx {
-		idx[j] = int32(j * ld)
-	}
+	idx := gatherOffsets(ld)
 	m1, m2 := masks(w)
 	packBTBF16AVX512(&dst[0], &src[0], &idx[0], ld, pairs, m1, m2)
 	return true

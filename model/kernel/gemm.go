@@ -94,14 +94,7 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernel.Sgemm: negative size m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := operandDims(transA, transB, m, n, k)
 	check := func(name string, buf []float32, rows, cols, ld int) {
 		if ld < max(cols, 1) {
 			panic(fmt.Sprintf("kernel.Sgemm: leading dimension of %s is %d, want at least %d", name, ld, cols))
@@ -114,6 +107,19 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	check("A", a, ar, ac, lda)
 	check("B", b, br, bc, ldb)
 	check("C", c, m, n, ldc)
+}
+
+// operandDims returns the stored rows and columns of A and B for op(A)
+// m×k and op(B) k×n.
+func operandDims(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac, br, bc = m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

@@ -161,14 +161,7 @@ func (g *gemm) blockBF16(ic, mcur, q0, q1 int) {
 // roundOperands copies op(A) and op(B) rounded to bf16 into p's buffers,
 // for the fp32 path of GemmBF16.
 func (p *pool) roundOperands(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int) ([]float32, []float32) {
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := operandDims(transA, transB, m, n, k)
 	na, nb := (ar-1)*lda+ac, (br-1)*ldb+bc
 	p.roundA, p.roundB = grow(p.roundA, na), grow(p.roundB, nb)
 	o := &p.ops.round

@@ -14,19 +14,18 @@ DATA pairIdx<>+48(SB)/8, $0x001d000d001c000c
 DATA pairIdx<>+56(SB)/8, $0x001f000f001e000e
 GLOBL pairIdx<>(SB), RODATA|NOPTR, $64
 
-// func kernelBF16x12x32AVX512(k2 int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
+// func kernelBF16x12x32AVX512(k int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)
 //
-// acc[i][j] = Σ_p dot(a pair p of row i, b pair p of column j) over k2 pairs,
+// acc[i][j] = Σ_p dot(a pair p of row i, b pair p of column j) over k pairs,
 // each pair a dword of two bf16 (even depth low). Row i, pair p of A is at
 // a + i*sI + p*sP bytes; B is a packed panel of 32 dwords per pair.
 // Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).
 // Rows 0-2, 3-5, 6-8 and 9-11 are read from SI, R8, R9, R10 plus 0, 1 or 2
 // times R12 = sI; each pair advances them by R13 = sP.
 TEXT ·kernelBF16x12x32AVX512(SB), NOSPLIT, $0-88
-	MOVQ k2+0(FP), CX
+	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ sI+16(FP), R12
-	MOVQ sP+24(FP), R13
 	MOVQ b+32(FP), BX
 	MOVQ c+40(FP), DI
 	MOVQ ldc+48(FP), R11
@@ -69,6 +68,7 @@ kernelBF16x12x32AVX512_prefetch:
 	VPXORD Z21, Z21, Z21
 	VPXORD Z22, Z22, Z22
 	VPXORD Z23, Z23, Z23
+	MOVQ sP+24(FP), R13
 kernelBF16x12x32AVX512_loop:
 	VMOVDQU32 (BX), Z24
 	VMOVDQU32 64(BX), Z25

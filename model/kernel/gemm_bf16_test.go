@@ -118,15 +118,9 @@ func refGemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	}
 }
 
+// gemmOperands returns random A, B and C for c, rows padded by c.pad.
 func gemmOperands(r *rand.Rand, c gemmCase) (a, b, cm []float32, lda, ldb, ldc int) {
-	ar, ac := c.m, c.k
-	if c.ta {
-		ar, ac = c.k, c.m
-	}
-	br, bc := c.k, c.n
-	if c.tb {
-		br, bc = c.n, c.k
-	}
+	ar, ac, br, bc := operandDims(c.ta, c.tb, c.m, c.n, c.k)
 	lda, ldb, ldc = ac+c.pad, bc+c.pad, c.n+c.pad
 	a = randSlice(r, max(0, (ar-1)*lda+ac))
 	b = randSlice(r, max(0, (br-1)*ldb+bc))

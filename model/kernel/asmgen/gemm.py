@@ -73,25 +73,23 @@ def store(name):
     e("")
 
 
-def kernel(name, layout):
-    e(f"// func {name}(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
-    e("//")
-    e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
-    if layout == "N":
-        e("// A is packed row by row (sP = 1): rows 0-2, 3-5, 6-8 and 9-11 are read from")
-        e("// SI, R8, R9, R10 plus 0, 1 or 2 times the row stride R12.")
-    else:
-        e("// A is packed depth-major in 12-wide strips (sI = 1, sP = 12).")
+def prologue(name, row_bases, elem_shift):
+    """Emits the kernel entry shared by the fp32 and bf16 kernels: arguments
+    in CX (depth), SI (A), R12 (row stride, in elements shifted left by
+    elem_shift), BX (B), DI (C), R11 (ldc in bytes); with row_bases, R8, R9
+    and R10 point at rows 3, 6 and 9. C's rows are prefetched and the
+    accumulators Z0..Z23 cleared."""
     e(f"TEXT ·{name}(SB), NOSPLIT, $0-88")
     e("\tMOVQ k+0(FP), CX")
     e("\tMOVQ a+8(FP), SI")
     e("\tMOVQ sI+16(FP), R12")
-    e("\tSHLQ $2, R12")
+    if elem_shift:
+        e(f"\tSHLQ ${elem_shift}, R12")
     e("\tMOVQ b+32(FP), BX")
     e("\tMOVQ c+40(FP), DI")
     e("\tMOVQ ldc+48(FP), R11")
     e("\tSHLQ $2, R11")
-    if layout == "N":
+    if row_bases:
         e("\tLEAQ (SI)(R12*2), R8")
         e("\tADDQ R12, R8")
         e("\tLEAQ (R8)(R12*2), R9")
@@ -108,6 +106,17 @@ def kernel(name, layout):
     e(f"\tJNZ {name}_prefetch")
     for i in range(24):
         e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
+
+def kernel(name, layout):
+    e(f"// func {name}(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
+    e("//")
+    e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
+    if layout == "N":
+        e("// A is packed row by row (sP = 1): rows 0-2, 3-5, 6-8 and 9-11 are read from")
+        e("// SI, R8, R9, R10 plus 0, 1 or 2 times the row stride R12.")
+    else:
+        e("// A is packed depth-major in 12-wide strips (sI = 1, sP = 12).")
+    prologue(name, layout == "N", 2)
     U = 4
     bases = ["SI","R8","R9","R10"]
     bregs = ["Z26","Z27","Z28","Z29","Z30","Z31"]
@@ -403,39 +412,16 @@ e("GLOBL pairIdx<>(SB), RODATA|NOPTR, $64")
 e("")
 
 name = "kernelBF16x12x32AVX512"
-e(f"// func {name}(k2 int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
+e(f"// func {name}(k int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
 e("//")
-e("// acc[i][j] = Σ_p dot(a pair p of row i, b pair p of column j) over k2 pairs,")
+e("// acc[i][j] = Σ_p dot(a pair p of row i, b pair p of column j) over k pairs,")
 e("// each pair a dword of two bf16 (even depth low). Row i, pair p of A is at")
 e("// a + i*sI + p*sP bytes; B is a packed panel of 32 dwords per pair.")
 e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
 e("// Rows 0-2, 3-5, 6-8 and 9-11 are read from SI, R8, R9, R10 plus 0, 1 or 2")
 e("// times R12 = sI; each pair advances them by R13 = sP.")
-e(f"TEXT ·{name}(SB), NOSPLIT, $0-88")
-e("\tMOVQ k2+0(FP), CX")
-e("\tMOVQ a+8(FP), SI")
-e("\tMOVQ sI+16(FP), R12")
+prologue(name, True, 0)
 e("\tMOVQ sP+24(FP), R13")
-e("\tMOVQ b+32(FP), BX")
-e("\tMOVQ c+40(FP), DI")
-e("\tMOVQ ldc+48(FP), R11")
-e("\tSHLQ $2, R11")
-e("\tLEAQ (SI)(R12*2), R8")
-e("\tADDQ R12, R8")
-e("\tLEAQ (R8)(R12*2), R9")
-e("\tADDQ R12, R9")
-e("\tLEAQ (R9)(R12*2), R10")
-e("\tADDQ R12, R10")
-e("\tMOVQ DI, DX")
-e("\tMOVQ rows+64(FP), AX")
-e(f"{name}_prefetch:")
-e("\tPREFETCHT0 (DX)")
-e("\tPREFETCHT0 64(DX)")
-e("\tADDQ R11, DX")
-e("\tDECQ AX")
-e(f"\tJNZ {name}_prefetch")
-for i in range(24):
-    e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
 bases = ["SI", "R8", "R9", "R10"]
 e(f"{name}_loop:")
 e("\tVMOVDQU32 (BX), Z24")
