@@ -125,11 +125,11 @@ func TestBF16LossParity(t *testing.T) {
 			t.Fatal(err)
 		}
 		loss[prec] = res.ValLoss
-		t.Logf("%s (kernels %s): %d steps in %v, val loss %.4f nats/token, %.4f bits/byte", prec, kernel.Path(),
+		t.Logf("%s: %d steps in %v, val loss %.4f nats/token, %.4f bits/byte", prec,
 			res.Steps, time.Since(start).Round(time.Second), res.ValLoss, res.ValBPB)
 	}
 	rel := (loss["bf16"] - loss["fp32"]) / loss["fp32"]
-	fmt.Printf("PARITY steps=%d fp32=%.4f bf16=%.4f rel=%+.3f%%\n", c.MaxSteps, loss["fp32"], loss["bf16"], 100*rel)
+	fmt.Printf("PARITY steps=%d kernels=%s fp32=%.4f bf16=%.4f rel=%+.3f%%\n", c.MaxSteps, kernel.Path(), loss["fp32"], loss["bf16"], 100*rel)
 	if math.Abs(rel) > 0.01 {
 		t.Errorf("bf16 val loss %.4f is %+.2f%% off fp32's %.4f (limit 1%%)", loss["bf16"], 100*rel, loss["fp32"])
 	}
