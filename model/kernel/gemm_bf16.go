@@ -106,14 +106,7 @@ func (g *gemm) packBBF16(q int) {
 	full := g.kcur / 2
 	if g.transB {
 		if !packBTBF16Fast(dst, g.b[j0*g.ldb+g.pc:], g.ldb, full, w) {
-			for p := range full {
-				d := dst[p*nr : p*nr+nr]
-				for j := range w {
-					row := g.b[(j0+j)*g.ldb+g.pc+2*p:]
-					d[j] = uint32(ToBF16(row[0])) | uint32(ToBF16(row[1]))<<16
-				}
-				clear(d[w:])
-			}
+			packBTBF16Go(dst, g.b[j0*g.ldb+g.pc:], g.ldb, full, w)
 		}
 		if full < kc2 {
 			d := dst[full*nr : kc2*nr]
@@ -133,6 +126,19 @@ func (g *gemm) packBBF16(q int) {
 			r1 = g.b[(g.pc+2*p+1)*g.ldb+j0:][:w]
 		}
 		pairBF16(d[:w], r0, r1)
+		clear(d[w:])
+	}
+}
+
+// packBTBF16Go sets dst[p*nr + j] to the pair (src[j*ld + 2p],
+// src[j*ld + 2p+1]) for p < pairs and j < w, zero for j ≥ w.
+func packBTBF16Go(dst []uint32, src []float32, ld, pairs, w int) {
+	for p := range pairs {
+		d := dst[p*nr : p*nr+nr]
+		for j := range w {
+			row := src[j*ld+2*p:]
+			d[j] = uint32(ToBF16(row[0])) | uint32(ToBF16(row[1]))<<16
+		}
 		clear(d[w:])
 	}
 }

@@ -69,6 +69,27 @@ func TestBF16ConversionsMatchGo(t *testing.T) {
 	}
 }
 
+func TestPackBTBF16MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	const ld, pairs = 45, 21
+	src := oddFloats(r, nr*ld)
+	for _, w := range []int{1, 16, 17, nr} {
+		got, want := make([]uint32, pairs*nr), make([]uint32, pairs*nr)
+		for i := range got {
+			got[i], want[i] = 0xdeadbeef, 0xdeadbeef
+		}
+		if !packBTBF16Fast(got, src, ld, pairs, w) {
+			t.Skip("no AVX512-BF16 packing")
+		}
+		packBTBF16Go(want, src, ld, pairs, w)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("w=%d: dst[%d] = %#08x, want %#08x", w, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 // refGemmBF16 is GemmBF16's arithmetic written out: operands rounded to
 // bf16, each depth block summed pair by pair as VDPBF16PS does (odd product
 // first), blocks folded into C as alpha·acc + beta·C.
