@@ -63,13 +63,21 @@ type hfConfig struct {
 // the base tensors are written; attached ones (Tensor.Extra) are saved by
 // package peft.
 func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
+	return SaveCheckpointAs(dir, m, tokenizerJSON, FP32)
+}
+
+// SaveCheckpointAs is SaveCheckpoint writing the weights as dtype: FP32, or
+// BF16 (each value rounded to nearest even, config.json's torch_dtype
+// "bfloat16"), half the size. A bf16 checkpoint loses the low bits of the
+// fp32 master weights; SaveMasterWeights keeps them for resuming.
+func SaveCheckpointAs(dir string, m *Model, tokenizerJSON string, dtype Precision) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), baseTensors(m, ""), map[string]string{"format": "pt"}); err != nil {
+	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), baseTensors(m, "", dtype), map[string]string{"format": "pt"}); err != nil {
 		return err
 	}
-	if err := writeHFConfig(dir, hfConfigOf(m.Config)); err != nil {
+	if err := writeHFConfig(dir, hfConfigOf(m.Config, dtype)); err != nil {
 		return err
 	}
 	if tokenizerJSON != "" {
@@ -79,8 +87,8 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 }
 
 // baseTensors returns m's base tensors (not the attached ones) in the
-// Hugging Face layout, each name behind prefix.
-func baseTensors(m *Model, prefix string) []safetensors.Tensor {
+// Hugging Face layout as dtype, each name behind prefix.
+func baseTensors(m *Model, prefix string, dtype Precision) []safetensors.Tensor {
 	ts := make([]safetensors.Tensor, 0, len(m.Tensors))
 	for _, t := range m.Tensors {
 		if t.Extra { // saved by the peft package
@@ -97,19 +105,19 @@ func baseTensors(m *Model, prefix string) []safetensors.Tensor {
 				shape = []int64{int64(t.Shape[1]), int64(t.Shape[0])}
 			}
 		}
-		ts = append(ts, safetensors.Float32Tensor(prefix+t.Name, shape, v))
+		ts = append(ts, weightTensor(prefix+t.Name, shape, v, dtype))
 	}
 	return ts
 }
 
-// hfConfigOf is config.json of a GPT2LMHeadModel of shape c.
-func hfConfigOf(c Config) hfConfig {
+// hfConfigOf is config.json of a GPT2LMHeadModel of shape c saved as dtype.
+func hfConfigOf(c Config, dtype Precision) hfConfig {
 	return hfConfig{
 		ActivationFunction: hfActivation, Architectures: []string{hfArchitecture},
 		BOSTokenID: c.BOSTokenID, EOSTokenID: c.EOSTokenID, InitializerRange: defaultInitRange,
 		LayerNormEpsilon: shortest(c.LayerNormEps), ModelType: hfModelType,
 		NCtx: c.NPositions, NEmbd: c.NEmbd, NHead: c.NHead, NLayer: c.NLayer, NPositions: c.NPositions,
-		ScaleAttnWeights: true, TieWordEmbeddings: true, TorchDtype: "float32", UseCache: true, VocabSize: c.VocabSize,
+		ScaleAttnWeights: true, TieWordEmbeddings: true, TorchDtype: torchDType(dtype), UseCache: true, VocabSize: c.VocabSize,
 	}
 }
 

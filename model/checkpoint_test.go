@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/llmflow/llmflow/model/kernel"
 	"math"
 	"os"
 	"os/exec"
@@ -86,6 +87,38 @@ func repoRoot(t *testing.T) string {
 // TestTorchReference loads a checkpoint into the PyTorch GPT-2 of
 // tools/torchref and compares its logits with ours.
 func TestTorchReference(t *testing.T) {
+	m := torchTestModel(t)
+	worst, biggest := torchLogitDiff(t, m, FP32)
+	t.Logf("max |logit difference| = %.3g (largest |logit| %.3g)", worst, biggest)
+	if worst > 1e-4 {
+		t.Fatalf("logits differ from PyTorch by %.3g (> 1e-4)", worst)
+	}
+}
+
+// TestTorchReferenceBF16 saves a bf16 model's weights as BF16 and has
+// PyTorch run them in fp32. The weights agree exactly (both sides see the
+// same bf16 values); what differs is that our multiplies also round their
+// input activations to bf16, a relative error of at most 2^-9 per operand.
+// Errors of independent roundings mostly cancel in a dot product, but they
+// pass through three layers and LayerNorms, so the bound is 2% of the
+// largest logit: ten times the 2^-9 of a single rounding, and still forty
+// times tighter than the logits' spread.
+func TestTorchReferenceBF16(t *testing.T) {
+	for _, path := range []string{kernel.PathFP32, kernel.PathAVX512BF16} {
+		t.Run(path, func(t *testing.T) {
+			withKernelPath(t, path)
+			m := torchTestModel(t)
+			m.SetPrecision(BF16)
+			worst, biggest := torchLogitDiff(t, m, BF16)
+			t.Logf("max |logit difference| = %.3g (largest |logit| %.3g)", worst, biggest)
+			if worst > 0.02*biggest {
+				t.Fatalf("logits differ from PyTorch by %.3g (> 2%% of %.3g)", worst, biggest)
+			}
+		})
+	}
+}
+
+func torchTestModel(t *testing.T) *Model {
 	const python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -104,12 +137,18 @@ func TestTorchReference(t *testing.T) {
 			}
 		}
 	}
+	return m
+}
+
+// torchLogitDiff saves m with weights in dtype, runs tools/torchref on it
+// and returns the largest logit difference and the largest logit.
+func torchLogitDiff(t *testing.T, m *Model, dtype Precision) (worst, biggest float64) {
 	dir := t.TempDir()
-	if err := SaveCheckpoint(dir, m, ""); err != nil {
+	if err := SaveCheckpointAs(dir, m, "", dtype); err != nil {
 		t.Fatal(err)
 	}
 	B, T := 2, 16
-	r = NewRNG(5)
+	r := NewRNG(5)
 	inputs := make([]int32, B*T)
 	var lines []string
 	for b := 0; b < B; b++ {
@@ -124,7 +163,7 @@ func TestTorchReference(t *testing.T) {
 	if err := os.WriteFile(tokens, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python, filepath.Join(repoRoot(t), "tools", "torchref", "check.py"), dir, tokens)
+	cmd := exec.Command("/usr/bin/python3", filepath.Join(repoRoot(t), "tools", "torchref", "check.py"), dir, tokens)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -144,7 +183,6 @@ func TestTorchReference(t *testing.T) {
 	if len(ref.Logits) != B*T*V {
 		t.Fatalf("reference shape %v, want [%d %d %d]", ref.Shape, B, T, V)
 	}
-	worst, biggest := 0.0, 0.0
 	for b := 0; b < B; b++ {
 		for i := 0; i < T; i++ {
 			for v, got := range m.Logits(b, i) {
@@ -154,10 +192,7 @@ func TestTorchReference(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("max |logit difference| = %.3g (largest |logit| %.3g)", worst, biggest)
-	if worst > 1e-4 {
-		t.Fatalf("logits differ from PyTorch by %.3g (> 1e-4)", worst)
-	}
+	return worst, biggest
 }
 
 func TestLoadCheckpointHostile(t *testing.T) {

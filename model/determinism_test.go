@@ -8,8 +8,28 @@ import (
 )
 
 // TestThreadsBitIdentical trains a few steps at one and at two threads and
-// requires bit-identical parameters.
+// requires bit-identical parameters, in fp32 and on each bf16 kernel path.
 func TestThreadsBitIdentical(t *testing.T) {
+	t.Run("fp32", func(t *testing.T) { checkThreadsBitIdentical(t, FP32) })
+	for _, path := range []string{kernel.PathFP32, kernel.PathAVX512BF16} {
+		t.Run("bf16/"+path, func(t *testing.T) {
+			withKernelPath(t, path)
+			checkThreadsBitIdentical(t, BF16)
+		})
+	}
+}
+
+// withKernelPath selects a bf16 kernel path for the rest of the test.
+func withKernelPath(t *testing.T, path string) {
+	t.Helper()
+	old := kernel.Path()
+	if err := kernel.SetPath(path); err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { kernel.SetPath(old) })
+}
+
+func checkThreadsBitIdentical(t *testing.T, prec Precision) {
 	run := func(threads int) []float32 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 		kernel.SetThreads(threads)
@@ -19,6 +39,7 @@ func TestThreadsBitIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.Init(9)
+		m.SetPrecision(prec)
 		opt := NewAdamW(len(m.Params), 0.1)
 		r := NewRNG(1)
 		B, T := 3, 32

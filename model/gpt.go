@@ -25,6 +25,8 @@ type Model struct {
 	normParts []float64
 	// Parameters attached for parameter-efficient tuning (see peft.go).
 	ext extensions
+	// precision of the linear layers' multiplies ("": fp32).
+	precision Precision
 	// DropoutRNG draws LoRA dropout masks in training forward passes; a
 	// trainer that resumes a run restores it.
 	DropoutRNG RNG
@@ -158,25 +160,25 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
 		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
-		matmulForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
+		m.linearForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
 		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
 		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
-		matmulForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
+		m.linearForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
 		m.ext.adapterForward(l, 0, la.res2, N)
 		residualAdd(la.res2[:N*C], res)
 		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
-		matmulForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
+		m.linearForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
 		m.ext.loraForward(l, 2, la.fch, la.ln2, N, train, rng)
 		geluForward(la.fchGelu[:N*4*C], la.fch[:N*4*C])
-		matmulForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
+		m.linearForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
 		m.ext.loraForward(l, 3, la.res3, la.fchGelu, N, train, rng)
 		m.ext.adapterForward(l, 1, la.res3, N)
 		residualAdd(la.res3[:N*C], la.res2[:N*C])
 	}
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
-	matmulForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
+	m.linearForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	m.gradScale = 0
 	if b.Targets == nil {
 		return 0, 0, nil
@@ -272,7 +274,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 	dres := a.dres[:N*C]
 	if withLM {
 		// The output head is tied: its weight gradient lands in dwte.
-		matmulBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
+		m.linearBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
 		if dHidden != nil {
 			for i, g := range dHidden {
 				a.dC[i] += g
@@ -290,25 +292,25 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		res := a.residualIn(l)[:N*C]
 		// res3 = res2 + fcproj(gelu(fc(ln2(res2)))): dres flows to res2 unchanged.
 		dout := m.ext.adapterBackward(l, 1, dres, N)
-		matmulBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dout, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
+		m.linearBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dout, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
 		m.ext.loraBackward(l, 3, a.d4C, dout, la.fchGelu, N)
 		clear(a.d4Cb[:N*4*C])
 		geluBackward(a.d4Cb[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
-		matmulBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
+		m.linearBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
 		m.ext.loraBackward(l, 2, a.dC, a.d4Cb, la.ln2, N)
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
 		dout = m.ext.adapterBackward(l, 0, dres, N)
-		matmulBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
+		m.linearBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
 		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
 		m.ext.attentionBackward(l, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
 		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
 			// Nothing below the qkv weights trains: skip the input gradient.
-			matmulBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
+			m.linearBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
 			m.ext.loraBackward(l, 0, nil, a.d3C, la.ln1, N)
 			break
 		}
-		matmulBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
+		m.linearBackward(a.dC[:N*C], g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)
 		m.ext.loraBackward(l, 0, a.dC, a.d3C, la.ln1, N)
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}

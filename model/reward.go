@@ -51,12 +51,12 @@ func SaveReward(dir string, m *Model, h *Head, padID int, sideDir string) error 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	ts := append(baseTensors(m, transformerPrefix),
+	ts := append(baseTensors(m, transformerPrefix, FP32),
 		safetensors.Float32Tensor(scoreWeight, []int64{1, int64(m.Config.NEmbd)}, h.Weight()))
 	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
 		return err
 	}
-	hc := hfConfigOf(m.Config)
+	hc := hfConfigOf(m.Config, FP32)
 	hc.Architectures = []string{rewardArchitecture}
 	hc.ID2Label, hc.Label2ID = map[string]string{"0": "LABEL_0"}, map[string]int{"LABEL_0": 0}
 	hc.NumLabels, hc.PadTokenID = 1, &padID

@@ -46,11 +46,18 @@ var gpt2Shapes = []struct {
 	{"TN", true, false, 8192, 384, 2048},  // M logits dweight
 }
 
-func BenchmarkSgemm(b *testing.B) {
+func BenchmarkSgemm(b *testing.B) { benchGemm(b, "", Sgemm) }
+
+// BenchmarkGemmBF16 is BenchmarkSgemm for bf16 multiplies, on the path
+// Path reports (LLMFLOW_KERNEL=fp32 measures the fallback).
+func BenchmarkGemmBF16(b *testing.B) { benchGemm(b, Path()+"/", GemmBF16) }
+
+// benchGemm times gemm on the GPT-2 shapes at 1 and 2 threads.
+func benchGemm(b *testing.B, prefix string, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, th := range []int{1, 2} {
 		for _, s := range gpt2Shapes {
-			b.Run(fmt.Sprintf("%s/%dx%dx%d/t%d", s.name, s.m, s.n, s.k, th), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s%s/%dx%dx%d/t%d", prefix, s.name, s.m, s.n, s.k, th), func(b *testing.B) {
 				a := randSlice(r, s.m*s.k)
 				bb := randSlice(r, s.k*s.n)
 				c := make([]float32, s.m*s.n)
@@ -63,11 +70,11 @@ func BenchmarkSgemm(b *testing.B) {
 				}
 				SetThreads(th)
 				defer SetThreads(0)
-				Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+				gemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				b.ResetTimer()
 				cpu0 := testenv.CPUTime()
 				for range b.N {
-					Sgemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
+					gemm(s.ta, s.tb, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, s.n)
 				}
 				reportFlops(b, 2*float64(s.m)*float64(s.n)*float64(s.k), cpu0)
 			})

@@ -98,6 +98,15 @@ func packBNAVX512(dst, src *float32, ld, kcur int, m1, m2 uint16)
 //go:noescape
 func packBTAVX512(dst, src *float32, idx *int32, ld, kcur int, m1, m2 uint16)
 
+// gatherOffsets are the element offsets of 16 rows ld apart, for the
+// transposed packings' gathers.
+func gatherOffsets(ld int) (idx [16]int32) {
+	for j := range idx {
+		idx[j] = int32(j * ld)
+	}
+	return idx
+}
+
 func masks(w int) (uint16, uint16) {
 	if w >= 32 {
 		return 0xffff, 0xffff
@@ -138,10 +147,7 @@ func packBTFast(dst, src []float32, ld, kcur, w int) bool {
 	}
 	_ = dst[kcur*nr-1]
 	_ = src[(w-1)*ld+kcur-1]
-	var idx [16]int32
-	for j := range idx {
-		idx[j] = int32(j * ld)
-	}
+	idx := gatherOffsets(ld)
 	m1, m2 := masks(w)
 	packBTAVX512(&dst[0], &src[0], &idx[0], ld, kcur, m1, m2)
 	return true

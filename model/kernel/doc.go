@@ -45,6 +45,15 @@
 // call. Threads take 24-row blocks of C (and column ranges when C has few
 // rows). No call allocates once per-thread buffers have grown.
 //
+// # bf16
+//
+// GemmBF16, MatMulForwardBF16 and MatMulBackwardBF16 round their operands
+// to bfloat16 and accumulate in fp32. On AVX512-BF16 they convert op(A)
+// once per call into bf16 pairs (rows padded to 12-row strips), pack op(B)
+// into 32-column panels of pairs, and sum with VDPBF16PS in a 12×32
+// micro-kernel; elsewhere they round the operands and run the fp32 kernels.
+// Path reports the choice and LLMFLOW_KERNEL forces it (see PathEnv).
+//
 // # Concurrency
 //
 // All functions are safe for concurrent use. Calls that use the worker pool

@@ -54,6 +54,11 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // sgemmBias is Sgemm that, with beta 0, also adds bias[j] (len n) to each
 // row of C.
 func sgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32) {
+	gemmRun(precFP32, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+}
+
+// gemmRun is the driver behind Sgemm and GemmBF16.
+func gemmRun(prec precision, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -72,9 +77,15 @@ func sgemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	p := acquire()
 	defer p.release()
+	if prec == precBF16Rounded {
+		a, b = p.roundOperands(transA, transB, m, n, k, a, lda, b, ldb)
+	}
 	g := &p.gemm
 	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	g.bias = bias
+	if prec == precBF16 {
+		g.useBF16()
+	}
 	g.parallel(p)
 	g.clear()
 }
@@ -83,14 +94,7 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernel.Sgemm: negative size m=%d n=%d k=%d", m, n, k))
 	}
-	ar, ac := m, k
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac, br, bc := operandDims(transA, transB, m, n, k)
 	check := func(name string, buf []float32, rows, cols, ld int) {
 		if ld < max(cols, 1) {
 			panic(fmt.Sprintf("kernel.Sgemm: leading dimension of %s is %d, want at least %d", name, ld, cols))
@@ -103,6 +107,19 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	check("A", a, ar, ac, lda)
 	check("B", b, br, bc, ldb)
 	check("C", c, m, n, ldc)
+}
+
+// operandDims returns the stored rows and columns of A and B for op(A)
+// m×k and op(B) k×n.
+func operandDims(transA, transB bool, m, n, k int) (ar, ac, br, bc int) {
+	ar, ac, br, bc = m, k, k, n
+	if transA {
+		ar, ac = k, m
+	}
+	if transB {
+		br, bc = n, k
+	}
+	return ar, ac, br, bc
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {
@@ -160,11 +177,19 @@ type gemm struct {
 	packing            bool
 	items, colChunks   int
 	next               atomic.Int64
+
+	// bf16 multiplies: A converted once per call (abf, apad rows, byte
+	// strides abfSI per row and abfSP per depth pair), B packed as pairs.
+	bf16         bool
+	abf          []uint16
+	apad         int
+	abfSI, abfSP int
+	bp16         []uint32
 }
 
 func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp, abf: g.abf, bp16: g.bp16}
 	g.mc = mcBlk
 	if transA {
 		g.mc = mcBlkT
@@ -183,7 +208,12 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 // parallel runs the blocked loops with the pool: for each B block, pack it
 // (panels split among workers), then sweep it with row blocks of A.
 func (g *gemm) parallel(p *pool) {
-	g.bp = grow(g.bp, g.kc*g.nc)
+	if g.bf16 {
+		g.bp16 = growU32(g.bp16, (g.kc+1)/2*g.nc)
+		g.convertA(p)
+	} else {
+		g.bp = grow(g.bp, g.kc*g.nc)
+	}
 	if p.n > 1 && (g.m+g.mc-1)/g.mc < 4*p.n {
 		// Too few large items to balance the threads: use small ones.
 		g.mc = mcBlk
@@ -265,6 +295,10 @@ func (g *gemm) run(w int, s *scratch) {
 // packB packs panel q (nr columns of op(B), kcur deep) of the current block
 // as bp[q*kcur*nr + p*nr + j], zero-padding missing columns.
 func (g *gemm) packB(q int) {
+	if g.bf16 {
+		g.packBBF16(q)
+		return
+	}
 	kcur := g.kcur
 	dst := g.bp[q*kcur*nr : (q+1)*kcur*nr]
 	j0 := g.jc + q*nr
@@ -298,6 +332,10 @@ func (g *gemm) packB(q int) {
 // block computes rows [ic, ic+mcur) of C against panels [q0, q1) of the
 // packed B block, packing A into s first.
 func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
+	if g.bf16 {
+		g.blockBF16(ic, mcur, q0, q1)
+		return
+	}
 	kcur := g.kcur
 	mfull := roundUp(mcur, mr)
 	if !g.transA {

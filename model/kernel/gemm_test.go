@@ -63,18 +63,7 @@ func (c gemmCase) String() string {
 }
 
 func runGemmCase(t *testing.T, r *rand.Rand, c gemmCase) {
-	ar, ac := c.m, c.k
-	if c.ta {
-		ar, ac = c.k, c.m
-	}
-	br, bc := c.k, c.n
-	if c.tb {
-		br, bc = c.n, c.k
-	}
-	lda, ldb, ldc := ac+c.pad, bc+c.pad, c.n+c.pad
-	a := randSlice(r, max(0, (ar-1)*lda+ac))
-	b := randSlice(r, max(0, (br-1)*ldb+bc))
-	cm := randSlice(r, c.m*ldc)
+	a, b, cm, lda, ldb, ldc := gemmOperands(r, c)
 	if c.beta == 0 {
 		for i := range cm {
 			cm[i] = float32(math.NaN())

@@ -46,6 +46,8 @@ type opState struct {
 	ln     layerNormOp
 	ce     crossEntropyOp
 	adam   adamOp
+	cvtA   cvtAOp
+	round  roundOp
 }
 
 // atomicCounter hands out consecutive work item numbers.

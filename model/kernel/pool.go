@@ -26,6 +26,10 @@ type pool struct {
 	attn attnTask
 	rng  rangeTask
 	ops  opState
+
+	// bf16 multiplies: a zero row for odd depths, and the rounded operands
+	// of the fp32 path.
+	zeros, roundA, roundB []float32
 }
 
 var (

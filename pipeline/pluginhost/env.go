@@ -13,6 +13,7 @@ var DefaultEnv = []string{
 	"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "LC_*",
 	"GOMAXPROCS", "GOMEMLIMIT", "GOGC", "GODEBUG", "GOTRACEBACK",
 	"OMP_*", "MKL_*", "OPENBLAS_*", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES",
+	"LLMFLOW_KERNEL", // the matrix kernel path (model/kernel.PathEnv)
 }
 
 // filterEnv returns the entries of environ whose names match allow, sorted

@@ -6,6 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
@@ -40,6 +41,13 @@ type Config struct {
 	// TensorBoard writes the metrics to TensorBoard event files as well,
 	// output as "tensorboard". Left out of the state hash while false.
 	TensorBoard bool `cty:"tensorboard" json:",omitempty"`
+	// Precision is the arithmetic of the linear layers, "fp32" or "bf16"
+	// (model.Precision). "fp32" counts as empty in the state hash, so
+	// states saved before it existed still resume.
+	Precision string `cty:"precision" json:",omitempty"`
+	// SaveDType is the dtype of the saved weights, "fp32" or "bf16"; not
+	// part of the state hash.
+	SaveDType string `cty:"save_dtype" json:",omitempty"`
 }
 
 // DefaultConfig is a schedule that suits small models on a CPU.
@@ -47,6 +55,7 @@ func DefaultConfig() Config {
 	return Config{
 		BatchSize: 16, GradAccum: 1, LR: 2e-3, MinLR: 2e-4, Warmup: 50, MaxSteps: 2000, WeightDecay: 0.1,
 		GradClip: 1, EvalEvery: 200, EvalBatches: 8, LogEvery: 10, Seed: 1337,
+		Precision: string(model.FP32), SaveDType: string(model.FP32),
 	}
 }
 
@@ -77,6 +86,10 @@ func Attributes(d Config) []sdk.Attribute {
 			Doc: "Number positions from each document's start inside a packed row, so a packed document trains as it would alone."},
 		{Name: "tensorboard", Type: cty.Bool, Default: cty.BoolVal(d.TensorBoard),
 			Doc: "Also write the metrics as TensorBoard event files, the stage's \"tensorboard\" output (llmflow export stage.NAME.tensorboard DIR)."},
+		{Name: "precision", Type: cty.String, Default: cty.StringVal(d.Precision),
+			Doc: "Arithmetic of the linear layers: \"fp32\", or \"bf16\" (bf16 operands, fp32 accumulation, fp32 master weights and optimizer state; on AVX512-BF16 where the CPU has it, LLMFLOW_KERNEL=fp32 forces the fp32 kernels)."},
+		{Name: "save_dtype", Type: cty.String, Default: cty.StringVal(d.SaveDType),
+			Doc: "Dtype of the saved weights: \"fp32\", or \"bf16\" (half the size; the exact fp32 values are kept beside them for resuming)."},
 	}
 }
 
@@ -111,6 +124,11 @@ func (c Config) Check() sdk.Diagnostics {
 	if err != nil {
 		ds = append(ds, sdk.Errorf("time_budget", "Invalid duration", "%s", err))
 	}
+	for _, a := range [2]struct{ name, v string }{{"precision", c.Precision}, {"save_dtype", c.SaveDType}} {
+		if _, err := model.ParsePrecision(a.v); err != nil {
+			ds = append(ds, sdk.Errorf(a.name, "Unknown precision", "%s is %q; use \"fp32\" or \"bf16\".", a.name, a.v))
+		}
+	}
 	if c.MaxSteps == 0 && c.MaxTokens == 0 && d == 0 {
 		ds = append(ds, sdk.Errorf("max_steps", "No stopping rule", "Set max_steps, max_tokens or time_budget so training ends."))
 	}
@@ -138,5 +156,9 @@ func NotNegative(attr string, v int) sdk.Diagnostics {
 func (c Config) withoutLimits() Config {
 	c.MaxSteps, c.MaxTokens, c.TimeBudget, c.EvalEvery, c.EvalBatches, c.SaveEvery, c.LogEvery = 0, 0, "", 0, 0, 0, 0
 	c.TensorBoard = false
+	c.SaveDType = ""
+	if c.Precision == string(model.FP32) {
+		c.Precision = ""
+	}
 	return c
 }

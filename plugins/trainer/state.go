@@ -71,8 +71,13 @@ func setConfig(v reflect.Value, c Config) {
 func (t *trainer) save(elapsed time.Duration) error {
 	tmp := t.dir + ".saving"
 	os.RemoveAll(tmp)
-	if err := model.SaveCheckpoint(tmp, t.m, t.spec.TokenizerJSON); err != nil {
+	if err := model.SaveCheckpointAs(tmp, t.m, t.spec.TokenizerJSON, t.saveDType); err != nil {
 		return err
+	}
+	if t.saveDType == model.BF16 {
+		if err := model.SaveMasterWeights(tmp, t.m); err != nil {
+			return err
+		}
 	}
 	pos := t.spec.Train.Position()
 	t.st.Epoch, t.st.Cursor = pos.Epoch, pos.Cursor
@@ -114,6 +119,12 @@ func (t *trainer) restore(dir string) error {
 	// The checkpoint holds the base tensors; attached ones come from their
 	// own file.
 	copy(t.m.Params, m.Params)
+	if _, err := os.Stat(filepath.Join(dir, model.MasterFile)); err == nil {
+		// The weights were saved in bf16: continue from the fp32 values.
+		if err := model.LoadMasterWeights(dir, t.m); err != nil {
+			return err
+		}
+	}
 	if t.m.HasAttached() {
 		if err := model.LoadAttachedState(dir, t.m); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/kernel"
 )
 
 // ModelDirName is the output directory (under outDir) of the checkpoint.
@@ -80,6 +81,9 @@ func Run(ctx context.Context, spec Spec, outDir string, ev Events) (*Result, err
 		defer tb.close()
 		ev = tb
 	}
+	if t.m.Precision() == model.BF16 {
+		ev.Log(fmt.Sprintf("precision bf16: matrix kernels %s (%s)", kernel.Path(), kernel.ISA()))
+	}
 	if t.st.Step > 0 {
 		ev.Log(fmt.Sprintf("resuming from the checkpoint saved at step %d (%d tokens)", t.st.Step, t.st.Tokens))
 	}
@@ -126,6 +130,8 @@ type trainer struct {
 	budget   time.Duration
 	elapsed  time.Duration // training time before this process (resumed runs)
 	schedule model.Schedule
+	// saveDType is the dtype of the saved weights.
+	saveDType model.Precision
 	// Wall clock of this process's run and of the last train metrics.
 	start, lastLog time.Time
 	lastTokens     int64
@@ -139,7 +145,13 @@ func newTrainer(spec Spec, outDir string) (*trainer, error) {
 	if diags := cfg.Check(); diags.HasErrors() {
 		return nil, fmt.Errorf("%s config: %w", spec.Name, diags.Err())
 	}
+	if err := kernel.PathEnvError(); err != nil {
+		return nil, fmt.Errorf("%s: %v", spec.Name, err)
+	}
 	t := &trainer{spec: spec, cfg: cfg, m: spec.Model, loss: spec.Loss, dir: filepath.Join(outDir, ModelDirName)}
+	prec, _ := model.ParsePrecision(cfg.Precision) // checked above
+	t.m.SetPrecision(prec)
+	t.saveDType, _ = model.ParsePrecision(cfg.SaveDType)
 	if t.loss == nil {
 		t.loss = TokenLoss{}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/model/kernel"
 )
 
 type nopEvents struct{}
@@ -99,10 +100,32 @@ func TestTrainLearns(t *testing.T) {
 }
 
 // TestResumeBitIdentical stops a run halfway, resumes it, and requires the
-// same weights as a run that never stopped, at 1 and 2 threads.
+// same weights as a run that never stopped, at 1 and 2 threads: in fp32,
+// and in bf16 with bf16 checkpoints on each kernel path.
 func TestResumeBitIdentical(t *testing.T) {
+	t.Run("fp32", func(t *testing.T) { checkResumeBitIdentical(t, testConfig()) })
+	for _, path := range []string{kernel.PathFP32, kernel.PathAVX512BF16} {
+		t.Run("bf16/"+path, func(t *testing.T) {
+			withKernelPath(t, path)
+			c := testConfig()
+			c.Precision, c.SaveDType = "bf16", "bf16"
+			checkResumeBitIdentical(t, c)
+		})
+	}
+}
+
+// withKernelPath selects a bf16 kernel path for the rest of the test.
+func withKernelPath(t *testing.T, path string) {
+	t.Helper()
+	old := kernel.Path()
+	if err := kernel.SetPath(path); err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { kernel.SetPath(old) })
+}
+
+func checkResumeBitIdentical(t *testing.T, c Config) {
 	train, val := synthData(7, 40, 3), synthData(2, 20, 4)
-	c := testConfig()
 	straight := t.TempDir()
 	if _, err := run(t, c, train, val, straight); err != nil {
 		t.Fatal(err)
@@ -125,7 +148,11 @@ func TestResumeBitIdentical(t *testing.T) {
 	if !bytes.Equal(weights(t, straight), weights(t, resumed)) {
 		t.Fatal("resumed weights differ from an uninterrupted run")
 	}
-	for _, f := range []string{model.StateFile, model.StateMetaFile, model.ConfigFile} {
+	files := []string{model.StateFile, model.StateMetaFile, model.ConfigFile}
+	if c.SaveDType == "bf16" {
+		files = append(files, model.MasterFile)
+	}
+	for _, f := range files {
 		a, _ := os.ReadFile(filepath.Join(straight, ModelDirName, f))
 		b, _ := os.ReadFile(filepath.Join(resumed, ModelDirName, f))
 		if !bytes.Equal(a, b) {
@@ -151,6 +178,8 @@ func TestResumeChecksSettings(t *testing.T) {
 		{"more steps", func(s *Spec) { s.Config.MaxSteps, s.Config.EvalEvery = 8, 1 }, true},
 		{"learning rate", func(s *Spec) { s.Config.LR = 5e-3 }, false},
 		{"stage setting", func(s *Spec) { s.Settings = testSettings{3, s.Config} }, false},
+		{"save dtype", func(s *Spec) { s.Config.SaveDType = "bf16" }, true},
+		{"precision", func(s *Spec) { s.Config.Precision = "bf16" }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,5 +416,47 @@ func TestValidationMetricsNeverMadeUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTrainBF16 trains the model of TestTrainLearns in bf16: it learns as
+// well, differs from fp32 in its bits, and saves BF16 weights (half the
+// bytes) with the fp32 master values beside them.
+func TestTrainBF16(t *testing.T) {
+	c := testConfig()
+	c.MaxSteps = 40
+	fp32Dir := t.TempDir()
+	want, err := run(t, c, synthData(20, 33, 1), synthData(4, 33, 2), fp32Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Precision, c.SaveDType = "bf16", "bf16"
+	dir := t.TempDir()
+	got, err := run(t, c, synthData(20, 33, 1), synthData(4, 33, 2), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("val loss: fp32 %.5f, bf16 %.5f", want.ValLoss, got.ValLoss)
+	if got.ValLoss == want.ValLoss || math.Abs(got.ValLoss-want.ValLoss) > 0.01*want.ValLoss {
+		t.Errorf("bf16 val loss %.5f, fp32 %.5f: want a different value within 1%%", got.ValLoss, want.ValLoss)
+	}
+	if n32, n16 := len(weights(t, fp32Dir)), len(weights(t, dir)); n16 > n32/2+4096 {
+		t.Errorf("bf16 weights take %d bytes, fp32 %d", n16, n32)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ModelDirName, model.MasterFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPrecisionChecked(t *testing.T) {
+	c := testConfig()
+	c.Precision, c.SaveDType = "fp16", "f32"
+	ds := c.Check()
+	var attrs []string
+	for _, d := range ds {
+		attrs = append(attrs, d.Attribute)
+	}
+	if !slices.Contains(attrs, "precision") || !slices.Contains(attrs, "save_dtype") {
+		t.Fatalf("diagnostics %v, want errors on precision and save_dtype", ds)
 	}
 }

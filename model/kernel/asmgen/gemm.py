@@ -18,80 +18,10 @@ e("")
 e('#include "textflag.h"')
 e("")
 
-def kernel(name, layout):
-    e(f"// func {name}(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
-    e("//")
-    e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
-    if layout == "N":
-        e("// A is packed row by row (sP = 1): rows 0-2, 3-5, 6-8 and 9-11 are read from")
-        e("// SI, R8, R9, R10 plus 0, 1 or 2 times the row stride R12.")
-    else:
-        e("// A is packed depth-major in 12-wide strips (sI = 1, sP = 12).")
-    e(f"TEXT ·{name}(SB), NOSPLIT, $0-88")
-    e("\tMOVQ k+0(FP), CX")
-    e("\tMOVQ a+8(FP), SI")
-    e("\tMOVQ sI+16(FP), R12")
-    e("\tSHLQ $2, R12")
-    e("\tMOVQ b+32(FP), BX")
-    e("\tMOVQ c+40(FP), DI")
-    e("\tMOVQ ldc+48(FP), R11")
-    e("\tSHLQ $2, R11")
-    if layout == "N":
-        e("\tLEAQ (SI)(R12*2), R8")
-        e("\tADDQ R12, R8")
-        e("\tLEAQ (R8)(R12*2), R9")
-        e("\tADDQ R12, R9")
-        e("\tLEAQ (R9)(R12*2), R10")
-        e("\tADDQ R12, R10")
-    e("\tMOVQ DI, DX")
-    e("\tMOVQ rows+64(FP), AX")
-    e(f"{name}_prefetch:")
-    e("\tPREFETCHT0 (DX)")
-    e("\tPREFETCHT0 64(DX)")
-    e("\tADDQ R11, DX")
-    e("\tDECQ AX")
-    e(f"\tJNZ {name}_prefetch")
-    for i in range(24):
-        e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
-    U = 4
-    bases = ["SI","R8","R9","R10"]
-    bregs = ["Z26","Z27","Z28","Z29","Z30","Z31"]
-    def step(u):
-        e(f"\tVMOVUPS {u*128}(BX), Z24")
-        e(f"\tVMOVUPS {u*128+64}(BX), Z25")
-        for r in range(12):
-            if layout == "N":
-                base = bases[r//3]; off = r%3
-                d = u*4
-                addr = f"{d}({base})" if off == 0 else f"{d}({base})(R12*{off})"
-            else:
-                addr = f"{u*48 + r*4}(SI)"
-            br = bregs[r % 6]
-            e(f"\tVBROADCASTSS {addr}, {br}")
-            e(f"\tVFMADD231PS Z24, {br}, Z{2*r}")
-            e(f"\tVFMADD231PS Z25, {br}, Z{2*r+1}")
-    def advance(u):
-        e(f"\tADDQ ${u*128}, BX")
-        if layout == "N":
-            for b in bases: e(f"\tADDQ ${u*4}, {b}")
-        else:
-            e(f"\tADDQ ${u*48}, SI")
-    e("\tCMPQ CX, $4")
-    e(f"\tJLT {name}_rem")
-    e(f"{name}_loop4:")
-    for u in range(U): step(u)
-    advance(U)
-    e("\tSUBQ $4, CX")
-    e("\tCMPQ CX, $4")
-    e(f"\tJGE {name}_loop4")
-    e(f"{name}_rem:")
-    e("\tTESTQ CX, CX")
-    e(f"\tJZ {name}_store")
-    e(f"{name}_loop1:")
-    step(0)
-    advance(1)
-    e("\tDECQ CX")
-    e(f"\tJNZ {name}_loop1")
+def store(name):
+    """Emits the epilogue shared by the fp32 and bf16 kernels: C = alpha*acc
+    + beta*C (or + bias when beta is 0) for the first rows, columns masked by
+    m1 and m2. Expects the 12x32 accumulators in Z0..Z23, C in DI, ldc in R11."""
     e(f"{name}_store:")
     e("\t// C = alpha*acc + beta*C on the first rows, columns masked by K1, K2.")
     e("\tVBROADCASTSS alpha+56(FP), Z24")
@@ -141,6 +71,92 @@ def kernel(name, layout):
     e("\tVZEROUPPER")
     e("\tRET")
     e("")
+
+
+def prologue(name, row_bases, elem_shift):
+    """Emits the kernel entry shared by the fp32 and bf16 kernels: arguments
+    in CX (depth), SI (A), R12 (row stride, in elements shifted left by
+    elem_shift), BX (B), DI (C), R11 (ldc in bytes); with row_bases, R8, R9
+    and R10 point at rows 3, 6 and 9. C's rows are prefetched and the
+    accumulators Z0..Z23 cleared."""
+    e(f"TEXT ·{name}(SB), NOSPLIT, $0-88")
+    e("\tMOVQ k+0(FP), CX")
+    e("\tMOVQ a+8(FP), SI")
+    e("\tMOVQ sI+16(FP), R12")
+    if elem_shift:
+        e(f"\tSHLQ ${elem_shift}, R12")
+    e("\tMOVQ b+32(FP), BX")
+    e("\tMOVQ c+40(FP), DI")
+    e("\tMOVQ ldc+48(FP), R11")
+    e("\tSHLQ $2, R11")
+    if row_bases:
+        e("\tLEAQ (SI)(R12*2), R8")
+        e("\tADDQ R12, R8")
+        e("\tLEAQ (R8)(R12*2), R9")
+        e("\tADDQ R12, R9")
+        e("\tLEAQ (R9)(R12*2), R10")
+        e("\tADDQ R12, R10")
+    e("\tMOVQ DI, DX")
+    e("\tMOVQ rows+64(FP), AX")
+    e(f"{name}_prefetch:")
+    e("\tPREFETCHT0 (DX)")
+    e("\tPREFETCHT0 64(DX)")
+    e("\tADDQ R11, DX")
+    e("\tDECQ AX")
+    e(f"\tJNZ {name}_prefetch")
+    for i in range(24):
+        e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
+
+def kernel(name, layout):
+    e(f"// func {name}(k int, a *float32, sI, sP int, b *float32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
+    e("//")
+    e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
+    if layout == "N":
+        e("// A is packed row by row (sP = 1): rows 0-2, 3-5, 6-8 and 9-11 are read from")
+        e("// SI, R8, R9, R10 plus 0, 1 or 2 times the row stride R12.")
+    else:
+        e("// A is packed depth-major in 12-wide strips (sI = 1, sP = 12).")
+    prologue(name, layout == "N", 2)
+    U = 4
+    bases = ["SI","R8","R9","R10"]
+    bregs = ["Z26","Z27","Z28","Z29","Z30","Z31"]
+    def step(u):
+        e(f"\tVMOVUPS {u*128}(BX), Z24")
+        e(f"\tVMOVUPS {u*128+64}(BX), Z25")
+        for r in range(12):
+            if layout == "N":
+                base = bases[r//3]; off = r%3
+                d = u*4
+                addr = f"{d}({base})" if off == 0 else f"{d}({base})(R12*{off})"
+            else:
+                addr = f"{u*48 + r*4}(SI)"
+            br = bregs[r % 6]
+            e(f"\tVBROADCASTSS {addr}, {br}")
+            e(f"\tVFMADD231PS Z24, {br}, Z{2*r}")
+            e(f"\tVFMADD231PS Z25, {br}, Z{2*r+1}")
+    def advance(u):
+        e(f"\tADDQ ${u*128}, BX")
+        if layout == "N":
+            for b in bases: e(f"\tADDQ ${u*4}, {b}")
+        else:
+            e(f"\tADDQ ${u*48}, SI")
+    e("\tCMPQ CX, $4")
+    e(f"\tJLT {name}_rem")
+    e(f"{name}_loop4:")
+    for u in range(U): step(u)
+    advance(U)
+    e("\tSUBQ $4, CX")
+    e("\tCMPQ CX, $4")
+    e(f"\tJGE {name}_loop4")
+    e(f"{name}_rem:")
+    e("\tTESTQ CX, CX")
+    e(f"\tJZ {name}_store")
+    e(f"{name}_loop1:")
+    step(0)
+    advance(1)
+    e("\tDECQ CX")
+    e(f"\tJNZ {name}_loop1")
+    store(name)
 
 kernel("kernelN12x32AVX512", "N")
 kernel("kernelT12x32AVX512", "T")
@@ -351,3 +367,208 @@ pk2.append("peakloop:")
 for i in range(24): pk2.append(f"\tVFMADD231PS Z30, Z31, Z{i}")
 pk2 += ["\tDECQ CX", "\tJNZ peakloop", "\tVZEROUPPER", "\tRET", ""]
 open(os.path.join(PKG, "gemm_amd64.s"),"a").write("\n".join(pk2))
+
+# ---- bf16: AVX512-BF16 kernels (gemm_bf16_amd64.s) ----
+#
+# Go's assembler does not know the AVX512-BF16 instructions, so they are
+# emitted as bytes. Register-register forms only: the EVEX prefix then needs
+# no SIB or displacement handling. Encodings were checked against llvm-mc
+# (vdpbf16ps zmm23, zmm30, zmm24 = 62 82 0e 40 52 f8).
+
+def evex(pp, opcode, reg, vvvv, rm):
+    """EVEX.512.pp.0F38.W0 opcode with ModRM.reg = reg, vvvv, ModRM.rm = rm (zmm numbers)."""
+    R, Rp = (~reg >> 3) & 1, (~reg >> 4) & 1
+    B, X = (~rm >> 3) & 1, (~rm >> 4) & 1
+    p0 = (R << 7) | (X << 6) | (B << 5) | (Rp << 4) | 2  # map 0F38
+    p1 = ((~vvvv & 15) << 3) | (1 << 2) | pp              # W0
+    p2 = (2 << 5) | (((~vvvv >> 4) & 1) << 3)             # 512 bits, no mask
+    modrm = 0xC0 | ((reg & 7) << 3) | (rm & 7)
+    bs = [0x62, p0, p1, p2, opcode, modrm]
+    return "\tBYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x" % tuple(bs)
+
+def vdpbf16ps(acc, x, y):
+    """acc.fp32[i] += x.bf16[2i+1]*y.bf16[2i+1] + x.bf16[2i]*y.bf16[2i]"""
+    return evex(2, 0x52, acc, x, y) + f" // VDPBF16PS Z{y}, Z{x}, Z{acc}"
+
+def vcvtne2ps2bf16(dst, hi, lo):
+    """dst.bf16[0:16] = round(lo), dst.bf16[16:32] = round(hi)"""
+    return evex(3, 0x72, dst, hi, lo) + f" // VCVTNE2PS2BF16 Z{lo}, Z{hi}, Z{dst}"
+
+out = []
+e(GENERATED)
+e("")
+e("//go:build amd64 && !purego")
+e("")
+e('#include "textflag.h"')
+e("")
+# pairIdx interleaves two 16-word halves: word 2j <- j, word 2j+1 <- 16+j.
+idx = []
+for j in range(16): idx += [j, 16 + j]
+for q in range(8):
+    v = 0
+    for w in range(4): v |= idx[4*q + w] << (16*w)
+    e(f"DATA pairIdx<>+{8*q}(SB)/8, $0x{v:016x}")
+e("GLOBL pairIdx<>(SB), RODATA|NOPTR, $64")
+e("")
+
+name = "kernelBF16x12x32AVX512"
+e(f"// func {name}(k int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows int, m1, m2 uint16, bias *float32)")
+e("//")
+e("// acc[i][j] = Σ_p dot(a pair p of row i, b pair p of column j) over k pairs,")
+e("// each pair a dword of two bf16 (even depth low). Row i, pair p of A is at")
+e("// a + i*sI + p*sP bytes; B is a packed panel of 32 dwords per pair.")
+e("// Accumulators: Z0..Z23, row r in Z(2r) (columns 0-15) and Z(2r+1) (16-31).")
+e("// Rows 0-2, 3-5, 6-8 and 9-11 are read from SI, R8, R9, R10 plus 0, 1 or 2")
+e("// times R12 = sI; each pair advances them by R13 = sP.")
+prologue(name, True, 0)
+e("\tMOVQ sP+24(FP), R13")
+bases = ["SI", "R8", "R9", "R10"]
+e(f"{name}_loop:")
+e("\tVMOVDQU32 (BX), Z24")
+e("\tVMOVDQU32 64(BX), Z25")
+for r in range(12):
+    base = bases[r // 3]; off = r % 3
+    addr = f"({base})" if off == 0 else f"({base})(R12*{off})"
+    br = 26 + r % 6
+    e(f"\tVPBROADCASTD {addr}, Z{br}")
+    e(vdpbf16ps(2*r, br, 24))
+    e(vdpbf16ps(2*r + 1, br, 25))
+e("\tADDQ $128, BX")
+for b in bases:
+    e(f"\tADDQ R13, {b}")
+e("\tDECQ CX")
+e(f"\tJNZ {name}_loop")
+store(name)
+
+e("// func cvtBF16AVX512(dst *uint16, src *float32, n int)")
+e("//")
+e("// dst[i] = bf16(src[i]), rounded to nearest even (denormals to zero).")
+e("TEXT ·cvtBF16AVX512(SB), NOSPLIT, $0-24")
+e("\tMOVQ dst+0(FP), DI")
+e("\tMOVQ src+8(FP), SI")
+e("\tMOVQ n+16(FP), CX")
+e("cvtloop:")
+e("\tCMPQ CX, $32")
+e("\tJLT cvttail")
+e("\tVMOVUPS (SI), Z0")
+e("\tVMOVUPS 64(SI), Z1")
+e(vcvtne2ps2bf16(2, 1, 0))
+e("\tVMOVDQU16 Z2, (DI)")
+e("\tADDQ $128, SI")
+e("\tADDQ $64, DI")
+e("\tSUBQ $32, CX")
+e("\tJMP cvtloop")
+e("cvttail:")
+e("\tTESTQ CX, CX")
+e("\tJZ cvtdone")
+e("\tMOVL $1, AX")
+e("\tSHLL CX, AX")
+e("\tDECL AX")
+e("\tKMOVD AX, K3")
+e("\tKMOVW AX, K1")
+e("\tSHRL $16, AX")
+e("\tKMOVW AX, K2")
+e("\tVMOVUPS.Z (SI), K1, Z0")
+e("\tVMOVUPS.Z 64(SI), K2, Z1")
+e(vcvtne2ps2bf16(2, 1, 0))
+e("\tVMOVDQU16 Z2, K3, (DI)")
+e("cvtdone:")
+e("\tVZEROUPPER")
+e("\tRET")
+e("")
+
+e("// func pairBF16AVX512(dst *uint32, r0, r1 *float32, n int)")
+e("//")
+e("// dst[j] = bf16(r0[j]) | bf16(r1[j])<<16 for j < n: two rows of depth")
+e("// interleaved into the pairs the kernel reads.")
+e("TEXT ·pairBF16AVX512(SB), NOSPLIT, $0-32")
+e("\tMOVQ dst+0(FP), DI")
+e("\tMOVQ r0+8(FP), SI")
+e("\tMOVQ r1+16(FP), DX")
+e("\tMOVQ n+24(FP), CX")
+e("\tVMOVDQU16 pairIdx<>(SB), Z31")
+e("pairloop:")
+e("\tCMPQ CX, $16")
+e("\tJLT pairtail")
+e("\tVMOVUPS (SI), Z0")
+e("\tVMOVUPS (DX), Z1")
+e(vcvtne2ps2bf16(2, 1, 0))
+e("\tVPERMW Z2, Z31, Z3")
+e("\tVMOVDQU32 Z3, (DI)")
+e("\tADDQ $64, SI")
+e("\tADDQ $64, DX")
+e("\tADDQ $64, DI")
+e("\tSUBQ $16, CX")
+e("\tJMP pairloop")
+e("pairtail:")
+e("\tTESTQ CX, CX")
+e("\tJZ pairdone")
+e("\tMOVL $1, AX")
+e("\tSHLL CX, AX")
+e("\tDECL AX")
+e("\tKMOVW AX, K1")
+e("\tVMOVUPS.Z (SI), K1, Z0")
+e("\tVMOVUPS.Z (DX), K1, Z1")
+e(vcvtne2ps2bf16(2, 1, 0))
+e("\tVPERMW Z2, Z31, Z3")
+e("\tVMOVDQU32 Z3, K1, (DI)")
+e("pairdone:")
+e("\tVZEROUPPER")
+e("\tRET")
+e("")
+
+e("// func packBTBF16AVX512(dst *uint32, src *float32, idx *int32, ld, pairs int, m1, m2 uint16)")
+e("//")
+e("// dst[p*32 + j] = bf16(src[j*ld + 2p]) | bf16(src[j*ld + 2p+1])<<16 for")
+e("// columns j under masks m1, m2 (zero elsewhere); idx holds j*ld for j < 16.")
+e("TEXT ·packBTBF16AVX512(SB), NOSPLIT, $0-44")
+e("\tMOVQ dst+0(FP), DI")
+e("\tMOVQ src+8(FP), SI")
+e("\tMOVQ idx+16(FP), AX")
+e("\tVMOVDQU32 (AX), Z30")
+e("\tVMOVDQU16 pairIdx<>(SB), Z31")
+e("\tMOVQ ld+24(FP), R8")
+e("\tSHLQ $6, R8 // 16 rows, in bytes")
+e("\tLEAQ (SI)(R8*1), R9")
+e("\tMOVQ pairs+32(FP), CX")
+e("\tMOVWLZX m1+40(FP), R10")
+e("\tMOVWLZX m2+42(FP), R11")
+e("btbloop:")
+for h, base in enumerate(["SI", "R9"]):
+    mask = "R10" if h == 0 else "R11"
+    e("\tVPXORD Z0, Z0, Z0")
+    e("\tVPXORD Z1, Z1, Z1")
+    e(f"\tKMOVW {mask}, K1")
+    e(f"\tKMOVW {mask}, K2")
+    e(f"\tVGATHERDPS ({base})(Z30*4), K1, Z0")
+    e(f"\tVGATHERDPS 4({base})(Z30*4), K2, Z1")
+    e(vcvtne2ps2bf16(2, 1, 0))
+    e("\tVPERMW Z2, Z31, Z3")
+    e(f"\tVMOVDQU32 Z3, {64*h}(DI)")
+e("\tADDQ $8, SI")
+e("\tADDQ $8, R9")
+e("\tADDQ $128, DI")
+e("\tDECQ CX")
+e("\tJNZ btbloop")
+e("\tVZEROUPPER")
+e("\tRET")
+e("")
+
+e("// func bf16PeakAVX512(n int)")
+e("//")
+e("// Runs n rounds of 24 independent VDPBF16PS (64 flops each) with no memory")
+e("// traffic: the bf16 ceiling that benchmarks quote kernels against.")
+e("TEXT ·bf16PeakAVX512(SB), NOSPLIT, $0-8")
+e("\tMOVQ n+0(FP), CX")
+for i in range(24):
+    e(f"\tVPXORD Z{i}, Z{i}, Z{i}")
+e("\tVPXORD Z30, Z30, Z30")
+e("\tVPXORD Z31, Z31, Z31")
+e("bf16peakloop:")
+for i in range(24):
+    e(vdpbf16ps(i, 30, 31))
+e("\tDECQ CX")
+e("\tJNZ bf16peakloop")
+e("\tVZEROUPPER")
+e("\tRET")
+open(os.path.join(PKG, "gemm_bf16_amd64.s"), "w").write("\n".join(out) + "\n")

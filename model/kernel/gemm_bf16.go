@@ -1,0 +1,249 @@
+package kernel
+
+import (
+	"math"
+	"unsafe"
+)
+
+// precision selects how gemmRun multiplies.
+type precision uint8
+
+const (
+	precFP32        precision = iota
+	precBF16                  // bf16 pairs on the bf16 units
+	precBF16Rounded           // operands rounded to bf16, fp32 kernels
+)
+
+// kcMaxBF16 is the packed depth of a bf16 block: a 32-column panel of it
+// takes the same 32 KiB of L1 as kcMax fp32 depths.
+const kcMaxBF16 = 2 * kcMax
+
+// GemmBF16 is Sgemm with op(A) and op(B) rounded to bfloat16 (ToBF16) and
+// products summed in fp32; C, alpha, beta and the accumulation stay fp32.
+// It takes the path Path reports; on either path results are identical for
+// any thread count.
+func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmBF16Bias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+func gemmBF16Bias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32) {
+	prec := precBF16Rounded
+	if bf16Units.Load() {
+		prec = precBF16
+	}
+	gemmRun(prec, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+}
+
+// useBF16 switches g to bf16 pairs: blocks of even depth, so every block
+// but the last starts on a pair.
+func (g *gemm) useBF16() {
+	g.bf16 = true
+	kb := (g.k + kcMaxBF16 - 1) / kcMaxBF16
+	g.kc = roundUp((g.k+kb-1)/kb, 2)
+}
+
+// convertA rounds op(A) to bf16 pairs once per call, into rows the kernel
+// reads with strides abfSI and abfSP. Untransposed, row i holds its depths
+// in order (pairs adjacent in memory); transposed, pair row p holds the
+// pairs (A[2p][i], A[2p+1][i]) of every i, so that the kernel reads the 12
+// rows of a strip side by side. Rows are padded to whole strips with zeros.
+func (g *gemm) convertA(p *pool) {
+	g.apad = roundUp(g.m, mr)
+	kp := roundUp(g.k, 2)
+	g.abf = growU16(g.abf, g.apad*kp)
+	o := &p.ops.cvtA
+	*o = cvtAOp{g: g}
+	if !g.transA {
+		g.abfSI, g.abfSP = 2*kp, 4
+		clear(g.abf[g.m*kp:])
+		p.parallelRange(o, g.m, 16)
+	} else {
+		g.abfSI, g.abfSP = 4, 4*g.apad
+		p.zeros = grow(p.zeros, g.m)
+		clear(p.zeros)
+		o.zeros = p.zeros
+		p.parallelRange(o, kp/2, 4)
+	}
+	*o = cvtAOp{}
+}
+
+type cvtAOp struct {
+	g     *gemm
+	zeros []float32
+}
+
+func (o *cvtAOp) rangeRun(lo, hi int, _ *scratch) {
+	g := o.g
+	kp := roundUp(g.k, 2)
+	for r := lo; r < hi; r++ {
+		if !g.transA {
+			row := g.abf[r*kp : (r+1)*kp]
+			cvtBF16(row[:g.k], g.a[r*g.lda:r*g.lda+g.k])
+			if g.k < kp {
+				row[g.k] = 0 // the padding depth of an odd k
+			}
+			continue
+		}
+		r0 := g.a[2*r*g.lda : 2*r*g.lda+g.m]
+		r1 := o.zeros
+		if 2*r+1 < g.k {
+			r1 = g.a[(2*r+1)*g.lda : (2*r+1)*g.lda+g.m]
+		}
+		dst := u16AsU32(g.abf[2*r*g.apad : 2*(r+1)*g.apad])
+		pairBF16(dst[:g.m], r0, r1)
+		clear(dst[g.m:])
+	}
+}
+
+// packBBF16 packs panel q of the current block as pairs:
+// bp16[q*kc2*nr + p*nr + j] holds depths 2p and 2p+1 of column j, with a
+// zero second half past an odd depth and zero columns past n.
+func (g *gemm) packBBF16(q int) {
+	kc2 := (g.kcur + 1) / 2
+	dst := g.bp16[q*kc2*nr : (q+1)*kc2*nr]
+	j0 := g.jc + q*nr
+	w := min(nr, g.n-j0)
+	full := g.kcur / 2
+	if g.transB {
+		if !packBTBF16Fast(dst, g.b[j0*g.ldb+g.pc:], g.ldb, full, w) {
+			packBTBF16Go(dst, g.b[j0*g.ldb+g.pc:], g.ldb, full, w)
+		}
+		if full < kc2 {
+			d := dst[full*nr : kc2*nr]
+			for j := range w {
+				d[j] = uint32(ToBF16(g.b[(j0+j)*g.ldb+g.pc+g.kcur-1]))
+			}
+			clear(d[w:])
+		}
+		return
+	}
+	var zeros [nr]float32
+	for p := range kc2 {
+		d := dst[p*nr : p*nr+nr]
+		r0 := g.b[(g.pc+2*p)*g.ldb+j0:][:w]
+		r1 := zeros[:w]
+		if 2*p+1 < g.kcur {
+			r1 = g.b[(g.pc+2*p+1)*g.ldb+j0:][:w]
+		}
+		pairBF16(d[:w], r0, r1)
+		clear(d[w:])
+	}
+}
+
+// packBTBF16Go sets dst[p*nr + j] to the pair (src[j*ld + 2p],
+// src[j*ld + 2p+1]) for p < pairs and j < w, zero for j ≥ w.
+func packBTBF16Go(dst []uint32, src []float32, ld, pairs, w int) {
+	for p := range pairs {
+		d := dst[p*nr : p*nr+nr]
+		for j := range w {
+			row := src[j*ld+2*p:]
+			d[j] = uint32(ToBF16(row[0])) | uint32(ToBF16(row[1]))<<16
+		}
+		clear(d[w:])
+	}
+}
+
+// blockBF16 is block for bf16 pairs: A was converted whole by convertA.
+func (g *gemm) blockBF16(ic, mcur, q0, q1 int) {
+	kc2 := (g.kcur + 1) / 2
+	for i0 := 0; i0 < mcur; i0 += mr {
+		rows := min(mr, mcur-i0)
+		r := ic + i0
+		var ap *uint16
+		if !g.transA {
+			ap = &g.abf[r*roundUp(g.k, 2)+g.pc]
+		} else {
+			ap = &g.abf[2*(g.pc/2*g.apad+r)]
+		}
+		crow := r * g.ldc
+		for q := q0; q < q1; q++ {
+			j0 := g.jc + q*nr
+			kernBF16(kc2, ap, g.abfSI, g.abfSP, &g.bp16[q*kc2*nr], &g.c[crow+j0], g.ldc,
+				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
+		}
+	}
+}
+
+// roundOperands copies op(A) and op(B) rounded to bf16 into p's buffers,
+// for the fp32 path of GemmBF16.
+func (p *pool) roundOperands(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int) ([]float32, []float32) {
+	ar, ac, br, bc := operandDims(transA, transB, m, n, k)
+	na, nb := (ar-1)*lda+ac, (br-1)*ldb+bc
+	p.roundA, p.roundB = grow(p.roundA, na), grow(p.roundB, nb)
+	o := &p.ops.round
+	for _, x := range [2]struct{ dst, src []float32 }{{p.roundA, a[:na]}, {p.roundB, b[:nb]}} {
+		*o = roundOp{dst: x.dst, src: x.src}
+		p.parallelRange(o, len(x.dst), 1<<14)
+	}
+	*o = roundOp{}
+	return p.roundA, p.roundB
+}
+
+type roundOp struct{ dst, src []float32 }
+
+func (o *roundOp) rangeRun(lo, hi int, _ *scratch) { RoundBF16(o.dst[lo:hi], o.src[lo:hi]) }
+
+func growU16(buf []uint16, n int) []uint16 {
+	if cap(buf) < n {
+		return make([]uint16, n)
+	}
+	return buf[:n]
+}
+
+func growU32(buf []uint32, n int) []uint32 {
+	if cap(buf) < n {
+		return make([]uint32, n)
+	}
+	return buf[:n]
+}
+
+// u16AsU32 views an even-length bf16 buffer as pairs.
+func u16AsU32(b []uint16) []uint32 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), len(b)/2)
+}
+
+// cvtBF16Go sets dst[i] = ToBF16(src[i]).
+func cvtBF16Go(dst []uint16, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = ToBF16(v)
+	}
+}
+
+// pairBF16Go sets dst[j] = ToBF16(r0[j]) | ToBF16(r1[j])<<16.
+func pairBF16Go(dst []uint32, r0, r1 []float32) {
+	r0, r1 = r0[:len(dst)], r1[:len(dst)]
+	for j := range dst {
+		dst[j] = uint32(ToBF16(r0[j])) | uint32(ToBF16(r1[j]))<<16
+	}
+}
+
+// kernelBF16Go is the portable bf16 micro-kernel with VDPBF16PS's
+// arithmetic (Intel SDM): per pair, the odd product is added first, then
+// the even one, each sum rounded to fp32, denormal sums flushed to zero.
+func kernelBF16Go(k2 int, a *uint16, sI, sP int, b *uint32, c *float32, ldc int, alpha, beta float32, rows, cols int, bias *float32) {
+	var acc [mr * nr]float32
+	bs := unsafe.Slice(b, k2*nr)
+	for i := range rows {
+		for p := range k2 {
+			pa := *(*uint32)(unsafe.Add(unsafe.Pointer(a), i*sI+p*sP))
+			a0, a1 := FromBF16(uint16(pa)), FromBF16(uint16(pa>>16))
+			for j := range cols {
+				pb := bs[p*nr+j]
+				t := flushDenormal(acc[i*nr+j] + a1*FromBF16(uint16(pb>>16)))
+				acc[i*nr+j] = flushDenormal(t + a0*FromBF16(uint16(pb)))
+			}
+		}
+	}
+	storeTile(&acc, c, ldc, alpha, beta, rows, cols, bias)
+}
+
+func flushDenormal(x float32) float32 {
+	if math.Float32bits(x)&0x7f800000 == 0 {
+		return 0 * x
+	}
+	return x
+}
