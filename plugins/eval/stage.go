@@ -281,8 +281,8 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 
 func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path string, c Config, rep *Report, ev sdk.Events) error {
 	T := c.BlockSize
-	if T == 0 || T > m.Config.NPositions {
-		T = m.Config.NPositions
+	if T == 0 || T > m.MaxTokens() {
+		T = m.MaxTokens()
 	}
 	data, err := trainer.LoadData(ctx, path, T)
 	if err != nil {
