@@ -49,12 +49,17 @@ func BenchmarkAdapterStep(b *testing.B) {
 }
 
 // BenchmarkPrefixStep is BenchmarkTrainStep with the base frozen and 20
-// trainable prefix positions in every block.
+// trainable prefix positions in every block, on rows 20 tokens shorter:
+// the prefix takes the first positions.
 func BenchmarkPrefixStep(b *testing.B) {
+	const NP = 20
 	benchSteps(b, "", func(m *Model) error {
 		m.FreezeBase()
-		return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3)
-	}, randomBatch)
+		return m.AttachPrefix(Prefix{NumVirtualTokens: NP}, 3)
+	}, func(bc benchConfig) Batch {
+		bc.T -= NP
+		return randomBatch(bc)
+	})
 }
 
 // BenchmarkSFTStep is BenchmarkTrainStep on rows as instruction tuning
@@ -124,8 +129,8 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 				}
 				opt := NewAdamW(m.NumTrainable(), 0.1)
 				bt := batch(bc)
-				N := bc.Batch * bc.T
-				m.Reserve(bc.Batch, bc.T)
+				N := bt.B * bt.T
+				m.Reserve(bt.B, bt.T)
 				step := func() {
 					m.ZeroGrad()
 					scale := 1 / float32(N)
