@@ -76,8 +76,11 @@ func Conversations(t testing.TB, rel, shape string) (train, held [][]chat.Messag
 // Base describes the base model of a quality run: a 4×128 GPT-2 with a
 // 2048-token byte-level BPE.
 type Base struct {
-	Block  int    // context
-	Budget string // pretraining time
+	Block int // context
+	// Steps of pretraining, or with Steps 0 its time Budget (which gives
+	// fewer steps on a busy machine).
+	Steps  int
+	Budget string
 	// Corpus names a testenv corpus the base also reads.
 	Corpus string
 	// Specials are the tokenizer's special tokens besides <|endoftext|>:
@@ -122,7 +125,7 @@ func Pretrain(t testing.TB, b Base, convs [][]chat.Message) string {
 	data.Add(ids, starts, nil, b.Block)
 	c := pretrain.DefaultConfig()
 	c.NLayer, c.NHead, c.NEmbd, c.BlockSize, c.BatchSize = 4, 4, 128, b.Block, 8
-	c.MaxSteps, c.TimeBudget, c.EvalEvery, c.LogEvery, c.ResetPositionIDs = 0, b.Budget, 0, 100, true
+	c.MaxSteps, c.TimeBudget, c.EvalEvery, c.LogEvery, c.ResetPositionIDs = b.Steps, b.Budget, 0, 100, true
 	out := t.TempDir()
 	res, err := pretrain.Train(context.Background(), c, pretrain.Inputs{Train: data, TokenizerJSON: tokPath}, out, NewEvents(t))
 	if err != nil {
