@@ -128,6 +128,6 @@ func checkAdapterSampling(t *testing.T, dir string) {
 // dropout RNG must be restored with the base, so its adapter comes out as
 // an uninterrupted run's.
 func TestPEFTResumeAfterSIGKILL(t *testing.T) {
-	vars := []string{"-var", "pretrain_steps=30", "-var", "tune_steps=60", "-var", "save_every=10"}
+	vars := []string{"-var", "pretrain_steps=30", "-var", "tune_steps=30", "-var", "save_every=5"}
 	resumeAfterSIGKILL(t, peftExample(t), "pipeline.hcl", "stage.lora", "adapter", vars)
 }

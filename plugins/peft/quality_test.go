@@ -22,9 +22,11 @@ import (
 // to full sft. Target: the best LoRA within 5%. The base is the sft quality
 // run's, pretrained for 800 steps, with chatml's tokens reserved (a frozen
 // base cannot add them). It
-// takes about 20 minutes, so it runs only with LLMFLOW_QUALITY=1;
-// PEFT_QUALITY_STEPS (default 1000) and PEFT_QUALITY_LRS (default
-// "0.001,0.002,0.004") change the steps and the LoRA learning rates.
+// takes about 20 minutes on a quiet machine, so it runs only with
+// LLMFLOW_QUALITY=1; PEFT_QUALITY_STEPS (default 1000) and PEFT_QUALITY_LRS
+// (default "0.001,0.002,0.004") change the steps and the LoRA learning
+// rates, and PEFT_QUALITY_BASE names a checkpoint of an earlier run's base
+// to tune instead of pretraining one (the log says where it was saved).
 func TestPEFTQuality(t *testing.T) {
 	if os.Getenv("LLMFLOW_QUALITY") == "" {
 		t.Skip("set LLMFLOW_QUALITY=1 to run the peft quality run")
@@ -58,7 +60,10 @@ func loraQuality(t *testing.T, file, shape string, block int) {
 	train, held := sfttest.Conversations(t, file, shape)
 	// As many steps as the sft quality run's 2-minute base took on a quiet
 	// machine, so that a busy one does not weaken the base.
-	base := sfttest.Pretrain(t, sfttest.Base{Block: block, Steps: 800, Specials: append(tmpl.SpecialTokens(), chat.TokenPad)}, train)
+	base := os.Getenv("PEFT_QUALITY_BASE")
+	if base == "" {
+		base = sfttest.Pretrain(t, sfttest.Base{Block: block, Steps: 800, Specials: append(tmpl.SpecialTokens(), chat.TokenPad)}, train)
+	}
 
 	// The sft quality run's settings, by steps instead of time.
 	sc := sft.DefaultConfig()
