@@ -85,10 +85,16 @@ func (e *extensions) adapterForward(l, s int, y []float32, N int) {
 		return
 	}
 	ad := e.adapters[l][s]
+	copy(ad.in[:N*ad.c], y[:N*ad.c]) // for the backward pass
+	ad.apply(y, ad.z, ad.g, N)
+}
+
+// apply sets y [N, C] += up(gelu(down(y))), leaving the down-projection and
+// its GELU in z and g [N, bottleneck].
+func (ad *bottleneck) apply(y, z, g []float32, N int) {
 	C, M := ad.c, ad.m
-	in, z, g := ad.in[:N*C], ad.z[:N*M], ad.g[:N*M]
-	copy(in, y[:N*C])
-	matmulForward(z, in, ad.dw, ad.db, N, C, M)
+	z, g = z[:N*M], g[:N*M]
+	matmulForward(z, y[:N*C], ad.dw, ad.db, N, C, M)
 	geluForward(g, z)
 	kernel.Sgemm(false, true, N, C, M, 1, g, M, ad.uw, M, 1, y, C)
 	for n := range N {

@@ -57,12 +57,17 @@ func BenchmarkAdapterStep(b *testing.B) {
 }
 
 // BenchmarkPrefixStep is BenchmarkTrainStep with the base frozen and 20
-// trainable prefix positions in every block.
+// trainable prefix positions in every block, on rows 20 tokens shorter:
+// the prefix takes the first positions.
 func BenchmarkPrefixStep(b *testing.B) {
+	const NP = 20
 	benchSteps(b, "", func(m *Model) error {
 		m.FreezeBase()
-		return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3)
-	}, randomBatch)
+		return m.AttachPrefix(Prefix{NumVirtualTokens: NP}, 3)
+	}, func(bc benchConfig) Batch {
+		bc.T -= NP
+		return randomBatch(bc)
+	})
 }
 
 // BenchmarkSFTStep is BenchmarkTrainStep on rows as instruction tuning
@@ -132,8 +137,8 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 				}
 				opt := NewAdamW(m.NumTrainable(), 0.1)
 				bt := batch(bc)
-				N := bc.Batch * bc.T
-				m.Reserve(bc.Batch, bc.T)
+				N := bt.B * bt.T
+				m.Reserve(bt.B, bt.T)
 				step := func() {
 					m.ZeroGrad()
 					scale := 1 / float32(N)
@@ -172,14 +177,10 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 
 // BenchmarkGenerateBatch times greedy KV-cache generation of 16 prompts of
 // 16 tokens, 48 new tokens each, on the S shape, decoding 1 or 8 prompts per
-// step, and reports generated tokens/s.
+// step, and reports generated tokens/s: of the base model, and with
+// bottleneck adapters (64) or a prefix (20 virtual tokens) attached.
 func BenchmarkGenerateBatch(b *testing.B) {
 	bc := benchConfigs[0]
-	m, err := New(Config{VocabSize: bc.V, NPositions: bc.T, NLayer: bc.L, NHead: bc.H, NEmbd: bc.C, LayerNormEps: 1e-5, EOSTokenID: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	m.Init(1)
 	r := NewRNG(2)
 	prompts := make([][]int32, 16)
 	for i := range prompts {
@@ -189,23 +190,40 @@ func BenchmarkGenerateBatch(b *testing.B) {
 		}
 	}
 	const maxNew = 48
-	for _, rows := range []int{1, 8} {
-		b.Run(fmt.Sprintf("%s/rows=%d", bc.name, rows), func(b *testing.B) {
-			s := make([]*Sampler, len(prompts))
-			for i := range s {
-				s[i] = &Sampler{}
-			}
-			var n int
-			for b.Loop() {
-				out, err := m.GenerateBatch(prompts, s, BatchOptions{MaxNew: maxNew, Rows: rows, Stop: -1})
-				if err != nil {
-					b.Fatal(err)
+	for _, a := range []struct {
+		name   string
+		attach func(*Model) error
+	}{
+		{"", func(*Model) error { return nil }},
+		{"adapter/", func(m *Model) error { return m.AttachAdapters(Adapters{Bottleneck: 64}, 3) }},
+		{"prefix/", func(m *Model) error { return m.AttachPrefix(Prefix{NumVirtualTokens: 20}, 3) }},
+	} {
+		m, err := New(Config{VocabSize: bc.V, NPositions: bc.T, NLayer: bc.L, NHead: bc.H, NEmbd: bc.C, LayerNormEps: 1e-5, EOSTokenID: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Init(1)
+		if err := a.attach(m); err != nil {
+			b.Fatal(err)
+		}
+		for _, rows := range []int{1, 8} {
+			b.Run(fmt.Sprintf("%s/%srows=%d", bc.name, a.name, rows), func(b *testing.B) {
+				s := make([]*Sampler, len(prompts))
+				for i := range s {
+					s[i] = &Sampler{}
 				}
-				for _, o := range out {
-					n += len(o)
+				var n int
+				for b.Loop() {
+					out, err := m.GenerateBatch(prompts, s, BatchOptions{MaxNew: maxNew, Rows: rows, Stop: -1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, o := range out {
+						n += len(o)
+					}
 				}
-			}
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tok/s")
-		})
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
 	}
 }

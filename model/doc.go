@@ -16,9 +16,11 @@
 // Parameter-efficient tuning (peft.go): tensors can be frozen (FreezeBase,
 // FreezePartial), which skips their weight gradients and optimizer state,
 // and LoRA (AttachLoRA), bottleneck adapters (AttachAdapters) and prefixes
-// (AttachPrefix) can be attached after the base tensors. Forward and
-// Backward see attachments; the KV-cache Decoder computes the base model
-// only, so generate from a model whose LoRA was merged (MergeLoRA).
+// (AttachPrefix) can be attached after the base tensors. Forward, Backward
+// and the KV-cache Decoder all compute them; a merged LoRA (MergeLoRA)
+// decodes fastest. Behind a prefix the tokens are numbered from
+// num_virtual_tokens, as transformers numbers them, so a row holds
+// MaxTokens = n_positions − num_virtual_tokens tokens.
 //
 // Weights are held internally in the [out, in] layout of a linear layer; the
 // Hugging Face checkpoint layout ([in, out] Conv1D) is produced on save and

@@ -7,11 +7,11 @@ import (
 
 // Generate appends up to maxNew tokens to prompt, each drawn by s from the
 // logits of the last position, and returns the new tokens. Generation stops
-// early after the token stop (pass -1 for none). Contexts longer than
-// n_positions keep their last n_positions tokens. An empty prompt starts
-// from the BOS token.
+// early after the token stop (pass -1 for none). Contexts longer than the
+// model's MaxTokens keep their last MaxTokens tokens. An empty prompt
+// starts from the BOS token.
 //
-// Up to n_positions tokens the KV-cache Decoder does one position's work per
+// Up to MaxTokens tokens the KV-cache Decoder does one position's work per
 // token; past it, positions are absolute, so every new token needs a full
 // forward pass over the shifted window.
 func (m *Model) Generate(prompt []int32, maxNew int, s *Sampler, stop int32) ([]int32, error) {
@@ -31,7 +31,7 @@ func (m *Model) GenerateStream(prompt []int32, maxNew int, s *Sampler, stop []in
 	if len(ctx) == 0 {
 		ctx = append(ctx, int32(m.Config.BOSTokenID))
 	}
-	P := m.Config.NPositions
+	P := m.MaxTokens()
 	d := m.NewDecoder()
 	var logits []float32
 	var err error
@@ -61,10 +61,10 @@ func (m *Model) GenerateStream(prompt []int32, maxNew int, s *Sampler, stop []in
 	return out, err
 }
 
-// lastLogits runs a forward pass over the last n_positions tokens of ctx and
+// lastLogits runs a forward pass over the last MaxTokens tokens of ctx and
 // returns the logits of its final position.
 func (m *Model) lastLogits(ctx []int32) ([]float32, error) {
-	P := m.Config.NPositions
+	P := m.MaxTokens()
 	window := ctx[max(0, len(ctx)-P):]
 	m.Reserve(1, P) // the longest window up front: no regrowth per token
 	if _, _, err := m.Forward(window, nil, nil, 1, len(window)); err != nil {
@@ -88,13 +88,13 @@ type BatchOptions struct {
 // and sampler, not on the batch) and returns the new tokens per prompt.
 // Up to Rows prompts share each decoding step; a row freed by a finished
 // continuation takes the next prompt. An empty prompt starts from the BOS
-// token; a prompt longer than n_positions keeps its last n_positions
-// tokens, and a continuation also ends when its context is full.
+// token; a prompt longer than MaxTokens keeps its last MaxTokens tokens,
+// and a continuation also ends when its context is full.
 func (m *Model) GenerateBatch(prompts [][]int32, samplers []*Sampler, o BatchOptions) ([][]int32, error) {
 	if len(samplers) != len(prompts) {
 		return nil, fmt.Errorf("model: %d samplers for %d prompts", len(samplers), len(prompts))
 	}
-	P, V := m.Config.NPositions, m.Config.VocabSize
+	P, V := m.MaxTokens(), m.Config.VocabSize
 	out := make([][]int32, len(prompts))
 	if o.MaxNew <= 0 || len(prompts) == 0 {
 		return out, nil

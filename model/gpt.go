@@ -144,6 +144,9 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 		return 0, 0, err
 	}
 	B, T := b.B, b.T
+	if err := m.CheckRowLength(T); err != nil {
+		return 0, 0, err
+	}
 	m.Reserve(B, T)
 	m.batch = b
 	m.hasTargets = b.Targets != nil
@@ -151,7 +154,7 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	cfg, a := m.Config, m.a
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
-	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.p.wte, m.p.wpe, B, T, C)
+	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.positionOffset(), m.p.wte, m.p.wpe, B, T, C)
 	train, rng := scale != 0, &m.DropoutRNG
 	if m.ext.prefix != nil {
 		m.ext.prefix.project()
@@ -315,7 +318,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}
 	if m.ext.stop == 0 {
-		encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), B, T, C)
+		encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), m.positionOffset(), B, T, C)
 	}
 	if m.ext.prefix != nil {
 		m.ext.prefix.backProject()

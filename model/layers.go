@@ -10,14 +10,14 @@ import (
 // that produce a parameter gradient add to it (gradients accumulate over
 // micro-batches); input gradients are set unless the doc says "adds".
 
-// encoderForward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is t,
-// or t - docStart[b,t] when docStart is not nil.
-func encoderForward(out []float32, inp, docStart []int32, wte, wpe []float32, B, T, C int) {
+// encoderForward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is
+// pos0 + t, or pos0 + t - docStart[b,t] when docStart is not nil.
+func encoderForward(out []float32, inp, docStart []int32, pos0 int, wte, wpe []float32, B, T, C int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			o := out[(b*T+t)*C : (b*T+t+1)*C]
 			e := wte[int(inp[b*T+t])*C:][:C]
-			pos := position(docStart, b*T+t, t)
+			pos := pos0 + position(docStart, b*T+t, t)
 			p := wpe[pos*C : (pos+1)*C]
 			for i := range o {
 				o[i] = e[i] + p[i]
@@ -29,7 +29,7 @@ func encoderForward(out []float32, inp, docStart []int32, wte, wpe []float32, B,
 // encoderBackward adds dout to the rows of dwte and dwpe that were read
 // (either may be nil: frozen). Sequential so that repeated tokens and
 // positions accumulate in a fixed order.
-func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, B, T, C int) {
+func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, pos0, B, T, C int) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			d := dout[(b*T+t)*C : (b*T+t+1)*C]
@@ -40,7 +40,7 @@ func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, B, T, C 
 				}
 			}
 			if dwpe != nil {
-				pos := position(docStart, b*T+t, t)
+				pos := pos0 + position(docStart, b*T+t, t)
 				p := dwpe[pos*C : (pos+1)*C]
 				for i, v := range d {
 					p[i] += v

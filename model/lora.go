@@ -162,6 +162,15 @@ func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, 
 	kernel.Sgemm(true, true, N, lm.out, r, lm.scale, hT, N, lm.B, r, 1, out, lm.out)
 }
 
+// apply adds the update to out [N, out] given the layer input x [N, in],
+// without dropout, with h [N, r] as scratch: out += scale·(x·Aᵀ)·Bᵀ.
+func (lm *loraModule) apply(out, x, h []float32, N int) {
+	in, r := lm.in, lm.r
+	h = h[:N*r]
+	kernel.Sgemm(false, true, N, r, in, 1, x[:N*in], in, lm.A, in, 0, h, r)
+	kernel.Sgemm(false, true, N, lm.out, r, lm.scale, h, r, lm.B, r, 1, out, lm.out)
+}
+
 // loraBackward adds the gradients of block l's module k LoRA update given
 // dout [N, out]: to dA and dB, and to the layer's input gradient dx [N, in].
 func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {

@@ -6,13 +6,16 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/llmflow/llmflow/artifact/safetensors"
 	"github.com/llmflow/llmflow/model/kernel"
 )
 
-var peftTestConfig = Config{VocabSize: 11, NPositions: 6, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
+// Three positions beyond the batch rows leave room for a prefix of three.
+var peftTestConfig = Config{VocabSize: 11, NPositions: 9, NLayer: 2, NHead: 2, NEmbd: 8, LayerNormEps: 1e-5}
 
 // peftTestBatch is two packed rows with ignored targets.
 var peftTestBatch = Batch{B: 2, T: 6,
@@ -291,7 +294,7 @@ func TestPEFTThreadsBitIdentical(t *testing.T) {
 		m.DropoutRNG = RNG{State: 5}
 		opt := NewAdamW(m.NumTrainable(), 0.1)
 		r := NewRNG(1)
-		B, T := 3, 32
+		B, T := 3, 28 // and the prefix's 4
 		in, tg := make([]int32, B*T), make([]int32, B*T)
 		for range 3 {
 			for i := range in {
@@ -365,6 +368,54 @@ func TestGradPrefix(t *testing.T) {
 			randomizeExtra(m, 3)
 			checkModelGrads(t, m, peftTestBatch)
 		})
+	}
+	// With the base trainable the position embedding's gradient lands on
+	// the rows after the virtual tokens.
+	t.Run("unfrozen", func(t *testing.T) {
+		m := noisyModel(t, peftTestConfig, 7)
+		if err := m.AttachPrefix(Prefix{NumVirtualTokens: 3}, 1); err != nil {
+			t.Fatal(err)
+		}
+		randomizeExtra(m, 3)
+		checkModelGrads(t, m, peftTestBatch)
+	})
+}
+
+// TestPrefixPositions requires tokens behind a prefix to be numbered from
+// num_virtual_tokens, as transformers numbers them after PEFT's past
+// key/values: only the position embedding's rows from there on get a
+// gradient. (tools/torchref/peft_check.py checks the logits themselves.) It
+// also requires rows that would run past n_positions to be refused, naming
+// the limit.
+func TestPrefixPositions(t *testing.T) {
+	const NP = 3
+	C, P := peftTestConfig.NEmbd, peftTestConfig.NPositions
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachPrefix(Prefix{NumVirtualTokens: NP}, 1); err != nil {
+		t.Fatal(err)
+	}
+	T := m.MaxTokens()
+	if T != P-NP {
+		t.Fatalf("MaxTokens = %d, want %d", T, P-NP)
+	}
+	b := Batch{B: 1, T: T, Inputs: peftTestBatch.Inputs[:T], Targets: peftTestBatch.Targets[:T]}
+	if _, _, err := m.ForwardBatch(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Backward(1); err != nil {
+		t.Fatal(err)
+	}
+	wpe, _, _ := m.Tensor("wpe.weight")
+	for pos := range P {
+		row := m.Grads[wpe.Off+pos*C:][:C]
+		if used := slices.ContainsFunc(row, func(g float32) bool { return g != 0 }); used != (pos >= NP) {
+			t.Errorf("position %d: gradient %v; tokens should take positions %d..%d", pos, row, NP, P-1)
+		}
+	}
+	b = Batch{B: 1, T: T + 1, Inputs: peftTestBatch.Inputs[:T+1]}
+	_, _, err := m.ForwardBatch(b)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("use rows of at most %d tokens", T)) {
+		t.Fatalf("a row of %d tokens behind %d virtual ones in %d positions: err = %v", T+1, NP, P, err)
 	}
 }
 
@@ -463,7 +514,7 @@ func TestPEFTStepAllocs(t *testing.T) {
 	}
 	m.FreezeBase()
 	opt := NewAdamW(m.NumTrainable(), 0.1)
-	B, T := 2, 16
+	B, T := 2, 13 // and the prefix's 3
 	in, tg, seg := make([]int32, B*T), make([]int32, B*T), make([]int32, B*T)
 	for i := range in {
 		in[i], tg[i] = int32(i%37), int32((i+1)%37)

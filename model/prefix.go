@@ -9,8 +9,11 @@ import (
 
 // Prefix configures prefix tuning (Li & Liang 2021): every block's attention
 // gains NumVirtualTokens trainable key/value pairs that every token attends
-// to, besides its own causal, document-restricted context. Prefixes take no
-// position, and the tokens keep their positions.
+// to, besides its own causal, document-restricted context. The tokens are
+// numbered after the virtual ones, from NumVirtualTokens, as transformers
+// numbers them after the past key/values PEFT passes, so an adapter file
+// computes the same in both; a row holds at most n_positions −
+// NumVirtualTokens tokens (MaxTokens).
 //
 // The prefixes form one matrix [NumVirtualTokens, n_layer·2·n_embd] laid out
 // as the PEFT library's prompt_embeddings: for block l, columns
@@ -56,8 +59,9 @@ type prefixState struct {
 func (m *Model) AttachPrefix(cfg Prefix, seed uint64) error {
 	C, L := m.Config.NEmbd, m.Config.NLayer
 	switch {
-	case cfg.NumVirtualTokens <= 0 || cfg.NumVirtualTokens > m.Config.NPositions:
-		return fmt.Errorf("prefix: num_virtual_tokens must be between 1 and n_positions (%d), got %d", m.Config.NPositions, cfg.NumVirtualTokens)
+	case cfg.NumVirtualTokens <= 0 || cfg.NumVirtualTokens >= m.Config.NPositions:
+		// The tokens take the positions after the virtual ones.
+		return fmt.Errorf("prefix: num_virtual_tokens must be between 1 and n_positions−1 (%d), got %d", m.Config.NPositions-1, cfg.NumVirtualTokens)
 	case cfg.Projection < 0 || cfg.Projection > 4*C:
 		return fmt.Errorf("prefix: prefix_projection hidden size must be between 0 and 4·n_embd (%d), got %d", 4*C, cfg.Projection)
 	case m.ext.prefix != nil:
@@ -109,6 +113,35 @@ func (m *Model) AttachedPrefix() (Prefix, bool) {
 		return Prefix{}, false
 	}
 	return m.ext.prefix.cfg, true
+}
+
+// MaxTokens is the longest row of tokens the model takes: n_positions, less
+// the virtual tokens of an attached prefix, which take the first positions.
+func (m *Model) MaxTokens() int { return m.Config.NPositions - m.positionOffset() }
+
+// CheckRowLength refuses rows of T tokens that do not fit the model's
+// positions, naming the prefix's share of them.
+func (m *Model) CheckRowLength(T int) error {
+	P, NP := m.Config.NPositions, m.positionOffset()
+	switch {
+	case T <= 0:
+		return fmt.Errorf("model: rows of %d tokens; they need at least one", T)
+	case NP > 0 && T+NP > P:
+		return fmt.Errorf("model: rows of %d tokens behind the prefix's %d virtual tokens need %d positions, more than n_positions (%d); use rows of at most %d tokens",
+			T, NP, T+NP, P, P-NP)
+	case T > P:
+		return fmt.Errorf("model: rows of %d tokens are longer than the model's context (n_positions %d)", T, P)
+	}
+	return nil
+}
+
+// positionOffset is the position of the first token: the number of virtual
+// tokens ahead of it.
+func (m *Model) positionOffset() int {
+	if m.ext.prefix == nil {
+		return 0
+	}
+	return m.ext.prefix.cfg.NumVirtualTokens
 }
 
 // PrefixEmbeddings returns the prefixes [NumVirtualTokens, n_layer·2·n_embd]

@@ -61,7 +61,7 @@ func (s *chatSession) messages(user string) []chat.Message {
 // model's context, the oldest exchanges are dropped (the system turn
 // stays); it returns how many turns went.
 func (s *chatSession) prompt(user string) ([]int32, int, error) {
-	P := s.m.Config.NPositions
+	P := s.m.MaxTokens()
 	room := min(s.maxNew, P/2)
 	dropped := 0
 	for {
@@ -93,7 +93,7 @@ func (s *chatSession) reply(w io.Writer, user string, interrupted func() bool) (
 		return chatTurn{}, err
 	}
 	if dropped > 0 {
-		s.notice("the conversation outgrew the model's context of %d tokens: dropped the oldest %d turns", s.m.Config.NPositions, dropped)
+		s.notice("the conversation outgrew the model's context of %d tokens: dropped the oldest %d turns", s.m.MaxTokens(), dropped)
 	}
 	turn := chatTurn{User: user, Stop: stopMaxTokens, PromptIDs: ids, DroppedTurns: dropped}
 	dec := s.tok.NewStreamDecoder()

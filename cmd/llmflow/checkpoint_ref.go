@@ -33,7 +33,7 @@ func (f *checkpointFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.ref, "checkpoint", "", "checkpoint directory, artifact digest (or a unique prefix), or node address such as stage.tiny (required)")
 	fl.StringVar(&f.store, "store", defaultStore, "artifact store used to resolve a digest or node")
 	fl.StringVar(&f.db, "db", defaultDB, "run database used to resolve a node address")
-	fl.StringVar(&f.adapter, "adapter", "", "LoRA adapter to apply to the checkpoint: directory, artifact digest, or node address such as stage.lora")
+	fl.StringVar(&f.adapter, "adapter", "", "adapter (LoRA, prefix or bottleneck) to apply to the checkpoint: directory, artifact digest, or node address such as stage.lora")
 	cmd.MarkFlagRequired("checkpoint")
 }
 
@@ -106,25 +106,13 @@ func (f checkpointFlags) load(ctx context.Context) (m *model.Model, tok *tokeniz
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if m, err = applyAdapter(m, dir, adir); err != nil {
+	if _, m, err = peft.ApplyTo(m, dir, adir); err != nil {
 		return nil, nil, "", err
 	}
 	if _, err := os.Stat(filepath.Join(adir, chat.TokenizerConfigFile)); err == nil {
 		return m, tok, adir, nil
 	}
 	return m, tok, dir, nil
-}
-
-// applyAdapter returns m, read from baseDir, with the LoRA adapter in adir
-// merged into its weights. Generation runs the plain model with a KV
-// cache, so prefixes and bottleneck adapters, which it does not compute,
-// are refused.
-func applyAdapter(m *model.Model, baseDir, adir string) (*model.Model, error) {
-	_, merged, err := peft.Merge(m, baseDir, adir)
-	if errors.Is(err, peft.ErrNotMergeable) {
-		err = fmt.Errorf("%w: --adapter: %w", errUsage, err)
-	}
-	return merged, err
 }
 
 // loadCheckpoint reads the model and tokenizer of a checkpoint directory.

@@ -132,46 +132,85 @@ func TestGenerateEncodesSpecialTokens(t *testing.T) {
 	}
 }
 
-// TestGenerateAdapterRefused: generation computes the plain model with a KV
-// cache, so --adapter with a prefix or bottleneck adapter is a usage error
-// naming its type, and a LoRA adapter of another base is refused.
-func TestGenerateAdapterRefused(t *testing.T) {
+// TestGenerateAdapter runs `llmflow generate --adapter` with each kind of
+// adapter file: the text is what greedy decoding of the base with the
+// adapter attached gives (past the context, where the window slides, too)
+// and differs from the base's own. A LoRA adapter of another base is
+// refused.
+func TestGenerateAdapter(t *testing.T) {
 	dir := t.TempDir()
 	ckpt, other := filepath.Join(dir, "ckpt"), filepath.Join(dir, "other")
-	writePaddedCheckpoint(t, ckpt, 0)
+	_, tok := writePaddedCheckpoint(t, ckpt, 0)
 	writePaddedCheckpoint(t, other, 2)
-	save := func(name, base string, attach func(*model.Model) error) string {
-		mm, err := model.LoadCheckpoint(base)
+	eot, _ := tok.SpecialID("<|endoftext|>")
+	// attached returns the base in ckpt with an adapter given large
+	// values, so that it changes the greedy path, and saves the adapter.
+	attached := func(name, base string, attach func(*model.Model) error) (*model.Model, string) {
+		m, err := model.LoadCheckpoint(base)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := attach(mm); err != nil {
+		if err := attach(m); err != nil {
 			t.Fatal(err)
+		}
+		r := model.NewRNG(3)
+		for _, ts := range m.Tensors {
+			for i := ts.Off; ts.Extra && i < ts.Off+ts.Size; i++ {
+				m.Params[i] = float32(r.Normal() * 0.5)
+			}
 		}
 		b, _ := peft.BaseOf(base)
 		out := filepath.Join(dir, name)
-		if err := peft.Save(out, mm, b); err != nil {
+		if err := peft.Save(out, m, b); err != nil {
 			t.Fatal(err)
 		}
-		return out
+		return m, out
 	}
+	const prompt, maxTokens = "the small", "40" // 40 > n_positions 32
+	gen := func(args ...string) result {
+		r := llmflow(t, dir, append([]string{"generate", "--checkpoint", ckpt, "--prompt", prompt, "--temperature", "0", "--max-tokens", maxTokens}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("generate %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	plain := gen().stdout
 	for _, tc := range []struct {
-		name, adapter, want string
-		code                int
+		name   string
+		attach func(*model.Model) error
 	}{
-		{"prefix", save("prefix", ckpt, func(m *model.Model) error { return m.AttachPrefix(model.Prefix{NumVirtualTokens: 2}, 1) }),
-			"holds a PREFIX_TUNING adapter", 2},
-		{"bottleneck", save("bottleneck", ckpt, func(m *model.Model) error { return m.AttachAdapters(model.Adapters{Bottleneck: 2}, 1) }),
-			"holds a BOTTLENECK_ADAPTER adapter", 2},
-		{"other base", save("lora", other, func(m *model.Model) error {
-			return m.AttachLoRA(model.LoRA{R: 2, Alpha: 2, TargetModules: []string{"attn.c_attn"}}, 1)
-		}), "the adapter was trained on base model", 1},
+		{"prefix", func(m *model.Model) error { return m.AttachPrefix(model.Prefix{NumVirtualTokens: 4}, 1) }},
+		{"bottleneck", func(m *model.Model) error { return m.AttachAdapters(model.Adapters{Bottleneck: 4}, 1) }},
+		{"lora", func(m *model.Model) error {
+			return m.AttachLoRA(model.LoRA{R: 2, Alpha: 4, TargetModules: model.LoRAModules[:]}, 1)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := llmflow(t, dir, "generate", "--checkpoint", ckpt, "--adapter", tc.adapter, "--prompt", "the")
-			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
-				t.Errorf("exit %d, want %d with %q\n%s", r.code, tc.code, tc.want, r.stderr)
+			m, adapter := attached(tc.name, ckpt, tc.attach)
+			got := gen("--adapter", adapter).stdout
+			out, err := m.Generate(tok.EncodeWithSpecial([]byte(prompt)), 40, &model.Sampler{Vocab: tok.VocabSize()}, eot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) > 0 && out[len(out)-1] == eot {
+				out = out[:len(out)-1]
+			}
+			text, _ := tok.Decode(out)
+			if want := prompt + string(text) + "\n"; got != want {
+				t.Errorf("output %q, want %q", got, want)
+			}
+			if got == plain {
+				t.Errorf("the adapter did not change the text %q", got)
 			}
 		})
 	}
+	t.Run("other base", func(t *testing.T) {
+		_, adapter := attached("other-lora", other, func(m *model.Model) error {
+			return m.AttachLoRA(model.LoRA{R: 2, Alpha: 2, TargetModules: []string{"attn.c_attn"}}, 1)
+		})
+		r := llmflow(t, dir, "generate", "--checkpoint", ckpt, "--adapter", adapter, "--prompt", "the")
+		if want := "the adapter was trained on base model"; r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, want 1 with %q\n%s", r.code, want, r.stderr)
+		}
+	})
 }

@@ -67,14 +67,6 @@ func TestSFTResumeAfterSIGKILL(t *testing.T) {
 	resumeAfterSIGKILL(t, sftExample(t), "pipeline.hcl", "stage.chat", "model", vars)
 }
 
-// TestPEFTResumeAfterSIGKILL does the same to the LoRA stage, whose
-// adapter tensors and dropout RNG must be restored with the base.
-func TestPEFTResumeAfterSIGKILL(t *testing.T) {
-	dir := copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "peft.hcl", "data/corpus.jsonl", "data/chat.jsonl")
-	vars := []string{"-var", "pretrain_steps=30", "-var", "peft_steps=120", "-var", "save_every=20"}
-	resumeAfterSIGKILL(t, dir, "peft.hcl", "stage.lora", "adapter", vars)
-}
-
 // resumeAfterSIGKILL runs file in dir, kills llmflow once a training stage
 // after stage.base has saved a checkpoint, runs again, and requires the
 // output of node to match that of an uninterrupted run in a fresh store.
@@ -138,65 +130,4 @@ func resumeAfterSIGKILLPast(t *testing.T, dir, file, past, node, output string, 
 		t.Errorf("resumed %s %s differs from the uninterrupted %s", output, resumed, want)
 	}
 	os.RemoveAll(filepath.Join(dir, "fresh-store"))
-}
-
-// TestPEFTPipeline runs examples/sft/peft.hcl: pretrain -> peft LoRA on
-// instructions -> merge -> eval with real plugin processes. The adapter
-// records the digest of the base's weights, and the merged checkpoint
-// answers through the chat template the adapter was trained with.
-func TestPEFTPipeline(t *testing.T) {
-	dir := copyFiles(t, filepath.Join("..", "..", "examples", "sft"), "peft.hcl", "data/corpus.jsonl", "data/chat.jsonl")
-	res := llmflow(t, dir, "run", "--json", "peft.hcl", "-var", "pretrain_steps=30", "-var", "peft_steps=40")
-	if res.code != 0 {
-		t.Fatalf("run: %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	base := outputDigest(t, res.stdout, "stage.base", "model")
-	adapter := outputDigest(t, res.stdout, "stage.lora", "adapter")
-	merged := outputDigest(t, res.stdout, "merge.chat", "model")
-	// eval with the adapter input measures what eval of the merged model does.
-	if a, b := outputDigest(t, res.stdout, "stage.report", "report"), outputDigest(t, res.stdout, "stage.adapter", "report"); a != b {
-		t.Errorf("eval of the merged model gave report %s, eval with the adapter %s", a, b)
-	}
-	store, err := artifact.OpenStore(filepath.Join(dir, ".llmflow", "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(store.Path(adapter), "adapter_config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := artifact.FileDigest(filepath.Join(store.Path(base), "model.safetensors"))
-	if err != nil || !strings.Contains(string(b), want) {
-		t.Errorf("adapter_config.json does not record the base digest %s: %v\n%s", want, err, b)
-	}
-	for _, f := range []string{chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, "tokenizer.json", "model.safetensors"} {
-		if _, err := os.Stat(filepath.Join(store.Path(merged), f)); err != nil {
-			t.Errorf("the merged checkpoint: %v", err)
-		}
-	}
-	for _, metric := range []string{`"trainable_share"`, `"trainable_params"`} {
-		if !strings.Contains(res.stdout, metric) {
-			t.Errorf("metric %s not reported", metric)
-		}
-	}
-	ans := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", "merge.chat", "--temperature", "0", "--max-new-tokens", "20", "--json")
-	if ans.code != 0 {
-		t.Errorf("chat with the merged model: %d\n%s%s", ans.code, ans.stdout, ans.stderr)
-	}
-	// The adapter applied at load time answers as the merged model does,
-	// with the template it carries.
-	withAdapter := llmflowInput(t, dir, "What is 2 plus 3?\n", "chat", "--checkpoint", "stage.base", "--adapter", "stage.lora", "--temperature", "0", "--max-new-tokens", "20", "--json")
-	if withAdapter.code != 0 || withAdapter.stdout != ans.stdout {
-		t.Errorf("chat --adapter: %d\n%s%s\nwant\n%s", withAdapter.code, withAdapter.stdout, withAdapter.stderr, ans.stdout)
-	}
-	gen := func(args ...string) string {
-		r := llmflow(t, dir, append([]string{"generate", "--prompt", "The capital of Peru is", "--temperature", "0", "--max-tokens", "12"}, args...)...)
-		if r.code != 0 {
-			t.Fatalf("generate %v: %d\n%s", args, r.code, r.stderr)
-		}
-		return r.stdout
-	}
-	if a, b := gen("--checkpoint", "stage.base", "--adapter", adapter), gen("--checkpoint", merged); a != b {
-		t.Errorf("generate --adapter gives %q, the merged model %q", a, b)
-	}
 }

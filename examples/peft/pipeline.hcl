@@ -18,6 +18,12 @@ variable "tune_steps" {
   description = "training steps of every fine-tuning stage"
 }
 
+variable "save_every" {
+  type        = number
+  default     = 0
+  description = "steps between checkpoints of the LoRA stage (0: only at the end)"
+}
+
 dataset "corpus" {
   path       = "../sft/data/corpus.jsonl"
   text_field = "text"
@@ -76,6 +82,7 @@ stage "peft" "lora" {
     target_modules = ["attn.c_attn", "mlp.c_fc"]
     batch_size     = 8
     max_steps      = var.tune_steps
+    save_every     = var.save_every
   }
 }
 
@@ -140,22 +147,65 @@ merge "lora" {
   adapter = stage.lora.adapter
 }
 
-# What each tuned model still knows of the corpus. eval folds only LoRA
-# into a checkpoint; prefixes and bottleneck adapters report their held-out
-# loss from their own stage.
+# What each tuned model still knows of the corpus, and its answer to one
+# prompt. eval folds a LoRA adapter into the model and attaches a prefix or
+# bottleneck adapter; the merged checkpoint evaluates the same as the base
+# with the LoRA adapter.
 stage "eval" "eval_lora" {
   model = merge.lora
   data  = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
+}
+
+stage "eval" "eval_lora_adapter" {
+  model   = stage.base
+  adapter = stage.lora.adapter
+  data    = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
+}
+
+stage "eval" "eval_prefix" {
+  model   = stage.base
+  adapter = stage.prefix.adapter
+  data    = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
+}
+
+stage "eval" "eval_adapter" {
+  model   = stage.base
+  adapter = stage.adapter.adapter
+  data    = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
 }
 
 stage "eval" "eval_partial" {
   model = stage.partial.model
   data  = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
 }
 
 stage "eval" "eval_full" {
   model = stage.full.model
   data  = tokenize.corpus.val
+  config {
+    prompts     = ["The capital of Peru is"]
+    temperature = 0
+  }
 }
 
 output "lora" {

@@ -37,7 +37,7 @@ func fit(c continuation, P int) (continuation, bool) {
 // returns each continuation's log-probability from the model's per-token
 // cross-entropy. Contexts must not be empty.
 func scoreContinuations(ctx context.Context, m *model.Model, cs []continuation, rows int, progress func(done int)) ([]contScore, error) {
-	P := m.Config.NPositions
+	P := m.MaxTokens()
 	out := make([]contScore, len(cs))
 	var inputs, targets, full []int32
 	for lo := 0; lo < len(cs); lo += rows {

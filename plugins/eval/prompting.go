@@ -116,7 +116,7 @@ func (p *prompting) reference(i int) (string, error) {
 // generate continues every prompt, up to batch_size per decoding step, and
 // scores the answers.
 func (p *prompting) generate(ctx context.Context, ev sdk.Events) error {
-	P := p.m.Config.NPositions
+	P := p.m.MaxTokens()
 	prompts := make([][]int32, len(p.results))
 	samplers := make([]*model.Sampler, len(p.results))
 	for i := range p.results {
@@ -336,7 +336,7 @@ func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Token
 	}
 	rep := p.summarize(ev)
 	if rep.Truncated > 0 {
-		ev.Log(fmt.Sprintf("%d of %d prompts lost their oldest tokens to fit n_positions = %d; fewer shots or a shorter template keep them whole", rep.Truncated, rep.Examples, m.Config.NPositions))
+		ev.Log(fmt.Sprintf("%d of %d prompts lost their oldest tokens to fit the model's context of %d tokens; fewer shots or a shorter template keep them whole", rep.Truncated, rep.Examples, m.MaxTokens()))
 	}
 	return rep, nil
 }

@@ -133,7 +133,7 @@ func describe() *sdk.Description {
 			{Name: "data", Kind: artifact.KindTokens, Optional: true, NonEmpty: true, Doc: "Tokens to measure loss on; must not be empty."},
 			{Name: "prompts", Kind: artifact.KindText, Optional: true, NonEmpty: true, Doc: "Examples to score by prompting; must not be empty."},
 			{Name: "shots_data", Kind: artifact.KindText, Optional: true, Doc: "Examples to draw shots from (default: \"prompts\")."},
-			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true, Doc: "LoRA adapter of the model, merged into it before evaluation; its chat files replace the model's."},
+			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true, Doc: "Adapter of the model (LoRA, merged into it; prefix or bottleneck, attached); its chat files replace the model's."},
 		},
 		Outputs: []sdk.Port{{Name: "report", Kind: ReportKind, Doc: "report.json with figures and samples."}},
 	}
@@ -207,7 +207,7 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 	// chatDir holds the chat template prompting reads.
 	chatDir := in.Path
 	if a, ok := req.Inputs["adapter"]; ok {
-		if _, m, err = peft.Merge(m, in.Path, a.Path); err != nil {
+		if _, m, err = peft.ApplyTo(m, in.Path, a.Path); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 		if fileExists(filepath.Join(a.Path, chat.TokenizerConfigFile)) {
@@ -281,8 +281,8 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 
 func measure(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, path string, c Config, rep *Report, ev sdk.Events) error {
 	T := c.BlockSize
-	if T == 0 || T > m.Config.NPositions {
-		T = m.Config.NPositions
+	if T == 0 || T > m.MaxTokens() {
+		T = m.MaxTokens()
 	}
 	data, err := trainer.LoadData(ctx, path, T)
 	if err != nil {

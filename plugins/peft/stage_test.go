@@ -55,7 +55,8 @@ func TestStageRun(t *testing.T) {
 		output string
 	}{
 		{MethodLoRA, map[string]cty.Value{"target_modules": cty.ListVal([]cty.Value{cty.StringVal("attn.c_attn"), cty.StringVal("mlp.c_fc")})}, "adapter"},
-		{MethodPrefix, map[string]cty.Value{"num_virtual_tokens": cty.NumberIntVal(4), "prefix_projection": cty.NumberIntVal(8)}, "adapter"},
+		// block_size 0: the rows fill the positions the prefix leaves.
+		{MethodPrefix, map[string]cty.Value{"num_virtual_tokens": cty.NumberIntVal(4), "prefix_projection": cty.NumberIntVal(8), "block_size": cty.NumberIntVal(0)}, "adapter"},
 		{MethodAdapter, map[string]cty.Value{"bottleneck": cty.NumberIntVal(4)}, "adapter"},
 		{MethodPartial, map[string]cty.Value{"trainable_layers": cty.NumberIntVal(1)}, "model"},
 	} {
@@ -162,6 +163,16 @@ func TestResume(t *testing.T) {
 		if len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("%s differs after resuming", name)
 		}
+	}
+}
+
+// TestPrefixBlockSize: the virtual tokens take the first positions, so a
+// block_size that fills n_positions is refused, naming what fits.
+func TestPrefixBlockSize(t *testing.T) {
+	cfg := config(map[string]cty.Value{"method": cty.StringVal(MethodPrefix), "num_virtual_tokens": cty.NumberIntVal(4)})
+	_, err := run(t, chatCheckpoint(t, false), writeInstructions(t, 8), t.TempDir(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "block_size 64") || !strings.Contains(err.Error(), "use rows of at most 60 tokens") {
+		t.Fatalf("error %v", err)
 	}
 }
 

@@ -35,12 +35,16 @@ func trainTokens(ctx context.Context, cfg Config, modelDir string, inputs map[st
 	if err != nil {
 		return nil, err
 	}
+	// A prefix takes positions from the rows.
+	if err := adapt(m); err != nil {
+		return nil, err
+	}
 	T := cfg.BlockSize
 	if T == 0 {
-		T = m.Config.NPositions
+		T = m.MaxTokens()
 	}
-	if T > m.Config.NPositions {
-		return nil, fmt.Errorf("peft config: block_size %d is longer than the model's context (n_positions %d)", T, m.Config.NPositions)
+	if err := m.CheckRowLength(T); err != nil {
+		return nil, fmt.Errorf("peft config: block_size %d: %w", T, err)
 	}
 	train, err := trainer.LoadData(ctx, inputs["data"].Path, T)
 	if err != nil {
@@ -56,9 +60,6 @@ func trainTokens(ctx context.Context, cfg Config, modelDir string, inputs map[st
 		if d != nil && int(d.MaxID) >= m.Config.VocabSize {
 			return nil, fmt.Errorf("input %q holds token id %d, outside the model's vocabulary of %d; tokenize it with the base's tokenizer", name, d.MaxID, m.Config.VocabSize)
 		}
-	}
-	if err := adapt(m); err != nil {
-		return nil, err
 	}
 	src, err := trainer.NewShuffled(train, cfg.Seed)
 	if err != nil {

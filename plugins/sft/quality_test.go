@@ -1,4 +1,4 @@
-package sft
+package sft_test
 
 import (
 	"context"
@@ -7,17 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/instruction"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
-	"github.com/llmflow/llmflow/internal/testenv"
 	"github.com/llmflow/llmflow/model"
-	"github.com/llmflow/llmflow/plugins/pretrain"
-	"github.com/llmflow/llmflow/plugins/trainer"
+	"github.com/llmflow/llmflow/plugins/sft"
+	"github.com/llmflow/llmflow/plugins/sft/sfttest"
 )
 
 // qualityCase is one data set of the quality run and its budgets.
@@ -31,13 +29,6 @@ type qualityCase struct {
 	corpus string
 	minLR  float64 // where the cosine schedule ends
 }
-
-type logEvents struct {
-	*recEvents
-	t *testing.T
-}
-
-func (e logEvents) Log(line string) { e.t.Log(line) }
 
 // TestSFTQuality pretrains a small GPT-2 on the training conversations'
 // text (and a case's corpus), fine-tunes it with the sft stage's Train and
@@ -57,51 +48,40 @@ func TestSFTQuality(t *testing.T) {
 		// teach answers that run into the context. Decaying the learning
 		// rate further gave fewer greedy repetition loops (95 ends of 100,
 		// against 88 with min_lr 1e-4 and truncation).
-		{"gsm8k", "sft/gsm8k_train.jsonl", instruction.ShapeQA, 384, OverlongDrop, "120s", "540s", 100, "", 1e-5},
+		{"gsm8k", "sft/gsm8k_train.jsonl", instruction.ShapeQA, 384, sft.OverlongDrop, "120s", "540s", 100, "", 1e-5},
 		// Half the Chinese conversations are longer than 512 tokens: a
 		// context of 1024 keeps most of them, and the rest are dropped so
 		// every example shows where an answer ends. The conversations are
 		// few, so the base also reads a Chinese novel to know the language.
-		{"oasst1_zh", "sft/oasst1_zh_sft.jsonl", instruction.ShapeAlpaca, 1024, OverlongDrop, "120s", "540s", 34, "xiyouji", 1e-4},
+		{"oasst1_zh", "sft/oasst1_zh_sft.jsonl", instruction.ShapeAlpaca, 1024, sft.OverlongDrop, "120s", "540s", 34, "xiyouji", 1e-4},
 	} {
 		t.Run(qc.name, func(t *testing.T) { qualityRun(t, qc) })
 	}
 }
 
 func qualityRun(t *testing.T, qc qualityCase) {
-	ctx := context.Background()
 	if s := os.Getenv("SFT_PRETRAIN_BUDGET"); s != "" {
 		qc.pretrain = s
 	}
 	if s := os.Getenv("SFT_BUDGET"); s != "" {
 		qc.sft = s
 	}
-	ic := instruction.DefaultConfig()
-	ic.Shape, ic.OnError = qc.shape, "skip"
-	data := filepath.Join(t.TempDir(), "data")
-	if _, err := instruction.Ingest(ctx, []string{testenv.SharedFile(t, qc.file)}, data, ic); err != nil {
-		t.Fatal(err)
-	}
-	convs, err := ReadConversations(ctx, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, held := HoldOut(convs, 0.05, 1)
-	base := pretrainBase(t, qc, train)
+	train, held := sfttest.Conversations(t, qc.file, qc.shape)
+	base := sfttest.Pretrain(t, sfttest.Base{Block: qc.block, Budget: qc.pretrain, Corpus: qc.corpus}, train)
 
-	cfg := DefaultConfig()
+	cfg := sft.DefaultConfig()
 	cfg.BlockSize, cfg.Overlong, cfg.MaxSteps, cfg.TimeBudget = qc.block, qc.overlong, 0, qc.sft
 	cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = 8, 1e-3, qc.minLR, 30
 	cfg.EvalEvery, cfg.EvalBatches, cfg.LogEvery, cfg.Seed = 0, 0, 50, 1
-	ev := logEvents{newRecEvents(), t}
+	ev := sfttest.NewEvents(t)
 	start := time.Now()
-	res, err := Train(ctx, cfg, Inputs{ModelDir: base, Train: train, Val: held}, t.TempDir(), ev)
+	res, err := sft.Train(context.Background(), cfg, sft.Inputs{ModelDir: base, Train: train, Val: held}, t.TempDir(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	baseLoss := ev.metrics["base_val_loss"]
+	baseLoss := ev.Value("base_val_loss")
 	drop := 1 - res.ValLoss/baseLoss
-	t.Logf("%s: sft %d steps, %d examples seen in %v", qc.name, res.Steps, int(ev.metrics["examples_seen"]), time.Since(start).Round(time.Second))
+	t.Logf("%s: sft %d steps, %d examples seen in %v", qc.name, res.Steps, int(ev.Value("examples_seen")), time.Since(start).Round(time.Second))
 	eot, loops, n := endOfTurnRate(t, res.Dir, held[:min(qc.prompts, len(held))])
 	p, lo, hi := wilson(eot, n)
 	fmt.Printf("QUALITY %s base_response_loss=%.4f sft_response_loss=%.4f reduction=%.1f%% end_of_turn=%d/%d (%.1f%%, 95%% CI %.1f-%.1f%%) loops=%d\n",
@@ -112,52 +92,6 @@ func qualityRun(t *testing.T, qc qualityCase) {
 	if p < 0.95 {
 		t.Errorf("%d of %d greedy answers end with the end-of-turn token; target at least 95%%", eot, n)
 	}
-}
-
-// pretrainBase trains a byte-level BPE on the text of convs and a small
-// GPT-2 on that text and qc.corpus, and returns its checkpoint directory.
-func pretrainBase(t *testing.T, qc qualityCase, convs [][]chat.Message) string {
-	var docs [][]byte
-	for _, c := range convs {
-		var parts []string
-		for _, m := range c {
-			parts = append(parts, m.Content)
-		}
-		docs = append(docs, []byte(strings.Join(parts, "\n")))
-	}
-	tc := tokenizer.DefaultConfig()
-	tc.VocabSize, tc.SpecialTokens = 2048, []string{chat.TokenEndOfText}
-	tok, err := tokenizer.Train(context.Background(), docs, tc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokPath := filepath.Join(t.TempDir(), "tokenizer.json")
-	if err := tok.Save(tokPath); err != nil {
-		t.Fatal(err)
-	}
-	eot, _ := tok.SpecialID(chat.TokenEndOfText)
-	if qc.corpus != "" {
-		for _, d := range testenv.CorpusTexts(t, qc.corpus) {
-			docs = append(docs, []byte(d))
-		}
-	}
-	var ids, starts []int32
-	for _, d := range docs {
-		starts = append(starts, int32(len(ids)))
-		ids = append(append(ids, tok.Encode(d)...), eot)
-	}
-	data := &trainer.Data{MaxID: int32(tok.VocabSize() - 1)}
-	data.Add(ids, starts, nil, qc.block)
-	c := pretrain.DefaultConfig()
-	c.NLayer, c.NHead, c.NEmbd, c.BlockSize, c.BatchSize = 4, 4, 128, qc.block, 8
-	c.MaxSteps, c.TimeBudget, c.EvalEvery, c.LogEvery, c.ResetPositionIDs = 0, qc.pretrain, 0, 100, true
-	out := t.TempDir()
-	res, err := pretrain.Train(context.Background(), c, pretrain.Inputs{Train: data, TokenizerJSON: tokPath}, out, logEvents{newRecEvents(), t})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s: base model %d steps, %d tokens, train loss %.3f", qc.name, res.Steps, res.Tokens, res.TrainLoss)
-	return res.Dir
 }
 
 // endOfTurnRate answers the last user turn of each conversation greedily

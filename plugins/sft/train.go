@@ -62,10 +62,10 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 	}
 	T := cfg.BlockSize
 	if T == 0 {
-		T = m.Config.NPositions
+		T = m.MaxTokens()
 	}
-	if T > m.Config.NPositions {
-		return nil, fmt.Errorf("sft config: block_size %d is longer than the model's context (n_positions %d)", T, m.Config.NPositions)
+	if err := m.CheckRowLength(T); err != nil {
+		return nil, fmt.Errorf("sft config: block_size %d: %w", T, err)
 	}
 	ids, _ := tmpl.Resolve(tok)
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -103,7 +103,7 @@ func Train(ctx context.Context, cfg Config, in Inputs, outDir string, ev trainer
 	if res == nil {
 		return nil, err
 	}
-	if werr := writeChatFiles(res.Dir, tok, tmpl, m.Config.NPositions); werr != nil {
+	if werr := writeChatFiles(res.Dir, tok, tmpl, m.MaxTokens()); werr != nil {
 		return nil, werr
 	}
 	return res, err

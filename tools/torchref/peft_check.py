@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference GPT-2 forward pass with a PEFT adapter, for cross-checking llmflow.
 
-usage: peft_check.py CKPT_DIR ADAPTER_DIR TOKENS_FILE [--hf-positions]
+usage: peft_check.py CKPT_DIR ADAPTER_DIR TOKENS_FILE
 
 CKPT_DIR is the base checkpoint as for check.py; ADAPTER_DIR holds
 adapter_config.json and adapter_model.safetensors as the PEFT library
@@ -9,8 +9,8 @@ writes them. LoRA (peft_type LORA) is applied as PEFT applies it to GPT-2's
 Conv1D layers (fan_in_fan_out): W += scale * (B @ A).T on the [in, out]
 weight, scale lora_alpha/r or lora_alpha/sqrt(r) with use_rslora. A prefix
 (PREFIX_TUNING) becomes past key/values from prompt_embeddings, as PEFT
-passes them; tokens are numbered from 0 unless --hf-positions numbers them
-after the virtual tokens, as transformers does with past key/values.
+passes them, and the tokens are numbered after the virtual ones, as
+transformers numbers them after past key/values.
 Prints the same JSON as check.py.
 """
 import json
@@ -51,10 +51,9 @@ def prefix_past(acfg, a, batch):
 
 
 def main():
-    args = [s for s in sys.argv[1:] if s != "--hf-positions"]
-    if len(args) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
-    ckpt, adapter, tokens = args
+    ckpt, adapter, tokens = sys.argv[1:]
     with open(ckpt + "/config.json") as f:
         cfg = json.load(f)
     with open(adapter + "/adapter_config.json") as f:
@@ -70,8 +69,7 @@ def main():
         apply_lora(acfg, p, a)
     elif acfg["peft_type"] == "PREFIX_TUNING":
         past = prefix_past(acfg, a, idx.shape[0])
-        if "--hf-positions" in sys.argv:
-            pos0 = acfg["num_virtual_tokens"]
+        pos0 = acfg["num_virtual_tokens"]
     else:
         sys.exit(f"peft_type {acfg['peft_type']} is not supported")
     with torch.no_grad():
