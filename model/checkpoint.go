@@ -50,6 +50,11 @@ type hfConfig struct {
 	TorchDtype         string   `json:"torch_dtype"`
 	UseCache           bool     `json:"use_cache"`
 	VocabSize          int      `json:"vocab_size"`
+	// A sequence classifier's (reward model's) fields.
+	ID2Label   map[string]string `json:"id2label,omitempty"`
+	Label2ID   map[string]int    `json:"label2id,omitempty"`
+	NumLabels  int               `json:"num_labels,omitempty"`
+	PadTokenID *int              `json:"pad_token_id,omitempty"`
 }
 
 // SaveCheckpoint writes model.safetensors and config.json for m into dir
@@ -61,6 +66,21 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), baseTensors(m, ""), map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	if err := writeHFConfig(dir, hfConfigOf(m.Config)); err != nil {
+		return err
+	}
+	if tokenizerJSON != "" {
+		return copyFileAtomic(filepath.Join(dir, TokenizerFile), tokenizerJSON)
+	}
+	return nil
+}
+
+// baseTensors returns m's base tensors (not the attached ones) in the
+// Hugging Face layout, each name behind prefix.
+func baseTensors(m *Model, prefix string) []safetensors.Tensor {
 	ts := make([]safetensors.Tensor, 0, len(m.Tensors))
 	for _, t := range m.Tensors {
 		if t.Extra { // saved by the peft package
@@ -77,30 +97,28 @@ func SaveCheckpoint(dir string, m *Model, tokenizerJSON string) error {
 				shape = []int64{int64(t.Shape[1]), int64(t.Shape[0])}
 			}
 		}
-		ts = append(ts, safetensors.Float32Tensor(t.Name, shape, v))
+		ts = append(ts, safetensors.Float32Tensor(prefix+t.Name, shape, v))
 	}
-	if err := safetensors.WriteFile(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
-		return err
-	}
-	c := m.Config
-	hc := hfConfig{
+	return ts
+}
+
+// hfConfigOf is config.json of a GPT2LMHeadModel of shape c.
+func hfConfigOf(c Config) hfConfig {
+	return hfConfig{
 		ActivationFunction: hfActivation, Architectures: []string{hfArchitecture},
 		BOSTokenID: c.BOSTokenID, EOSTokenID: c.EOSTokenID, InitializerRange: defaultInitRange,
 		LayerNormEpsilon: shortest(c.LayerNormEps), ModelType: hfModelType,
 		NCtx: c.NPositions, NEmbd: c.NEmbd, NHead: c.NHead, NLayer: c.NLayer, NPositions: c.NPositions,
 		ScaleAttnWeights: true, TieWordEmbeddings: true, TorchDtype: "float32", UseCache: true, VocabSize: c.VocabSize,
 	}
+}
+
+func writeHFConfig(dir string, hc hfConfig) error {
 	b, err := json.MarshalIndent(hc, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := artifact.WriteFileAtomic(filepath.Join(dir, ConfigFile), append(b, '\n')); err != nil {
-		return err
-	}
-	if tokenizerJSON != "" {
-		return copyFileAtomic(filepath.Join(dir, TokenizerFile), tokenizerJSON)
-	}
-	return nil
+	return artifact.WriteFileAtomic(filepath.Join(dir, ConfigFile), append(b, '\n'))
 }
 
 // ReadConfig reads a Hugging Face GPT-2 config.json.
@@ -132,7 +150,8 @@ func ReadConfig(path string) (Config, error) {
 
 // LoadCheckpoint reads config.json and model.safetensors from dir. It also
 // accepts files saved by transformers (a "transformer." name prefix, a tied
-// lm_head.weight and attention mask buffers are ignored).
+// lm_head.weight and attention mask buffers are ignored) and reward models,
+// whose score head it leaves out (LoadReward reads it).
 func LoadCheckpoint(dir string) (*Model, error) {
 	cfg, err := ReadConfig(filepath.Join(dir, ConfigFile))
 	if err != nil {
@@ -163,7 +182,7 @@ func LoadCheckpoint(dir string) (*Model, error) {
 	names := map[string]string{}
 	for _, info := range f.Tensors {
 		n := strings.TrimPrefix(info.Name, "transformer.")
-		if n == "lm_head.weight" || strings.HasSuffix(n, ".attn.bias") || strings.HasSuffix(n, ".attn.masked_bias") {
+		if n == "lm_head.weight" || n == scoreWeight || strings.HasSuffix(n, ".attn.bias") || strings.HasSuffix(n, ".attn.masked_bias") {
 			continue
 		}
 		names[n] = info.Name

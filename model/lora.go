@@ -138,7 +138,7 @@ func (lm *loraModule) reserve(N int) {
 // the layer input x [N, in]. In training, dropout masks the LoRA input with
 // draws from rng in a fixed order.
 func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, rng *RNG) {
-	if len(e.lora) == 0 || e.lora[l][k] == nil {
+	if len(e.lora) == 0 || e.loraOff || e.lora[l][k] == nil {
 		return
 	}
 	lm := e.lora[l][k]
@@ -165,7 +165,7 @@ func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, 
 // loraBackward adds the gradients of block l's module k LoRA update given
 // dout [N, out]: to dA and dB, and to the layer's input gradient dx [N, in].
 func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
-	if len(e.lora) == 0 || e.lora[l][k] == nil {
+	if len(e.lora) == 0 || e.loraOff || e.lora[l][k] == nil {
 		return
 	}
 	lm := e.lora[l][k]
@@ -201,6 +201,12 @@ func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
 		dx[i] += v * mask[i]
 	}
 }
+
+// BypassLoRA switches the attached LoRA off (true) or back on. Switched
+// off, the model computes exactly what its base does, so the frozen base of
+// a LoRA policy serves as its reference without a second copy in memory.
+// Gradients of a pass run switched off reach no LoRA tensor.
+func (m *Model) BypassLoRA(off bool) { m.ext.loraOff = off }
 
 // AttachedLoRA returns the configuration of the attached LoRA, or false.
 func (m *Model) AttachedLoRA() (LoRA, bool) { return m.ext.loraCfg, len(m.ext.lora) > 0 }

@@ -15,6 +15,7 @@ import "fmt"
 type extensions struct {
 	lora       [][numLoRAModules]*loraModule // per block; nil where not targeted
 	loraCfg    LoRA
+	loraOff    bool             // BypassLoRA: compute the base's function
 	adapters   [][2]*bottleneck // per block: after attention, after the MLP
 	adapterCfg Adapters
 	prefix     *prefixState

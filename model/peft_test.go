@@ -572,3 +572,55 @@ func TestPartialCheckpointKeepsFrozen(t *testing.T) {
 		}
 	}
 }
+
+// TestBypassLoRAIsBase: with trained (non-zero) LoRA switched off the model
+// computes its base's logits bit for bit, and switched on again its own.
+func TestBypassLoRAIsBase(t *testing.T) {
+	base := noisyModel(t, peftTestConfig, 7)
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachLoRA(LoRA{R: 4, Alpha: 8, TargetModules: LoRAModules[:]}, 1); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRNG(3)
+	for _, ts := range m.Tensors {
+		if ts.Extra {
+			for i := ts.Off; i < ts.Off+ts.Size; i++ {
+				m.Params[i] = float32(r.Normal() * 0.3)
+			}
+		}
+	}
+	b := peftTestBatch
+	b.Targets = nil
+	logits := func(mm *Model) []float32 {
+		if _, _, err := mm.ForwardBatch(b); err != nil {
+			t.Fatal(err)
+		}
+		var out []float32
+		for row := range b.B {
+			for p := range b.T {
+				out = append(out, mm.Logits(row, p)...)
+			}
+		}
+		return out
+	}
+	want := logits(base)
+	withLoRA := logits(m)
+	m.BypassLoRA(true)
+	off := logits(m)
+	m.BypassLoRA(false)
+	on := logits(m)
+	same := func(a, b []float32) bool {
+		for i := range a {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(off, want) {
+		t.Fatal("bypassed LoRA does not compute the base's logits")
+	}
+	if same(withLoRA, want) || !same(on, withLoRA) {
+		t.Fatal("switching LoRA back on does not restore the adapted model")
+	}
+}

@@ -47,7 +47,13 @@ func init() {
 
 // checkInstructionsInputs requires exactly one of path and input.
 func checkInstructionsInputs(cfg any, n *Node) hcl.Diagnostics {
-	hasPath := cfg.(*InstructionsConfig).Path != ""
+	return checkPathOrInput(cfg.(*InstructionsConfig).Path, n)
+}
+
+// checkPathOrInput requires exactly one of a path attribute and an input
+// reference, for blocks that read JSONL files or a text dataset.
+func checkPathOrInput(path string, n *Node) hcl.Diagnostics {
+	hasPath := path != ""
 	_, hasInput := n.Inputs["input"]
 	var detail string
 	switch {
@@ -58,7 +64,7 @@ func checkInstructionsInputs(cfg any, n *Node) hcl.Diagnostics {
 	default:
 		return nil
 	}
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid instructions inputs",
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid " + n.Type + " inputs",
 		Detail: detail, Subject: n.DeclRange.Ptr()}}
 }
 

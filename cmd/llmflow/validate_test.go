@@ -38,7 +38,7 @@ func TestValidateChecksStages(t *testing.T) {
 }`, nil},
 		{"unknown kind", `stage "pretrian" "tiny" {
   data = tokenize.web.train
-}`, []string{"Cannot load plugin pretrian", `no built-in stage "pretrian"`, "eval, peft, pretrain"}},
+}`, []string{"Cannot load plugin pretrian", `no built-in stage "pretrian"`, "built-in stages: dpo, eval"}},
 		{"misspelled attribute", `stage "pretrain" "tiny" {
   data = tokenize.web.train
   config {

@@ -32,7 +32,7 @@ func FromDataset(ctx context.Context, ds *artifact.Dataset, dst string, c Config
 		fields := rec.Schema().Fields()
 		for i := 0; i < int(rec.NumRows()); i++ {
 			row++
-			r, size := rowRecord(rec, fields, i)
+			r, size := RowRecord(rec, fields, i)
 			id := fmt.Sprintf("row %d", row)
 			if raw, ok := r[artifact.ColID]; ok {
 				_ = json.Unmarshal(raw, &id)
@@ -57,9 +57,9 @@ func FromDataset(ctx context.Context, ds *artifact.Dataset, dst string, c Config
 	return in.st, w.Close()
 }
 
-// rowRecord renders row i of rec as field -> JSON value, leaving out nulls,
+// RowRecord renders row i of rec as field -> JSON value, leaving out nulls,
 // and returns its approximate size in bytes.
-func rowRecord(rec arrow.RecordBatch, fields []arrow.Field, i int) (map[string]json.RawMessage, int) {
+func RowRecord(rec arrow.RecordBatch, fields []arrow.Field, i int) (map[string]json.RawMessage, int) {
 	out := make(map[string]json.RawMessage, len(fields))
 	size := 0
 	for j, f := range fields {

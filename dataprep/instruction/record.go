@@ -42,41 +42,51 @@ func (e Example) last(role string) string {
 // Map decodes one JSON object line and maps it to an Example; id is used
 // when the record has no id field. Errors name the field at fault.
 func (c Config) Map(line []byte, id string) (Example, error) {
+	rec, err := DecodeRecord(line)
+	if err != nil {
+		return Example{}, err
+	}
+	return c.MapRecord(rec, id)
+}
+
+// DecodeRecord decodes one JSONL line holding a JSON object into field ->
+// JSON value.
+func DecodeRecord(line []byte) (map[string]json.RawMessage, error) {
 	if !utf8.Valid(line) {
-		return Example{}, fmt.Errorf("record is not valid UTF-8")
+		return nil, fmt.Errorf("record is not valid UTF-8")
 	}
 	var rec map[string]json.RawMessage
 	if err := json.Unmarshal(line, &rec); err != nil {
-		return Example{}, fmt.Errorf("record is not a JSON object: %v", err)
+		return nil, fmt.Errorf("record is not a JSON object: %v", err)
 	}
 	if rec == nil {
-		return Example{}, fmt.Errorf("record is null, want a JSON object")
+		return nil, fmt.Errorf("record is null, want a JSON object")
 	}
-	return c.MapRecord(rec, id)
+	return rec, nil
 }
 
 // MapRecord maps a decoded record (field -> JSON value) to an Example; id
 // is used when the record has no id field.
 func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, error) {
 	ex := Example{ID: id}
-	if raw, ok := rec[c.IDField]; ok && !isNull(raw) {
-		v, err := idValue(raw)
+	if raw, ok := rec[c.IDField]; ok && !IsNull(raw) {
+		v, err := IDValue(raw)
 		if err != nil {
 			return Example{}, fmt.Errorf("field %q: %v", c.IDField, err)
 		}
 		ex.ID = v
 	}
-	r := reader{c: c, rec: rec}
-	system := r.str("system", false)
+	r := newReader(c, rec)
+	system := r.Str("system", false)
 	var turns []chat.Message
 	switch c.Shape {
 	case ShapeAlpaca:
-		prompt := r.str("instruction", true)
-		if in := r.str("input", false); in != "" {
+		prompt := r.Str("instruction", true)
+		if in := r.Str("input", false); in != "" {
 			prompt += "\n\n" + in
 		}
 		turns = append(r.history(), chat.Message{Role: chat.RoleUser, Content: prompt},
-			chat.Message{Role: chat.RoleAssistant, Content: r.str("output", true)})
+			chat.Message{Role: chat.RoleAssistant, Content: r.Str("output", true)})
 	case ShapeQA:
 		turns = r.pair("question", "answer")
 	case ShapePromptResponse:
@@ -86,8 +96,8 @@ func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, e
 	default:
 		return Example{}, fmt.Errorf("shape %q is not one of the known shapes; this is a bug in llmflow", c.Shape)
 	}
-	if r.err != nil {
-		return Example{}, r.err
+	if r.Err != nil {
+		return Example{}, r.Err
 	}
 	if system != "" {
 		if len(turns) > 0 && turns[0].Role == chat.RoleSystem {
@@ -102,89 +112,110 @@ func (c Config) MapRecord(rec map[string]json.RawMessage, id string) (Example, e
 	return ex, nil
 }
 
-// reader pulls typed fields out of one record, keeping the first error.
+// reader pulls a shape's typed fields out of one record.
 type reader struct {
-	c   Config
-	rec map[string]json.RawMessage
-	err error
+	FieldReader
+	c Config
 }
 
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
+func newReader(c Config, rec map[string]json.RawMessage) *reader {
+	return &reader{FieldReader: FieldReader{Rec: rec, Name: c.field}, c: c}
+}
+
+// FieldReader pulls typed fields out of one decoded record, keeping the
+// first error. Name maps a shape's field name to the record's.
+type FieldReader struct {
+	Rec  map[string]json.RawMessage
+	Name func(string) string
+	Err  error
+}
+
+// Fail records an error unless one is recorded.
+func (r *FieldReader) Fail(format string, args ...any) {
+	if r.Err == nil {
+		r.Err = fmt.Errorf(format, args...)
 	}
 }
 
-// raw returns a shape field's value; a missing or null optional field is
-// absent without error.
-func (r *reader) raw(name string, required bool) (json.RawMessage, bool) {
-	f := r.c.field(name)
-	v, ok := r.rec[f]
-	if !ok || isNull(v) {
+// Raw returns a field's value; a missing or null optional field is absent
+// without error.
+func (r *FieldReader) Raw(name string, required bool) (json.RawMessage, bool) {
+	f := r.Name(name)
+	v, ok := r.Rec[f]
+	if !ok || IsNull(v) {
 		if required {
-			r.fail("missing field %q", f)
+			r.Fail("missing field %q", f)
 		}
 		return nil, false
 	}
 	return v, true
 }
 
-func (r *reader) str(name string, required bool) string {
-	v, ok := r.raw(name, required)
+// Str returns a string field's value, "" when absent.
+func (r *FieldReader) Str(name string, required bool) string {
+	v, ok := r.Raw(name, required)
 	if !ok {
 		return ""
 	}
 	var s string
 	if err := json.Unmarshal(v, &s); err != nil {
-		r.fail("field %q is %s, want a string", r.c.field(name), kindOf(v))
+		r.Fail("field %q is %s, want a string", r.Name(name), KindOf(v))
 	}
 	return s
 }
 
 func (r *reader) pair(user, assistant string) []chat.Message {
-	return []chat.Message{{Role: chat.RoleUser, Content: r.str(user, true)}, {Role: chat.RoleAssistant, Content: r.str(assistant, true)}}
+	return []chat.Message{{Role: chat.RoleUser, Content: r.Str(user, true)}, {Role: chat.RoleAssistant, Content: r.Str(assistant, true)}}
 }
 
 // history reads alpaca's earlier turns: [[user, assistant], ...].
 func (r *reader) history() []chat.Message {
-	v, ok := r.raw("history", false)
+	v, ok := r.Raw("history", false)
 	if !ok {
 		return nil
 	}
-	var pairs [][]string
-	if err := json.Unmarshal(v, &pairs); err != nil {
-		r.fail("field %q must be a list of [user, assistant] string pairs", r.c.field("history"))
-		return nil
-	}
-	var out []chat.Message
-	for i, p := range pairs {
-		if len(p) != 2 {
-			r.fail("field %q: entry %d has %d strings, want [user, assistant]", r.c.field("history"), i, len(p))
-			return nil
-		}
-		out = append(out, chat.Message{Role: chat.RoleUser, Content: p[0]}, chat.Message{Role: chat.RoleAssistant, Content: p[1]})
+	out, err := ParseHistory(v)
+	if err != nil {
+		r.Fail("field %q: %v", r.c.field("history"), err)
 	}
 	return out
 }
 
+// ParseHistory reads earlier turns given as [[user, assistant], ...],
+// oldest first; errors read after the field's name.
+func ParseHistory(v json.RawMessage) ([]chat.Message, error) {
+	var pairs [][]string
+	if err := json.Unmarshal(v, &pairs); err != nil {
+		return nil, fmt.Errorf("must be a list of [user, assistant] string pairs")
+	}
+	var out []chat.Message
+	for i, p := range pairs {
+		if len(p) != 2 {
+			return nil, fmt.Errorf("entry %d has %d strings, want [user, assistant]", i, len(p))
+		}
+		out = append(out, chat.Message{Role: chat.RoleUser, Content: p[0]}, chat.Message{Role: chat.RoleAssistant, Content: p[1]})
+	}
+	return out, nil
+}
+
 // messages reads a list of {role, content} objects.
 func (r *reader) messages() []chat.Message {
-	v, ok := r.raw("messages", true)
+	v, ok := r.Raw("messages", true)
 	if !ok {
 		return nil
 	}
 	var list []map[string]json.RawMessage
 	if err := json.Unmarshal(v, &list); err != nil {
-		r.fail("field %q must be a list of objects with %q and %q", r.c.field("messages"), r.c.field("role"), r.c.field("content"))
+		r.Fail("field %q must be a list of objects with %q and %q", r.c.field("messages"), r.c.field("role"), r.c.field("content"))
 		return nil
 	}
 	out := make([]chat.Message, 0, len(list))
 	for i, m := range list {
-		turn := reader{c: r.c, rec: m}
-		role := turn.str("role", true)
-		content := turn.str("content", true)
-		if turn.err != nil {
-			r.fail("field %q, message %d: %v", r.c.field("messages"), i, turn.err)
+		turn := newReader(r.c, m)
+		role := turn.Str("role", true)
+		content := turn.Str("content", true)
+		if turn.Err != nil {
+			r.Fail("field %q, message %d: %v", r.c.field("messages"), i, turn.Err)
 			return nil
 		}
 		if alias, ok := r.c.Roles[role]; ok {
@@ -195,10 +226,11 @@ func (r *reader) messages() []chat.Message {
 	return out
 }
 
-func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+// IsNull reports whether v is JSON null.
+func IsNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
 
-// idValue accepts a string or a number (kept as its literal).
-func idValue(v json.RawMessage) (string, error) {
+// IDValue reads a record id: a string or a number (kept as its literal).
+func IDValue(v json.RawMessage) (string, error) {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
 		return s, nil
@@ -209,11 +241,11 @@ func idValue(v json.RawMessage) (string, error) {
 			return n.String(), nil
 		}
 	}
-	return "", fmt.Errorf("is %s, want a string or a number", kindOf(v))
+	return "", fmt.Errorf("is %s, want a string or a number", KindOf(v))
 }
 
-// kindOf names the JSON type of v for messages.
-func kindOf(v json.RawMessage) string {
+// KindOf names the JSON type of v for error messages ("a string").
+func KindOf(v json.RawMessage) string {
 	v = bytes.TrimSpace(v)
 	if len(v) == 0 {
 		return "empty"

@@ -86,38 +86,46 @@ type ingest struct {
 }
 
 func (in *ingest) file(ctx context.Context, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	in.st.Files++
 	base := filepath.Base(path)
-	br := bufio.NewReaderSize(f, 1<<16)
-	for lineNo := int64(1); ; lineNo++ {
-		line, err := readLine(br)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%s:%d: %w", path, lineNo, err)
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			in.st.Blank++
-			continue
-		}
+	blank, err := EachLine(ctx, path, func(lineNo int64, line []byte) error {
 		ex, err := in.c.Map(line, fmt.Sprintf("%s:%d", base, lineNo))
 		if err != nil {
-			if err := in.bad(fmt.Sprintf("%s:%d", path, lineNo), err); err != nil {
-				return err
-			}
+			return in.bad(fmt.Sprintf("%s:%d", path, lineNo), err)
+		}
+		return in.append(ex, len(line))
+	})
+	in.st.Blank += blank
+	return err
+}
+
+// EachLine calls fn with each non-blank line of the file at path (without
+// its line ending) and its 1-based number, stopping at fn's first error,
+// and returns the number of blank lines. Read errors name path and line.
+func EachLine(ctx context.Context, path string, fn func(lineNo int64, line []byte) error) (blank int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<16)
+	for lineNo := int64(1); ; lineNo++ {
+		line, err := ReadLine(br)
+		if err == io.EOF {
+			return blank, nil
+		}
+		if err != nil {
+			return blank, fmt.Errorf("%s:%d: %w", path, lineNo, err)
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			blank++
 			continue
 		}
-		if err := in.append(ex, len(line)); err != nil {
-			return err
+		if err := fn(lineNo, line); err != nil {
+			return blank, err
 		}
 		if lineNo%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			return blank, ctx.Err()
 		}
 	}
 }
@@ -125,12 +133,19 @@ func (in *ingest) file(ctx context.Context, path string) error {
 // bad handles a bad record at where: an error, or with on_error "skip" a
 // count and an example.
 func (in *ingest) bad(where string, err error) error {
-	if in.c.OnError != "skip" {
+	return HandleBad(in.c.OnError, where, err, &in.st.Skipped, &in.st.Examples)
+}
+
+// HandleBad applies an on_error policy to a bad record at where: "fail"
+// returns an error naming where; "skip" counts it in *skipped and keeps
+// the first few reasons in *examples.
+func HandleBad(onError, where string, err error, skipped *int64, examples *[]string) error {
+	if onError != "skip" {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	in.st.Skipped++
-	if len(in.st.Examples) < maxExamples {
-		in.st.Examples = append(in.st.Examples, fmt.Sprintf("%s: %v", where, err))
+	*skipped++
+	if len(*examples) < maxExamples {
+		*examples = append(*examples, fmt.Sprintf("%s: %v", where, err))
 	}
 	return nil
 }
@@ -161,9 +176,9 @@ func (in *ingest) append(ex Example, size int) error {
 	return in.w.RowDone(size)
 }
 
-// readLine returns the next line without its line ending; a line longer
+// ReadLine returns the next line without its line ending; a line longer
 // than artifact.MaxLineBytes is an error rather than unbounded memory.
-func readLine(br *bufio.Reader) ([]byte, error) {
+func ReadLine(br *bufio.Reader) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')

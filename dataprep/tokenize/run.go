@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/split"
 	"github.com/llmflow/llmflow/dataprep/textutil"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 )
@@ -149,7 +150,7 @@ func (r *runner) add(i int, text string, ids []string, eot int32, train, val *pa
 		key = ids[i]
 	}
 	p := train
-	if val != nil && isVal(r.cfg.Seed, key, r.cfg.ValFraction) {
+	if val != nil && split.Held(r.cfg.Seed, key, r.cfg.ValFraction) {
 		p = val
 		s.ValDocs++
 	} else {

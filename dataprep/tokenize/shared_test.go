@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/split"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 )
 
@@ -54,7 +55,7 @@ func TestSharedDataEndToEnd(t *testing.T) {
 			if s == "" {
 				continue
 			}
-			if isVal(cfg.Seed, ids[i], cfg.ValFraction) {
+			if split.Held(cfg.Seed, ids[i], cfg.ValFraction) {
 				val = append(val, s)
 			} else {
 				train = append(train, s)

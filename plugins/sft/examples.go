@@ -56,10 +56,10 @@ func Encode(enc *chat.Encoder, convs [][]chat.Message, T int, opt chat.Options, 
 	return d, n, nil
 }
 
-// HoldOut splits convs into training and held-out conversations: a share
-// frac of them (at least one when frac > 0 and there are two or more),
-// chosen from seed. Both keep the input order.
-func HoldOut(convs [][]chat.Message, frac float64, seed int64) (train, val [][]chat.Message) {
+// HoldOut splits convs (conversations, preference pairs) into training and
+// held-out ones: a share frac of them (at least one when frac > 0 and there
+// are two or more), chosen from seed. Both keep the input order.
+func HoldOut[T any](convs []T, frac float64, seed int64) (train, val []T) {
 	k := int(math.Round(frac * float64(len(convs))))
 	if frac > 0 && k == 0 && len(convs) > 1 {
 		k = 1

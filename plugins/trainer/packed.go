@@ -94,4 +94,4 @@ func (p *Packed) Seek(pos Position) {
 // Seen implements Counter.
 func (p *Packed) Seen() int64 { return int64(p.pos.Epoch)*int64(len(p.perm)) + int64(p.pos.Cursor) }
 
-func (p *Packed) shuffle() { permute(p.perm, p.seed, p.pos.Epoch) }
+func (p *Packed) shuffle() { Permute(p.perm, p.seed, p.pos.Epoch) }

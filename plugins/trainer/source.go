@@ -69,10 +69,11 @@ func (s *Shuffled) Seek(p Position) {
 
 // shuffle derives the order of the current epoch from the seed, so the
 // position is all a resumed run needs.
-func (s *Shuffled) shuffle() { permute(s.perm, s.seed, s.pos.Epoch) }
+func (s *Shuffled) shuffle() { Permute(s.perm, s.seed, s.pos.Epoch) }
 
-// permute sets perm to the order of epoch under seed.
-func permute(perm []int, seed int64, epoch int) {
+// Permute sets perm to the order of epoch under seed: the shuffle every
+// Source of the trainer uses, so a resumed run sees the same order.
+func Permute(perm []int, seed int64, epoch int) {
 	for i := range perm {
 		perm[i] = i
 	}

@@ -47,6 +47,11 @@ def layer_norm(x, w, b, eps):
 def gpt2_logits(cfg, p, idx, past=None, pos0=0):
     """past: optional per-layer (key, value) pairs [B, H, P, C/H] every token
     attends to; pos0: position of the first token."""
+    return gpt2_hidden(cfg, p, idx, past, pos0) @ p["wte.weight"].T  # output head tied to the token embedding
+
+
+def gpt2_hidden(cfg, p, idx, past=None, pos0=0):
+    """The final LayerNorm's output [B, T, C]; arguments as gpt2_logits."""
     B, T = idx.shape
     C, H = cfg["n_embd"], cfg["n_head"]
     eps = cfg.get("layer_norm_epsilon", 1e-5)
@@ -71,8 +76,7 @@ def gpt2_logits(cfg, p, idx, past=None, pos0=0):
         m = layer_norm(x, p[h + "ln_2.weight"], p[h + "ln_2.bias"], eps)
         m = F.gelu(m @ p[h + "mlp.c_fc.weight"] + p[h + "mlp.c_fc.bias"], approximate="tanh")
         x = x + m @ p[h + "mlp.c_proj.weight"] + p[h + "mlp.c_proj.bias"]
-    x = layer_norm(x, p["ln_f.weight"], p["ln_f.bias"], eps)
-    return x @ p["wte.weight"].T  # output head tied to the token embedding
+    return layer_norm(x, p["ln_f.weight"], p["ln_f.bias"], eps)
 
 
 def main():

@@ -34,3 +34,19 @@ instructions "both" { # ERROR: Invalid instructions inputs
 instructions "neither" { # ERROR: Invalid instructions inputs
   shape = "qa"
 }
+
+preferences "hh" { # ERROR: Invalid preferences configuration
+  path         = "hh.jsonl"
+  shape        = "hh"
+  val_fraction = 1
+}
+
+preferences "rm" { # ERROR: Invalid preferences configuration
+  path         = "rm.jsonl"
+  shape        = "ranked"
+  ranked_pairs = "every"
+}
+
+preferences "neither" { # ERROR: Invalid preferences inputs
+  shape = "pairs"
+}

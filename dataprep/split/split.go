@@ -1,10 +1,11 @@
-package tokenize
+package split
 
 import "math"
 
-// isVal decides the split of one document from a seeded FNV-1a hash of key,
-// finished with the splitmix64 mixer so that similar ids spread evenly.
-func isVal(seed int64, key string, fraction float64) bool {
+// Held reports whether the row with key goes to validation: a seeded
+// FNV-1a hash of key, finished with the splitmix64 mixer so that similar
+// keys spread evenly, falls below fraction.
+func Held(seed int64, key string, fraction float64) bool {
 	if fraction <= 0 {
 		return false
 	}
