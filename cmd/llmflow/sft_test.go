@@ -80,6 +80,13 @@ func TestPEFTResumeAfterSIGKILL(t *testing.T) {
 // output of node to match that of an uninterrupted run in a fresh store.
 func resumeAfterSIGKILL(t *testing.T, dir, file, node, output string, vars []string) {
 	t.Helper()
+	resumeAfterSIGKILLPast(t, dir, file, "stage.base", node, output, vars)
+}
+
+// resumeAfterSIGKILLPast is resumeAfterSIGKILL with the kill coming once a
+// training stage after the node past has saved a checkpoint.
+func resumeAfterSIGKILLPast(t *testing.T, dir, file, past, node, output string, vars []string) {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"run", "--json", file}, vars...)...)
 	cmd.Dir = dir
 	out, err := cmd.StdoutPipe()
@@ -95,7 +102,7 @@ func resumeAfterSIGKILL(t *testing.T, dir, file, node, output string, vars []str
 		sc := bufio.NewScanner(out)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), `"node_finished"`) && strings.Contains(sc.Text(), `"node":"stage.base"`) {
+			if strings.Contains(sc.Text(), `"node_finished"`) && strings.Contains(sc.Text(), `"node":"`+past+`"`) {
 				pretrained.Store(true)
 			}
 		}

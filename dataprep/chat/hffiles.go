@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -103,4 +104,24 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return artifact.WriteFileAtomic(path, b.Bytes())
+}
+
+// CopyFiles copies the tokenizer and chat files a checkpoint carries
+// (tokenizer.json, tokenizer_config.json, generation_config.json,
+// template.json, chat_template.jinja), those present in from, into to: what
+// an adapter or a reward model trained from the checkpoint carries along.
+func CopyFiles(from, to string) error {
+	for _, name := range []string{tokenizer.FileName, TokenizerConfigFile, GenerationConfigFile, SpecFile, JinjaFile} {
+		b, err := os.ReadFile(filepath.Join(from, name))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := artifact.WriteFileAtomic(filepath.Join(to, name), b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

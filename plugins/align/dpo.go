@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/sdk"
 	"github.com/llmflow/llmflow/plugins/trainer"
@@ -179,7 +180,7 @@ func TrainDPO(ctx context.Context, cfg DPOConfig, p *Policy, train, val pairSet,
 		return nil, err
 	}
 	h.finalEval(int64(res.Steps))
-	if werr := copySideFiles(p.Dir, res.Dir); werr != nil {
+	if werr := chat.CopyFiles(p.Dir, res.Dir); werr != nil {
 		return nil, werr
 	}
 	return res, err

@@ -91,7 +91,9 @@ func sigmoid(x float64) float64 {
 
 // dpoStep is the trainer Loss of DPO: one forward pass over a micro-batch
 // of pairs gives every sequence's log-prob; each target's weight becomes
-// −∂L/∂logp of its sequence, so one backward pass gives ∂L/∂θ.
+// −∂L/∂logp of its sequence, so one backward pass gives ∂L/∂θ. The pass
+// runs without LoRA dropout, so the log-probs are the policy's own, as
+// the reference's are.
 type dpoStep struct {
 	loss PreferenceLoss
 	rows *pairRows
@@ -99,6 +101,7 @@ type dpoStep struct {
 	// rejected), indexed like rows.pairs.
 	ref   [][2]float64
 	stats pairStats
+	cut   compactor
 }
 
 // Step implements trainer.Loss.
@@ -110,6 +113,7 @@ func (d *dpoStep) Step(m *model.Model, b model.Batch, scale float32) (float64, e
 	if err != nil {
 		return 0, err
 	}
+	b = d.cut.compact(b)
 	if _, _, err := m.ForwardBatch(b); err != nil {
 		return 0, err
 	}

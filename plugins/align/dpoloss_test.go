@@ -48,7 +48,7 @@ func TestPreferenceLossValues(t *testing.T) {
 }
 
 // dpoBatch fills one micro-batch with pairs through the trainer's Source.
-func dpoBatch(t *testing.T, pairs []EncodedPair) (*pairRows, model.Batch) {
+func dpoBatch(t testing.TB, pairs []EncodedPair) (*pairRows, model.Batch) {
 	t.Helper()
 	rows, err := newPairRows(pairs, 1)
 	if err != nil {
@@ -136,5 +136,41 @@ func TestGradDPO(t *testing.T) {
 				t.Fatalf("gradients too small (%.3g) for the check to mean anything", biggest)
 			}
 		})
+	}
+}
+
+// TestCompactSameStep: a micro-batch padded far past its longest sequence
+// gives the loss and gradients of the same pairs without the padding, bit
+// for bit, once cut.
+func TestCompactSameStep(t *testing.T) {
+	p := testPolicy(t)
+	m := p.Model
+	enc, _, err := EncodePairs(p.Encoder, testPairs(3), Truncation{MaxLength: 128, MaxPromptLength: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(pad int) (float64, []float32) {
+		rows, err := newPairRows(enc, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		T, B := maxLen(enc)+pad, 2*len(enc)
+		b := model.Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T), Seg: make([]int32, B*T), Weights: make([]float32, B*T)}
+		for i := range B {
+			lo, hi := i*T, (i+1)*T
+			rows.Next(trainer.Row{Inputs: b.Inputs[lo:hi], Targets: b.Targets[lo:hi], Seg: b.Seg[lo:hi], Weights: b.Weights[lo:hi]})
+		}
+		d := &dpoStep{loss: PreferenceLoss{Type: LossSigmoid, Beta: 0.5}, rows: rows, ref: make([][2]float64, len(enc))}
+		m.ZeroGrad()
+		l, err := d.Step(m, b, 0.25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l, append([]float32(nil), m.Grads...)
+	}
+	l0, g0 := step(0)
+	l1, g1 := step(40)
+	if l0 != l1 || !equalFloats(g0, g1) {
+		t.Fatalf("padding changed the step: loss %v vs %v", l0, l1)
 	}
 }

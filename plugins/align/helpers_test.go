@@ -96,7 +96,7 @@ func writePairs(t *testing.T, pairs []preference.Pair) string {
 
 // chatCheckpoint writes a randomly initialised 2-layer GPT-2 with chatml's
 // tokens and template, as an sft stage's output has.
-func chatCheckpoint(t *testing.T) string {
+func chatCheckpoint(t testing.TB) string {
 	t.Helper()
 	var text []byte
 	for _, p := range testPairs(40) {

@@ -93,8 +93,8 @@ func (p *Policy) Reference(fn func() error) error {
 	return fn()
 }
 
-// ReferenceID identifies the reference model: its weights' digest, and the
-// adapter's base digest recorded with it.
+// ReferenceID identifies the reference model by the digest of its weights:
+// the checkpoint's, which is also the base of an adapter.
 func (p *Policy) ReferenceID() (string, error) {
 	return artifact.FileDigest(filepath.Join(p.Dir, model.WeightsFile))
 }
@@ -105,5 +105,5 @@ func (p *Policy) SaveAdapter(dir string) error {
 	if err := mpeft.Save(dir, p.Model, p.Base); err != nil {
 		return err
 	}
-	return copySideFiles(p.Dir, dir)
+	return chat.CopyFiles(p.Dir, dir)
 }

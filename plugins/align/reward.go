@@ -3,6 +3,7 @@ package align
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/zclconf/go-cty/cty"
@@ -147,7 +148,7 @@ func TrainReward(ctx context.Context, cfg RewardConfig, p *Policy, train, val pa
 		return nil, fmt.Errorf("reward: %w", err)
 	}
 	step := &rewardStep{head: head, rows: rows}
-	out := &RewardResult{}
+	out := &RewardResult{ValAccuracy: math.NaN(), ValLo: math.NaN(), ValHi: math.NaN()}
 	h := &hooks{Events: ev, evalEvery: cfg.EvalEvery,
 		onLog: func(s int64) { step.stats.report(ev, s, "train/") }}
 	if len(encVal) > 0 {
@@ -189,6 +190,7 @@ type rewardStep struct {
 	last    []int
 	dOut    []float32
 	dHidden []float32
+	cut     compactor
 }
 
 // Step implements trainer.Loss.
@@ -196,6 +198,7 @@ func (r *rewardStep) Step(m *model.Model, b model.Batch, scale float32) (float64
 	if _, err := r.rows.take(b.B / 2); err != nil {
 		return 0, err
 	}
+	b = r.cut.compact(b)
 	fb := b
 	fb.Targets, fb.Weights = nil, nil // no language-model loss
 	if _, _, err := m.ForwardBatch(fb); err != nil {

@@ -2,11 +2,7 @@ package align
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/llmflow/llmflow/artifact"
-	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/trainer"
 )
@@ -130,20 +126,40 @@ func maxLen(pairs ...[]EncodedPair) int {
 	return n
 }
 
-// copySideFiles copies the tokenizer and chat template files of a
-// checkpoint, those present, into dir, as adapters carry them.
-func copySideFiles(from, to string) error {
-	for _, name := range []string{model.TokenizerFile, chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, chat.JinjaFile} {
-		b, err := os.ReadFile(filepath.Join(from, name))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := artifact.WriteFileAtomic(filepath.Join(to, name), b); err != nil {
-			return err
+// compactor cuts a micro-batch's rows to its longest sequence: padding
+// after a sequence changes nothing it computes, and pairs vary in length
+// far below the block size that fits the longest of the dataset.
+type compactor struct {
+	inputs, targets, seg []int32
+	weights              []float32
+}
+
+// compact returns b with rows of the longest sequence's length, in buffers
+// reused across calls, or b itself when nothing can be cut.
+func (c *compactor) compact(b model.Batch) model.Batch {
+	T := 1
+	for r := range b.B {
+		for t := b.T - 1; t >= T; t-- {
+			if b.Seg[r*b.T+t] != int32(t) {
+				T = t + 1
+				break
+			}
 		}
 	}
-	return nil
+	if T == b.T {
+		return b
+	}
+	n := b.B * T
+	if len(c.inputs) < n {
+		c.inputs, c.targets, c.seg, c.weights = make([]int32, n), make([]int32, n), make([]int32, n), make([]float32, n)
+	}
+	out := model.Batch{B: b.B, T: T, Inputs: c.inputs[:n], Targets: c.targets[:n], Seg: c.seg[:n], Weights: c.weights[:n],
+		ResetPositionIDs: b.ResetPositionIDs}
+	for r := range b.B {
+		copy(out.Inputs[r*T:(r+1)*T], b.Inputs[r*b.T:])
+		copy(out.Targets[r*T:(r+1)*T], b.Targets[r*b.T:])
+		copy(out.Seg[r*T:(r+1)*T], b.Seg[r*b.T:])
+		copy(out.Weights[r*T:(r+1)*T], b.Weights[r*b.T:])
+	}
+	return out
 }

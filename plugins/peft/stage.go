@@ -3,7 +3,6 @@ package peft
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/zclconf/go-cty/cty"
@@ -138,7 +137,7 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 		return serr
 	}
 	// The template travels with the adapter, for chat and merge.
-	if serr := copyChatFiles(res.Dir, dir); serr != nil {
+	if serr := chat.CopyFiles(res.Dir, dir); serr != nil {
 		return serr
 	}
 	ev.Output("adapter", dir, artifact.KindAdapter)
@@ -152,23 +151,4 @@ func reportParams(ev trainer.Events, m *model.Model) {
 	ev.Metric(0, "total_params", float64(total))
 	ev.Metric(0, "trainable_share", float64(n)/float64(total))
 	ev.Log(fmt.Sprintf("peft: training %d of %d parameters (%.3f%%)", n, total, 100*float64(n)/float64(total)))
-}
-
-// copyChatFiles copies the tokenizer and the template files the sft code
-// wrote beside the checkpoint, those present, into the adapter directory,
-// as PEFT adapters carry them.
-func copyChatFiles(from, to string) error {
-	for _, name := range []string{model.TokenizerFile, chat.TokenizerConfigFile, chat.GenerationConfigFile, chat.SpecFile, chat.JinjaFile} {
-		b, err := os.ReadFile(filepath.Join(from, name))
-		if os.IsNotExist(err) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := artifact.WriteFileAtomic(filepath.Join(to, name), b); err != nil {
-			return err
-		}
-	}
-	return nil
 }
