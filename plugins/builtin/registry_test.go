@@ -51,7 +51,7 @@ func TestRegistry(t *testing.T) {
 // TestReleaseStages: the registry holds the stages users run and nothing
 // that exists only to test the plugin host.
 func TestReleaseStages(t *testing.T) {
-	if got, want := Names(), []string{"dpo", "eval", "label", "logps", "peft", "pretrain", "reward", "sft"}; !slices.Equal(got, want) {
+	if got, want := Names(), []string{"dpo", "eval", "label", "logps", "peft", "ppo", "pretrain", "reward", "sft"}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
 	if _, ok := Lookup("echo"); ok {
