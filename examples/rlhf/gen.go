@@ -7,9 +7,10 @@
 // instruction-tune on (data/chat.jsonl, "qa" shape; some answers are an
 // unhelpful "I am not sure.", as real instruction data has weak answers),
 // preference pairs that prefer the right fact over a wrong one or a
-// non-answer (data/prefs.jsonl, "pairs" shape), and questions for PPO and
-// for AI labelling (data/questions.jsonl). It is deterministic: `go run
-// gen.go` rewrites the same bytes.
+// non-answer (data/prefs.jsonl, "pairs" shape), questions for PPO and for
+// AI labelling (data/questions.jsonl) and held-out questions with their
+// right answers to evaluate the policies on (data/held_out.jsonl). It is
+// deterministic: `go run gen.go` rewrites the same bytes.
 package main
 
 import (
@@ -132,5 +133,6 @@ func main() {
 		f := newFact(r)
 		qs = append(qs, map[string]string{"id": fmt.Sprintf("q-%04d", i), "question": f.question, "answer": f.right})
 	}
-	write("data/questions.jsonl", qs)
+	write("data/questions.jsonl", qs[:240])
+	write("data/held_out.jsonl", qs[240:])
 }
