@@ -26,7 +26,7 @@ variable "sft_steps" {
 
 variable "reward_steps" {
   type    = number
-  default = 300
+  default = 160
 }
 
 variable "ppo_steps" {
@@ -37,6 +37,12 @@ variable "ppo_steps" {
 variable "dpo_steps" {
   type    = number
   default = 150
+}
+
+variable "min_margin" {
+  type        = number
+  default     = 0.5
+  description = "score by which the labelled best answer must beat the worst"
 }
 
 variable "label_prompts" {
@@ -140,12 +146,16 @@ stage "reward" "rm" {
   data  = preferences.prefs
   val   = preferences.prefs.val
   seed  = var.seed
+  # Only the top block and the score head train: the blocks below keep
+  # what pretraining learnt of the facts, so held-out questions are judged
+  # by knowledge rather than by the training questions' answers memorised.
   config {
-    batch_size = 16
-    lr         = 0.0003
-    min_lr     = 0.00003
-    max_steps  = var.reward_steps
-    eval_every = 0
+    batch_size       = 16
+    lr               = 0.0001
+    min_lr           = 0.00001
+    max_steps        = var.reward_steps
+    eval_every       = 0
+    trainable_layers = 1
   }
 }
 
@@ -206,7 +216,7 @@ stage "label" "ai" {
     temperature    = 1
     top_k          = 20
     max_new_tokens = 16
-    min_margin     = 0.5
+    min_margin     = var.min_margin
     max_prompts    = var.label_prompts
     batch_size     = 16
   }
