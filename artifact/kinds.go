@@ -22,4 +22,7 @@ const (
 	// KindAdapter is adapter_model.safetensors + adapter_config.json in the
 	// PEFT layout (model/peft), for the checkpoint whose digest it records.
 	KindAdapter = "adapter"
+	// KindTensorBoard is a directory of TensorBoard event files
+	// (events.out.tfevents.*) holding a training stage's scalar metrics.
+	KindTensorBoard = "tensorboard"
 )

@@ -16,6 +16,7 @@ type Config struct {
 	Variables map[string]*Variable
 	Locals    map[string]*Local
 	Plugins   map[string]*Plugin
+	Executors map[string]*Executor
 	Nodes     map[string]*Node // by address, e.g. "clean.web", "stage.base"
 	Outputs   map[string]*Output
 	Graph     *dag.Graph // node addresses; edge a -> b means b depends on a
@@ -86,6 +87,14 @@ type NodeMeta struct {
 	Retries   int
 	Timeout   time.Duration // 0: no timeout
 	OnFailure string        // OnFailureContinue or OnFailureAbort
+	// Executor names the executor block the node runs on; "" for the
+	// pipeline's default. It is not part of the cache key.
+	Executor      string
+	ExecutorRange hcl.Range
+	// Shards splits a node whose type supports it into that many tasks
+	// (a Slurm job array); 0 or 1 runs it whole. Not part of the cache
+	// key: the outputs do not depend on it.
+	Shards int
 }
 
 // on_failure values.

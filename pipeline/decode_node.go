@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -14,7 +15,7 @@ import (
 
 // metaAttrs are the meta-arguments every node block accepts.
 var metaAttrs = []hcl.AttributeSchema{
-	{Name: "seed"}, {Name: "retries"}, {Name: "timeout"}, {Name: "on_failure"}, {Name: "depends_on"},
+	{Name: "seed"}, {Name: "retries"}, {Name: "timeout"}, {Name: "on_failure"}, {Name: "depends_on"}, {Name: "executor"}, {Name: "shards"},
 }
 
 func isMetaAttr(name string) bool {
@@ -43,6 +44,10 @@ func decodeBuiltinNode(bt *BlockType, block *hcl.Block) (*Node, hcl.Diagnostics)
 		if a, ok := content.Attributes[in.Name]; ok {
 			diags = append(diags, n.decodeInput(bt, in, a)...)
 		}
+	}
+	if a, ok := content.Attributes["shards"]; ok && n.Meta.Shards > 1 && bt.RunShard == nil {
+		diags = append(diags, attrError(a, "Node type does not shard",
+			fmt.Sprintf("A %s node runs whole; shards is supported by %s.", bt.Name, strings.Join(shardedTypes(), ", "))))
 	}
 	n.Body = remain
 	cfgSchema, _ := gohcl.ImpliedBodySchema(bt.NewConfig())
@@ -105,6 +110,10 @@ func decodeStage(block *hcl.Block) (*Node, hcl.Diagnostics) {
 	content, remain, d := block.Body.PartialContent(stageSchema)
 	diags = append(diags, d...)
 	diags = append(diags, n.decodeMeta(content.Attributes)...)
+	if a, ok := content.Attributes["shards"]; ok {
+		diags = append(diags, attrError(a, "Stages do not shard",
+			fmt.Sprintf("shards splits dataprep nodes (%s) into tasks; a stage runs as one process.", strings.Join(shardedTypes(), ", "))))
+	}
 	attrs, d := stageInputAttrs(block.Body, remain)
 	diags = append(diags, d...)
 	for _, name := range sortedKeys(attrs) {
@@ -172,6 +181,19 @@ func (n *Node) decodeMeta(attrs hcl.Attributes) hcl.Diagnostics {
 			}
 			n.Meta.OnFailure = v.AsString()
 		})...)
+	}
+	if a, ok := attrs["shards"]; ok {
+		diags = append(diags, decodeLiteral(a, cty.Number, func(v cty.Value) {
+			s, acc := v.AsBigFloat().Int64()
+			if acc != 0 || s < 1 || s > 10000 {
+				diags = append(diags, attrError(a, "Invalid shards", "shards must be a whole number from 1 to 10000."))
+				return
+			}
+			n.Meta.Shards = int(s)
+		})...)
+	}
+	if a, ok := attrs["executor"]; ok {
+		diags = append(diags, n.decodeExecutorRef(a)...)
 	}
 	if a, ok := attrs["depends_on"]; ok {
 		refs, d := parseRefList(a.Expr)

@@ -13,7 +13,8 @@ import (
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
-// Engine executes plans on the local machine. It never prints: everything
+// Engine executes plans: in the host process, or node by node as jobs of
+// an executor such as Slurm. It never prints: everything
 // it does is reported through Hook.
 type Engine struct {
 	Store       *artifact.Store
@@ -22,6 +23,13 @@ type Engine struct {
 	Parallelism int         // nodes running at once; <= 0 means 1
 	NoCache     bool        // run every node even when its key is stored
 	RunID       string      // "" generates one
+	// Executor is `llmflow run --executor`; see Config.ExecutorFor.
+	Executor string
+	// JobRunners start the jobs of nodes that run away from the host, by
+	// executor type; JobCommand is the command a job runs, to which the
+	// job directory is appended (llmflow node exec).
+	JobRunners map[string]JobRunner
+	JobCommand []string
 }
 
 // ErrInterrupted is returned (wrapped) when the run's context ended.

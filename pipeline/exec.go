@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/internal/dag"
 )
 
@@ -109,7 +110,11 @@ func (r *run) once(ctx context.Context, n *prepared, nr *NodeRun) (out map[strin
 			err = fmt.Errorf("%s panicked: %v; this is a bug in llmflow", n.Addr, p)
 		}
 	}()
-	if n.bt != nil {
+	if ex := r.plan.Bound.Config.ExecutorFor(n.Addr, r.e.Executor); ex != nil {
+		out, err = r.runJob(ctx, n, nr, ex)
+	} else if n.sharded() {
+		out, err = r.runShardsHere(ctx, n, nr)
+	} else if n.bt != nil {
 		out, err = n.bt.Run(ctx, nr)
 	} else {
 		out, err = r.runStage(ctx, n, nr)
@@ -121,15 +126,22 @@ func (r *run) once(ctx context.Context, n *prepared, nr *NodeRun) (out map[strin
 }
 
 func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[string]string, error) {
-	if r.e.Runner == nil {
+	req := &StageRequest{Node: n.Addr, Plugin: n.plugin, Config: n.stage, Inputs: nr.Inputs, Seed: n.Seed}
+	return runStageIn(ctx, r.e.Store, r.e.Runner, r.e.NoCache, req, nr)
+}
+
+// runStageIn runs a stage into its work directory and imports what it
+// wrote into the store; the host and a job both run stages through it.
+func runStageIn(ctx context.Context, store *artifact.Store, runner StageRunner, noCache bool, req *StageRequest, nr *NodeRun) (map[string]string, error) {
+	if runner == nil {
 		return nil, errors.New("no stage runner configured")
 	}
 	// The output directory is named after the cache key and outlives a
 	// failed or killed attempt, so a stage that saves as it goes (pretrain
 	// checkpoints) resumes where it stopped: the key pins config, inputs,
 	// plugin binary and seed, so what it finds there belongs to this node.
-	outDir := r.e.Store.WorkDir(nr.Key)
-	if r.e.NoCache {
+	outDir := store.WorkDir(nr.Key)
+	if noCache {
 		if err := os.RemoveAll(outDir); err != nil {
 			return nil, err
 		}
@@ -137,15 +149,15 @@ func (r *run) runStage(ctx context.Context, n *prepared, nr *NodeRun) (map[strin
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
-	req := &StageRequest{Node: n.Addr, Plugin: n.plugin, Config: n.stage, Inputs: nr.Inputs, OutputDir: outDir, Seed: n.Seed}
-	outs, err := r.e.Runner.Run(ctx, req, nr)
+	req.OutputDir = outDir
+	outs, err := runner.Run(ctx, req, nr)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(outDir)
 	digests := map[string]string{}
 	for name, o := range outs {
-		m, err := r.e.Store.ImportDir(o.Kind, o.Path)
+		m, err := store.ImportDir(o.Kind, o.Path)
 		if err != nil {
 			return nil, fmt.Errorf("output %s: %w", name, err)
 		}

@@ -31,6 +31,21 @@ func (h RunHistory) LastParts(addr string) (KeyParts, bool) {
 	return parts, true
 }
 
+// LastParams implements ParamHistory: the config attributes recorded for
+// the execution LastParts describes.
+func (h RunHistory) LastParams(addr string) (map[string]string, bool) {
+	if h.DB == nil {
+		return nil, false
+	}
+	ctx := context.Background()
+	n, err := h.DB.LatestNodeByKey(ctx, h.Pipeline, addr)
+	if err != nil || n == nil {
+		return nil, false
+	}
+	ps, err := h.DB.NodeParams(ctx, n.ID)
+	return ps, err == nil
+}
+
 // VariablesJSON returns the variable values as a JSON object for the run
 // record, leaving sensitive variables out entirely.
 func (b *Bound) VariablesJSON() json.RawMessage {

@@ -35,6 +35,7 @@ func Load(filename string, src []byte) (*Config, hcl.Diagnostics) {
 		Variables: map[string]*Variable{},
 		Locals:    map[string]*Local{},
 		Plugins:   map[string]*Plugin{},
+		Executors: map[string]*Executor{},
 		Nodes:     map[string]*Node{},
 		Outputs:   map[string]*Output{},
 	}
@@ -56,6 +57,7 @@ func topSchema() *hcl.BodySchema {
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "locals"},
 		{Type: "plugin", LabelNames: []string{"name"}},
+		{Type: "executor", LabelNames: []string{"name"}},
 		{Type: "stage", LabelNames: []string{"kind", "name"}},
 		{Type: "output", LabelNames: []string{"name"}},
 	}}
@@ -75,6 +77,9 @@ func (c *Config) decodeBlock(block *hcl.Block) hcl.Diagnostics {
 	case "plugin":
 		p, diags := decodePlugin(block)
 		return append(diags, c.addPlugin(p)...)
+	case "executor":
+		e, diags := decodeExecutor(block)
+		return append(diags, c.addExecutor(e)...)
 	case "output":
 		o, diags := decodeOutput(block)
 		return append(diags, c.addOutput(o)...)

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/clean"
 )
@@ -20,6 +22,8 @@ func init() {
 		Validate: func(cfg any) error { return cfg.(*clean.Config).Validate() },
 		Drops:    true,
 		Run:      runClean,
+		RunShard: cleanShard,
+		Merge:    mergeClean,
 	})
 }
 
@@ -59,4 +63,42 @@ func runClean(ctx context.Context, run *NodeRun) (map[string]string, error) {
 		return nil, err
 	}
 	return map[string]string{"data": data, "rejects": rej}, nil
+}
+
+// cleanOutputs are clean's outputs for an input schema, in Outputs order.
+func cleanOutputs(cfg clean.Config) func(in *arrow.Schema) []shardOutput {
+	return func(in *arrow.Schema) []shardOutput {
+		return []shardOutput{{"data", clean.OutputSchema(in, cfg)}, {"rejects", clean.RejectsSchema(in)}}
+	}
+}
+
+// cleanShard cleans task's part of the input into the shard directory.
+func cleanShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
+	cfg := *run.Config.(*clean.Config)
+	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*artifact.DatasetWriter) (any, error) {
+		return clean.Run(ctx, in, w[0], cfg, progressOnly{run}, clean.WithRejects(w[1]))
+	})
+}
+
+// mergeClean commits the tasks' parts as the node's outputs and reports
+// the summed counters, as one run over the whole input would.
+func mergeClean(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error) {
+	cfg := *run.Config.(*clean.Config)
+	var st clean.Stats
+	if err := loadShardStats(dir, tasks, func(s clean.Stats) { st.Add(s) }); err != nil {
+		return nil, err
+	}
+	out, err := mergeOutputs(ctx, run, dir, tasks, cleanOutputs(cfg))
+	if err != nil {
+		return nil, err
+	}
+	clean.ReportMetrics(run, st)
+	warning, err := cfg.CheckDrops(st)
+	if err != nil {
+		return nil, err
+	}
+	if warning != "" {
+		run.Warn(warning)
+	}
+	return out, nil
 }

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/dedup"
@@ -26,6 +28,9 @@ func init() {
 	})
 }
 
+// dedupSortBytes bounds the sort buffers of a dedup with its index on disk.
+const dedupSortBytes = 64 << 20
+
 func runDedup(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	cfg := *run.Config.(*dedup.Config)
 	cfg.Seed = run.Seed
@@ -46,7 +51,17 @@ func runDedup(ctx context.Context, run *NodeRun) (map[string]string, error) {
 		return nil, err
 	}
 	defer out.abort()
-	st, err := dedup.Run(ctx, in, out.w, cfg, run, opts...)
+	var st dedup.Stats
+	if cfg.Index == dedup.IndexDisk {
+		// The node's work directory: under its lock, and removed by the
+		// cleanup of a later run when this one is killed.
+		work := run.Store.WorkDir(run.Key)
+		st, err = dedup.RunOnDisk(ctx, in, out.w, cfg, run, filepath.Join(work, "dedup"), dedupSortBytes, opts...)
+		os.Remove(work) // when empty: a stage's resumable work lives there too
+
+	} else {
+		st, err = dedup.Run(ctx, in, out.w, cfg, run, opts...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/pii"
 )
@@ -19,6 +21,8 @@ func init() {
 		},
 		Validate: func(cfg any) error { return cfg.(*pii.Config).Validate() },
 		Run:      runPII,
+		RunShard: piiShard,
+		Merge:    mergePII,
 	})
 }
 
@@ -41,4 +45,28 @@ func runPII(ctx context.Context, run *NodeRun) (map[string]string, error) {
 		return nil, err
 	}
 	return map[string]string{"data": digest}, nil
+}
+
+func piiOutputs(in *arrow.Schema) []shardOutput { return []shardOutput{{"data", in}} }
+
+// piiShard scrubs task's part of the input into the shard directory.
+func piiShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
+	cfg := *run.Config.(*pii.Config)
+	return runPartTask(ctx, run, dir, task, tasks, piiOutputs, func(in *datasetPart, w []*artifact.DatasetWriter) (any, error) {
+		return pii.Run(ctx, in, w[0], cfg, progressOnly{run})
+	})
+}
+
+// mergePII commits the tasks' parts and reports the summed counters.
+func mergePII(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error) {
+	var st pii.Stats
+	if err := loadShardStats(dir, tasks, func(s pii.Stats) { st.Add(s) }); err != nil {
+		return nil, err
+	}
+	out, err := mergeOutputs(ctx, run, dir, tasks, piiOutputs)
+	if err != nil {
+		return nil, err
+	}
+	pii.ReportMetrics(run, st)
+	return out, nil
 }

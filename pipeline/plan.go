@@ -58,6 +58,12 @@ type NodePlan struct {
 	Key     string            `json:"key,omitempty"` // empty while an input is not yet produced
 	Outputs map[string]string `json:"outputs,omitempty"`
 	Deps    []string          `json:"depends_on,omitempty"`
+	// Changes name what differs from the node's last execution when it runs
+	// because its plugin, config or an input changed.
+	Changes []Change `json:"changes,omitempty"`
+	// ResumeStep is the step a training stage resumes from, when an earlier
+	// attempt was interrupted after saving.
+	ResumeStep int `json:"resume_step,omitempty"`
 }
 
 // Plan is the ordered list of node decisions for a bound pipeline.
@@ -126,6 +132,8 @@ func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 			np.Reason = ReasonNoCache
 		} else if _, seen := pl.history(n.Addr); !seen {
 			np.Reason = ReasonNew
+		} else {
+			np.Changes = []Change{pl.upstreamChange(n, missing)}
 		}
 		return np
 	}
@@ -135,6 +143,13 @@ func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 		return np
 	}
 	np.Reason = pl.reason(n.Addr, parts)
+	switch np.Reason {
+	case ReasonConfigChanged, ReasonInputChanged, ReasonPluginChanged:
+		np.Changes = pl.changes(n, parts)
+	}
+	if !pl.NoCache {
+		np.ResumeStep = pl.resumeStep(np.Key)
+	}
 	return np
 }
 
@@ -166,6 +181,16 @@ func (p *Plan) node(addr string) *NodePlan {
 		}
 	}
 	return &NodePlan{Action: ActionBlocked}
+}
+
+// missingInput names the input of n that comes from the node at dep.
+func missingInput(n *prepared, dep string) string {
+	for _, name := range sortedKeys(n.Inputs) {
+		if n.Inputs[name].Addr == dep {
+			return name
+		}
+	}
+	return dep
 }
 
 // keyParts completes a node's key parts with its upstream digests. outputs

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/llmflow/llmflow/artifact"
 )
@@ -23,7 +24,8 @@ func lookupCached(s *artifact.Store, key string) (map[string]string, bool) {
 	return out, true
 }
 
-// String renders a decision as one plan line.
+// String renders a decision as a plan line, followed by one line per
+// change when the node runs because something changed.
 func (n *NodePlan) String() string {
 	switch n.Action {
 	case ActionCached:
@@ -31,7 +33,15 @@ func (n *NodePlan) String() string {
 	case ActionBlocked:
 		return fmt.Sprintf("  ! %s (blocked: %s)", n.Addr, n.Reason)
 	}
-	return fmt.Sprintf("  + %s (will run: %s)", n.Addr, n.Reason)
+	reason := n.Reason
+	if n.ResumeStep > 0 {
+		reason += fmt.Sprintf(", resume from step %d", n.ResumeStep)
+	}
+	lines := []string{fmt.Sprintf("  + %s (will run: %s)", n.Addr, reason)}
+	for _, c := range n.Changes {
+		lines = append(lines, c.String())
+	}
+	return strings.Join(lines, "\n")
 }
 
 // SourceParts returns the key parts of a node that do not depend on

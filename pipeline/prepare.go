@@ -25,6 +25,11 @@ type prepared struct {
 	blocked error    // a problem that stops the node from running, e.g. a missing file
 }
 
+// sharded reports whether the node runs as tasks and a merge.
+func (p *prepared) sharded() bool {
+	return p.bt != nil && p.bt.RunShard != nil && p.bt.Merge != nil && p.Meta.Shards > 1
+}
+
 // defaultOutput is the output a bare reference to the node means.
 func (p *prepared) defaultOutput() string {
 	if len(p.outputs) == 0 {

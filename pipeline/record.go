@@ -198,5 +198,12 @@ func (r *Recorder) RunFinished(res RunResult) {
 	if res.Err != nil {
 		msg = res.Err.Error()
 	}
+	if len(res.Outputs) > 0 {
+		outs := map[string]string{}
+		for name, d := range res.Outputs {
+			outs[runstore.OutputParamPrefix+name] = d
+		}
+		r.keep(r.db.RecordParams(recordCtx, r.runID, 0, outs))
+	}
 	r.keep(r.db.UpdateRun(recordCtx, r.runID, res.Status, msg))
 }

@@ -55,6 +55,12 @@ type BlockType struct {
 	// (resolved against the pipeline directory); their content is hashed
 	// into the cache key, so editing them re-runs the node.
 	Sources func(cfg any, dir string) ([]string, error)
+	// RunShard and Merge, when both set, let `shards = N` split the node
+	// into N tasks: RunShard runs task of tasks into the shared directory
+	// dir, then Merge combines what the tasks left there into the
+	// outputs, which must not depend on N (see shard.go).
+	RunShard func(ctx context.Context, run *NodeRun, dir string, task, tasks int) error
+	Merge    func(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error)
 	// Run produces the node's outputs. It must honour ctx, report through
 	// run, and commit each output to run.Store, returning name -> digest.
 	Run func(ctx context.Context, run *NodeRun) (map[string]string, error)
@@ -66,7 +72,7 @@ var registry = struct {
 }{types: map[string]*BlockType{}}
 
 // reservedBlocks are the language's own block types.
-var reservedBlocks = []string{"variable", "locals", "plugin", "stage", "output"}
+var reservedBlocks = []string{"variable", "locals", "plugin", "executor", "stage", "output"}
 
 // RegisterBlockType adds a node type. It panics on a malformed or duplicate
 // type, because that is a programming error found at start-up.
@@ -142,4 +148,15 @@ func (bt *BlockType) output(name string) bool {
 		}
 	}
 	return false
+}
+
+// shardedTypes lists the node types that take shards, sorted.
+func shardedTypes() []string {
+	var out []string
+	for _, name := range BlockTypes() {
+		if bt, _ := LookupBlockType(name); bt.RunShard != nil && bt.Merge != nil {
+			out = append(out, name)
+		}
+	}
+	return out
 }

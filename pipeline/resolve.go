@@ -53,6 +53,7 @@ func (c *Config) resolveNode(n *Node) hcl.Diagnostics {
 	if n.Meta.Seed != nil {
 		diags = append(diags, c.checkValueRefs(n.Meta.Seed, "")...)
 	}
+	diags = append(diags, c.checkExecutorRef(n)...)
 	skip := func(string) bool { return false } // a stage's Body is its config block
 	if bt, ok := LookupBlockType(n.Type); ok {
 		// Input attributes hold references, even when they failed to parse.

@@ -2,28 +2,30 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/cmd/llmflow/runview"
 )
 
 var (
 	artifactsStore string
 	artifactsRows  int
+	artifactsDB    string
+	artifactsJSON  bool
 )
 
 var artifactsCmd = &cobra.Command{Use: "artifacts", Short: "Inspect artifacts in the store"}
 
 var artifactsShowCmd = &cobra.Command{
-	Use:   "show DIGEST",
+	Use: "show DIGEST|NODE",
+	Long: `DIGEST is an artifact digest or a unique prefix of one; NODE is a node
+address (stage.tiny) or node output (tokenize.web.train) of the newest run in
+which that node succeeded.`,
 	Short: "Show an artifact: kind, files, schema, rows and sample rows",
 	Args:  exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,11 +33,18 @@ var artifactsShowCmd = &cobra.Command{
 		if err != nil {
 			return err
 		}
-		m, err := store.Manifest(args[0])
+		digest, err := resolveArtifact(cmd, store, artifactsDB, args[0])
+		if err != nil {
+			return err
+		}
+		m, err := store.Manifest(digest)
 		if err != nil {
 			return fmt.Errorf("%w: %v", errNotFound, err)
 		}
 		w := cmd.OutOrStdout()
+		if artifactsJSON {
+			return writeArtifactJSON(cmd.Context(), w, store, m)
+		}
 		fmt.Fprintf(w, "Digest: %s\nKind:   %s\nRows:   %d\nBytes:  %d\nPath:   %s\n", m.Digest, m.Kind, m.Rows, m.Bytes, store.Path(m.Digest))
 		if m.Schema != "" {
 			fmt.Fprintf(w, "Schema: %s\n", m.Schema)
@@ -53,53 +62,41 @@ var artifactsShowCmd = &cobra.Command{
 
 func init() {
 	artifactsCmd.PersistentFlags().StringVar(&artifactsStore, "store", defaultStore, "artifact store directory")
+	artifactsCmd.PersistentFlags().StringVar(&artifactsDB, "db", defaultDB, "run database used to resolve a node address")
+	artifactsShowCmd.Flags().BoolVar(&artifactsJSON, "json", false, "print JSON: the manifest, path and sample rows")
 	artifactsShowCmd.Flags().IntVar(&artifactsRows, "rows", 3, "sample rows to print for datasets")
 	artifactsCmd.AddCommand(artifactsShowCmd)
 	rootCmd.AddCommand(artifactsCmd)
 }
 
-var errEnough = errors.New("enough rows")
-
 // sampleRows prints the first n rows of a dataset, one column per line.
 func sampleRows(ctx context.Context, w io.Writer, dir string, n int) error {
-	ds, err := artifact.OpenDataset(dir)
+	s, err := runview.ReadSample(ctx, dir, n, 100)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Sample rows (%d of %d):\n", min(int64(n), ds.Rows()), ds.Rows())
-	shown := 0
-	err = ds.Scan(ctx, func(rec arrow.RecordBatch) error {
-		for row := 0; row < int(rec.NumRows()) && shown < n; row++ {
-			fmt.Fprintf(w, "  [%d]\n", shown)
-			for c, f := range rec.Schema().Fields() {
-				fmt.Fprintf(w, "    %s: %s\n", f.Name, truncate(cellString(rec.Column(c), row), 100))
-			}
-			shown++
+	fmt.Fprintf(w, "Sample rows (%d of %d):\n", len(s.Rows), s.Total)
+	for i, row := range s.Rows {
+		fmt.Fprintf(w, "  [%d]\n", i)
+		for c, name := range s.Columns {
+			fmt.Fprintf(w, "    %s: %s\n", name, row[c])
 		}
-		if shown >= n {
-			return errEnough
-		}
-		return nil
-	})
-	if errors.Is(err, errEnough) {
-		return nil
 	}
-	return err
+	return nil
 }
 
-func cellString(col arrow.Array, row int) string {
-	if col.IsNull(row) {
-		return "null"
+func writeArtifactJSON(ctx context.Context, w io.Writer, store *artifact.Store, m *artifact.Manifest) error {
+	out := struct {
+		*artifact.Manifest
+		Path   string          `json:"path"`
+		Sample *runview.Sample `json:"sample,omitempty"`
+	}{Manifest: m, Path: store.Path(m.Digest)}
+	if strings.HasPrefix(m.Kind, "dataset/") {
+		s, err := runview.ReadSample(ctx, out.Path, artifactsRows, 1000)
+		if err != nil {
+			return err
+		}
+		out.Sample = s
 	}
-	if s, ok := col.(*array.String); ok {
-		return fmt.Sprintf("%q", s.Value(row))
-	}
-	return col.ValueStr(row)
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
+	return writeJSON(w, out)
 }

@@ -41,6 +41,7 @@ type pipelineFlags struct {
 	db       string
 	noCache  bool
 	json     bool
+	executor string // run --executor
 	// writesStore is set by commands that run the plan: planning then
 	// creates the store's secret key, so cache keys outlive the process.
 	writesStore bool

@@ -18,12 +18,16 @@ const (
 	exitInterrupted = 5 // the run was interrupted (Ctrl-C, SIGTERM)
 	exitMismatch    = 6 // reproduce refused (inputs or plugins changed) or artifacts differ
 	exitNotFound    = 7 // the named run or artifact does not exist
+	// exitPlanChanges is plan --detailed-exitcode's "something would run",
+	// the value terraform plan -detailed-exitcode uses.
+	exitPlanChanges = 2
 )
 
 const exitCodeHelp = `Exit codes:
   0  success
   1  error
-  2  usage error (unknown flag, missing argument)
+  2  usage error (unknown command or flag, missing argument); with
+     plan --detailed-exitcode: something would run
   3  invalid pipeline (diagnostics are printed)
   4  run finished with failed nodes
   5  run interrupted
@@ -35,6 +39,8 @@ var (
 	errInvalid  = errors.New("pipeline is invalid")
 	errUsage    = errors.New("usage error")
 	errMismatch = errors.New("reproduction mismatch")
+	// errPlanChanges is not a failure: plan --detailed-exitcode found work.
+	errPlanChanges = errors.New("the plan has nodes to run")
 )
 
 // exitCode maps an error returned by a command to its exit code.
@@ -42,6 +48,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, errPlanChanges):
+		return exitPlanChanges
 	case errors.Is(err, errUsage):
 		return exitUsage
 	case errors.Is(err, errInvalid):

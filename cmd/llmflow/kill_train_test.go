@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,6 +46,11 @@ func TestResumeTrainingAfterSIGKILL(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 
+	plan := llmflow(t, dir, "plan", "pipeline.hcl")
+	if !regexp.MustCompile(`\+ stage\.tiny \(will run: new, resume from step [1-9]\d*\)`).MatchString(plan.stdout) {
+		t.Errorf("plan after the kill does not say which step the stage resumes from:\n%s", plan.stdout)
+	}
+
 	res := llmflow(t, dir, "run", "--json", "pipeline.hcl")
 	if res.code != 0 {
 		t.Fatalf("resumed run: %d\n%s", res.code, res.stderr)
@@ -53,6 +59,13 @@ func TestResumeTrainingAfterSIGKILL(t *testing.T) {
 		t.Errorf("the resumed run did not report resuming from the checkpoint:\n%s", res.stdout)
 	}
 	resumed := outputDigest(t, res.stdout, "stage.tiny", "model")
+	// The resumed run's loss curve starts at step 10, with the killed run's
+	// points, and marks where this run took over.
+	report := llmflow(t, dir, "report", "latest", "-o", "-")
+	if !regexp.MustCompile(`"id":"stage.tiny/loss","node":"stage.tiny","title":"loss","labels":\["train_loss","val_loss"\],"x":\[10,20,`).MatchString(report.stdout) ||
+		!strings.Contains(report.stdout, `"resumed_at":[`) {
+		t.Errorf("the resumed run's report does not continue the killed run's loss curve")
+	}
 
 	fresh := llmflow(t, dir, "run", "--json", "--store", "fresh-store", "--db", "fresh.db", "pipeline.hcl")
 	if fresh.code != 0 {

@@ -41,9 +41,10 @@ func main() {
 
 // execute runs the command tree and maps its error to an exit code.
 func execute() int {
+	rejectUnknownSubcommands(rootCmd)
 	rootCmd.SetArgs(longVarFlags(os.Args[1:]))
-	err := rootCmd.Execute()
-	if err != nil && !errors.Is(err, errInvalid) { // diagnostics were printed already
+	err := usageError(rootCmd.Execute())
+	if err != nil && !errors.Is(err, errInvalid) && !errors.Is(err, errPlanChanges) { // diagnostics or the plan were printed already
 		os.Stderr.WriteString("Error: " + err.Error() + "\n")
 	}
 	return exitCode(err)
@@ -66,4 +67,39 @@ func longVarFlags(args []string) []string {
 		out[i] = a
 	}
 	return out
+}
+
+// usageError marks the command-line mistakes cobra reports as plain errors
+// (it has no types for them) as usage errors, so they exit 2.
+func usageError(err error) error {
+	if err == nil || errors.Is(err, errUsage) {
+		return err
+	}
+	msg := err.Error()
+	for _, prefix := range []string{"unknown command ", "required flag(s) ", "accepts ", "invalid argument "} {
+		if strings.HasPrefix(msg, prefix) {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+	return err
+}
+
+// rejectUnknownSubcommands makes a command group (runs, plugins, ...)
+// given an unknown subcommand fail with a usage error, as the root does;
+// cobra would print the group's help and exit 0. Without arguments a group
+// still prints its help.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		rejectUnknownSubcommands(c)
+		if !c.HasSubCommands() || c.Runnable() {
+			continue
+		}
+		c.Args = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unknown command %q for %q", errUsage, args[0], c.CommandPath())
+			}
+			return nil
+		}
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
 }

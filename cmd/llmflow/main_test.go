@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	if trained.dir != "" { // trainedRun's shared run
+		os.RemoveAll(trained.dir)
+	}
 	os.Exit(code)
 }
 

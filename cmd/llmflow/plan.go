@@ -10,14 +10,34 @@ import (
 	"github.com/llmflow/llmflow/pipeline"
 )
 
-var planFlags pipelineFlags
+var (
+	planFlags        pipelineFlags
+	planDetailedExit bool
+)
+
+// hasWork reports whether running the plan would do anything.
+func hasWork(p *pipeline.Plan) bool {
+	for _, n := range p.Nodes {
+		if n.Action != pipeline.ActionCached {
+			return true
+		}
+	}
+	return false
+}
 
 var planCmd = &cobra.Command{
 	Use:   "plan FILE",
 	Short: "Show which nodes are cached and which will run, and why",
 	Long: `Computes every node's cache key and compares it with the artifact store and
 the run history. A node is cached, will run (new, config changed, input
-changed, plugin changed, --no-cache) or is blocked. Plan writes nothing.`,
+changed, plugin changed, --no-cache) or is blocked. A node that runs because something changed
+lists the changes under it, as terraform plan does: "~ max_steps = 300 -> 200"
+for a config attribute, the digests of an input that changed, and "resume
+from step N" for a training stage whose interrupted run left a checkpoint.
+Plan writes nothing.
+
+With --detailed-exitcode, plan exits 0 when every node is cached, 2 when
+something would run (or is blocked), and 1 on error, for scripts.`,
 	Args: exactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		if err := useLockFile(args[0], false); err != nil {
@@ -30,10 +50,14 @@ changed, plugin changed, --no-cache) or is blocked. Plan writes nothing.`,
 		defer closeFn()
 		defer closeStageRunner()
 		if planFlags.json {
-			return writePlanJSON(cmd.OutOrStdout(), p)
+			err = writePlanJSON(cmd.OutOrStdout(), p)
+		} else {
+			writePlanText(cmd.OutOrStdout(), p)
 		}
-		writePlanText(cmd.OutOrStdout(), p)
-		return nil
+		if err == nil && planDetailedExit && hasWork(p) {
+			return errPlanChanges
+		}
+		return err
 	},
 }
 
@@ -42,6 +66,7 @@ func init() {
 	planFlags.addStoreFlags(planCmd)
 	planCmd.Flags().BoolVar(&planFlags.noCache, "no-cache", false, "plan as if nothing were cached")
 	planCmd.Flags().BoolVar(&planFlags.json, "json", false, "print the plan as JSON")
+	planCmd.Flags().BoolVar(&planDetailedExit, "detailed-exitcode", false, "exit 0 when nothing would run, 2 when something would, 1 on error")
 	rootCmd.AddCommand(planCmd)
 }
 

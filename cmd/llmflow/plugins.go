@@ -40,8 +40,11 @@ file (` + pluginhost.LockFileName + `) but the lock is not written.`,
 		}
 		host := pluginhost.New()
 		w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tVERSION\tSOURCE\tSHA256\tPROTOCOL")
+		if !pluginsListJSON {
+			fmt.Fprintln(w, "NAME\tVERSION\tSOURCE\tSHA256\tPROTOCOL")
+		}
 		var failed []string
+		ids := []pluginJSON{}
 		for _, spec := range specs {
 			if _, err := host.Pin(lock, &spec); err != nil {
 				failed = append(failed, err.Error())
@@ -54,9 +57,16 @@ file (` + pluginhost.LockFileName + `) but the lock is not written.`,
 			}
 			id := c.Identity()
 			c.Close()
+			ids = append(ids, pluginJSON{id.Name, id.Version, id.Source, id.Path, id.SHA256, id.Protocol})
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\n", id.Name, id.Version, id.Source, id.SHA256, id.Protocol)
 		}
-		w.Flush()
+		if pluginsListJSON {
+			if err := writeJSON(cmd.OutOrStdout(), ids); err != nil {
+				return err
+			}
+		} else {
+			w.Flush()
+		}
 		if len(failed) > 0 {
 			return fmt.Errorf("%s", strings.Join(failed, "\n"))
 		}
@@ -96,7 +106,20 @@ plugin block wins over the binary's current hash.`,
 	},
 }
 
+var pluginsListJSON bool
+
+// pluginJSON is a row of plugins list --json.
+type pluginJSON struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Source   string `json:"source"`
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Protocol int    `json:"protocol"`
+}
+
 func init() {
+	pluginsListCmd.Flags().BoolVar(&pluginsListJSON, "json", false, "print JSON")
 	pluginsCmd.AddCommand(pluginsListCmd, pluginsLockCmd)
 	rootCmd.AddCommand(pluginsCmd)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/llmflow/llmflow/cmd/llmflow/views"
 	"github.com/llmflow/llmflow/pipeline"
 	"github.com/llmflow/llmflow/pipeline/runstore"
+	"github.com/llmflow/llmflow/pipeline/slurm"
 )
 
 var (
@@ -38,6 +39,10 @@ running nodes gracefully and marks the run interrupted.`,
 		if err != nil {
 			return err
 		}
+		if err := p.Bound.Config.CheckExecutorOverride(runFlags.executor); err != nil {
+			closeFn()
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
 		closeFn() // the read-only history handle; the run opens the database for writing
 		defer closeStageRunner()
 		return executePlan(ctx, cmd, p, pl, runFlags, runParallelism)
@@ -51,6 +56,7 @@ func init() {
 	runCmd.Flags().IntVar(&runParallelism, "parallelism", 2, "nodes to run at once")
 	runCmd.Flags().BoolVar(&runFlags.noCache, "no-cache", false, "run every node even when its outputs are cached")
 	runCmd.Flags().BoolVar(&runFlags.json, "json", false, "print events as JSON lines")
+	runCmd.Flags().StringVar(&runFlags.executor, "executor", "", "where nodes run: local, slurm or an executor block's name (default: the pipeline's choice)")
 	rootCmd.AddCommand(runCmd)
 }
 
@@ -77,7 +83,11 @@ func executePlan(ctx context.Context, cmd *cobra.Command, p *pipeline.Plan, pl *
 	}
 	view := views.New(cmd.OutOrStdout(), f.json, isTerminal(cmd.OutOrStdout()))
 	e := &pipeline.Engine{Store: pl.Store, Runner: pl.Runner, Hook: append(pipeline.Hooks{rec, view}, extra...),
-		Parallelism: par, NoCache: f.noCache, RunID: rec.RunID()}
+		Parallelism: par, NoCache: f.noCache, RunID: rec.RunID(), Executor: f.executor,
+		JobRunners: map[string]pipeline.JobRunner{pipeline.ExecutorSlurm: slurm.New()}}
+	if exe, err := os.Executable(); err == nil {
+		e.JobCommand = []string{exe, "node", "exec"}
+	}
 	_, runErr := e.Run(ctx, p)
 	view.Close()
 	if err := rec.Err(); err != nil {

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmflow/llmflow/cmd/llmflow/runview"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -58,27 +58,9 @@ func writeRunList(w io.Writer, runs []runstore.RunSummary) {
 	fmt.Fprintln(tw, "RUN\tSTATUS\tSTARTED\tDURATION\tPIPELINE\tNODES")
 	for _, r := range runs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.StartedAt.UTC().Format(time.DateTime),
-			duration(r.StartedAt, r.FinishedAt), r.PipelineFile, nodeCounts(r.Nodes))
+			runview.Duration(r.StartedAt, r.FinishedAt), r.PipelineFile, runview.NodeCounts(r.Nodes))
 	}
 	tw.Flush()
-}
-
-// nodeCounts renders status counts in a fixed order.
-func nodeCounts(m map[string]int) string {
-	var parts []string
-	for _, s := range []string{"succeeded", "cached", "failed", "skipped", "interrupted", "running"} {
-		if m[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", m[s], s))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func duration(start, end time.Time) string {
-	if end.IsZero() {
-		return "-"
-	}
-	return end.Sub(start).Round(time.Millisecond).String()
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmflow/llmflow/cmd/llmflow/runview"
 	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
@@ -33,21 +36,17 @@ var runsShowCmd = &cobra.Command{
 func init() { runsCmd.AddCommand(runsShowCmd) }
 
 func loadRun(cmd *cobra.Command, dbPath, ref string) (*runstore.RunDetail, error) {
-	db, err := runstore.OpenReadOnly(dbPath)
-	if err != nil {
-		return nil, fmt.Errorf("%w: no run database at %s", errNotFound, dbPath)
-	}
-	defer db.Close()
-	id, err := db.ResolveRunID(cmd.Context(), ref)
+	db, id, err := openRun(cmd, dbPath, ref)
 	if err != nil {
 		return nil, err
 	}
+	defer db.Close()
 	return db.GetRun(cmd.Context(), id)
 }
 
 func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	fmt.Fprintf(w, "Run:       %s\nPipeline:  %s\nStatus:    %s\nStarted:   %s\nDuration:  %s\nVersion:   %s\nHost:      %s/%s, %d CPUs, GOMAXPROCS %d, %s\nVariables: %s\n",
-		d.ID, d.PipelineFile, d.Status, d.StartedAt.UTC().Format("2006-01-02 15:04:05"), duration(d.StartedAt, d.FinishedAt),
+		d.ID, d.PipelineFile, d.Status, d.StartedAt.UTC().Format("2006-01-02 15:04:05"), runview.Duration(d.StartedAt, d.FinishedAt),
 		d.Version, d.Host.OS, d.Host.Arch, d.Host.NumCPU, d.Host.GOMAXPROCS, d.Host.GoVersion, string(d.Variables))
 	if d.Error != "" {
 		fmt.Fprintf(w, "Error:     %s\n", d.Error)
@@ -56,7 +55,7 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NODE\tKIND\tSTATUS\tATTEMPT\tDURATION\tERROR")
 	for _, n := range d.Nodes {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", n.Addr, n.Kind, n.Status, n.Attempt, duration(n.StartedAt, n.FinishedAt), n.Error)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", n.Addr, n.Kind, n.Status, n.Attempt, runview.Duration(n.StartedAt, n.FinishedAt), n.Error)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nOutputs:")
@@ -76,6 +75,8 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 		}
 	}
 	tw.Flush()
+	writeRunOutputs(w, d)
+	writeRunPlugins(w, d)
 	if len(d.Metrics) == 0 {
 		return
 	}
@@ -84,6 +85,35 @@ func writeRunDetail(w io.Writer, d *runstore.RunDetail) {
 	fmt.Fprintln(tw, "  NODE\tNAME\tLAST\tMIN\tMAX\tPOINTS")
 	for _, m := range d.Metrics {
 		fmt.Fprintf(tw, "  %s\t%s\t%.6g\t%.6g\t%.6g\t%d\n", m.Addr, m.Name, m.Last, m.Min, m.Max, m.Count)
+	}
+	tw.Flush()
+}
+
+// writeRunOutputs lists the pipeline's named outputs.
+func writeRunOutputs(w io.Writer, d *runstore.RunDetail) {
+	if len(d.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPipeline outputs:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, name := range slices.Sorted(maps.Keys(d.Outputs)) {
+		a := d.Outputs[name]
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, a.Digest, a.Kind)
+	}
+	tw.Flush()
+}
+
+// writeRunPlugins lists each plugin that ran a node once.
+func writeRunPlugins(w io.Writer, d *runstore.RunDetail) {
+	ps := runview.RunPlugins(d)
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPlugins:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tVERSION\tSOURCE\tSHA256")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, p.Version, p.Source, p.SHA256)
 	}
 	tw.Flush()
 }

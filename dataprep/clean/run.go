@@ -17,6 +17,13 @@ type Reporter interface {
 	Metric(name string, step int64, value float64)
 }
 
+// Input is what Run reads: a whole *artifact.Dataset, or a part of one.
+type Input interface {
+	stream.Source
+	Rows() int64 // for progress
+	Dir() string // for messages
+}
+
 // RunOption adjusts Run.
 type RunOption func(*runOptions)
 
@@ -81,7 +88,7 @@ func (m *Mapper) Map(text string, r *stream.Result) {
 // kept rows, in input order, to out (schema OutputSchema(in.Schema(), cfg)).
 // Work is spread over cfg.Workers goroutines; the output does not depend on
 // their number. Metrics go to rep at the end (rep may be nil).
-func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter, cfg Config, rep Reporter, opts ...RunOption) (Stats, error) {
+func Run(ctx context.Context, in Input, out *artifact.DatasetWriter, cfg Config, rep Reporter, opts ...RunOption) (Stats, error) {
 	var o runOptions
 	for _, opt := range opts {
 		opt(&o)

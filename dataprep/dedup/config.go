@@ -52,7 +52,17 @@ type Config struct {
 	// Workers bounds the goroutines that compute signatures; 0 means
 	// GOMAXPROCS. The output does not depend on it.
 	Workers int `hcl:"workers,optional" json:"-"` // not part of a cache key: the output does not depend on it
+	// Index is where the index lives: IndexMemory (about 1.5 KB per kept
+	// document) or IndexDisk (RunOnDisk: about 14 bytes per document and
+	// sort buffers resident, the rest in files). Same output either way.
+	Index string `hcl:"index,optional" json:"-"` // not part of a cache key: the output does not depend on it
 }
+
+// Index values.
+const (
+	IndexMemory = "memory"
+	IndexDisk   = "disk"
+)
 
 // DefaultConfig returns the documented defaults: MinHash with 3-word or
 // 2-character shingles, 112 permutations in 28 bands of 4 rows and a
@@ -91,6 +101,9 @@ func (c Config) Validate() error {
 	}
 	if c.Field == "" {
 		return fmt.Errorf("dedup: field: must not be empty")
+	}
+	if c.Index != "" && c.Index != IndexMemory && c.Index != IndexDisk {
+		return fmt.Errorf("dedup: index: %q is not one of %q, %q", c.Index, IndexMemory, IndexDisk)
 	}
 	if c.Method == MethodExact {
 		return nil

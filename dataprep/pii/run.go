@@ -49,7 +49,7 @@ func (s *Stats) Add(o Stats) {
 // intact, in input order (out must have in's schema). Rows are scrubbed on
 // cfg.Workers goroutines through package stream; the output does not
 // depend on their number. Null texts stay null. rep may be nil.
-func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter, cfg Config, rep Reporter) (Stats, error) {
+func Run(ctx context.Context, in Input, out *artifact.DatasetWriter, cfg Config, rep Reporter) (Stats, error) {
 	p, err := New(cfg)
 	if err != nil {
 		return Stats{}, err
@@ -67,6 +67,19 @@ func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter,
 	if err != nil {
 		return st, fmt.Errorf("pii %s: %w", in.Dir(), err)
 	}
+	ReportMetrics(rep, st)
+	return st, nil
+}
+
+// Input is what Run reads: a whole *artifact.Dataset, or a part of one.
+type Input interface {
+	stream.Source
+	Rows() int64 // for progress
+	Dir() string // for messages
+}
+
+// ReportMetrics sends every metric of st to rep in name order (rep may be nil).
+func ReportMetrics(rep Reporter, st Stats) {
 	if rep != nil {
 		m := st.Metrics()
 		names := make([]string, 0, len(m))
@@ -78,5 +91,4 @@ func Run(ctx context.Context, in *artifact.Dataset, out *artifact.DatasetWriter,
 			rep.Metric(k, 0, m[k])
 		}
 	}
-	return st, nil
 }

@@ -60,7 +60,7 @@ type Options struct {
 	Field string
 	// Workers is the number of mapping goroutines; 0 means GOMAXPROCS.
 	Workers int
-	// BatchRows bounds the rows per unit of work (default 1024); larger
+	// BatchRows bounds the rows per unit of work (DefaultBatchRows); larger
 	// input batches are sliced without copying.
 	BatchRows int
 	// Extra names utf8 columns (JSON keys) that the mapper fills through
@@ -85,12 +85,17 @@ func (o *Options) defaults() {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.BatchRows <= 0 {
-		o.BatchRows = 1024
+		o.BatchRows = DefaultBatchRows
 	}
 	if o.Mem == nil {
 		o.Mem = memory.DefaultAllocator
 	}
 }
+
+// DefaultBatchRows is the unit of work when Options.BatchRows is 0. Each
+// unit becomes one output batch, so a caller that splits an input at unit
+// boundaries gets the output batches of a whole run.
+const DefaultBatchRows = 1024
 
 // ReasonColumn is the column (JSON key) that names why a rejected row was dropped.
 const ReasonColumn = "reason"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -74,31 +75,48 @@ func (s *Store) ListRuns(ctx context.Context, opt ListOptions) ([]RunSummary, er
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	for i := range out {
-		if err := s.countNodes(ctx, &out[i]); err != nil {
-			return nil, err
-		}
+	if err := s.countNodes(ctx, out); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
 	}
 	return out, nil
 }
 
-func (s *Store) countNodes(ctx context.Context, r *RunSummary) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM nodes n
-		WHERE run_id = ? AND attempt = (SELECT MAX(attempt) FROM nodes m WHERE m.run_id = n.run_id AND m.addr = n.addr)
-		GROUP BY status`, r.ID)
+// countNodes fills the status counts of the listed runs in one query: a
+// query per run made a list of a thousand runs take most of a second.
+func (s *Store) countNodes(ctx context.Context, runs []RunSummary) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(runs))
+	args := make([]any, len(runs))
+	for i, r := range runs {
+		idx[r.ID] = i
+		args[i] = r.ID
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, status, count(*) FROM nodes n
+		WHERE run_id IN (SELECT value FROM json_each(?))
+		AND attempt = (SELECT MAX(attempt) FROM nodes m WHERE m.run_id = n.run_id AND m.addr = n.addr)
+		GROUP BY run_id, status`, jsonList(args))
 	if err != nil {
-		return fmt.Errorf("list runs: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var st string
+		var id, st string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&id, &st, &n); err != nil {
 			return err
 		}
-		r.Nodes[st] = n
+		if i, ok := idx[id]; ok {
+			runs[i].Nodes[st] = n
+		}
 	}
 	return rows.Err()
+}
+
+func jsonList(vs []any) string {
+	b, _ := json.Marshal(vs)
+	return string(b)
 }
 
 // ResolveRunID returns the id of the run whose id is ref or starts with
@@ -133,8 +151,16 @@ func (s *Store) ResolveRunID(ctx context.Context, ref string) (string, error) {
 	case 1:
 		return ids[0], nil
 	}
-	return "", fmt.Errorf("run %q is ambiguous: it matches %s and more", ref, strings.Join(ids, ", "))
+	return "", ambiguousError(fmt.Sprintf("run %q is ambiguous: it matches %s and more", ref, strings.Join(ids, ", ")))
 }
+
+// ErrAmbiguous is returned (wrapped) when a run id prefix matches several runs.
+var ErrAmbiguous = errors.New("ambiguous")
+
+type ambiguousError string
+
+func (e ambiguousError) Error() string        { return string(e) }
+func (e ambiguousError) Is(target error) bool { return target == ErrAmbiguous }
 
 // LineageEdge is an Edge with the node it belongs to.
 type LineageEdge struct {
@@ -153,6 +179,9 @@ type MetricSummary struct {
 	Last     float64 `json:"last"`
 	Min      float64 `json:"min"`
 	Max      float64 `json:"max"`
+	// FromRun is set for a node served from the cache: the run whose
+	// execution computed these figures.
+	FromRun string `json:"from_run,omitempty"`
 }
 
 // Param is one recorded param.
@@ -170,7 +199,14 @@ type RunDetail struct {
 	Lineage   []LineageEdge   `json:"lineage"`
 	Metrics   []MetricSummary `json:"metrics"`
 	Params    []Param         `json:"params"`
+	// Outputs are the pipeline's named output values, like terraform
+	// output -json: output name -> the artifact it names.
+	Outputs map[string]Artifact `json:"outputs,omitempty"`
 }
+
+// OutputParamPrefix prefixes the run-level params that record the
+// pipeline's named outputs (output:NAME = digest).
+const OutputParamPrefix = "output:"
 
 // GetRun returns a run with its nodes, artifacts, lineage, params and
 // metric summaries (last, min, max per series).
@@ -256,13 +292,42 @@ func (s *Store) loadArtifacts(ctx context.Context, d *RunDetail) error {
 }
 
 func (s *Store) loadMetrics(ctx context.Context, d *RunDetail) error {
+	if err := s.loadMetricSummaries(ctx, d, `m.run_id = ?`, d.ID, nil); err != nil {
+		return err
+	}
+	// A cached node computed nothing in this run: show the figures of the
+	// execution that produced its outputs.
+	for _, n := range d.Nodes {
+		if n.Status != StatusCached || n.CacheKey == "" {
+			continue
+		}
+		var src int64
+		var runID string
+		err := s.db.QueryRowContext(ctx, `SELECT id, run_id FROM nodes WHERE cache_key = ? AND status = 'succeeded' AND id < ?
+			ORDER BY id DESC LIMIT 1`, n.CacheKey, n.ID).Scan(&src, &runID)
+		if err == sql.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.loadMetricSummaries(ctx, d, `m.node_id = ?`, src, &MetricSummary{NodeID: n.ID, Addr: n.Addr, FromRun: runID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadMetricSummaries appends the summaries of the series matching where;
+// as, when set, gives them the node and origin run of a cached node.
+func (s *Store) loadMetricSummaries(ctx context.Context, d *RunDetail, where string, arg any, as *MetricSummary) error {
 	// The last value is the one at the highest step, latest insert winning ties.
 	rows, err := s.db.QueryContext(ctx, `SELECT IFNULL(m.node_id, 0), IFNULL(n.addr, ''), m.name, count(*),
 			MAX(m.step), MIN(m.value), MAX(m.value),
 			(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.node_id IS m.node_id AND l.name = m.name
 				ORDER BY step DESC, rowid DESC LIMIT 1)
 		FROM metrics m LEFT JOIN nodes n ON n.id = m.node_id
-		WHERE m.run_id = ? GROUP BY m.node_id, m.name ORDER BY IFNULL(m.node_id, 0), m.name`, d.ID)
+		WHERE `+where+` GROUP BY m.node_id, m.name ORDER BY IFNULL(m.node_id, 0), m.name`, arg)
 	if err != nil {
 		return err
 	}
@@ -272,6 +337,9 @@ func (s *Store) loadMetrics(ctx context.Context, d *RunDetail) error {
 		var lo, hi, last sql.NullFloat64
 		if err := rows.Scan(&m.NodeID, &m.Addr, &m.Name, &m.Count, &m.LastStep, &lo, &hi, &last); err != nil {
 			return err
+		}
+		if as != nil {
+			m.NodeID, m.Addr, m.FromRun = as.NodeID, as.Addr, as.FromRun
 		}
 		m.Min, m.Max, m.Last = orNaN(lo), orNaN(hi), orNaN(last)
 		d.Metrics = append(d.Metrics, m)
@@ -291,9 +359,26 @@ func (s *Store) loadParams(ctx context.Context, d *RunDetail) error {
 		if err := rows.Scan(&p.NodeID, &p.Name, &p.Value); err != nil {
 			return err
 		}
+		if name, ok := strings.CutPrefix(p.Name, OutputParamPrefix); ok && p.NodeID == 0 {
+			d.addOutput(name, p.Value)
+			continue
+		}
 		d.Params = append(d.Params, p)
 	}
 	return rows.Err()
+}
+
+func (d *RunDetail) addOutput(name, digest string) {
+	if d.Outputs == nil {
+		d.Outputs = map[string]Artifact{}
+	}
+	a := Artifact{Digest: digest}
+	for _, known := range d.Artifacts {
+		if known.Digest == digest {
+			a = known
+		}
+	}
+	d.Outputs[name] = a
 }
 
 // MetricSeries returns the points of one metric of a node (0: of the run)
@@ -418,6 +503,57 @@ func (s *Store) ReferencedDigests(ctx context.Context) (map[string]bool, error) 
 			return nil, err
 		}
 		out[d] = true
+	}
+	return out, rows.Err()
+}
+
+// LatestOutputs returns every output (name -> digest) of the node at addr
+// in the newest run in which it succeeded or was served from the cache,
+// and that run's id; ErrNotFound when no run has one.
+func (s *Store) LatestOutputs(ctx context.Context, addr string) (map[string]string, string, error) {
+	var runID string
+	var nodeID int64
+	err := s.db.QueryRowContext(ctx, `SELECT r.id, n.id FROM nodes n JOIN runs r ON r.id = n.run_id
+		WHERE n.addr = ? AND n.status IN ('succeeded', 'cached')
+		AND EXISTS (SELECT 1 FROM lineage l WHERE l.node_id = n.id AND l.role = 'output')
+		ORDER BY r.started_at DESC, r.id DESC, n.id DESC LIMIT 1`, addr).Scan(&runID, &nodeID)
+	if err == sql.ErrNoRows {
+		return nil, "", fmt.Errorf("no run in which %s succeeded recorded its outputs: %w", addr, ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("latest outputs of %s: %w", addr, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT name, digest FROM lineage WHERE node_id = ? AND role = 'output'`, nodeID)
+	if err != nil {
+		return nil, "", fmt.Errorf("latest outputs of %s: %w", addr, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, d string
+		if err := rows.Scan(&name, &d); err != nil {
+			return nil, "", err
+		}
+		out[name] = d
+	}
+	return out, runID, rows.Err()
+}
+
+// NodeParams returns the params (attribute -> JSON value) recorded for a
+// node execution.
+func (s *Store) NodeParams(ctx context.Context, nodeID int64) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM params WHERE node_id = ?`, nodeID)
+	if err != nil {
+		return nil, fmt.Errorf("params of node %d: %w", nodeID, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
 	}
 	return out, rows.Err()
 }

@@ -71,6 +71,7 @@ func describe() *sdk.Description {
 				Doc: "partial: the full checkpoint, its frozen tensors the base's, with the chat files and training state."},
 			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true,
 				Doc: "lora, prefix, adapter: adapter_model.safetensors and adapter_config.json in the PEFT layout, with the base's digest."},
+			trainer.TensorBoardPort,
 		},
 	}
 }
@@ -128,6 +129,7 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	if res == nil {
 		return err
 	}
+	trainer.EmitTensorBoard(ev, res)
 	if cfg.Method == MethodPartial {
 		ev.Output("model", res.Dir, artifact.KindCheckpoint)
 		return err

@@ -47,7 +47,8 @@ func describe() *sdk.Description {
 			{Name: "val", Kind: artifact.KindTokens, Optional: true, Doc: "Validation tokens."},
 			{Name: "tokenizer", Kind: artifact.KindTokenizer, Optional: true, Doc: "Tokenizer copied into the checkpoint."},
 		},
-		Outputs: []sdk.Port{{Name: "model", Kind: artifact.KindCheckpoint, Doc: "model.safetensors, config.json, tokenizer.json and training state."}},
+		Outputs: []sdk.Port{{Name: "model", Kind: artifact.KindCheckpoint, Doc: "model.safetensors, config.json, tokenizer.json and training state."},
+			trainer.TensorBoardPort},
 	}
 }
 
@@ -87,6 +88,7 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	res, err := Train(ctx, cfg, in, req.OutputDir, ev)
 	if res != nil {
 		ev.Output("model", res.Dir, artifact.KindCheckpoint)
+		trainer.EmitTensorBoard(ev, res)
 	}
 	return err
 }

@@ -54,7 +54,8 @@ func describe() *sdk.Description {
 			{Name: "template", Kind: artifact.KindChatTemplate, Optional: true, Doc: "Chat template from a chat_template block; overrides the template attribute."},
 		},
 		Outputs: []sdk.Port{{Name: "model", Kind: artifact.KindCheckpoint,
-			Doc: "model.safetensors, config.json, tokenizer.json, tokenizer_config.json, generation_config.json, template.json and training state."}},
+			Doc: "model.safetensors, config.json, tokenizer.json, tokenizer_config.json, generation_config.json, template.json and training state."},
+			trainer.TensorBoardPort},
 	}
 }
 
@@ -83,6 +84,7 @@ func (Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) error 
 	res, err := Train(ctx, cfg, in, req.OutputDir, ev)
 	if res != nil {
 		ev.Output("model", res.Dir, artifact.KindCheckpoint)
+		trainer.EmitTensorBoard(ev, res)
 	}
 	return err
 }

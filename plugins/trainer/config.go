@@ -37,6 +37,9 @@ type Config struct {
 	// a packed row (model.Batch.ResetPositionIDs). Left out of the state hash
 	// while false, so states saved before it existed still resume.
 	ResetPositionIDs bool `cty:"reset_position_ids" json:",omitempty"`
+	// TensorBoard writes the metrics to TensorBoard event files as well,
+	// output as "tensorboard". Left out of the state hash while false.
+	TensorBoard bool `cty:"tensorboard" json:",omitempty"`
 }
 
 // DefaultConfig is a schedule that suits small models on a CPU.
@@ -72,6 +75,8 @@ func Attributes(d Config) []sdk.Attribute {
 		{Name: "seed", Type: cty.Number, Doc: "Seed of initialisation and data order (default: the run seed)."},
 		{Name: "reset_position_ids", Type: cty.Bool, Default: cty.BoolVal(d.ResetPositionIDs),
 			Doc: "Number positions from each document's start inside a packed row, so a packed document trains as it would alone."},
+		{Name: "tensorboard", Type: cty.Bool, Default: cty.BoolVal(d.TensorBoard),
+			Doc: "Also write the metrics as TensorBoard event files, the stage's \"tensorboard\" output (llmflow export stage.NAME.tensorboard DIR)."},
 	}
 }
 
@@ -132,5 +137,6 @@ func NotNegative(attr string, v int) sdk.Diagnostics {
 // training (limits and reporting); the rest must match to resume.
 func (c Config) withoutLimits() Config {
 	c.MaxSteps, c.MaxTokens, c.TimeBudget, c.EvalEvery, c.EvalBatches, c.SaveEvery, c.LogEvery = 0, 0, "", 0, 0, 0, 0
+	c.TensorBoard = false
 	return c
 }

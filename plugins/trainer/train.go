@@ -58,6 +58,8 @@ type Result struct {
 	TrainLoss float64
 	ValLoss   float64 // NaN without validation data
 	ValBPB    float64 // bits per byte of validation text, NaN when unknown
+	// TensorBoardDir holds the event files when the config asked for them.
+	TensorBoardDir string
 }
 
 // Run trains spec.Model and writes the checkpoint to outDir/model. When ctx
@@ -67,6 +69,16 @@ func Run(ctx context.Context, spec Spec, outDir string, ev Events) (*Result, err
 	t, err := newTrainer(spec, outDir)
 	if err != nil {
 		return nil, err
+	}
+	var tbDir string
+	if t.cfg.TensorBoard {
+		tbDir = filepath.Join(outDir, TensorBoardDirName)
+		tb, err := newTensorBoardEvents(ev, tbDir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: tensorboard: %w", spec.Name, err)
+		}
+		defer tb.close()
+		ev = tb
 	}
 	if t.st.Step > 0 {
 		ev.Log(fmt.Sprintf("resuming from the checkpoint saved at step %d (%d tokens)", t.st.Step, t.st.Tokens))
@@ -78,7 +90,7 @@ func Run(ctx context.Context, spec Spec, outDir string, ev Events) (*Result, err
 	}
 	t.start = time.Now()
 	t.lastLog, t.lastTokens = t.start, t.st.Tokens
-	res := &Result{Dir: t.dir, ValLoss: math.NaN(), ValBPB: math.NaN()}
+	res := &Result{Dir: t.dir, ValLoss: math.NaN(), ValBPB: math.NaN(), TensorBoardDir: tbDir}
 	var stopErr error
 	for !t.done(time.Since(t.start)) {
 		if ctx.Err() != nil {

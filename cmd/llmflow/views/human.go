@@ -75,6 +75,7 @@ func (h *Human) NodeProgress(addr string, done, total int64, _ string) {
 
 // NodeMetric implements pipeline.Hook.
 func (h *Human) NodeMetric(addr, name string, step int64, value float64) {
+	h.plain.NodeMetric(addr, name, step, value)
 	if nb := h.bar(addr); nb != nil {
 		nb.mu.Lock()
 		nb.metric = fmt.Sprintf("%s=%.4g @%d", name, value, step)

@@ -3,6 +3,9 @@ package views
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,13 +20,18 @@ type Plain struct {
 	w    io.Writer
 	last map[string]time.Time
 	now  func() time.Time
+	// final holds each running node's latest value of the metrics its
+	// summary line shows.
+	final map[string]map[string]float64
 }
 
 // plainEvery is how often a node's progress is written.
 const plainEvery = 5 * time.Second
 
 // NewPlain returns a plain-lines view writing to w.
-func NewPlain(w io.Writer) *Plain { return &Plain{w: w, last: map[string]time.Time{}, now: time.Now} }
+func NewPlain(w io.Writer) *Plain {
+	return &Plain{w: w, last: map[string]time.Time{}, now: time.Now, final: map[string]map[string]float64{}}
+}
 
 func (p *Plain) printf(format string, args ...any) {
 	p.mu.Lock()
@@ -64,8 +72,19 @@ func (p *Plain) NodeProgress(addr string, done, total int64, unit string) {
 	}
 }
 
-// NodeMetric implements pipeline.Hook; metrics show in runs show.
-func (p *Plain) NodeMetric(string, string, int64, float64) {}
+// NodeMetric implements pipeline.Hook: it keeps the values the node's
+// summary line shows; the series are in runs show and runs metrics.
+func (p *Plain) NodeMetric(addr, name string, _ int64, value float64) {
+	if !slices.Contains(summaryMetrics, name) {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.final[addr] == nil {
+		p.final[addr] = map[string]float64{}
+	}
+	p.final[addr][name] = value
+}
 
 // NodeLog implements pipeline.Hook.
 func (p *Plain) NodeLog(addr, line string) { p.printf("%s: %s", addr, line) }
@@ -75,7 +94,37 @@ func (p *Plain) NodeCached(r pipeline.NodeResult) { p.printf("%s: cached", r.Add
 
 // NodeFinished implements pipeline.Hook.
 func (p *Plain) NodeFinished(r pipeline.NodeResult) {
+	p.mu.Lock()
+	seen := p.final[r.Addr]
+	delete(p.final, r.Addr)
+	p.mu.Unlock()
+	if s := summary(r.Metrics, seen); s != "" {
+		p.printf("%s: finished in %s: %s", r.Addr, r.Duration.Round(time.Millisecond), s)
+		return
+	}
 	p.printf("%s: finished in %s", r.Addr, r.Duration.Round(time.Millisecond))
+}
+
+// summaryMetrics are the figures a node's final line shows when it has
+// them: what a dataprep node kept and dropped, a training stage's last
+// losses, an evaluation's score.
+var summaryMetrics = []string{"rows", "docs_kept", "docs_dropped", "removed", "found", "tokens", "vocab_size",
+	"train_loss", "val_loss", "eval_loss", "perplexity"}
+
+// summary renders the summary metrics of a finished node: its final
+// figures, else the last value reported during the run.
+func summary(final, seen map[string]float64) string {
+	var parts []string
+	for _, name := range summaryMetrics {
+		v, ok := final[name]
+		if !ok {
+			v, ok = seen[name]
+		}
+		if ok {
+			parts = append(parts, name+"="+strconv.FormatFloat(v, 'g', 5, 64))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // NodeFailed implements pipeline.Hook.

@@ -68,3 +68,21 @@ func TestHumanDoesNotBlock(t *testing.T) {
 		t.Fatalf("output:\n%s", buf.String())
 	}
 }
+
+// TestFinalSummary: a finished node's line carries its kept and dropped
+// rows, or a training stage's last losses seen during the run.
+func TestFinalSummary(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewPlain(&buf)
+	p.NodeMetric("stage.tiny", "train_loss", 10, 2.5)
+	p.NodeMetric("stage.tiny", "grad_norm", 10, 1)
+	p.NodeMetric("stage.tiny", "train_loss", 20, 1.25)
+	p.NodeFinished(pipeline.NodeResult{Addr: "stage.tiny", Duration: time.Second})
+	p.NodeFinished(pipeline.NodeResult{Addr: "clean.web", Duration: time.Second,
+		Metrics: map[string]float64{"docs_kept": 353, "docs_dropped": 47, "bytes_in": 9}})
+	p.NodeFinished(pipeline.NodeResult{Addr: "dataset.x", Duration: time.Second})
+	want := "stage.tiny: finished in 1s: train_loss=1.25\nclean.web: finished in 1s: docs_kept=353 docs_dropped=47\ndataset.x: finished in 1s\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}

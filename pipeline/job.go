@@ -1,0 +1,208 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// A node that runs away from the host is a job: the host writes its spec
+// into a job directory in the store, an executor starts the job command
+// on that directory, and the job reports through two files there, so the
+// host stays the only process that writes the run database.
+const (
+	jobSpecFile   = "spec.json"    // JobSpec, mode 0600: configs may hold secrets
+	jobEventsFile = "events.jsonl" // one jobEvent a line, appended while the node runs
+	jobResultFile = "result.json"  // jobResult, renamed into place when the node ends
+)
+
+// JobRunner starts a job's command outside the host process and waits
+// for it. Implementations must be safe for concurrent use.
+type JobRunner interface {
+	// RunJob returns nil when every task of the job exited 0. When ctx
+	// ends it cancels the job before returning.
+	RunJob(ctx context.Context, job *Job) error
+}
+
+// Job is one submission of a node.
+type Job struct {
+	Name     string   // shown by the scheduler, "llmflow:clean.web"
+	Dir      string   // the job directory: spec, scripts, logs, reports
+	Command  []string // run once per task; the task index is in $LLMFLOW_TASK
+	Tasks    int      // > 1: an array of tasks
+	Executor *Executor
+	// Fresh is called before a new submission; a runner that attaches to
+	// a job still queued from an earlier host does not call it.
+	Fresh func() error
+	Log   func(line string)
+}
+
+// TaskEnv is the variable that gives a task of a job its index.
+const TaskEnv = "LLMFLOW_TASK"
+
+// JobSpec is everything a node needs to run in a process of its own.
+type JobSpec struct {
+	Addr       string                     `json:"node"`
+	Type       string                     `json:"type"` // block type, "stage" for stages
+	Kind       string                     `json:"kind"`
+	Key        string                     `json:"key"`
+	Store      string                     `json:"store"`
+	Dir        string                     `json:"dir"`            // pipeline directory
+	Pipeline   string                     `json:"pipeline"`       // pipeline file: built-ins are decoded from it again
+	Source     []byte                     `json:"source"`         // its bytes when the run planned it
+	Vars       map[string]json.RawMessage `json:"vars,omitempty"` // variable values, cty JSON with types
+	Config     json.RawMessage            `json:"config"`         // built-ins: canonical JSON, to check the decoding; stages: cty JSON
+	ConfigType json.RawMessage            `json:"config_type,omitempty"`
+	Plugin     StagePlugin                `json:"plugin"`
+	Seed       int64                      `json:"seed"`
+	Inputs     map[string]Input           `json:"inputs"`
+	NoCache    bool                       `json:"no_cache,omitempty"`
+	Shards     int                        `json:"shards,omitempty"` // > 1: run as tasks (JobPart) and a merge
+}
+
+// JobPart is what one process of a sharded node's job runs: one task of
+// the job array, or the merge after it.
+type JobPart struct {
+	Task  int
+	Merge bool
+}
+
+// shardDir is where a sharded job's tasks leave their parts.
+func shardDir(dir string) string { return filepath.Join(dir, "shards") }
+
+// taskResultFile is the result of task i of a sharded job.
+func taskResultFile(i int) string { return fmt.Sprintf("result-%05d.json", i) }
+
+// jobEvent is one report of a running job.
+type jobEvent struct {
+	Type  string  `json:"t"` // progress, metric, log
+	Done  int64   `json:"done,omitempty"`
+	Total int64   `json:"total,omitempty"`
+	Unit  string  `json:"unit,omitempty"`
+	Name  string  `json:"name,omitempty"`
+	Step  int64   `json:"step,omitempty"`
+	Value float64 `json:"value,omitempty"`
+	Line  string  `json:"line,omitempty"`
+}
+
+// jobResult is how a job ended, as the job itself saw it.
+type jobResult struct {
+	Outputs map[string]string  `json:"outputs,omitempty"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Error   string             `json:"error,omitempty"`
+}
+
+// jobDir is the job directory of a node cache key. It lies outside
+// <store>/tmp because it must outlive the host: a job still queued when
+// the host dies is found there by the next run.
+func jobDir(s *artifact.Store, key string) string {
+	return filepath.Join(s.Dir(), "jobs", key)
+}
+
+func writeJSONFile(path string, v any, mode os.FileMode) error {
+	b, err := json.Marshal(v) // not indented: that would rewrite the raw canonical configs
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ReadJobSpec reads the spec in a job directory.
+func ReadJobSpec(dir string) (*JobSpec, error) {
+	b, err := os.ReadFile(filepath.Join(dir, jobSpecFile))
+	if err != nil {
+		return nil, err
+	}
+	var s JobSpec
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, jobSpecFile), err)
+	}
+	if s.Addr == "" || s.Key == "" || s.Store == "" {
+		return nil, fmt.Errorf("%s: node, key and store are required", filepath.Join(dir, jobSpecFile))
+	}
+	return &s, nil
+}
+
+// readJobResult returns the result a job wrote, or nil when it wrote none.
+func readJobResult(dir string) (*jobResult, error) {
+	return readResultFile(filepath.Join(dir, jobResultFile))
+}
+
+func readResultFile(path string) (*jobResult, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var res jobResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &res, nil
+}
+
+// eventTail forwards the events a job appends to its file to a hook.
+type eventTail struct {
+	path   string
+	addr   string
+	hook   Hook
+	offset int64
+	carry  []byte // a line not yet complete
+}
+
+// poll forwards the complete lines written since the last call.
+func (t *eventTail) poll() {
+	f, err := os.Open(t.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() < t.offset {
+		t.offset, t.carry = 0, nil // a new job started the file again
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.ReadAt(buf, t.offset)
+		t.offset += int64(n)
+		t.carry = append(t.carry, buf[:n]...)
+		if n == 0 || err != nil {
+			break
+		}
+	}
+	for {
+		i := bytes.IndexByte(t.carry, '\n')
+		if i < 0 {
+			return
+		}
+		t.forward(t.carry[:i])
+		t.carry = t.carry[i+1:]
+	}
+}
+
+func (t *eventTail) forward(line []byte) {
+	var ev jobEvent
+	if json.Unmarshal(line, &ev) != nil {
+		return
+	}
+	switch ev.Type {
+	case "progress":
+		t.hook.NodeProgress(t.addr, ev.Done, ev.Total, ev.Unit)
+	case "metric":
+		t.hook.NodeMetric(t.addr, ev.Name, ev.Step, ev.Value)
+	case "log":
+		t.hook.NodeLog(t.addr, ev.Line)
+	}
+}

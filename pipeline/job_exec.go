@@ -1,0 +1,209 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// ExecJob is the job side of a remote node: it runs the node described in
+// the job directory dir against the store the spec names, appends its
+// reports to the events file and writes the result file. runner runs stage
+// nodes; part selects the task or merge of a sharded node. It returns the
+// node's error.
+func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) error {
+	spec, err := ReadJobSpec(dir)
+	if err != nil {
+		return err
+	}
+	// Appended, never truncated: the tasks of an array share the file (the
+	// host removes it before a new submission).
+	events, err := os.OpenFile(filepath.Join(dir, jobEventsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	store, err := artifact.OpenStore(spec.Store)
+	if err != nil {
+		return err
+	}
+	nr := &NodeRun{Addr: spec.Addr, Key: spec.Key, Seed: spec.Seed, Dir: spec.Dir, Inputs: spec.Inputs,
+		Store: store, hook: &eventWriter{w: events}}
+	resultFile := jobResultFile
+	var out map[string]string
+	switch {
+	case spec.Shards > 1 && !part.Merge:
+		resultFile = taskResultFile(part.Task)
+		err = execJobShard(ctx, spec, nr, dir, part.Task)
+	case spec.Shards > 1:
+		out, err = execJobMerge(ctx, spec, nr, dir)
+	default:
+		out, err = execJobNode(ctx, spec, nr, runner)
+	}
+	res := jobResult{Outputs: out, Metrics: nr.metrics}
+	if err != nil {
+		res.Outputs, res.Error = nil, err.Error()
+	}
+	if werr := writeJSONFile(filepath.Join(dir, resultFile), res, 0o644); werr != nil && err == nil {
+		err = werr
+	}
+	return err
+}
+
+func execJobNode(ctx context.Context, spec *JobSpec, nr *NodeRun, runner StageRunner) (out map[string]string, err error) {
+	defer recoverBug(spec.Addr, &err)
+	if spec.Type == "stage" {
+		ty, err := ctyjson.UnmarshalType(spec.ConfigType)
+		if err != nil {
+			return nil, fmt.Errorf("stage config type in the job spec: %w", err)
+		}
+		val, err := ctyjson.Unmarshal(spec.Config, ty)
+		if err != nil {
+			return nil, fmt.Errorf("stage config in the job spec: %w", err)
+		}
+		req := &StageRequest{Node: spec.Addr, Plugin: spec.Plugin, Config: val, Inputs: spec.Inputs, Seed: spec.Seed}
+		return runStageIn(ctx, nr.Store, runner, spec.NoCache, req, nr)
+	}
+	bn, err := spec.bindNode()
+	if err != nil {
+		return nil, err
+	}
+	bt, ok := LookupBlockType(spec.Type)
+	if !ok {
+		return nil, fmt.Errorf("this llmflow has no node type %q; the job runs a different llmflow binary than the host", spec.Type)
+	}
+	nr.Config = bn.Decoded
+	return bt.Run(ctx, nr)
+}
+
+func execJobShard(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string, task int) (err error) {
+	defer recoverBug(spec.Addr, &err)
+	bt, err := spec.shardedType(nr)
+	if err != nil {
+		return err
+	}
+	if task < 0 || task >= spec.Shards {
+		return fmt.Errorf("task %d of a node in %d shards", task, spec.Shards)
+	}
+	if err := os.MkdirAll(shardDir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := bt.RunShard(ctx, nr, shardDir(dir), task, spec.Shards); err != nil {
+		return fmt.Errorf("shard %d of %d: %w", task, spec.Shards, err)
+	}
+	return nil
+}
+
+func execJobMerge(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string) (out map[string]string, err error) {
+	defer recoverBug(spec.Addr, &err)
+	bt, err := spec.shardedType(nr)
+	if err != nil {
+		return nil, err
+	}
+	return bt.Merge(ctx, nr, shardDir(dir), spec.Shards)
+}
+
+// shardedType decodes the node's configuration into nr and returns its type.
+func (spec *JobSpec) shardedType(nr *NodeRun) (*BlockType, error) {
+	bn, err := spec.bindNode()
+	if err != nil {
+		return nil, err
+	}
+	bt, ok := LookupBlockType(spec.Type)
+	if !ok || bt.RunShard == nil || bt.Merge == nil {
+		return nil, fmt.Errorf("this llmflow cannot shard %s nodes; the job runs a different llmflow binary than the host", spec.Type)
+	}
+	nr.Config = bn.Decoded
+	return bt, nil
+}
+
+func recoverBug(addr string, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s panicked: %v; this is a bug in llmflow", addr, p)
+	}
+}
+
+// bindNode decodes the spec's built-in node from the pipeline source and
+// variables, as the host did: configurations hold fields such as paths
+// and worker counts that their canonical JSON leaves out.
+func (spec *JobSpec) bindNode() (*BoundNode, error) {
+	cfg, diags := Load(spec.Pipeline, spec.Source)
+	exprs := map[string]hcl.Expression{}
+	for name, js := range spec.Vars {
+		v, err := ctyjson.Unmarshal(js, cty.DynamicPseudoType)
+		if err != nil {
+			return nil, fmt.Errorf("variable %s in the job spec: %w", name, err)
+		}
+		exprs[name] = staticExpr(v)
+	}
+	var b *Bound
+	if !diags.HasErrors() {
+		var d hcl.Diagnostics
+		b, d = cfg.Bind(exprs)
+		diags = append(diags, d...)
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("decoding the pipeline in the job: %s", diags.Error())
+	}
+	bn := b.Nodes[spec.Addr]
+	if bn == nil || !bytes.Equal(bn.Canonical, spec.Config) {
+		return nil, fmt.Errorf("%s decodes differently in the job than in the host; the job runs a different llmflow binary than the host", spec.Addr)
+	}
+	return bn, nil
+}
+
+// eventWriter is the Hook a job's NodeRun reports to: one JSON line per
+// event, so the host can forward them as they come.
+type eventWriter struct {
+	NopHook
+	mu           sync.Mutex
+	w            *os.File
+	lastProgress time.Time
+}
+
+// progressEvery spaces progress lines: a reader may report every document.
+const progressEvery = 200 * time.Millisecond
+
+func (e *eventWriter) write(ev jobEvent) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.w.Write(append(b, '\n'))
+}
+
+// NodeProgress implements Hook.
+func (e *eventWriter) NodeProgress(_ string, done, total int64, unit string) {
+	e.mu.Lock()
+	now := time.Now()
+	skip := now.Sub(e.lastProgress) < progressEvery && done != total
+	if !skip {
+		e.lastProgress = now
+	}
+	e.mu.Unlock()
+	if skip {
+		return
+	}
+	e.write(jobEvent{Type: "progress", Done: done, Total: total, Unit: unit})
+}
+
+// NodeMetric implements Hook.
+func (e *eventWriter) NodeMetric(_, name string, step int64, value float64) {
+	e.write(jobEvent{Type: "metric", Name: name, Step: step, Value: value})
+}
+
+// NodeLog implements Hook.
+func (e *eventWriter) NodeLog(_, line string) { e.write(jobEvent{Type: "log", Line: line}) }

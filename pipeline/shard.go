@@ -1,0 +1,238 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/dataprep/stream"
+)
+
+// A node with `shards = N` runs as N tasks over consecutive rows of its
+// input, each writing its part of every output batch for batch, and a
+// merge that writes the parts in order through one dataset writer. The
+// writer then sees the batches a whole run gives it, so the outputs are
+// byte-identical for any N and any executor.
+
+// runShardsHere runs a sharded node's tasks as goroutines of the host,
+// then merges them.
+func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[string]string, error) {
+	dir := r.e.Store.WorkDir(nr.Key) // held under the node's lock
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tasks := n.Meta.Shards
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	errs := make([]error, tasks)
+	var wg sync.WaitGroup
+	for i := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = n.bt.RunShard(ctx, nr, dir, i, tasks); errs[i] != nil {
+				errs[i] = fmt.Errorf("shard %d of %d: %w", i, tasks, errs[i])
+				cancel(errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	return n.bt.Merge(ctx, nr, dir, tasks)
+}
+
+// datasetPart is task's share of a dataset's rows, cut at the units of
+// work the dataprep libraries split every input batch into: rows
+// [i*DefaultBatchRows, (i+1)*DefaultBatchRows) of each batch. A task
+// yields the units that start in its row range, so each library sees the
+// units, and writes the output batches, of a whole run.
+type datasetPart struct {
+	*artifact.Dataset
+	from, to int64 // rows
+}
+
+// errPartDone stops a scan past the part.
+var errPartDone = errors.New("past the part")
+
+// Scan calls fn with the part's units in order. It reads the batches
+// before the part in the dataset file that holds its first row, whose row
+// counts are not recorded, but skips earlier files.
+func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error {
+	var first int64 // row number of the first row of the current file
+	for i := range p.NumShards() {
+		rows := p.ShardRows(i)
+		if first+rows <= p.from {
+			first += rows
+			continue
+		}
+		if first >= p.to {
+			return nil
+		}
+		row := first
+		err := p.ScanShard(ctx, i, func(rec arrow.RecordBatch) error {
+			n := rec.NumRows()
+			for off := int64(0); off < n; off += stream.DefaultBatchRows {
+				switch start := row + off; {
+				case start >= p.to:
+					return errPartDone
+				case start >= p.from:
+					unit := rec.NewSlice(off, min(n, off+stream.DefaultBatchRows))
+					err := fn(unit)
+					unit.Release()
+					if err != nil {
+						return err
+					}
+				}
+			}
+			row += n
+			return nil
+		})
+		if errors.Is(err, errPartDone) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		first += rows
+	}
+	return nil
+}
+
+// Rows returns the part's rows, for progress.
+func (p *datasetPart) Rows() int64 { return p.to - p.from }
+
+// inputPart returns task's share of the rows of input name.
+func (r *NodeRun) inputPart(name string, task, tasks int) (*datasetPart, error) {
+	in, err := r.inputDataset(name)
+	if err != nil {
+		return nil, err
+	}
+	n := in.Rows()
+	return &datasetPart{Dataset: in, from: n * int64(task) / int64(tasks), to: n * int64(task+1) / int64(tasks)}, nil
+}
+
+// shardOutput is one dataset output of a sharded node.
+type shardOutput struct {
+	name   string
+	schema *arrow.Schema
+}
+
+// runPartTask runs task's part of input "input" through fn, which writes
+// to one part writer per output and returns its counters, kept for the
+// merge.
+func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int, outputs func(in *arrow.Schema) []shardOutput,
+	fn func(in *datasetPart, w []*artifact.DatasetWriter) (stats any, err error)) error {
+	in, err := run.inputPart("input", task, tasks)
+	if err != nil {
+		return err
+	}
+	var ws []*artifact.DatasetWriter
+	for _, o := range outputs(in.Schema()) {
+		w, err := partWriter(dir, o.name, task, o.schema)
+		if err != nil {
+			return err
+		}
+		defer w.Abort()
+		ws = append(ws, w)
+	}
+	st, err := fn(in, ws)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if err := w.Close(); err != nil {
+			return err
+		}
+	}
+	return saveShardStats(dir, task, st)
+}
+
+// mergeOutputs commits the tasks' parts of each output as a dataset of
+// kind text and returns output name -> digest.
+func mergeOutputs(ctx context.Context, run *NodeRun, dir string, tasks int, outputs func(in *arrow.Schema) []shardOutput) (map[string]string, error) {
+	in, err := run.inputDataset("input")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, o := range outputs(in.Schema()) {
+		w, err := run.newDatasetOutput(artifact.KindText, o.schema)
+		if err != nil {
+			return nil, err
+		}
+		defer w.abort()
+		if err := mergeParts(ctx, dir, o.name, tasks, w.w); err != nil {
+			return nil, err
+		}
+		if out[o.name], err = w.commit(nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// partWriter writes task's part of output into the shard directory. One
+// file holds the part, so no batch is split before the merge.
+func partWriter(dir, output string, task int, schema *arrow.Schema) (*artifact.DatasetWriter, error) {
+	return artifact.NewDatasetWriter(partDir(dir, output, task), schema, artifact.WithShardRows(math.MaxInt64))
+}
+
+func partDir(dir, output string, task int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s-%05d", output, task))
+}
+
+// mergeParts writes the tasks' parts of output, in task order, to w.
+func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.DatasetWriter) error {
+	for i := range tasks {
+		part, err := artifact.OpenDataset(partDir(dir, output, i))
+		if err != nil {
+			return fmt.Errorf("part %d of %s: %w", i, output, err)
+		}
+		if err := part.Scan(ctx, w.Write); err != nil {
+			return fmt.Errorf("part %d of %s: %w", i, output, err)
+		}
+	}
+	return nil
+}
+
+// saveShardStats and loadShardStats keep each task's counters for the
+// merge, which reports their sum.
+func saveShardStats(dir string, task int, st any) error {
+	return writeJSONFile(filepath.Join(dir, fmt.Sprintf("stats-%05d.json", task)), st, 0o644)
+}
+
+func loadShardStats[S any](dir string, tasks int, add func(S)) error {
+	for i := range tasks {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("stats-%05d.json", i)))
+		if err != nil {
+			return fmt.Errorf("shard %d left no counters: %w", i, err)
+		}
+		var st S
+		if err := json.Unmarshal(b, &st); err != nil {
+			return fmt.Errorf("shard %d counters: %w", i, err)
+		}
+		add(st)
+	}
+	return nil
+}
+
+// progressOnly forwards a library's progress but not its metrics: a task
+// reports only its share, and the merge reports the sums.
+type progressOnly struct{ r *NodeRun }
+
+func (p progressOnly) Progress(done, total int64, unit string) { p.r.Progress(done, total, unit) }
+func (p progressOnly) Metric(string, int64, float64)           {}

@@ -1,0 +1,207 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/llmflow/llmflow/artifact"
+)
+
+// execJobEnv makes the test binary a job process: it runs ExecJob on the
+// job directory named by the variable, as `llmflow node exec` does.
+const execJobEnv = "LLMFLOW_TEST_EXEC_JOB"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(execJobEnv); dir != "" {
+		task, _ := strconv.Atoi(os.Getenv(TaskEnv))
+		part := JobPart{Task: task, Merge: os.Getenv("LLMFLOW_TEST_MERGE") == "1"}
+		if err := ExecJob(context.Background(), dir, nil, part); err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// processRunner runs each task of a job as a process of the test binary:
+// the job protocol through real processes, without a cluster.
+type processRunner struct {
+	mu   sync.Mutex
+	jobs []string // "tasks" or "merge" per job, in order
+}
+
+func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
+	if job.Fresh != nil {
+		if err := job.Fresh(); err != nil {
+			return err
+		}
+	}
+	merge := len(job.Command) == 3 && job.Command[1] == "--merge"
+	dir := job.Command[len(job.Command)-1]
+	p.mu.Lock()
+	p.jobs = append(p.jobs, fmt.Sprintf("%d tasks merge=%v", job.Tasks, merge))
+	p.mu.Unlock()
+	errs := make([]error, job.Tasks)
+	var wg sync.WaitGroup
+	for i := range job.Tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), execJobEnv+"="+dir, TaskEnv+"="+strconv.Itoa(i))
+			if merge {
+				cmd.Env = append(cmd.Env, "LLMFLOW_TEST_MERGE=1")
+			}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("task %d: %v: %s", i, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metricLog records the step-0 metrics of every node.
+type metricLog struct {
+	eventLog
+	mu      sync.Mutex
+	metrics map[string]float64
+}
+
+func (m *metricLog) NodeMetric(addr, name string, _ int64, v float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.metrics[addr+" "+name] = v
+}
+
+// shardCorpus writes docs JSONL documents, a fifth of them too short for
+// min_words = 5, so that clean keeps some and rejects some of every batch.
+func shardCorpus(t *testing.T, docs int) string {
+	path := filepath.Join(t.TempDir(), "corpus.jsonl")
+	var b strings.Builder
+	for i := range docs {
+		if i%5 == 0 {
+			fmt.Fprintf(&b, "{\"text\": \"short %d\"}\n", i)
+			continue
+		}
+		fmt.Fprintf(&b, "{\"text\": \"Document %d tells of rivers and hills. It also speaks of bread and the number %d. Write to user%d@example.com for more.\"}\n", i, i*7919%10007, i%3)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func shardPipeline(corpus string, shards int) string {
+	return fmt.Sprintf(`
+dataset "d" {
+  path = %q
+}
+clean "c" {
+  input             = dataset.d
+  min_words         = 5
+  gopher_repetition = false
+  c4_min_sentences  = 2
+  shards            = %d
+}
+pii "p" {
+  input  = clean.c
+  shards = %d
+}
+output "data" { value = clean.c }
+output "rejects" { value = clean.c.rejects }
+output "scrubbed" { value = pii.p }
+`, corpus, shards, shards)
+}
+
+// TestShardedCleanMatchesWhole runs clean and pii whole and in shards, in the host
+// and as job processes: the outputs are byte-identical and the counters
+// are the whole run's.
+func TestShardedCleanMatchesWhole(t *testing.T) {
+	corpus := shardCorpus(t, 3*artifact.DefaultBatchRows+1000) // 4 input batches
+	var want map[string]string
+	var wantMetrics map[string]float64
+	for _, tc := range []struct {
+		shards int
+		jobs   bool
+	}{{1, false}, {2, false}, {3, false}, {8, false}, {4, true}, {1, true}} {
+		t.Run(fmt.Sprintf("shards=%d jobs=%v", tc.shards, tc.jobs), func(t *testing.T) {
+			store := newStore(t)
+			log := &metricLog{metrics: map[string]float64{}}
+			runner := &processRunner{}
+			e := &Engine{Store: store, Hook: log, Parallelism: 2}
+			if tc.jobs {
+				e.Executor, e.JobRunners, e.JobCommand = ExecutorSlurm, map[string]JobRunner{ExecutorSlurm: runner}, []string{"llmflow"}
+			}
+			res, err := e.Run(context.Background(), testPipeline(t, shardPipeline(corpus, tc.shards), store, false))
+			if err != nil {
+				t.Fatalf("%v\n%q", err, log.events)
+			}
+			if want == nil {
+				want, wantMetrics = res.Outputs, log.metrics
+				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 {
+					t.Fatalf("metrics of the whole run: %v", wantMetrics)
+				}
+				return
+			}
+			for name, d := range want {
+				if res.Outputs[name] != d {
+					t.Errorf("output %s = %s, want %s as with one shard", name, res.Outputs[name], d)
+				}
+			}
+			for k, v := range wantMetrics {
+				if log.metrics[k] != v {
+					t.Errorf("metric %s = %v, want %v", k, log.metrics[k], v)
+				}
+			}
+			if tc.jobs && tc.shards > 1 && !strings.Contains(strings.Join(runner.jobs, "; "), fmt.Sprintf("%d tasks merge=false; 1 tasks merge=true; %[1]d tasks merge=false; 1 tasks merge=true", tc.shards)) {
+				t.Errorf("jobs = %q, want the array of tasks and then the merge", runner.jobs)
+			}
+			if ents, _ := os.ReadDir(filepath.Join(store.Dir(), "jobs")); len(ents) != 0 {
+				t.Errorf("%d job directories left", len(ents))
+			}
+		})
+	}
+}
+
+func TestShardsOnlyWhereSupported(t *testing.T) {
+	_, diags := Load("p.hcl", []byte(`
+dataset "d" {
+  path   = "a.jsonl"
+  shards = 2
+}
+stage "pretrain" "p" {
+  data   = dataset.d
+  shards = 2
+  config {}
+}
+clean "c" {
+  input  = dataset.d
+  shards = 0
+}
+`))
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.Summary+": "+d.Detail)
+	}
+	s := strings.Join(got, "\n")
+	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, pii.",
+		"Stages do not shard", "Invalid shards: shards must be a whole number from 1 to 10000."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, s)
+		}
+	}
+}

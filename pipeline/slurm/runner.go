@@ -1,0 +1,238 @@
+package slurm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llmflow/llmflow/pipeline"
+)
+
+// jobIDFile keeps the id of the job submitted for a job directory.
+const jobIDFile = "slurm.jobid"
+
+// Runner submits jobs with sbatch and waits for them. It implements
+// pipeline.JobRunner and is safe for concurrent use.
+type Runner struct {
+	env  []string // nil: the process environment
+	poll time.Duration
+}
+
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithEnv sets the environment of the Slurm commands (SLURM_CONF, PATH).
+func WithEnv(env []string) Option { return func(r *Runner) { r.env = env } }
+
+// WithPoll sets how often a job's state is asked for.
+func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
+
+// New returns a Runner.
+func New(opts ...Option) *Runner {
+	// slurmctld starts batch jobs on a one-second tick, so polling faster
+	// than this adds load and saves little.
+	r := &Runner{poll: 100 * time.Millisecond}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+// RunJob implements pipeline.JobRunner.
+func (r *Runner) RunJob(ctx context.Context, job *pipeline.Job) error {
+	tasks := max(job.Tasks, 1)
+	id, err := r.attach(ctx, job)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		if id, err = r.submit(ctx, job, tasks); err != nil {
+			return err
+		}
+	}
+	st, err := r.wait(ctx, id, tasks)
+	if ctx.Err() != nil {
+		return r.cancel(ctx, id, tasks)
+	}
+	if err != nil {
+		return fmt.Errorf("slurm job %s of %s: %w", id, nodeName(job), err)
+	}
+	return st.failure(id, nodeName(job), job.Executor)
+}
+
+// attach returns the id of a job submitted earlier for job.Dir that is
+// still queued or running, or "".
+func (r *Runner) attach(ctx context.Context, job *pipeline.Job) (string, error) {
+	b, err := os.ReadFile(filepath.Join(job.Dir, jobIDFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(b))
+	st, err := r.state(ctx, id, max(job.Tasks, 1))
+	if err != nil || st.done {
+		return "", nil
+	}
+	if job.Log != nil {
+		job.Log(fmt.Sprintf("attaching to slurm job %s, submitted by an earlier run and still %s", id, st.summary()))
+	}
+	return id, nil
+}
+
+func (r *Runner) submit(ctx context.Context, job *pipeline.Job, tasks int) (string, error) {
+	if job.Fresh != nil {
+		if err := job.Fresh(); err != nil {
+			return "", err
+		}
+	}
+	script := filepath.Join(job.Dir, "job.sh")
+	if err := os.WriteFile(script, []byte(jobScript(job)), 0o700); err != nil {
+		return "", err
+	}
+	args := sbatchArgs(job, tasks)
+	cmd := r.command(ctx, "sbatch", append(args, script)...)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("sbatch %s: %w", strings.Join(args, " "), commandError(err))
+	}
+	// --parsable prints "id" or "id;cluster".
+	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		return "", fmt.Errorf("sbatch printed %q where a job id was expected", strings.TrimSpace(string(out)))
+	}
+	if err := os.WriteFile(filepath.Join(job.Dir, jobIDFile), []byte(id+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	if job.Log != nil {
+		what := "job " + id
+		if tasks > 1 {
+			what = fmt.Sprintf("job array %s of %d tasks", id, tasks)
+		}
+		job.Log(fmt.Sprintf("submitted slurm %s; log %s", what, logPath(job.Dir, id, tasks, 0)))
+	}
+	return id, nil
+}
+
+// jobScript runs the job's command with the task index of an array task.
+func jobScript(job *pipeline.Job) string {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n# Submitted by llmflow for " + nodeName(job) + ".\n")
+	fmt.Fprintf(&b, "%s=${SLURM_ARRAY_TASK_ID:-0}; export %s\n", pipeline.TaskEnv, pipeline.TaskEnv)
+	b.WriteString("exec")
+	for _, a := range job.Command {
+		b.WriteString(" " + shellQuote(a))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func sbatchArgs(job *pipeline.Job, tasks int) []string {
+	args := []string{"--parsable", "--job-name=" + job.Name, "--chdir=" + job.Dir}
+	if tasks > 1 {
+		args = append(args, fmt.Sprintf("--array=0-%d", tasks-1), "--output="+filepath.Join(job.Dir, "slurm-%A_%a.out"))
+	} else {
+		args = append(args, "--output="+filepath.Join(job.Dir, "slurm-%j.out"))
+	}
+	if job.Executor == nil {
+		return args
+	}
+	s := job.Executor.Slurm
+	opt := func(name, v string) {
+		if v != "" {
+			args = append(args, "--"+name+"="+v)
+		}
+	}
+	opt("partition", s.Partition)
+	opt("account", s.Account)
+	opt("qos", s.QOS)
+	opt("mem", s.Mem)
+	if s.TimeLimit > 0 {
+		// sbatch takes whole minutes; rounding up never cuts a job short.
+		opt("time", strconv.FormatInt(int64((s.TimeLimit+time.Minute-1)/time.Minute), 10))
+	}
+	if s.CPUsPerTask > 0 {
+		opt("cpus-per-task", strconv.Itoa(s.CPUsPerTask))
+	}
+	return append(args, s.ExtraArgs...)
+}
+
+// cancel stops the job and waits until Slurm says it ended, so the node's
+// lock is not released while its job still writes to the store.
+func (r *Runner) cancel(ctx context.Context, id string, tasks int) error {
+	cause := context.Cause(ctx)
+	bg, stop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer stop()
+	if out, err := r.command(bg, "scancel", id).CombinedOutput(); err != nil {
+		return fmt.Errorf("scancel %s: %v: %s (interrupted: %w)", id, err, strings.TrimSpace(string(out)), cause)
+	}
+	if _, err := r.wait(bg, id, tasks); err != nil {
+		return fmt.Errorf("slurm job %s was cancelled but did not end: %v (interrupted: %w)", id, err, cause)
+	}
+	return fmt.Errorf("cancelled slurm job %s: %w", id, cause)
+}
+
+// wait polls until every task of the job ended or ctx ends.
+func (r *Runner) wait(ctx context.Context, id string, tasks int) (*jobState, error) {
+	tick := time.NewTicker(r.poll)
+	defer tick.Stop()
+	for {
+		st, err := r.state(ctx, id, tasks)
+		if err != nil || st.done {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// state asks scontrol for the job's tasks, and sacct when scontrol no
+// longer knows the job (it forgets finished jobs after MinJobAge).
+func (r *Runner) state(ctx context.Context, id string, tasks int) (*jobState, error) {
+	out, err := r.command(ctx, "scontrol", "show", "job", "-o", id).Output()
+	if err == nil {
+		return parseScontrol(string(out), id, tasks), nil
+	}
+	sout, serr := r.command(ctx, "sacct", "-n", "-P", "-X", "-j", id, "-o", "JobID,State,ExitCode").Output()
+	if serr == nil && strings.TrimSpace(string(sout)) != "" {
+		return parseSacct(string(sout), id, tasks), nil
+	}
+	return nil, fmt.Errorf("neither scontrol nor sacct knows the job: %v", commandError(err))
+}
+
+func (r *Runner) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = r.env
+	return cmd
+}
+
+// commandError adds what a failed command printed on stderr.
+func commandError(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+		return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(ee.Stderr)))
+	}
+	return err
+}
+
+func nodeName(job *pipeline.Job) string { return strings.TrimPrefix(job.Name, "llmflow:") }
+
+// logPath is where sbatch writes a task's output (see sbatchArgs).
+func logPath(dir, id string, tasks, task int) string {
+	if tasks > 1 {
+		return filepath.Join(dir, fmt.Sprintf("slurm-%s_%d.out", id, task))
+	}
+	return filepath.Join(dir, "slurm-"+id+".out")
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

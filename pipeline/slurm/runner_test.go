@@ -1,0 +1,213 @@
+package slurm
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llmflow/llmflow/internal/testenv"
+	"github.com/llmflow/llmflow/pipeline"
+)
+
+// These tests submit real jobs to the cluster that
+// ../shared/slurm/start-local-slurm.sh starts; the job directories are
+// temporary directories, which the single-node cluster shares.
+
+func newJob(t *testing.T, c *testenv.Slurm, script string, ex *pipeline.Executor) (*pipeline.Job, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var logs []string
+	if ex == nil {
+		ex = &pipeline.Executor{Name: "test", Type: pipeline.ExecutorSlurm}
+	}
+	ex.Slurm.Partition = c.Partition
+	return &pipeline.Job{Name: "llmflow:test." + t.Name(), Dir: t.TempDir(), Command: []string{"/bin/sh", "-c", script},
+		Tasks: 1, Executor: ex, Log: func(l string) { mu.Lock(); logs = append(logs, l); mu.Unlock() }}, &logs
+}
+
+func TestRunJobSucceeds(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, logs := newJob(t, c, "echo hello from $LLMFLOW_TASK", nil)
+	if err := New(WithEnv(c.Env)).RunJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	id := jobID(t, job.Dir)
+	b, err := os.ReadFile(logPath(job.Dir, id, 1, 0))
+	if err != nil || strings.TrimSpace(string(b)) != "hello from 0" {
+		t.Fatalf("log = %q, %v", b, err)
+	}
+	if len(*logs) != 1 || !strings.Contains((*logs)[0], "submitted slurm job "+id) {
+		t.Errorf("logs = %q", *logs)
+	}
+}
+
+func TestRunJobFailureNamesJobStateExitCodeAndLog(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, _ := newJob(t, c, "echo the input is bad >&2; exit 3", nil)
+	err := New(WithEnv(c.Env)).RunJob(context.Background(), job)
+	if err == nil {
+		t.Fatal("a job that exits 3 succeeded")
+	}
+	id := jobID(t, job.Dir)
+	for _, want := range []string{"slurm job " + id + " of test.", "ended FAILED with exit code 3",
+		"log " + logPath(job.Dir, id, 1, 0), "the input is bad"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
+
+func TestRunJobArrayRunsEveryTask(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, logs := newJob(t, c, `touch task-$LLMFLOW_TASK; [ "$LLMFLOW_TASK" != 2 ] || exit 4`, nil)
+	job.Tasks = 4
+	err := New(WithEnv(c.Env)).RunJob(context.Background(), job)
+	if err == nil || !regexp.MustCompile(`slurm job \d+_2 \(1 of 4 array tasks failed\) of test\.\S+ ended FAILED with exit code 4`).MatchString(err.Error()) {
+		t.Fatalf("error = %v", err)
+	}
+	for i := range 4 {
+		if _, err := os.Stat(filepath.Join(job.Dir, "task-"+string(rune('0'+i)))); err != nil {
+			t.Errorf("task %d did not run: %v", i, err)
+		}
+	}
+	if !strings.Contains((*logs)[0], "job array ") {
+		t.Errorf("logs = %q", *logs)
+	}
+}
+
+func TestRunJobCancelledWithContext(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, _ := newJob(t, c, "touch started; sleep 120; touch finished", nil)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		waitFile(t, filepath.Join(job.Dir, "started"))
+		cancel(errors.New("interrupt"))
+	}()
+	start := time.Now()
+	err := New(WithEnv(c.Env)).RunJob(ctx, job)
+	if err == nil || !strings.Contains(err.Error(), "cancelled slurm job") || !strings.Contains(err.Error(), "interrupt") {
+		t.Fatalf("error = %v", err)
+	}
+	if d := time.Since(start); d > 60*time.Second {
+		t.Errorf("cancelling took %s", d)
+	}
+	if st := scontrolState(t, c, jobID(t, job.Dir)); st != "CANCELLED" {
+		t.Errorf("state after cancel = %s", st)
+	}
+}
+
+func TestRunJobOverMemReportsOOM(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	if !c.EnforcesMem {
+		t.Skip("the cluster tracks processes without cgroups, so --mem is not enforced")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		testenv.SkipOrFail(t, "python3 is needed to allocate memory in a job: %v", err)
+	}
+	ex := &pipeline.Executor{Name: "tiny", Type: pipeline.ExecutorSlurm, Slurm: pipeline.SlurmSettings{Mem: "64M"}}
+	job, _ := newJob(t, c, py+` -c "b = bytearray(400 << 20); b[::4096] = b'x' * len(b[::4096])"`, ex)
+	err = New(WithEnv(c.Env)).RunJob(context.Background(), job)
+	if err == nil || !strings.Contains(err.Error(), "ended OUT_OF_MEMORY") || !strings.Contains(err.Error(), `limit (64M); raise mem in executor "tiny"`) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// A host killed while its job was queued leaves the job id in the job
+// directory; the next run waits for that job instead of submitting again.
+func TestRunJobAttachesToQueuedJob(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, logs := newJob(t, c, "sleep 1; touch finished", nil)
+	script := filepath.Join(job.Dir, "job.sh")
+	os.WriteFile(script, []byte(jobScript(job)), 0o700)
+	cmd := exec.Command("sbatch", append(sbatchArgs(job, 1), script)...)
+	cmd.Env = c.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(string(out))
+	os.WriteFile(filepath.Join(job.Dir, jobIDFile), []byte(id+"\n"), 0o644)
+	job.Fresh = func() error { t.Error("a second job was submitted"); return nil }
+	if err := New(WithEnv(c.Env)).RunJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(job.Dir, "finished")); err != nil {
+		t.Error("RunJob returned before the job finished")
+	}
+	if len(*logs) != 1 || !strings.Contains((*logs)[0], "attaching to slurm job "+id) {
+		t.Errorf("logs = %q", *logs)
+	}
+	// Once that job ended, the directory's next run submits anew.
+	job.Fresh = nil
+	if err := New(WithEnv(c.Env)).RunJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if jobID(t, job.Dir) == id {
+		t.Error("a finished job was attached to again")
+	}
+}
+
+func TestSbatchArgs(t *testing.T) {
+	ex := &pipeline.Executor{Name: "big", Slurm: pipeline.SlurmSettings{Partition: "gpu", Account: "lab", QOS: "high",
+		TimeLimit: 90*time.Minute + time.Second, CPUsPerTask: 4, Mem: "8G", ExtraArgs: []string{"--exclusive"}}}
+	got := strings.Join(sbatchArgs(&pipeline.Job{Name: "llmflow:clean.web", Dir: "/s/jobs/k", Executor: ex}, 8), " ")
+	want := "--parsable --job-name=llmflow:clean.web --chdir=/s/jobs/k --array=0-7 --output=/s/jobs/k/slurm-%A_%a.out " +
+		"--partition=gpu --account=lab --qos=high --mem=8G --time=91 --cpus-per-task=4 --exclusive"
+	if got != want {
+		t.Errorf("sbatch args\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestParseStates(t *testing.T) {
+	pending := "JobId=7 ArrayJobId=7 ArrayTaskId=0-3 JobState=PENDING ExitCode=0:0\n"
+	if s := parseScontrol(pending, "7", 4); s.done || s.summary() != "1 PENDING" {
+		t.Errorf("pending array: done=%v summary=%q", s.done, s.summary())
+	}
+	split := "JobId=8 ArrayJobId=7 ArrayTaskId=1 JobState=COMPLETED ExitCode=0:0\n" +
+		"JobId=7 ArrayJobId=7 ArrayTaskId=0 JobState=FAILED ExitCode=2:0 StdOut=/x/slurm-7_0.out\n"
+	if s := parseScontrol(split, "7", 2); !s.done || s.failure("7", "n", nil) == nil {
+		t.Errorf("finished array: done=%v", s.done)
+	}
+	sacct := "7_0|COMPLETED|0:0\n7_1|CANCELLED by 0|0:15\n"
+	s := parseSacct(sacct, "7", 2)
+	if err := s.failure("7", "n", nil); !s.done || err == nil || !strings.Contains(err.Error(), "ended CANCELLED with signal 15") {
+		t.Errorf("sacct: done=%v err=%v", s.done, err)
+	}
+}
+
+func jobID(t *testing.T, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, jobIDFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func scontrolState(t *testing.T, c *testenv.Slurm, id string) string {
+	cmd := exec.Command("scontrol", "show", "job", "-o", id)
+	cmd.Env = c.Env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fields(string(out))["JobState"]
+}
+
+func waitFile(t *testing.T, path string) {
+	for range 600 {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("%s did not appear", path)
+}
