@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -103,28 +102,7 @@ func TestLabelPipeline(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("run: %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	metrics, outputs := map[string]float64{}, map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
-		var ev struct {
-			Type, Node, Name string
-			Value            float64
-			Outputs          map[string]string
-			Metrics          map[string]float64
-		}
-		if err := json.Unmarshal([]byte(line), &ev); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		switch {
-		case ev.Type == "node_metric":
-			metrics[ev.Node+" "+ev.Name] = ev.Value
-		case ev.Type == "node_finished":
-			for k, v := range ev.Metrics {
-				metrics[ev.Node+" "+k] = v
-			}
-		case ev.Type == "run_finished":
-			outputs = ev.Outputs
-		}
-	}
+	metrics := runMetrics(t, res.stdout)
 	valRows := metrics["preferences.sums val_rows"]
 	if metrics["preferences.sums pairs"] != 30 || valRows < 3 || valRows > 17 {
 		t.Fatalf("preferences metrics: %v", metrics)
@@ -138,7 +116,7 @@ func TestLabelPipeline(t *testing.T) {
 	if !(lo <= a && a <= hi) {
 		t.Errorf("agreement %g outside [%g, %g]", a, lo, hi)
 	}
-	digest := strings.TrimPrefix(outputs["pairs"], "sha256:")
+	digest := strings.TrimPrefix(outputDigest(t, res.stdout, "stage.ai", "data"), "sha256:")
 	pairs, err := preference.Read(context.Background(), filepath.Join(dir, ".llmflow", "store", "objects", "sha256", digest))
 	if err != nil {
 		t.Fatal(err)

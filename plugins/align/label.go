@@ -186,7 +186,7 @@ func Label(ctx context.Context, cfg LabelConfig, p *Policy, sc scorer, prompts l
 	var items []scoreItem
 	for i, c := range convs {
 		for _, a := range answers[i] {
-			items = append(items, scoreItem{c, a})
+			items = append(items, scoreItem{Prompt: c, Answer: a})
 		}
 	}
 	scores, err := sc.Score(items, cfg.BatchSize)
@@ -260,7 +260,7 @@ func agreement(res *LabelResult, sc scorer, human []preference.Pair, batch int) 
 	}
 	items := make([]scoreItem, 0, 2*len(human))
 	for _, h := range human {
-		items = append(items, scoreItem{h.Prompt, h.Chosen}, scoreItem{h.Prompt, h.Rejected})
+		items = append(items, scoreItem{Prompt: h.Prompt, Answer: h.Chosen}, scoreItem{Prompt: h.Prompt, Answer: h.Rejected})
 	}
 	s, err := sc.Score(items, batch)
 	if err != nil {

@@ -87,7 +87,7 @@ func TestLabelWithRewardModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range pairs {
-		s, err := sc.Score([]scoreItem{{p.Prompt, p.Chosen}, {p.Prompt, p.Rejected}}, 1)
+		s, err := sc.Score([]scoreItem{{Prompt: p.Prompt, Answer: p.Chosen}, {Prompt: p.Prompt, Answer: p.Rejected}}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestLabelWithRewardModel(t *testing.T) {
 	// Agreement: recomputed from the scores of the human pairs.
 	hits := 0
 	for _, h := range human {
-		s, _ := sc.Score([]scoreItem{{h.Prompt, h.Chosen}, {h.Prompt, h.Rejected}}, 1)
+		s, _ := sc.Score([]scoreItem{{Prompt: h.Prompt, Answer: h.Chosen}, {Prompt: h.Prompt, Answer: h.Rejected}}, 1)
 		if s[0] > s[1] {
 			hits++
 		}
@@ -204,7 +204,7 @@ func TestLabelWithJudge(t *testing.T) {
 		t.Fatal(err)
 	}
 	pairs := testPairs(3)
-	items := []scoreItem{{pairs[0].Prompt, "5"}, {pairs[1].Prompt, "a longer answer"}, {pairs[2].Prompt, "x"}}
+	items := []scoreItem{{Prompt: pairs[0].Prompt, Answer: "5"}, {Prompt: pairs[1].Prompt, Answer: "a longer answer"}, {Prompt: pairs[2].Prompt, Answer: "x"}}
 	batched, err := j.Score(items, 3)
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
+	"github.com/llmflow/llmflow/plugins/align/rewardscore"
 	"github.com/llmflow/llmflow/plugins/sdk"
 )
 
@@ -22,12 +24,14 @@ type prompting struct {
 	set     *exampleSet
 	extract *Extractor
 	eos     int32
+	reward  *rewardscore.Scorer // nil: answers are not scored by a reward model
 	results []result
 }
 
 // result is what one example produced; see examplesSchema.
 type result struct {
 	prompt, reference  string
+	user               string  // the prompt as a user turn, without shots
 	ids                []int32 // the prompt's
 	truncated          bool
 	generation, answer string
@@ -38,19 +42,22 @@ type result struct {
 	choice, label      int
 	respLogProb        float64
 	respTokens         int
+	reward             float64
 }
 
 // enabled reports whether scorer name is asked for.
 func (p *prompting) enabled(name string) bool { return slices.Contains(p.c.Scorers, name) }
 
-func (p *prompting) generates() bool { return p.enabled(ScoreExactMatch) || p.enabled(ScoreContains) }
+func (p *prompting) generates() bool {
+	return p.enabled(ScoreExactMatch) || p.enabled(ScoreContains) || p.reward != nil
+}
 
 // check confirms the dataset has every column the config names.
 func (p *prompting) check(t *Template) error {
 	if err := p.set.need("template", t.Fields()...); err != nil {
 		return err
 	}
-	if p.generates() || p.enabled(ScoreResponseLoss) {
+	if p.enabled(ScoreExactMatch) || p.enabled(ScoreContains) || p.enabled(ScoreResponseLoss) {
 		if err := p.set.need("reference", p.c.Reference); err != nil {
 			return err
 		}
@@ -80,6 +87,7 @@ func (p *prompting) buildPrompts(t *Template, pool *shotPool, chat ChatRenderer,
 				return err
 			}
 		}
+		r.user = text
 		if r.reference, err = p.reference(i); err != nil {
 			return err
 		}
@@ -187,6 +195,24 @@ func (p *prompting) score(r *result, out []int32) error {
 	return nil
 }
 
+// scoreRewards scores every generated answer with the reward model, the
+// prompt (without shots) as a user turn and the answer as the reply.
+func (p *prompting) scoreRewards(ev sdk.Events) error {
+	items := make([]rewardscore.Item, len(p.results))
+	for i, r := range p.results {
+		items[i] = rewardscore.Item{Prompt: []chat.Message{{Role: chat.RoleUser, Content: r.user}}, Answer: strings.TrimSpace(r.generation)}
+	}
+	scores, err := p.reward.Score(items, p.c.BatchSize)
+	if err != nil {
+		return fmt.Errorf("eval: reward_model: %w", err)
+	}
+	for i, s := range scores {
+		p.results[i].reward = s
+	}
+	ev.Log(fmt.Sprintf("scored %d answers with the reward model", len(scores)))
+	return nil
+}
+
 // stopAt returns where the first of stops starts in s, or -1.
 func stopAt(s string, stops []string) int {
 	at := -1
@@ -265,12 +291,12 @@ func (p *prompting) responseLoss(ctx context.Context, ev sdk.Events) error {
 // prompt runs the prompting evaluation of the examples in promptsDir (shots
 // from shotsDir, or promptsDir when empty) and writes the per-example
 // results to the Arrow dataset examplesDir.
-func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, ckpt, promptsDir, shotsDir string, c Config, examplesDir string, ev sdk.Events) (*PromptReport, error) {
+func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer, rm *rewardscore.Scorer, ckpt, promptsDir, shotsDir string, c Config, examplesDir string, ev sdk.Events) (*PromptReport, error) {
 	t, err := ParseTemplate(c.Template)
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	p := &prompting{c: c, m: m, tok: tok, eos: eosID(tok)}
+	p := &prompting{c: c, m: m, tok: tok, eos: eosID(tok), reward: rm}
 	if p.extract, err = NewExtractor(c.AnswerRegex); err != nil {
 		return nil, fmt.Errorf("eval: answer_regex: %w", err)
 	}
@@ -318,6 +344,11 @@ func (st Stage) prompt(ctx context.Context, m *model.Model, tok *tokenizer.Token
 	}
 	if p.generates() {
 		if err := p.generate(ctx, ev); err != nil {
+			return nil, err
+		}
+	}
+	if p.reward != nil {
+		if err := p.scoreRewards(ev); err != nil {
 			return nil, err
 		}
 	}

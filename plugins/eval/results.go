@@ -23,8 +23,20 @@ type PromptReport struct {
 	ResponseLoss       *float64 `json:"response_loss,omitempty"`
 	ResponsePerplexity *float64 `json:"response_perplexity,omitempty"`
 	ResponseTokens     int64    `json:"response_tokens,omitempty"`
-	Truncated          int      `json:"truncated"` // examples cut to fit n_positions
-	Details            string   `json:"details"`   // the per-example dataset, relative to report.json
+	// Reward is the reward model's score of the generated answers.
+	Reward    *RewardSummary `json:"reward,omitempty"`
+	Truncated int            `json:"truncated"` // examples cut to fit n_positions
+	Details   string         `json:"details"`   // the per-example dataset, relative to report.json
+}
+
+// RewardSummary is the mean reward-model score of the answers, their
+// spread and the 95% t interval of the mean.
+type RewardSummary struct {
+	Mean   float64  `json:"mean"`
+	Std    float64  `json:"std"`
+	MeanLo *float64 `json:"mean_lo,omitempty"` // absent for a single answer
+	MeanHi *float64 `json:"mean_hi,omitempty"`
+	N      int      `json:"n"`
 }
 
 // Rate is a proportion with its 95% Wilson interval.
@@ -79,6 +91,21 @@ func (p *prompting) summarize(ev sdk.Events) *PromptReport {
 			ev.Metric(0, "response_perplexity", ppl)
 		}
 	}
+	if p.reward != nil {
+		xs := make([]float64, n)
+		for i, r := range p.results {
+			xs[i] = r.reward
+		}
+		mean, std, lo, hi := MeanInterval(xs)
+		rep.Reward = &RewardSummary{Mean: mean, Std: std, N: n}
+		ev.Metric(0, "reward_mean", mean)
+		ev.Metric(0, "reward_std", std)
+		if n > 1 {
+			rep.Reward.MeanLo, rep.Reward.MeanHi = &lo, &hi
+			ev.Metric(0, "reward_mean_lo", lo)
+			ev.Metric(0, "reward_mean_hi", hi)
+		}
+	}
 	for _, r := range p.results {
 		if r.truncated {
 			rep.Truncated++
@@ -115,6 +142,9 @@ func (p *prompting) examplesSchema() *arrow.Schema {
 		fields = append(fields,
 			arrow.Field{Name: ScoreResponseLoss, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 			arrow.Field{Name: "response_tokens", Type: arrow.PrimitiveTypes.Int64})
+	}
+	if p.reward != nil {
+		fields = append(fields, arrow.Field{Name: "reward", Type: arrow.PrimitiveTypes.Float64})
 	}
 	return arrow.NewSchema(fields, nil)
 }
@@ -168,6 +198,9 @@ func (p *prompting) writeExamples(dir string) error {
 				fb.AppendNull()
 			}
 			integer(r.respTokens)
+		}
+		if p.reward != nil {
+			next().(*array.Float64Builder).Append(r.reward)
 		}
 		if err := w.RowDone(len(r.prompt) + len(r.generation) + len(r.reference)); err != nil {
 			w.Abort()

@@ -91,3 +91,41 @@ func Wilson(hits, n int) (lo, hi float64) {
 	h := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / d
 	return max(0, c-h), min(1, c+h)
 }
+
+// MeanInterval returns the mean of xs, their sample standard deviation and
+// the 95% Student t interval of the mean. With fewer than two values the
+// spread is 0 and the interval unbounded.
+func MeanInterval(xs []float64) (mean, std, lo, hi float64) {
+	n := len(xs)
+	if n == 0 {
+		return math.NaN(), 0, math.Inf(-1), math.Inf(1)
+	}
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(n)
+	if n < 2 {
+		return mean, 0, math.Inf(-1), math.Inf(1)
+	}
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	std = math.Sqrt(ss / float64(n-1))
+	h := t975(n-1) * std / math.Sqrt(float64(n))
+	return mean, std, mean - h, mean + h
+}
+
+// t975 is the 0.975 quantile of Student's t with df degrees of freedom:
+// exact to three decimals from a table up to 10, past that the
+// Cornish-Fisher expansion around the normal quantile (error < 1e-4).
+func t975(df int) float64 {
+	table := [...]float64{12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004, 2.262157, 2.228139}
+	if df <= len(table) {
+		return table[df-1]
+	}
+	const z = 1.959963984540054
+	v := float64(df)
+	z3, z5, z7 := z*z*z, math.Pow(z, 5), math.Pow(z, 7)
+	return z + (z3+z)/(4*v) + (5*z5+16*z3+3*z)/(96*v*v) + (3*z7+19*z5+17*z3-15*z)/(384*v*v*v)
+}

@@ -269,3 +269,21 @@ func TestFitPrompt(t *testing.T) {
 		})
 	}
 }
+
+// TestMeanInterval: the interval is mean ± t·s/√n with Student's quantile,
+// here checked against values computed by scipy.stats.t.ppf(0.975, df).
+func TestMeanInterval(t *testing.T) {
+	for df, want := range map[int]float64{1: 12.7062047, 4: 2.7764451, 10: 2.2281389, 11: 2.2009852, 20: 2.0859634, 60: 2.0002978, 299: 1.9679296} {
+		if got := t975(df); math.Abs(got-want) > 2e-4 {
+			t.Errorf("t975(%d) = %.6f, want %.6f", df, got, want)
+		}
+	}
+	mean, std, lo, hi := MeanInterval([]float64{1, 2, 3, 4, 5})
+	h := 2.7764451 * math.Sqrt(2.5) / math.Sqrt(5)
+	if mean != 3 || math.Abs(std-math.Sqrt(2.5)) > 1e-12 || math.Abs(lo-(3-h)) > 1e-5 || math.Abs(hi-(3+h)) > 1e-5 {
+		t.Errorf("MeanInterval = %g, %g, [%g, %g]", mean, std, lo, hi)
+	}
+	if m, s, lo, hi := MeanInterval([]float64{7}); m != 7 || s != 0 || !math.IsInf(lo, -1) || !math.IsInf(hi, 1) {
+		t.Errorf("one value: %g, %g, [%g, %g]", m, s, lo, hi)
+	}
+}

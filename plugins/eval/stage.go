@@ -17,6 +17,7 @@ import (
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/model/peft"
+	"github.com/llmflow/llmflow/plugins/align/rewardscore"
 	"github.com/llmflow/llmflow/plugins/sdk"
 	"github.com/llmflow/llmflow/plugins/trainer"
 )
@@ -134,6 +135,7 @@ func describe() *sdk.Description {
 			{Name: "prompts", Kind: artifact.KindText, Optional: true, NonEmpty: true, Doc: "Examples to score by prompting; must not be empty."},
 			{Name: "shots_data", Kind: artifact.KindText, Optional: true, Doc: "Examples to draw shots from (default: \"prompts\")."},
 			{Name: "adapter", Kind: artifact.KindAdapter, Optional: true, Doc: "Adapter of the model (LoRA, merged into it; prefix or bottleneck, attached); its chat files replace the model's."},
+			{Name: "reward_model", Kind: artifact.KindCheckpoint, Optional: true, Doc: "Reward model (the reward stage's) that scores every generated answer to \"prompts\", as a user turn and an assistant reply in its chat template."},
 		},
 		Outputs: []sdk.Port{{Name: "report", Kind: ReportKind, Doc: "report.json with figures and samples."}},
 	}
@@ -228,6 +230,15 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 	if _, ok := req.Inputs["shots_data"]; ok && !hasPrompts {
 		return fmt.Errorf("eval: \"shots_data\" is wired without \"prompts\" to prompt with")
 	}
+	var rm *rewardscore.Scorer
+	if in, ok := req.Inputs["reward_model"]; ok {
+		if !hasPrompts {
+			return fmt.Errorf("eval: \"reward_model\" is wired without \"prompts\" whose answers it would score")
+		}
+		if rm, err = rewardscore.Load(in.Path); err != nil {
+			return fmt.Errorf("eval: reward_model: %w", err)
+		}
+	}
 	rep := Report{Samples: []Sample{}}
 	if hasData {
 		if err := measure(ctx, m, tok, d.Path, c, &rep, ev); err != nil {
@@ -247,7 +258,7 @@ func (st Stage) Run(ctx context.Context, req *sdk.RunRequest, ev sdk.Events) err
 		if sd, ok := req.Inputs["shots_data"]; ok {
 			shots = sd.Path
 		}
-		if rep.Prompting, err = st.prompt(ctx, m, tok, chatDir, pr.Path, shots, c, filepath.Join(dir, ExamplesDir), ev); err != nil {
+		if rep.Prompting, err = st.prompt(ctx, m, tok, rm, chatDir, pr.Path, shots, c, filepath.Join(dir, ExamplesDir), ev); err != nil {
 			return err
 		}
 	}
