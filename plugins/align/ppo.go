@@ -161,7 +161,7 @@ func preparePPO(ctx context.Context, cfg PPOConfig, inputs map[string]sdk.Input,
 			return nil, err
 		}
 	}
-	return newPPO(cfg, ms, prompts, val), nil
+	return newPPO(cfg, ms, prompts, val)
 }
 
 // run evaluates the held-out prompts, takes the PPO steps left, saving as

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -424,5 +425,41 @@ func TestPPOPromptsFromPreferences(t *testing.T) {
 	}
 	if _, err := readPrompts(context.Background(), sdk.Input{Path: dir, Kind: artifact.KindTokens}); err == nil || !strings.Contains(err.Error(), "instruction or preference dataset") {
 		t.Errorf("a token dataset as prompts: %v", err)
+	}
+}
+
+// TestPPOScoresWholeTurns: a rollout is scored as the reward stage rendered
+// its pairs (and eval and label score answers), a complete assistant turn of
+// the chat template, whether the response stopped or ran out of tokens.
+func TestPPOScoresWholeTurns(t *testing.T) {
+	f := fixture(t)
+	p, err := preparePPO(context.Background(), testPPOConfig(), ppoInputs(f, writePPOPrompts(t, ppoNouns), ""), newRecEvents())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := p.pol.Encoder
+	user := []chat.Message{{Role: chat.RoleUser, Content: ppoPrompt(ppoNouns[0])}}
+	prompt, _, err := enc.Encode(user, chat.Options{Generate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _, err := enc.Encode(append(user, chat.Message{Role: chat.RoleAssistant, Content: "Cats are good."}), chat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(whole[:len(prompt)], prompt) {
+		t.Fatalf("the rendered turn %v does not start with the prompt %v", whole, prompt)
+	}
+	tail := len(p.turnTail)
+	if tail < 2 || p.turnTail[0] != p.eot {
+		t.Fatalf("turn tail %v: want the end of turn %d and the template's text after it", p.turnTail, p.eot)
+	}
+	answer := whole[len(prompt) : len(whole)-tail]
+	stopped := &rollout{prompt: prompt, response: append(slices.Clone(answer), p.eot)}
+	cut := &rollout{prompt: prompt, response: slices.Clone(answer)}
+	for name, r := range map[string]*rollout{"stopped": stopped, "cut": cut} {
+		if got := p.scored(r); !slices.Equal(got, whole) {
+			t.Errorf("%s: scored %v, want the whole turn %v", name, got, whole)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/llmflow/llmflow/dataprep/chat"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 	"github.com/llmflow/llmflow/model"
 	"github.com/llmflow/llmflow/plugins/trainer"
@@ -40,6 +41,9 @@ type ppo struct {
 	tok     *tokenizer.Tokenizer
 	// eot ends a response; pad fills batch rows; vocab bounds sampling.
 	eot, pad int32
+	// turnTail is how a complete assistant turn ends in the chat template
+	// (end of turn and what follows it), what the reward model saw last.
+	turnTail []int32
 	vocab    int
 	rows     int // rollouts per mini-batch and per scoring forward pass
 	buf      buffers
@@ -56,16 +60,50 @@ type stepStats struct {
 
 // newPPO prepares a run on models; the optimizer covers the policy's
 // trainable tensors, the value head included.
-func newPPO(cfg PPOConfig, ms ppoModels, prompts, val [][]int32) *ppo {
+func newPPO(cfg PPOConfig, ms ppoModels, prompts, val [][]int32) (*ppo, error) {
 	tok := ms.pol.Tokenizer
 	p := &ppo{cfg: cfg, ppoModels: ms, prompts: prompts, val: val, tok: tok, eot: ms.pol.IDs.EOS, pad: ms.pol.IDs.Pad,
 		vocab: tok.VocabSize(), rows: cfg.BatchSize / cfg.MiniBatches, perms: map[int][]int{}}
+	var err error
+	if p.turnTail, err = turnTail(ms.pol.Encoder, p.eot); err != nil {
+		return nil, err
+	}
 	p.opt = model.NewAdamW(ms.policy.NumTrainable(), float32(cfg.WeightDecay))
 	p.kl = klController{Coef: cfg.InitKLCoef}
 	if cfg.AdaptiveKL {
 		p.kl.Target, p.kl.Horizon = cfg.TargetKL, cfg.Horizon
 	}
-	return p
+	return p, nil
+}
+
+// turnTail returns the ids that end an assistant turn in enc's rendering:
+// the end of turn and what the template writes after it (chatml's newline).
+func turnTail(enc *chat.Encoder, eot int32) ([]int32, error) {
+	ids, _, err := enc.Encode([]chat.Message{{Role: chat.RoleUser, Content: "q"}, {Role: chat.RoleAssistant, Content: "a"}}, chat.Options{})
+	if err != nil {
+		return nil, err
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		if ids[i] == eot {
+			return ids[i:], nil
+		}
+	}
+	return nil, fmt.Errorf("ppo: the chat template renders no end-of-turn token (id %d) after an answer", eot)
+}
+
+// scored is a rollout as the reward model reads it: the prompt and the
+// response as a complete turn of the chat template, whether the response
+// stopped at its end of turn or ran out of tokens, as the reward stage
+// rendered its pairs and eval and label score answers. A sequence longer
+// than the reward model's context keeps its last tokens.
+func (p *ppo) scored(r *rollout) []int32 {
+	resp := r.response
+	if n := len(resp); n > 0 && resp[n-1] == p.eot {
+		resp = resp[:n-1]
+	}
+	seq := make([]int32, 0, len(r.prompt)+len(resp)+len(p.turnTail))
+	seq = append(append(append(seq, r.prompt...), resp...), p.turnTail...)
+	return seq[max(0, len(seq)-p.reward.Config.NPositions):]
 }
 
 // The random streams of a run, each a coordinate of streamSeed.
@@ -168,7 +206,7 @@ func (p *ppo) evaluate(rs []*rollout) error {
 	}
 	seqs := make([][]int32, len(rs))
 	for i, r := range rs {
-		seqs[i] = r.sequence()
+		seqs[i] = p.scored(r)
 	}
 	scores, err := model.Scores(p.reward, p.score, seqs, p.rows)
 	if err != nil {

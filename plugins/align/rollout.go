@@ -37,11 +37,6 @@ func (r *rollout) setRewards(coef float64) {
 	r.rewards[len(r.rewards)-1] += r.score
 }
 
-// sequence is the prompt followed by the response.
-func (r *rollout) sequence() []int32 {
-	return append(append(make([]int32, 0, len(r.prompt)+len(r.response)), r.prompt...), r.response...)
-}
-
 // packed is rollouts laid out as one batch: row i holds rollout i's prompt
 // and response without its last token, right-padded, with the response
 // tokens as targets. pos[i][j] is the flat index of the position that
