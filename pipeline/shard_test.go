@@ -121,13 +121,37 @@ pii "p" {
   input  = clean.c
   shards = %d
 }
+tokenizer "b" {
+  input      = dataset.d
+  vocab_size = 300
+}
+tokenize "t" {
+  input        = pii.p
+  tokenizer    = tokenizer.b
+  block_size   = 16
+  val_fraction = 0.1
+  shards       = %d
+}
+tokenize "docs" {
+  input        = pii.p
+  tokenizer    = tokenizer.b
+  block_size   = 64
+  pack         = false
+  drop_last    = true
+  val_fraction = 0.2
+  shards       = %d
+}
 output "data" { value = clean.c }
 output "rejects" { value = clean.c.rejects }
 output "scrubbed" { value = pii.p }
-`, corpus, shards, shards)
+output "train" { value = tokenize.t }
+output "val" { value = tokenize.t.val }
+output "docs_train" { value = tokenize.docs }
+output "docs_val" { value = tokenize.docs.val }
+`, corpus, shards, shards, shards, shards)
 }
 
-// TestShardedCleanMatchesWhole runs clean and pii whole and in shards, in the host
+// TestShardedCleanMatchesWhole runs clean, pii and tokenize whole and in shards, in the host
 // and as job processes: the outputs are byte-identical and the counters
 // are the whole run's.
 func TestShardedCleanMatchesWhole(t *testing.T) {
@@ -152,7 +176,7 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 			}
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics
-				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 {
+				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 || wantMetrics["tokenize.t tokens"] == 0 {
 					t.Fatalf("metrics of the whole run: %v", wantMetrics)
 				}
 				return
@@ -167,8 +191,10 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 					t.Errorf("metric %s = %v, want %v", k, log.metrics[k], v)
 				}
 			}
-			if tc.jobs && tc.shards > 1 && !strings.Contains(strings.Join(runner.jobs, "; "), fmt.Sprintf("%d tasks merge=false; 1 tasks merge=true; %[1]d tasks merge=false; 1 tasks merge=true", tc.shards)) {
-				t.Errorf("jobs = %q, want the array of tasks and then the merge", runner.jobs)
+			// Each of the four sharded nodes runs as an array of tasks and a merge.
+			jobs := strings.Join(runner.jobs, "; ")
+			if tc.jobs && tc.shards > 1 && (strings.Count(jobs, fmt.Sprintf("%d tasks merge=false", tc.shards)) != 4 || strings.Count(jobs, "1 tasks merge=true") != 4) {
+				t.Errorf("jobs = %q, want an array of tasks and a merge per sharded node", runner.jobs)
 			}
 			if ents, _ := os.ReadDir(filepath.Join(store.Dir(), "jobs")); len(ents) != 0 {
 				t.Errorf("%d job directories left", len(ents))
@@ -198,7 +224,7 @@ clean "c" {
 		got = append(got, d.Summary+": "+d.Detail)
 	}
 	s := strings.Join(got, "\n")
-	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, pii.",
+	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, pii, tokenize.",
 		"Stages do not shard", "Invalid shards: shards must be a whole number from 1 to 10000."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, s)
