@@ -196,7 +196,7 @@ dedup "u" {
   shards = %d
 }
 dedup "x" {
-  input   = dataset.d
+  input   = dataset.dups
   against = dataset.dups
   index   = "disk"
   shards  = %d
