@@ -63,7 +63,11 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 type datasetPart struct {
 	*artifact.Dataset
 	from, to int64 // rows
+	unit     int64 // row of the unit Scan is yielding
 }
+
+// UnitRow returns the input row of the unit Scan is yielding.
+func (p *datasetPart) UnitRow() int64 { return p.unit }
 
 // errPartDone stops a scan past the part.
 var errPartDone = errors.New("past the part")
@@ -91,6 +95,7 @@ func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) e
 					return errPartDone
 				case start >= p.from:
 					unit := rec.NewSlice(off, min(n, off+stream.DefaultBatchRows))
+					p.unit = start
 					err := fn(unit)
 					unit.Release()
 					if err != nil {

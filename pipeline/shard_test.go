@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,11 +75,23 @@ func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
 	return nil
 }
 
-// metricLog records the step-0 metrics of every node.
+// metricLog records the last value of every metric.
 type metricLog struct {
 	eventLog
 	mu      sync.Mutex
 	metrics map[string]float64
+}
+
+// summaryLog records the summary counters of every node run too.
+type summaryLog struct{ metricLog }
+
+func (m *summaryLog) NodeFinished(r NodeResult) {
+	m.eventLog.NodeFinished(r)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name, v := range r.Metrics {
+		m.metrics[r.Addr+" "+name] = v
+	}
 }
 
 func (m *metricLog) NodeMetric(addr, name string, _ int64, v float64) {
@@ -105,9 +118,45 @@ func shardCorpus(t *testing.T, docs int) string {
 	return path
 }
 
-func shardPipeline(corpus string, shards int) string {
+// dupCorpus writes docs JSONL documents of random words, every seventh an
+// exact copy of an earlier one and every seventh one word off the one
+// before, so that dedup finds both kinds without large buckets.
+func dupCorpus(t *testing.T, docs int) string {
+	path := filepath.Join(t.TempDir(), "dups.jsonl")
+	r := rand.New(rand.NewPCG(1, 2))
+	var texts []string
+	var b strings.Builder
+	for i := range docs {
+		var text string
+		switch {
+		case i%7 == 0 && i > 0:
+			text = texts[r.IntN(i)]
+		case i%7 == 1 && i > 1:
+			w := strings.Fields(texts[i-1])
+			w[r.IntN(len(w))] = "changed"
+			text = strings.Join(w, " ")
+		default:
+			w := make([]string, 40)
+			for k := range w {
+				w[k] = fmt.Sprintf("w%d", r.IntN(5000))
+			}
+			text = strings.Join(w, " ")
+		}
+		texts = append(texts, text)
+		fmt.Fprintf(&b, "{\"text\": %q}\n", text)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func shardPipeline(corpus, dups string, shards int) string {
 	return fmt.Sprintf(`
 dataset "d" {
+  path = %q
+}
+dataset "dups" {
   path = %q
 }
 clean "c" {
@@ -121,17 +170,55 @@ pii "p" {
   input  = clean.c
   shards = %d
 }
+tokenizer "b" {
+  input      = dataset.d
+  vocab_size = 300
+}
+tokenize "t" {
+  input        = pii.p
+  tokenizer    = tokenizer.b
+  block_size   = 16
+  val_fraction = 0.1
+  shards       = %d
+}
+tokenize "docs" {
+  input        = pii.p
+  tokenizer    = tokenizer.b
+  block_size   = 64
+  pack         = false
+  drop_last    = true
+  val_fraction = 0.2
+  shards       = %d
+}
+dedup "u" {
+  input  = dataset.dups
+  index  = "disk"
+  shards = %d
+}
+dedup "x" {
+  input   = dataset.dups
+  against = dataset.dups
+  index   = "disk"
+  shards  = %d
+}
 output "data" { value = clean.c }
 output "rejects" { value = clean.c.rejects }
 output "scrubbed" { value = pii.p }
-`, corpus, shards, shards)
+output "train" { value = tokenize.t }
+output "val" { value = tokenize.t.val }
+output "docs_train" { value = tokenize.docs }
+output "docs_val" { value = tokenize.docs.val }
+output "unique" { value = dedup.u }
+output "uncontaminated" { value = dedup.x }
+`, corpus, dups, shards, shards, shards, shards, shards, shards)
 }
 
-// TestShardedCleanMatchesWhole runs clean and pii whole and in shards, in the host
+// TestShardedCleanMatchesWhole runs clean, pii, tokenize and dedup whole and in shards, in the host
 // and as job processes: the outputs are byte-identical and the counters
 // are the whole run's.
 func TestShardedCleanMatchesWhole(t *testing.T) {
 	corpus := shardCorpus(t, 3*artifact.DefaultBatchRows+1000) // 4 input batches
+	dups := dupCorpus(t, 2*artifact.DefaultBatchRows+500)
 	var want map[string]string
 	var wantMetrics map[string]float64
 	for _, tc := range []struct {
@@ -140,19 +227,21 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 	}{{1, false}, {2, false}, {3, false}, {8, false}, {4, true}, {1, true}} {
 		t.Run(fmt.Sprintf("shards=%d jobs=%v", tc.shards, tc.jobs), func(t *testing.T) {
 			store := newStore(t)
-			log := &metricLog{metrics: map[string]float64{}}
+			log := &summaryLog{metricLog{metrics: map[string]float64{}}}
 			runner := &processRunner{}
 			e := &Engine{Store: store, Hook: log, Parallelism: 2}
 			if tc.jobs {
 				e.Executor, e.JobRunners, e.JobCommand = ExecutorSlurm, map[string]JobRunner{ExecutorSlurm: runner}, []string{"llmflow"}
 			}
-			res, err := e.Run(context.Background(), testPipeline(t, shardPipeline(corpus, tc.shards), store, false))
+			res, err := e.Run(context.Background(), testPipeline(t, shardPipeline(corpus, dups, tc.shards), store, false))
 			if err != nil {
 				t.Fatalf("%v\n%q", err, log.events)
 			}
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics
-				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 {
+				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 ||
+					wantMetrics["tokenize.t val_rows"] == 0 || wantMetrics["tokenize.docs dropped_tokens"] == 0 ||
+					wantMetrics["dedup.u removed_near"] == 0 || wantMetrics["dedup.u removed_exact"] == 0 || wantMetrics["dedup.x references"] == 0 {
 					t.Fatalf("metrics of the whole run: %v", wantMetrics)
 				}
 				return
@@ -167,8 +256,10 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 					t.Errorf("metric %s = %v, want %v", k, log.metrics[k], v)
 				}
 			}
-			if tc.jobs && tc.shards > 1 && !strings.Contains(strings.Join(runner.jobs, "; "), fmt.Sprintf("%d tasks merge=false; 1 tasks merge=true; %[1]d tasks merge=false; 1 tasks merge=true", tc.shards)) {
-				t.Errorf("jobs = %q, want the array of tasks and then the merge", runner.jobs)
+			// Each of the six sharded nodes runs as an array of tasks and a merge.
+			jobs := strings.Join(runner.jobs, "; ")
+			if tc.jobs && tc.shards > 1 && (strings.Count(jobs, fmt.Sprintf("%d tasks merge=false", tc.shards)) != 6 || strings.Count(jobs, "1 tasks merge=true") != 6) {
+				t.Errorf("jobs = %q, want an array of tasks and a merge per sharded node", runner.jobs)
 			}
 			if ents, _ := os.ReadDir(filepath.Join(store.Dir(), "jobs")); len(ents) != 0 {
 				t.Errorf("%d job directories left", len(ents))
@@ -198,7 +289,7 @@ clean "c" {
 		got = append(got, d.Summary+": "+d.Detail)
 	}
 	s := strings.Join(got, "\n")
-	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, pii.",
+	for _, want := range []string{"Node type does not shard: A dataset node runs whole; shards is supported by clean, dedup, pii, tokenize.",
 		"Stages do not shard", "Invalid shards: shards must be a whole number from 1 to 10000."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, s)

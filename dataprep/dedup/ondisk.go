@@ -97,31 +97,8 @@ func (d *diskDedup) sign(ctx context.Context, in *artifact.Dataset, o runOptions
 	}
 	d.exact = newExtSorter(d.dir, "exact", 3, d.sortBytes/2)
 	d.bands = newExtSorter(d.dir, "bands", 2, d.sortBytes/2)
-	var sigs []Signature
-	var texts []string
-	buf := make([]byte, 4*d.cfg.Permutations)
-	scan := func(ds *artifact.Dataset, field string, ref bool, progress func()) error {
-		return ds.Scan(ctx, func(rec arrow.RecordBatch) error {
-			if texts, err = textColumn(rec, field, texts[:0]); err != nil {
-				return fmt.Errorf("dedup: dataset %s: %w", ds.Dir(), err)
-			}
-			sigs = growSigs(sigs, len(texts))
-			d.ix.SignAll(texts, sigs, d.cfg.Workers)
-			for i := range texts {
-				if err := d.add(&sigs[i], buf); err != nil {
-					return err
-				}
-				if ref {
-					d.refs++
-				} else {
-					d.docs++
-					d.stats.Docs++
-					d.stats.Bytes += int64(sigs[i].bytes)
-				}
-			}
-			progress()
-			return nil
-		})
+	scan := func(ds input, field string, ref bool, progress func()) error {
+		return d.signScan(ctx, ds, field, ref, progress)
 	}
 	if o.against != nil {
 		field := o.againstField
@@ -133,11 +110,50 @@ func (d *diskDedup) sign(ctx context.Context, in *artifact.Dataset, o runOptions
 		}
 		d.stats.References = int64(d.refs)
 	}
+	if o.signedParts != nil {
+		return d.adopt(o.signedParts)
+	}
 	total := in.Rows()
 	return scan(in, d.cfg.Field, false, func() {
 		if rep != nil {
 			rep.Progress(int64(d.docs), 2*total, "docs") // signing is the first of two passes
 		}
+	})
+}
+
+// input is what the signature phase reads: a dataset or a part of one.
+type input interface {
+	Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error
+	Dir() string
+}
+
+// signScan signs the documents of ds, numbering them on from the ones
+// before.
+func (d *diskDedup) signScan(ctx context.Context, ds input, field string, ref bool, progress func()) error {
+	var sigs []Signature
+	var texts []string
+	buf := make([]byte, 4*d.cfg.Permutations)
+	return ds.Scan(ctx, func(rec arrow.RecordBatch) error {
+		var err error
+		if texts, err = textColumn(rec, field, texts[:0]); err != nil {
+			return fmt.Errorf("dedup: dataset %s: %w", ds.Dir(), err)
+		}
+		sigs = growSigs(sigs, len(texts))
+		d.ix.SignAll(texts, sigs, d.cfg.Workers)
+		for i := range texts {
+			if err := d.add(&sigs[i], buf); err != nil {
+				return err
+			}
+			if ref {
+				d.refs++
+			} else {
+				d.docs++
+				d.stats.Docs++
+				d.stats.Bytes += int64(sigs[i].bytes)
+			}
+		}
+		progress()
+		return ctx.Err()
 	})
 }
 

@@ -23,6 +23,7 @@ type RunOption func(*runOptions)
 type runOptions struct {
 	against      *artifact.Dataset
 	againstField string
+	signedParts  []string
 }
 
 // WithAgainst removes input documents that duplicate (exactly or nearly) a

@@ -2,7 +2,6 @@ package tokenize
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/split"
+	"github.com/llmflow/llmflow/dataprep/stream"
 	"github.com/llmflow/llmflow/dataprep/textutil"
 	"github.com/llmflow/llmflow/dataprep/tokenizer"
 )
@@ -22,36 +22,56 @@ type Reporter interface {
 	Metric(name string, step int64, value float64)
 }
 
+// Input is what Run and Encode read: a whole *artifact.Dataset, or a part
+// of one.
+type Input interface {
+	stream.Source
+	Rows() int64 // for progress
+	Dir() string // for messages
+}
+
+// docSink takes a split's documents in order: a packer, or a docWriter
+// when the packing comes later.
+type docSink interface {
+	addDoc(toks []int32, eot int32) error
+}
+
 // Run tokenizes the text dataset in with tok and writes the packed rows of
 // the training documents to trainOut and of the validation documents to
 // valOut (which may be nil when cfg.ValFraction is 0). Both writers must use
 // Schema(); Run flushes but does not close them. Documents are encoded on
 // cfg.Workers goroutines; rows follow input order, so the output does not
 // depend on the number of workers. rep may be nil.
-func Run(ctx context.Context, in *artifact.Dataset, tok *tokenizer.Tokenizer, trainOut, valOut *artifact.DatasetWriter, cfg Config, rep Reporter) (Stats, error) {
-	if err := cfg.Validate(); err != nil {
-		return Stats{}, fmt.Errorf("tokenize: %w", err)
-	}
-	if in == nil || tok == nil {
-		return Stats{}, errors.New("tokenize: missing input dataset or tokenizer")
-	}
-	if trainOut == nil || (valOut == nil && cfg.ValFraction > 0) {
-		return Stats{}, errors.New("tokenize: missing output writer")
-	}
-	eot, ok := tok.SpecialID(cfg.EOTToken)
-	if !ok {
-		return Stats{}, fmt.Errorf("tokenize: eot_token: the tokenizer has no added token %q", cfg.EOTToken)
+func Run(ctx context.Context, in Input, tok *tokenizer.Tokenizer, trainOut, valOut *artifact.DatasetWriter, cfg Config, rep Reporter) (Stats, error) {
+	eot, err := check(in, tok, trainOut, valOut, cfg)
+	if err != nil {
+		return Stats{}, err
 	}
 	r := newRunner(tok, cfg)
 	train := newPacker(trainOut, cfg)
 	defer train.release()
 	var val *packer
+	var valSink docSink
 	if valOut != nil {
 		val = newPacker(valOut, cfg)
 		defer val.release()
+		valSink = val
 	}
+	err = r.scan(ctx, in, eot, train, valSink, rep)
+	if err == nil {
+		err = train.close()
+	}
+	if err == nil && val != nil {
+		err = val.close()
+	}
+	return r.finish(train, val), err
+}
+
+// scan encodes in's documents and hands each to its split's sink.
+func (r *runner) scan(ctx context.Context, in Input, eot int32, train, val docSink, rep Reporter) error {
+	cfg := r.cfg
 	total := in.Rows()
-	err := in.Scan(ctx, func(rec arrow.RecordBatch) error {
+	return in.Scan(ctx, func(rec arrow.RecordBatch) error {
 		texts, ids, err := columns(rec, cfg)
 		if err != nil {
 			return fmt.Errorf("tokenize: dataset %s: %w", in.Dir(), err)
@@ -68,13 +88,6 @@ func Run(ctx context.Context, in *artifact.Dataset, tok *tokenizer.Tokenizer, tr
 		}
 		return ctx.Err()
 	})
-	if err == nil {
-		err = train.close()
-	}
-	if err == nil && val != nil {
-		err = val.close()
-	}
-	return r.finish(train, val), err
 }
 
 // runner holds the per-run state shared by the record batches.
@@ -137,7 +150,7 @@ func (r *runner) encode(texts []string) {
 }
 
 // add routes document i to its split and counts it.
-func (r *runner) add(i int, text string, ids []string, eot int32, train, val *packer) error {
+func (r *runner) add(i int, text string, ids []string, eot int32, train, val docSink) error {
 	s := &r.stats
 	s.Docs++
 	toks := r.toks[i]
@@ -161,12 +174,17 @@ func (r *runner) add(i int, text string, ids []string, eot int32, train, val *pa
 	lang := r.langs[i].String()
 	s.LangBytes[lang] += int64(len(text))
 	s.LangTokens[lang] += int64(len(toks))
+	r.count(toks, eot)
+	return p.addDoc(toks, eot)
+}
+
+// count notes a document's length and the ids it uses.
+func (r *runner) count(toks []int32, eot int32) {
 	r.perDoc = append(r.perDoc, int64(len(toks)))
 	for _, t := range toks {
 		r.seen[t] = true
 	}
 	r.seen[eot] = true
-	return p.addDoc(toks, eot)
 }
 
 func (r *runner) finish(train, val *packer) Stats {

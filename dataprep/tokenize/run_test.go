@@ -22,6 +22,12 @@ import (
 // record batch.
 func writeText(t testing.TB, dir string, texts []string, batch int) *artifact.Dataset {
 	t.Helper()
+	return writeTextFrom(t, dir, texts, batch, 0)
+}
+
+// writeTextFrom is writeText with ids numbered from first.
+func writeTextFrom(t testing.TB, dir string, texts []string, batch, first int) *artifact.Dataset {
+	t.Helper()
 	w, err := artifact.NewDatasetWriter(dir, artifact.TextSchema())
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func writeText(t testing.TB, dir string, texts []string, batch int) *artifact.Da
 		ib := array.NewStringBuilder(memory.DefaultAllocator)
 		tb := array.NewStringBuilder(memory.DefaultAllocator)
 		for i := lo; i < hi; i++ {
-			ib.Append(fmt.Sprintf("doc-%d", i))
+			ib.Append(fmt.Sprintf("doc-%d", first+i))
 			tb.Append(texts[i])
 		}
 		ia, ta := ib.NewArray(), tb.NewArray()
