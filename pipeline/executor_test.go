@@ -1,6 +1,10 @@
 package pipeline
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,5 +52,55 @@ func TestExecutorFor(t *testing.T) {
 	}
 	if err := cfg.CheckExecutorOverride("here"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestPlanNamesExecutor: a node that will run says which executor block it
+// goes to; nodes of the host process and cached nodes say nothing.
+func TestPlanNamesExecutor(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(`{"text": "one two three"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := Load(filepath.Join(dir, "p.hcl"), []byte(`
+executor "cluster" {
+  default = true
+}
+executor "here" {
+  type = "local"
+}
+dataset "web" {
+  path     = "a.jsonl"
+  executor = executor.here
+}
+clean "web" {
+  input = dataset.web
+}
+`))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	b, diags := cfg.Bind(nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, tc := range []struct{ override, dataset, clean string }{
+		{"", "", "cluster"},
+		{"local", "", ""},
+	} {
+		p, diags := (&Planner{Store: newStore(t), Executor: tc.override}).Plan(context.Background(), b)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		for _, want := range []struct{ addr, executor string }{{"dataset.web", tc.dataset}, {"clean.web", tc.clean}} {
+			n := p.node(want.addr)
+			if n.Executor != want.executor {
+				t.Errorf("--executor %q: %s runs on %q, want %q", tc.override, want.addr, n.Executor, want.executor)
+			}
+			line := n.String()
+			if named := strings.Contains(line, "on executor"); named != (want.executor != "") || (named && !strings.HasSuffix(line, ` on executor "cluster"`)) {
+				t.Errorf("--executor %q: plan line %q", tc.override, line)
+			}
+		}
 	}
 }

@@ -46,6 +46,10 @@ type Planner struct {
 	keyOnce   sync.Once
 	ephemeral []byte
 
+	// Executor is `llmflow run --executor`, for the executor each node's
+	// line names (Config.ExecutorFor).
+	Executor string
+
 	skipSources bool // Check: source files are not hashed
 }
 
@@ -64,6 +68,9 @@ type NodePlan struct {
 	// ResumeStep is the step a training stage resumes from, when an earlier
 	// attempt was interrupted after saving.
 	ResumeStep int `json:"resume_step,omitempty"`
+	// Executor names the executor block a node that runs is submitted to;
+	// empty for the host process.
+	Executor string `json:"executor,omitempty"`
 }
 
 // Plan is the ordered list of node decisions for a bound pipeline.
@@ -116,6 +123,9 @@ func (pl *Planner) prepareAll(ctx context.Context, b *Bound) (*Plan, []string, h
 
 func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 	np := &NodePlan{Addr: n.Addr, Kind: n.Kind, Action: ActionRun, Deps: p.Bound.Config.Graph.DependenciesOf(n.Addr)}
+	if e := p.Bound.Config.ExecutorFor(n.Addr, pl.Executor); e != nil {
+		np.Executor = e.Name
+	}
 	if n.blocked != nil {
 		np.Action, np.Reason = ActionBlocked, p.Bound.Secrets.String(n.blocked.Error())
 		return np
@@ -139,7 +149,7 @@ func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 	}
 	np.Key = parts.Key()
 	if out, ok := lookupCached(pl.Store, np.Key); ok && !pl.NoCache {
-		np.Action, np.Outputs = ActionCached, out
+		np.Action, np.Outputs, np.Executor = ActionCached, out, ""
 		return np
 	}
 	np.Reason = pl.reason(n.Addr, parts)

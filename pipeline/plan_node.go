@@ -37,7 +37,11 @@ func (n *NodePlan) String() string {
 	if n.ResumeStep > 0 {
 		reason += fmt.Sprintf(", resume from step %d", n.ResumeStep)
 	}
-	lines := []string{fmt.Sprintf("  + %s (will run: %s)", n.Addr, reason)}
+	line := fmt.Sprintf("  + %s (will run: %s)", n.Addr, reason)
+	if n.Executor != "" {
+		line += fmt.Sprintf(" on executor %q", n.Executor)
+	}
+	lines := []string{line}
 	for _, c := range n.Changes {
 		lines = append(lines, c.String())
 	}

@@ -106,7 +106,7 @@ func (f *pipelineFlags) planner(ctx context.Context, b *pipeline.Bound) (*pipeli
 	if err != nil {
 		return nil, nil, err
 	}
-	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache, Key: key}
+	pl := &pipeline.Planner{Store: store, Runner: stageRunner(), NoCache: f.noCache, Key: key, Executor: f.executor}
 	closeFn := func() {}
 	if db, err := runstore.OpenReadOnly(f.db); err == nil {
 		pl.History = pipeline.RunHistory{DB: db, Pipeline: absOr(b.Config.Filename)}
