@@ -123,12 +123,12 @@ func (pl *Planner) prepareAll(ctx context.Context, b *Bound) (*Plan, []string, h
 
 func (pl *Planner) decide(p *Plan, n *prepared) *NodePlan {
 	np := &NodePlan{Addr: n.Addr, Kind: n.Kind, Action: ActionRun, Deps: p.Bound.Config.Graph.DependenciesOf(n.Addr)}
-	if e := p.Bound.Config.ExecutorFor(n.Addr, pl.Executor); e != nil {
-		np.Executor = e.Name
-	}
 	if n.blocked != nil {
 		np.Action, np.Reason = ActionBlocked, p.Bound.Secrets.String(n.blocked.Error())
 		return np
+	}
+	if e := p.Bound.Config.ExecutorFor(n.Addr, pl.Executor); e != nil {
+		np.Executor = e.Name
 	}
 	parts, missing := p.keyParts(n, func(dep string) (map[string]string, string) {
 		d := p.node(dep)
