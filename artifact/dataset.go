@@ -162,7 +162,7 @@ func (d *Dataset) checkShard(i int) error {
 	if s.Rows >= 0 && fi.Size() != s.Bytes {
 		return fmt.Errorf("dataset shard %s: %d bytes, index says %d", path, fi.Size(), s.Bytes)
 	}
-	r, err := newShardReader(f)
+	r, _, err := newShardReader(f)
 	if err != nil {
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
@@ -177,7 +177,7 @@ func (d *Dataset) checkShard(i int) error {
 		return nil
 	}
 	s.Rows = 0
-	return scanShard(context.Background(), r, d.schema, path, func(rec arrow.RecordBatch) error {
+	return scanShard(context.Background(), r, d.schema, path, 0, func(rec arrow.RecordBatch) error {
 		s.Rows += rec.NumRows()
 		return nil
 	})
@@ -218,6 +218,14 @@ func (d *Dataset) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error
 
 // ScanShard is Scan restricted to shard i; shards may be scanned concurrently.
 func (d *Dataset) ScanShard(ctx context.Context, i int, fn func(rec arrow.RecordBatch) error) error {
+	return d.ScanShardFrom(ctx, i, 0, func(_ int64, rec arrow.RecordBatch) error { return fn(rec) })
+}
+
+// ScanShardFrom is ScanShard from the batch that holds row from of shard
+// i (counted from the shard's first row) on; fn also gets the shard row of
+// each batch's first row. The batches before are skipped unread: their
+// rows are known from the batch headers, which opening the shard verifies.
+func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(first int64, rec arrow.RecordBatch) error) error {
 	if i < 0 || i >= len(d.shards) {
 		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
 	}
@@ -228,62 +236,70 @@ func (d *Dataset) ScanShard(ctx context.Context, i int, fn func(rec arrow.Record
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
 	defer f.Close()
-	r, err := newShardReader(f)
+	r, batchRows, err := newShardReader(f)
 	if err != nil {
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
 	defer r.Close()
 	var rows int64
-	err = scanShard(ctx, r, d.schema, path, func(rec arrow.RecordBatch) error {
-		rows += rec.NumRows()
-		if rows > s.Rows {
+	for _, n := range batchRows {
+		rows += n
+		if rows > s.Rows || rows < 0 {
 			return fmt.Errorf("dataset shard %s: more than the %d rows recorded", path, s.Rows)
 		}
-		return fn(rec)
-	})
-	if err != nil {
-		return err
 	}
 	if rows != s.Rows {
 		return fmt.Errorf("dataset shard %s: %d rows, %d recorded", path, rows, s.Rows)
 	}
-	return nil
+	var first int64
+	skip := 0
+	for skip < len(batchRows) && first+batchRows[skip] <= from {
+		first += batchRows[skip]
+		skip++
+	}
+	return scanShard(ctx, r, d.schema, path, skip, func(rec arrow.RecordBatch) error {
+		err := fn(first, rec)
+		first += rec.NumRows()
+		return err
+	})
 }
 
 // newShardReader opens an IPC file reader, turning a panic inside arrow-go
-// on a hostile footer into an error.
-func newShardReader(f *os.File) (*ipc.FileReader, error) {
+// on a hostile footer into an error, and returns the rows of each batch.
+func newShardReader(f *os.File) (*ipc.FileReader, []int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return newIPCFileReader(f, fi.Size())
 }
 
-// newIPCFileReader verifies and opens an IPC file of the given size.
-func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, err error) {
+// newIPCFileReader verifies and opens an IPC file of the given size and
+// returns the rows of each batch as the batch headers give them.
+func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, rows []int64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r, err = nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
+			r, rows, err = nil, nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
 		}
 	}()
-	if err := verifyIPCFile(f, size, ipcNoDict); err != nil {
-		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
+	if rows, err = verifyIPCFile(f, size, ipcNoDict); err != nil {
+		return nil, nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
 	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
-		return nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
+		return nil, nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
-	return r, nil
+	return r, rows, nil
 }
 
-// scanShard reads every batch of r, validates it against schema and calls fn.
-func scanShard(ctx context.Context, r *ipc.FileReader, schema *arrow.Schema, path string, fn func(arrow.RecordBatch) error) error {
+// scanShard reads the batches of r from batch from on, validates each
+// against schema and calls fn.
+func scanShard(ctx context.Context, r *ipc.FileReader, schema *arrow.Schema, path string, from int, fn func(arrow.RecordBatch) error) error {
 	n, err := numRecords(r)
 	if err != nil {
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
-	for i := 0; i < n; i++ {
+	for i := from; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -137,3 +137,49 @@ func TestRecordWriterTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestScanShardFrom checks that a scan from a row starts at the batch
+// holding it, with the rows numbered as a scan from the start numbers them.
+func TestScanShardFrom(t *testing.T) {
+	dir := t.TempDir()
+	const rows = 3*DefaultBatchRows + 100
+	writeTextDataset(t, dir, rows, 1<<20)
+	d, err := OpenDataset(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches int
+	if err := d.ScanShard(context.Background(), 0, func(arrow.RecordBatch) error { batches++; return nil }); err != nil || batches < 3 {
+		t.Fatalf("%d batches, %v; the test needs several", batches, err)
+	}
+	for _, from := range []int64{0, 1, DefaultBatchRows - 1, DefaultBatchRows, DefaultBatchRows + 1, rows - 1, rows} {
+		t.Run(fmt.Sprint(from), func(t *testing.T) {
+			next := int64(-1)
+			err := d.ScanShardFrom(context.Background(), 0, from, func(first int64, rec arrow.RecordBatch) error {
+				if next < 0 && (first > from || first+rec.NumRows() <= from) {
+					return fmt.Errorf("first batch holds rows [%d, %d), not row %d", first, first+rec.NumRows(), from)
+				}
+				if next >= 0 && first != next {
+					return fmt.Errorf("batch starts at row %d, want %d", first, next)
+				}
+				ids := rec.Column(0).(*array.String)
+				for j := range int(rec.NumRows()) {
+					if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
+						return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
+					}
+				}
+				next = first + rec.NumRows()
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if from < rows && next != rows {
+				t.Fatalf("scan ended at row %d, want %d", next, rows)
+			}
+			if from == rows && next != -1 {
+				t.Fatalf("a scan from the end read rows up to %d", next)
+			}
+		})
+	}
+}

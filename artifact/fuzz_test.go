@@ -129,12 +129,12 @@ func FuzzOpenDataset(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := newIPCFileReader(bytes.NewReader(data), int64(len(data)))
+		r, _, err := newIPCFileReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}
 		defer r.Close()
-		err = scanShard(context.Background(), r, r.Schema(), "part-00000.arrow", func(rec arrow.RecordBatch) error {
+		err = scanShard(context.Background(), r, r.Schema(), "part-00000.arrow", 0, func(rec arrow.RecordBatch) error {
 			for _, col := range rec.Columns() {
 				touchAll(col)
 			}

@@ -352,7 +352,7 @@ func newArrowSource(r ipc.ReadAtSeeker, size int64) (*arrowSource, error) {
 	s := &arrowSource{}
 	var err error
 	if n == 6 && bytes.Equal(magic, []byte("ARROW1")) {
-		if err = verifyIPCFile(r, size, ipcAllowDict); err == nil {
+		if _, err = verifyIPCFile(r, size, ipcAllowDict); err == nil {
 			s.fr, err = ipc.NewFileReader(r)
 		}
 	} else if err = verifyIPCStream(r, size, ipcAllowDict); err == nil {

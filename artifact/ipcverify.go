@@ -262,71 +262,76 @@ const (
 	fbMsgRecordBatch     = 3
 )
 
-// verifyMessage checks one IPC message header and returns its type and
-// declared body length.
-func verifyMessage(meta []byte, dict ipcDict) (int, int64, error) {
+// verifyMessage checks one IPC message header and returns its type,
+// declared body length and, for a record batch, its rows.
+func verifyMessage(meta []byte, dict ipcDict) (typ int, body, rows int64, err error) {
 	b := fbuf(meta)
 	m, err := b.root()
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	typ, err := m.byteAt(1)
-	if err != nil {
-		return 0, 0, err
+	if typ, err = m.byteAt(1); err != nil {
+		return 0, 0, 0, err
 	}
-	body, err := m.i64At(3)
+	body, err = m.i64At(3)
 	if err != nil || body < 0 {
-		return 0, 0, errIPCMeta
+		return 0, 0, 0, errIPCMeta
 	}
 	if err := verifyKeyValues(m, 4); err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	h, ok, err := m.sub(2)
 	if err != nil || !ok {
-		return 0, 0, errIPCMeta
+		return 0, 0, 0, errIPCMeta
 	}
 	switch typ {
 	case fbMsgSchema:
 		c := schemaCheck{dict: dict}
-		return typ, body, c.schema(h)
+		return typ, body, 0, c.schema(h)
 	case fbMsgRecordBatch:
-		return typ, body, verifyRecordBatch(h)
+		rows, err := verifyRecordBatch(h)
+		return typ, body, rows, err
 	case fbMsgDictionaryBatch:
 		if !dict {
-			return 0, 0, errors.New("dictionaries are not supported")
+			return 0, 0, 0, errors.New("dictionaries are not supported")
 		}
 		data, ok, err := h.sub(1)
 		if err != nil || !ok {
-			return 0, 0, errIPCMeta
+			return 0, 0, 0, errIPCMeta
 		}
-		return typ, body, verifyRecordBatch(data)
+		_, err = verifyRecordBatch(data)
+		return typ, body, 0, err
 	default:
-		return 0, 0, fmt.Errorf("unsupported IPC message type %d (dictionaries are not supported)", typ)
+		return 0, 0, 0, fmt.Errorf("unsupported IPC message type %d (dictionaries are not supported)", typ)
 	}
 }
 
 // verifyRecordBatch checks a RecordBatch table (also the data of a
-// DictionaryBatch).
-func verifyRecordBatch(h fbTable) error {
+// DictionaryBatch) and returns its length in rows.
+func verifyRecordBatch(h fbTable) (int64, error) {
+	rows, err := h.i64At(0)
+	if err != nil || rows < 0 {
+		return 0, errIPCMeta
+	}
 	if _, _, err := h.vector(1, 16); err != nil { // nodes
-		return err
+		return 0, err
 	}
 	if _, _, err := h.vector(2, 16); err != nil { // buffers
-		return err
+		return 0, err
 	}
 	if p, err := h.ref(3); err != nil || p >= 0 {
 		if err != nil {
-			return err
+			return 0, err
 		}
-		return errors.New("compressed record batches are not supported")
+		return 0, errors.New("compressed record batches are not supported")
 	}
 	if _, n, err := h.vector(4, 8); err != nil || n > 0 {
 		if err != nil {
-			return err
+			return 0, err
 		}
-		return errors.New("variadic buffers are not supported")
+		return 0, errors.New("variadic buffers are not supported")
 	}
-	return nil
+	return rows, nil
 }
 
 // readMessageMeta reads the metadata of the message at off: an optional
@@ -366,95 +371,100 @@ func readMessageMeta(r io.ReaderAt, off, size int64) ([]byte, int64, error) {
 }
 
 // verifyIPCFile checks the footer, schema and every dictionary and record
-// batch header of an Arrow IPC file of the given size.
-func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) error {
+// batch header of an Arrow IPC file of the given size, and returns the rows
+// of each record batch as its header gives them.
+func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) ([]int64, error) {
 	const magic = "ARROW1"
 	tail := int64(len(magic) + 4)
 	if size < 8+tail {
-		return fmt.Errorf("file too small for the Arrow IPC file format (%d bytes)", size)
+		return nil, fmt.Errorf("file too small for the Arrow IPC file format (%d bytes)", size)
 	}
 	var t [10]byte
 	if _, err := r.ReadAt(t[:], size-tail); err != nil {
-		return err
+		return nil, err
 	}
 	var head [6]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil {
-		return err
+		return nil, err
 	}
 	if string(t[4:]) != magic || string(head[:]) != magic {
-		return errors.New("not an Arrow IPC file (missing ARROW1 magic)")
+		return nil, errors.New("not an Arrow IPC file (missing ARROW1 magic)")
 	}
 	flen := int64(binary.LittleEndian.Uint32(t[:4]))
 	if flen <= 0 || flen > maxIPCMetadata || flen > size-tail-8 {
-		return fmt.Errorf("footer length %d does not fit the file", flen)
+		return nil, fmt.Errorf("footer length %d does not fit the file", flen)
 	}
 	footer := make([]byte, flen)
 	if _, err := r.ReadAt(footer, size-tail-flen); err != nil {
-		return err
+		return nil, err
 	}
-	if err := verifyFooter(r, fbuf(footer), size-tail-flen, dict); err != nil {
-		return fmt.Errorf("footer: %w", err)
+	rows, err := verifyFooter(r, fbuf(footer), size-tail-flen, dict)
+	if err != nil {
+		return nil, fmt.Errorf("footer: %w", err)
 	}
-	return nil
+	return rows, nil
 }
 
-func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) error {
+func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) ([]int64, error) {
 	f, err := b.root()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s, ok, err := f.sub(1)
 	if err != nil || !ok {
-		return errIPCMeta
+		return nil, errIPCMeta
 	}
 	c := schemaCheck{dict: dict}
 	if err := c.schema(s); err != nil {
-		return err
+		return nil, err
 	}
 	start, n, err := f.vector(2, 24)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n > 0 && !dict {
-		return errors.New("dictionaries are not supported")
+		return nil, errors.New("dictionaries are not supported")
 	}
-	if err := verifyBlocks(r, b, start, n, end, "dictionary batch", fbMsgDictionaryBatch, dict); err != nil {
-		return err
+	if _, err := verifyBlocks(r, b, start, n, end, "dictionary batch", fbMsgDictionaryBatch, dict); err != nil {
+		return nil, err
 	}
 	if err := verifyKeyValues(f, 4); err != nil {
-		return err
+		return nil, err
 	}
 	start, n, err = f.vector(3, 24)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	return verifyBlocks(r, b, start, n, end, "record batch", fbMsgRecordBatch, dict)
 }
 
 // verifyBlocks checks the n footer blocks at start (offset, metadata
-// length, body length) and that each holds a message of type want.
-func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, want int, dict ipcDict) error {
+// length, body length) and that each holds a message of type want, and
+// returns the rows of each.
+func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, want int, dict ipcDict) ([]int64, error) {
+	rows := make([]int64, 0, min(n, 1<<16))
 	for i := 0; i < n; i++ {
 		p := start + 24*i
 		off := int64(binary.LittleEndian.Uint64(b[p:]))
 		metaLen := int64(int32(binary.LittleEndian.Uint32(b[p+8:])))
 		body := int64(binary.LittleEndian.Uint64(b[p+16:]))
 		if off < 8 || metaLen < 8 || body < 0 || off > end || metaLen > end-off || body > end-off-metaLen {
-			return fmt.Errorf("%s %d: block does not fit the file", what, i)
+			return nil, fmt.Errorf("%s %d: block does not fit the file", what, i)
 		}
 		meta, next, err := readMessageMeta(r, off, off+metaLen)
 		if err != nil || meta == nil || next > off+metaLen {
-			return fmt.Errorf("%s %d: %w", what, i, errors.Join(errIPCMeta, err))
+			return nil, fmt.Errorf("%s %d: %w", what, i, errors.Join(errIPCMeta, err))
 		}
-		typ, mbody, err := verifyMessage(meta, dict)
+		typ, mbody, n, err := verifyMessage(meta, dict)
 		if err != nil {
-			return fmt.Errorf("%s %d: %w", what, i, err)
+			return nil, fmt.Errorf("%s %d: %w", what, i, err)
 		}
 		if typ != want || mbody > body {
-			return fmt.Errorf("%s %d: %w", what, i, errIPCMeta)
+			return nil, fmt.Errorf("%s %d: %w", what, i, errIPCMeta)
 		}
+		rows = append(rows, n)
 	}
-	return nil
+	return rows, nil
 }
 
 // verifyIPCStream checks every message header of an Arrow IPC stream.
@@ -468,7 +478,7 @@ func verifyIPCStream(r io.ReaderAt, size int64, dict ipcDict) error {
 		if meta == nil {
 			return nil
 		}
-		typ, body, err := verifyMessage(meta, dict)
+		typ, body, _, err := verifyMessage(meta, dict)
 		if err != nil {
 			return fmt.Errorf("message %d: %w", i, err)
 		}

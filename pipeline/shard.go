@@ -72,9 +72,9 @@ func (p *datasetPart) UnitRow() int64 { return p.unit }
 // errPartDone stops a scan past the part.
 var errPartDone = errors.New("past the part")
 
-// Scan calls fn with the part's units in order. It reads the batches
-// before the part in the dataset file that holds its first row, whose row
-// counts are not recorded, but skips earlier files.
+// Scan calls fn with the part's units in order. It skips the files
+// before the part and, unread, the batches before it in the file that
+// holds its first row.
 func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error {
 	var first int64 // row number of the first row of the current file
 	for i := range p.NumShards() {
@@ -86,9 +86,8 @@ func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) e
 		if first >= p.to {
 			return nil
 		}
-		row := first
-		err := p.ScanShard(ctx, i, func(rec arrow.RecordBatch) error {
-			n := rec.NumRows()
+		err := p.ScanShardFrom(ctx, i, max(p.from-first, 0), func(batch int64, rec arrow.RecordBatch) error {
+			row, n := first+batch, rec.NumRows()
 			for off := int64(0); off < n; off += stream.DefaultBatchRows {
 				switch start := row + off; {
 				case start >= p.to:
@@ -103,7 +102,6 @@ func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) e
 					}
 				}
 			}
-			row += n
 			return nil
 		})
 		if errors.Is(err, errPartDone) {
