@@ -98,7 +98,7 @@ func (l *eventLog) has(s string) bool {
 }
 
 // testPipeline loads src and plans it against a store in a fresh directory.
-func testPipeline(t *testing.T, src string, store *artifact.Store, noCache bool) *Plan {
+func testPipeline(t testing.TB, src string, store *artifact.Store, noCache bool) *Plan {
 	t.Helper()
 	cfg, diags := Load(filepath.Join(t.TempDir(), "p.hcl"), []byte(src))
 	if diags.HasErrors() {
@@ -123,7 +123,7 @@ func runPipeline(t *testing.T, ctx context.Context, src string, store *artifact.
 	return log, res, err
 }
 
-func newStore(t *testing.T) *artifact.Store {
+func newStore(t testing.TB) *artifact.Store {
 	s, err := artifact.OpenStore(filepath.Join(t.TempDir(), "store"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -37,11 +38,19 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	errs := make([]error, tasks)
+	// As many tasks at once as there are CPUs, as a cluster runs them: more
+	// would hold more parts in memory at once without finishing sooner.
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range tasks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if ctx.Err() != nil {
+				return
+			}
 			if errs[i] = n.bt.RunShard(ctx, nr, dir, i, tasks); errs[i] != nil {
 				errs[i] = fmt.Errorf("shard %d of %d: %w", i, tasks, errs[i])
 				cancel(errs[i])
