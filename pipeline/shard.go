@@ -174,27 +174,47 @@ func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int,
 }
 
 // mergeOutputs commits the tasks' parts of each output as a dataset of
-// kind text and returns output name -> digest.
+// kind text and returns output name -> digest. The outputs are merged at
+// the same time: each is a stream of its own, and the merge is the part of
+// a sharded node that no task shares.
 func mergeOutputs(ctx context.Context, run *NodeRun, dir string, tasks int, outputs func(in *arrow.Schema) []shardOutput) (map[string]string, error) {
 	in, err := run.inputDataset("input")
 	if err != nil {
 		return nil, err
 	}
+	outs := outputs(in.Schema())
+	digests := make([]string, len(outs))
+	errs := make([]error, len(outs))
+	var wg sync.WaitGroup
+	for i, o := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			digests[i], errs[i] = mergeOutput(ctx, run, dir, tasks, o)
+		}()
+	}
+	wg.Wait()
 	out := map[string]string{}
-	for _, o := range outputs(in.Schema()) {
-		w, err := run.newDatasetOutput(artifact.KindText, o.schema)
-		if err != nil {
-			return nil, err
+	for i, o := range outs {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		defer w.abort()
-		if err := mergeParts(ctx, dir, o.name, tasks, w.w); err != nil {
-			return nil, err
-		}
-		if out[o.name], err = w.commit(nil); err != nil {
-			return nil, err
-		}
+		out[o.name] = digests[i]
 	}
 	return out, nil
+}
+
+// mergeOutput commits the tasks' parts of output o and returns its digest.
+func mergeOutput(ctx context.Context, run *NodeRun, dir string, tasks int, o shardOutput) (string, error) {
+	w, err := run.newDatasetOutput(artifact.KindText, o.schema)
+	if err != nil {
+		return "", err
+	}
+	defer w.abort()
+	if err := mergeParts(ctx, dir, o.name, tasks, w.w); err != nil {
+		return "", err
+	}
+	return w.commit(nil)
 }
 
 // partWriter writes task's part of output into the shard directory. One
