@@ -65,6 +65,9 @@ type JobSpec struct {
 	Inputs     map[string]Input           `json:"inputs"`
 	NoCache    bool                       `json:"no_cache,omitempty"`
 	Shards     int                        `json:"shards,omitempty"` // > 1: run as tasks (JobPart) and a merge
+	// Secrets are the sensitive values the job redacts from its events,
+	// result and log; the spec holds them anyway, to decode the node.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // JobPart is what one process of a sharded node's job runs: one task of

@@ -15,6 +15,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/internal/redact"
 )
 
 // ExecJob is the job side of a remote node: it runs the node described in
@@ -38,8 +39,9 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) 
 	if err != nil {
 		return err
 	}
+	secrets := spec.Redaction()
 	nr := &NodeRun{Addr: spec.Addr, Key: spec.Key, Seed: spec.Seed, Dir: spec.Dir, Inputs: spec.Inputs,
-		Store: store, hook: &eventWriter{w: events}}
+		Store: store, hook: redactHook{Hook: &eventWriter{w: events}, s: secrets}}
 	resultFile := jobResultFile
 	var out map[string]string
 	switch {
@@ -51,6 +53,9 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) 
 	default:
 		out, err = execJobNode(ctx, spec, nr, runner)
 	}
+	// The error goes to the result file and, through the caller, to the
+	// job's log: neither may hold a secret.
+	err = secrets.Error(err)
 	res := jobResult{Outputs: out, Metrics: nr.metrics}
 	if err != nil {
 		res.Outputs, res.Error = nil, err.Error()
@@ -59,6 +64,13 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) 
 		err = werr
 	}
 	return err
+}
+
+// Redaction returns the set of the spec's secrets.
+func (spec *JobSpec) Redaction() *redact.Set {
+	s := &redact.Set{}
+	s.Add(spec.Secrets...)
+	return s
 }
 
 func execJobNode(ctx context.Context, spec *JobSpec, nr *NodeRun, runner StageRunner) (out map[string]string, err error) {

@@ -168,7 +168,8 @@ func (r *run) jobSpec(n *prepared, nr *NodeRun) (*JobSpec, error) {
 	}
 	spec := &JobSpec{Addr: n.Addr, Type: n.Type, Kind: n.Kind, Key: nr.Key, Store: r.e.Store.Dir(), Dir: dir,
 		Pipeline: filepath.Join(dir, filepath.Base(cfg.Filename)), Source: cfg.Source, Vars: map[string]json.RawMessage{},
-		Config: n.Canonical, Plugin: n.plugin, Seed: n.Seed, Inputs: nr.Inputs, NoCache: r.e.NoCache}
+		Config: n.Canonical, Plugin: n.plugin, Seed: n.Seed, Inputs: nr.Inputs, NoCache: r.e.NoCache,
+		Secrets: r.plan.Bound.Secrets.Values()}
 	if n.sharded() {
 		spec.Shards = n.Meta.Shards
 	}

@@ -257,3 +257,61 @@ dataset "d" { path = "d.jsonl" }
 		})
 	}
 }
+
+// TestSensitiveRedactedInJobs runs nodes that log and fail with a secret
+// as job processes: the events and result files they leave in the store
+// and what they print, which a cluster keeps as the job's log, hold only
+// the placeholder.
+func TestSensitiveRedactedInJobs(t *testing.T) {
+	store := newStore(t)
+	b, diags := bindSecret(t, t.TempDir(), `testnode "leaky" {
+  value = var.token
+}
+testnode "broken" {
+  value      = var.token
+  fail_times = 5
+}
+`, testSecret)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := (&Planner{Store: store}).Plan(context.Background(), b)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	log := &eventLog{}
+	runner := &processRunner{}
+	e := &Engine{Store: store, Hook: log, Executor: ExecutorSlurm,
+		JobRunners: map[string]JobRunner{ExecutorSlurm: runner}, JobCommand: []string{"llmflow"}}
+	e.Run(context.Background(), p)
+	if !log.has("failed testnode.broken: planned failure with value \"" + Redacted) {
+		t.Fatalf("the broken node did not fail as planned:\n%s", strings.Join(log.events, "\n"))
+	}
+	if bytes.Contains(runner.output, []byte(testSecret)) || !bytes.Contains(runner.output, []byte(Redacted)) {
+		t.Errorf("the job printed:\n%s", runner.output)
+	}
+	// The failed node's job directory stays as evidence.
+	files, _ := filepath.Glob(filepath.Join(store.Dir(), "jobs", "*", "*.json*"))
+	var results int
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == jobSpecFile {
+			continue // the job's input: it needs the value
+		}
+		if bytes.Contains(data, []byte(testSecret)) {
+			t.Errorf("%s holds the sensitive value:\n%s", f, data)
+		}
+		if filepath.Base(f) == jobResultFile {
+			results++
+		}
+	}
+	if results != 1 {
+		t.Errorf("found %d result files in %v, want the failed job's", results, files)
+	}
+	if all := strings.Join(log.events, "\n"); strings.Contains(all, testSecret) {
+		t.Errorf("events hold the sensitive value:\n%s", all)
+	}
+}

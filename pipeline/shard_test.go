@@ -35,8 +35,9 @@ func TestMain(m *testing.M) {
 // processRunner runs each task of a job as a process of the test binary:
 // the job protocol through real processes, without a cluster.
 type processRunner struct {
-	mu   sync.Mutex
-	jobs []string // "tasks" or "merge" per job, in order
+	mu     sync.Mutex
+	jobs   []string // "tasks" or "merge" per job, in order
+	output []byte   // what the job processes printed, as a cluster logs it
 }
 
 func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
@@ -61,7 +62,11 @@ func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
 			if merge {
 				cmd.Env = append(cmd.Env, "LLMFLOW_TEST_MERGE=1")
 			}
-			if out, err := cmd.CombinedOutput(); err != nil {
+			out, err := cmd.CombinedOutput()
+			p.mu.Lock()
+			p.output = append(p.output, out...)
+			p.mu.Unlock()
+			if err != nil {
 				errs[i] = fmt.Errorf("task %d: %v: %s", i, err, out)
 			}
 		}()

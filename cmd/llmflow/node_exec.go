@@ -32,6 +32,8 @@ var nodeExecCmd = &cobra.Command{
 		if err != nil {
 			return err
 		}
+		// What plugins print goes to the job's log: redact it as the host would.
+		secrets.Add(spec.Secrets...)
 		// External plugins pinned on first use are pinned in the lock
 		// file beside the pipeline; the job reads it and never writes it.
 		if _, err := os.Stat(lockPathFor(spec.Pipeline)); err == nil {
