@@ -170,6 +170,17 @@ func (r *run) jobSpec(n *prepared, nr *NodeRun) (*JobSpec, error) {
 		Pipeline: filepath.Join(dir, filepath.Base(cfg.Filename)), Source: cfg.Source, Vars: map[string]json.RawMessage{},
 		Config: n.Canonical, Plugin: n.plugin, Seed: n.Seed, Inputs: nr.Inputs, NoCache: r.e.NoCache,
 		Secrets: r.plan.Bound.Secrets.Values()}
+	if n.bt == nil && n.plugin.Source != "builtin" && n.plugin.Source != "" {
+		// The job starts in its job directory: a source relative to the
+		// host's working directory would name nothing there. The checksum
+		// the host planned with makes the job refuse any other binary.
+		if spec.Plugin.Source, err = filepath.Abs(n.plugin.Source); err != nil {
+			return nil, err
+		}
+		if spec.Plugin.Checksum == "" && n.info != nil {
+			spec.Plugin.Checksum = n.info.Checksum
+		}
+	}
 	if n.sharded() {
 		spec.Shards = n.Meta.Shards
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/llmflow/llmflow/internal/testenv"
+	"github.com/llmflow/llmflow/pipeline/pluginhost"
 )
 
 // These tests run pipelines on the real single-node Slurm cluster that
@@ -295,5 +296,40 @@ output "data" { value = clean.c }
 	}
 	if w, s := outputLine.FindString(whole.stdout), outputLine.FindString(sharded.stdout); w == "" || w != s {
 		t.Errorf("whole %q, sharded %q", w, s)
+	}
+}
+
+// TestSlurmRelativePluginSource runs a stage whose plugin block names its
+// binary relative to the pipeline, as examples/custom-plugin does: the job
+// starts in its job directory and must still find that binary, and gives
+// the artifacts the host gives.
+func TestSlurmRelativePluginSource(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	src := filepath.Join("..", "..", "examples", "custom-plugin")
+	local := copyFiles(t, src, "pipeline.hcl", "data/corpus.txt")
+	remote := copyFiles(t, src, "pipeline.hcl", "data/corpus.txt")
+	bin := buildExample(t, src, filepath.Join(local, "bin", "shuffle-split"), "0.1.0")
+	sum, err := pluginhost.FileChecksum(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{local, remote} {
+		if dir == remote {
+			os.MkdirAll(filepath.Join(remote, "bin"), 0o755)
+			b, _ := os.ReadFile(bin)
+			os.WriteFile(filepath.Join(remote, "bin", "shuffle-split"), b, 0o755)
+		}
+		p := filepath.Join(dir, "pipeline.hcl")
+		text, _ := os.ReadFile(p)
+		os.WriteFile(p, regexp.MustCompile(`sha256:[0-9a-f]{64}`).ReplaceAll(text, []byte(sum)), 0o644)
+	}
+	lr := llmflow(t, local, "run", "pipeline.hcl")
+	sr := slurmRun(t, c, remote, "run", "--executor", "slurm", "pipeline.hcl")
+	if lr.code != 0 || sr.code != 0 {
+		t.Fatalf("local exit %d, slurm exit %d\n%s\n%s", lr.code, sr.code, lr.stderr, sr.stdout+sr.stderr)
+	}
+	want, got := outputLine.FindAllString(lr.stdout, -1), outputLine.FindAllString(sr.stdout, -1)
+	if len(want) != 2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outputs on slurm:\n%s\nlocally:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
