@@ -20,9 +20,15 @@ const jobIDFile = "slurm.jobid"
 // Runner submits jobs with sbatch and waits for them. It implements
 // pipeline.JobRunner and is safe for concurrent use.
 type Runner struct {
-	env  []string // nil: the process environment
-	poll time.Duration
+	env      []string // nil: the process environment
+	poll     time.Duration
+	patience time.Duration
+	backoff  time.Duration // first wait after a failed status query
 }
+
+// ErrUnknownJob is the error of a status query for a job that Slurm says
+// does not exist: scontrol has no such job and accounting has no record.
+var ErrUnknownJob = errors.New("slurm has no such job")
 
 // Option configures a Runner.
 type Option func(*Runner)
@@ -33,11 +39,20 @@ func WithEnv(env []string) Option { return func(r *Runner) { r.env = env } }
 // WithPoll sets how often a job's state is asked for.
 func WithPoll(d time.Duration) Option { return func(r *Runner) { r.poll = d } }
 
+// WithPatience sets how long status queries may fail, other than for an
+// unknown job, before the job's node fails, and the first wait between
+// them; the waits double up to 30 seconds.
+func WithPatience(patience, backoff time.Duration) Option {
+	return func(r *Runner) { r.patience, r.backoff = patience, backoff }
+}
+
 // New returns a Runner.
 func New(opts ...Option) *Runner {
 	// slurmctld starts batch jobs on a one-second tick, so polling faster
 	// than this adds load and saves little.
-	r := &Runner{poll: 100 * time.Millisecond}
+	// A restart of slurmctld takes seconds to a minute; five minutes rides
+	// out a failover without hiding a controller that is gone.
+	r := &Runner{poll: 100 * time.Millisecond, patience: 5 * time.Minute, backoff: time.Second}
 	for _, o := range opts {
 		o(r)
 	}
@@ -56,9 +71,9 @@ func (r *Runner) RunJob(ctx context.Context, job *pipeline.Job) error {
 			return err
 		}
 	}
-	st, err := r.wait(ctx, id, tasks)
+	st, err := r.wait(ctx, id, tasks, job.Log)
 	if ctx.Err() != nil {
-		return r.cancel(ctx, id, tasks)
+		return r.cancel(ctx, id, tasks, job.Log)
 	}
 	if err != nil {
 		return fmt.Errorf("slurm job %s of %s: %w", id, nodeName(job), err)
@@ -77,8 +92,14 @@ func (r *Runner) attach(ctx context.Context, job *pipeline.Job) (string, error) 
 		return "", err
 	}
 	id := strings.TrimSpace(string(b))
-	st, err := r.state(ctx, id, max(job.Tasks, 1))
-	if err != nil || st.done {
+	st, err := r.query(ctx, id, max(job.Tasks, 1), job.Log)
+	switch {
+	case errors.Is(err, ErrUnknownJob):
+		return "", nil
+	case err != nil:
+		// Submitting again could run the node twice at once.
+		return "", fmt.Errorf("slurm job %s, submitted by an earlier run: %w", id, err)
+	case st.done:
 		return "", nil
 	}
 	if job.Log != nil {
@@ -166,25 +187,25 @@ func sbatchArgs(job *pipeline.Job, tasks int) []string {
 
 // cancel stops the job and waits until Slurm says it ended, so the node's
 // lock is not released while its job still writes to the store.
-func (r *Runner) cancel(ctx context.Context, id string, tasks int) error {
+func (r *Runner) cancel(ctx context.Context, id string, tasks int, log func(string)) error {
 	cause := context.Cause(ctx)
 	bg, stop := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer stop()
 	if out, err := r.command(bg, "scancel", id).CombinedOutput(); err != nil {
 		return fmt.Errorf("scancel %s: %v: %s (interrupted: %w)", id, err, strings.TrimSpace(string(out)), cause)
 	}
-	if _, err := r.wait(bg, id, tasks); err != nil {
+	if _, err := r.wait(bg, id, tasks, log); err != nil {
 		return fmt.Errorf("slurm job %s was cancelled but did not end: %v (interrupted: %w)", id, err, cause)
 	}
 	return fmt.Errorf("cancelled slurm job %s: %w", id, cause)
 }
 
 // wait polls until every task of the job ended or ctx ends.
-func (r *Runner) wait(ctx context.Context, id string, tasks int) (*jobState, error) {
+func (r *Runner) wait(ctx context.Context, id string, tasks int, log func(string)) (*jobState, error) {
 	tick := time.NewTicker(r.poll)
 	defer tick.Stop()
 	for {
-		st, err := r.state(ctx, id, tasks)
+		st, err := r.query(ctx, id, tasks, log)
 		if err != nil || st.done {
 			return st, err
 		}
@@ -196,8 +217,35 @@ func (r *Runner) wait(ctx context.Context, id string, tasks int) (*jobState, err
 	}
 }
 
+// query asks for the job's state until Slurm answers or says the job does
+// not exist (ErrUnknownJob), backing off while it cannot be asked, for as
+// long as the runner's patience.
+func (r *Runner) query(ctx context.Context, id string, tasks int, log func(string)) (*jobState, error) {
+	start, wait := time.Now(), r.backoff
+	for {
+		st, err := r.state(ctx, id, tasks)
+		if err == nil || errors.Is(err, ErrUnknownJob) || ctx.Err() != nil {
+			return st, err
+		}
+		if time.Since(start)+wait > r.patience {
+			return nil, fmt.Errorf("%w; gave up after %s", err, time.Since(start).Round(time.Second))
+		}
+		if log != nil {
+			log(fmt.Sprintf("asking slurm for job %s failed, asking again in %s: %v", id, wait, err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
 // state asks scontrol for the job's tasks, and sacct when scontrol no
-// longer knows the job (it forgets finished jobs after MinJobAge).
+// longer knows the job (it forgets finished jobs after MinJobAge). An
+// error is ErrUnknownJob only when both say the job does not exist;
+// anything else (slurmctld or slurmdbd unreachable) may pass.
 func (r *Runner) state(ctx context.Context, id string, tasks int) (*jobState, error) {
 	out, err := r.command(ctx, "scontrol", "show", "job", "-o", id).Output()
 	if err == nil {
@@ -207,7 +255,16 @@ func (r *Runner) state(ctx context.Context, id string, tasks int) (*jobState, er
 	if serr == nil && strings.TrimSpace(string(sout)) != "" {
 		return parseSacct(string(sout), id, tasks), nil
 	}
-	return nil, fmt.Errorf("neither scontrol nor sacct knows the job: %v", commandError(err))
+	if says(err, "Invalid job id") && (serr == nil || says(serr, "accounting storage is disabled")) {
+		return nil, fmt.Errorf("%w: %s (scontrol: %v)", ErrUnknownJob, id, commandError(err))
+	}
+	return nil, fmt.Errorf("neither scontrol nor sacct answered for job %s: scontrol: %v; sacct: %v", id, commandError(err), commandError(serr))
+}
+
+// says reports whether a failed command printed msg on stderr.
+func says(err error, msg string) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && strings.Contains(string(ee.Stderr), msg)
 }
 
 func (r *Runner) command(ctx context.Context, name string, args ...string) *exec.Cmd {

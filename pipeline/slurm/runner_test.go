@@ -3,6 +3,7 @@ package slurm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,4 +211,80 @@ func waitFile(t *testing.T, path string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Errorf("%s did not appear", path)
+}
+
+// flakyScontrol puts an scontrol first on PATH that fails as an
+// unreachable slurmctld does for its first n calls, then runs the real one.
+func flakyScontrol(t *testing.T, n int) {
+	t.Helper()
+	real, err := exec.LookPath("scontrol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := fmt.Sprintf(`#!/bin/sh
+n=$(cat %[1]s/calls 2>/dev/null || echo 0)
+echo $((n+1)) > %[1]s/calls
+if [ "$n" -lt %[2]d ]; then
+  echo "slurm_load_jobs error: Unable to contact slurm controller (connect failure)" >&2
+  exit 1
+fi
+exec %[3]s "$@"
+`, dir, n, real)
+	if err := os.WriteFile(filepath.Join(dir, "scontrol"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Commands are looked up on the process's PATH, not the job's.
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// While slurmctld cannot be reached, status queries are retried, not
+// taken as the job's failure.
+func TestRunJobRidesOutUnreachableController(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, logs := newJob(t, c, "sleep 1; touch finished", nil)
+	flakyScontrol(t, 3)
+	r := New(WithEnv(c.Env), WithPatience(time.Minute, 50*time.Millisecond))
+	if err := r.RunJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(job.Dir, "finished")); err != nil {
+		t.Error("RunJob returned before the job finished")
+	}
+	retries := 0
+	for _, l := range *logs {
+		if strings.Contains(l, "asking slurm for job") && strings.Contains(l, "Unable to contact slurm controller") {
+			retries++
+		}
+	}
+	if retries != 3 {
+		t.Errorf("logged %d retries, want 3: %q", retries, *logs)
+	}
+}
+
+// A controller unreachable for longer than the runner's patience fails
+// the node, saying why.
+func TestRunJobGivesUpOnUnreachableController(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	job, _ := newJob(t, c, "true", nil)
+	flakyScontrol(t, 1000)
+	r := New(WithEnv(c.Env), WithPatience(300*time.Millisecond, 50*time.Millisecond))
+	err := r.RunJob(context.Background(), job)
+	if err == nil || !strings.Contains(err.Error(), "Unable to contact slurm controller") || !strings.Contains(err.Error(), "gave up after") {
+		t.Fatalf("error = %v", err)
+	}
+	if errors.Is(err, ErrUnknownJob) {
+		t.Errorf("an unreachable controller was taken for an unknown job: %v", err)
+	}
+}
+
+// A job id Slurm does not know is an error at once, not retried.
+func TestStateOfUnknownJob(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	r := New(WithEnv(c.Env), WithPatience(time.Hour, time.Hour))
+	start := time.Now()
+	_, err := r.query(context.Background(), "999999999", 1, nil)
+	if !errors.Is(err, ErrUnknownJob) || time.Since(start) > 30*time.Second {
+		t.Fatalf("error = %v after %s, want ErrUnknownJob at once", err, time.Since(start))
+	}
 }
