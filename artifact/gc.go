@@ -51,7 +51,7 @@ func (s *Store) collectObjects(opt GCOptions, gone map[string]bool) ([]Removed, 
 			continue
 		}
 		path := filepath.Join(s.objectsDir(), e.Name())
-		out = append(out, Removed{Path: path, What: "artifact", Bytes: diskBytes(path)})
+		out = append(out, Removed{Path: path, What: "artifact", Bytes: DiskBytes(path)})
 		gone[digest] = true
 		if opt.DryRun {
 			continue

@@ -155,7 +155,7 @@ func removal(path, what string) []Removed {
 	if _, err := os.Lstat(path); err != nil {
 		return nil
 	}
-	return []Removed{{Path: path, What: what, Bytes: diskBytes(path)}}
+	return []Removed{{Path: path, What: what, Bytes: DiskBytes(path)}}
 }
 
 // lockFree reports, without creating or removing anything, whether no
@@ -170,8 +170,9 @@ func lockFree(path string) bool {
 	return err == nil && !busy
 }
 
-// diskBytes sums the sizes of the regular files under path.
-func diskBytes(path string) int64 {
+// DiskBytes sums the sizes of the regular files under path, for reports
+// of what a collection frees.
+func DiskBytes(path string) int64 {
 	var n int64
 	filepath.WalkDir(path, func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {

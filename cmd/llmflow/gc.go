@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/pipeline"
 	"github.com/llmflow/llmflow/pipeline/runstore"
+	"github.com/llmflow/llmflow/pipeline/slurm"
 )
 
 var (
@@ -26,8 +28,11 @@ var gcCmd = &cobra.Command{
 	Long: `Removes from the store every artifact that no run in the run database
 produced or consumed, node cache entries that point at removed artifacts, and
 whatever killed processes left in the store's tmp directory, including the
-work directories that would let a killed training stage resume. It refuses
-while a run uses the store. --dry-run prints what would go without removing.`,
+work directories that would let a killed training stage resume, and the
+directories of jobs run on a cluster: a failed node's stays, with its logs,
+as long as its run is recorded, and one whose Slurm job may still be queued
+or running is never removed. It refuses while a run uses the store.
+--dry-run prints what would go without removing.`,
 	Args: exactArgs(0),
 	RunE: func(cmd *cobra.Command, _ []string) error {
 		store, err := artifact.OpenStore(gcFlags.store)
@@ -53,6 +58,11 @@ while a run uses the store. --dry-run prints what would go without removing.`,
 			return err
 		}
 		removed, err := store.GC(artifact.GCOptions{Keep: func(d string) bool { return keep[d] }, DryRun: gcDryRun})
+		if err == nil {
+			var jobs []artifact.Removed
+			jobs, err = collectJobs(cmd, store, db)
+			removed = append(removed, jobs...)
+		}
 		writeRemoved(cmd.OutOrStdout(), removed, gcDryRun)
 		return err
 	},
@@ -63,6 +73,22 @@ func init() {
 	gcCmd.Flags().StringVar(&gcFlags.db, "db", defaultDB, "run database whose runs' artifacts are kept")
 	gcCmd.Flags().BoolVar(&gcDryRun, "dry-run", false, "print what would be removed, remove nothing")
 	rootCmd.AddCommand(gcCmd)
+}
+
+// collectJobs removes the job directories of nodes no recorded run saw
+// fail, unless their Slurm job may still run; what it cannot tell about
+// stays and is named on stderr.
+func collectJobs(cmd *cobra.Command, store *artifact.Store, db *runstore.Store) ([]artifact.Removed, error) {
+	failed, err := db.FailedKeys(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	removed, notes, err := pipeline.CollectJobs(cmd.Context(), store, pipeline.JobGCOptions{
+		Keep: func(key string) bool { return failed[key] }, Watchers: []pipeline.JobWatcher{slurm.New()}, DryRun: gcDryRun})
+	for _, n := range notes {
+		fmt.Fprintln(cmd.ErrOrStderr(), "Warning: "+n)
+	}
+	return removed, err
 }
 
 // runningRuns names the runs the database shows as running, for messages.

@@ -333,3 +333,69 @@ func TestSlurmRelativePluginSource(t *testing.T) {
 		t.Errorf("outputs on slurm:\n%s\nlocally:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSlurmGCJobDirectories leaves three job directories in the store: a
+// failed node's, one whose Slurm job is still running, and one of a job
+// no run recorded. gc removes only the last; the failed node's goes once
+// the run database in use does not record its run.
+func TestSlurmGCJobDirectories(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.jsonl"), []byte("{not json\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "pipeline.hcl"), []byte(`
+dataset "bad" {
+  path = "bad.jsonl"
+}
+`), 0o644)
+	if r := slurmRun(t, c, dir, "run", "--executor", "slurm", "pipeline.hcl"); r.code == 0 {
+		t.Fatalf("a dataset of a broken file succeeded:\n%s", r.stdout)
+	}
+	jobs := filepath.Join(dir, ".llmflow", "store", "jobs")
+	failed, _ := filepath.Glob(filepath.Join(jobs, "*"))
+	if len(failed) != 1 {
+		t.Fatalf("job directories after the failed run: %v", failed)
+	}
+	left := filepath.Join(jobs, strings.Repeat("a", 64))
+	running := filepath.Join(jobs, strings.Repeat("b", 64))
+	os.MkdirAll(left, 0o755)
+	os.WriteFile(filepath.Join(left, "result.json"), []byte("{}\n"), 0o644)
+	os.MkdirAll(running, 0o755)
+	sb := exec.Command("sbatch", "--parsable", "--partition="+c.Partition, "--output=/dev/null", "--wrap", "sleep 120")
+	sb.Env = c.Env
+	out, err := sb.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSpace(string(out))
+	defer func() {
+		cancel := exec.Command("scancel", id)
+		cancel.Env = c.Env
+		cancel.Run()
+	}()
+	os.WriteFile(filepath.Join(running, "slurm.jobid"), []byte(id+"\n"), 0o644)
+
+	res := slurmRun(t, c, dir, "gc")
+	if res.code != 0 || !strings.Contains(unpad(res.stdout), "removed  job directory") {
+		t.Fatalf("gc: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for path, want := range map[string]bool{failed[0]: true, running: true, left: false} {
+		if _, err := os.Stat(path); (err == nil) != want {
+			t.Errorf("%s present = %v after gc, want %v", path, err == nil, want)
+		}
+	}
+	// Another run database records no run of the failed node.
+	os.WriteFile(filepath.Join(dir, "ok.jsonl"), []byte("{\"text\": \"a line\"}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ok.hcl"), []byte("dataset \"ok\" {\n  path = \"ok.jsonl\"\n}\n"), 0o644)
+	if r := slurmRun(t, c, dir, "run", "--db", "other.db", "ok.hcl"); r.code != 0 {
+		t.Fatalf("run: %s", r.stderr)
+	}
+	if r := slurmRun(t, c, dir, "gc", "--db", "other.db"); r.code != 0 {
+		t.Fatalf("gc --db other.db: %s", r.stderr)
+	}
+	if _, err := os.Stat(failed[0]); err == nil {
+		t.Error("the failed node's job directory outlived every record of its run")
+	}
+	if _, err := os.Stat(running); err != nil {
+		t.Error("gc removed the directory of a job still running")
+	}
+}

@@ -557,3 +557,23 @@ func (s *Store) NodeParams(ctx context.Context, nodeID int64) (map[string]string
 	}
 	return out, rows.Err()
 }
+
+// FailedKeys returns the cache key of every node attempt that failed in a
+// recorded run: their job directories in the store are kept as evidence
+// while the run is.
+func (s *Store) FailedKeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT cache_key FROM nodes WHERE status = ? AND cache_key != ''`, StatusFailed)
+	if err != nil {
+		return nil, fmt.Errorf("failed nodes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
+}

@@ -108,6 +108,28 @@ func (r *Runner) attach(ctx context.Context, job *pipeline.Job) (string, error) 
 	return id, nil
 }
 
+// Active implements pipeline.JobWatcher: it reports whether the job whose
+// id dir keeps is known to Slurm and has a task that has not ended. It
+// asks once, without the patience of a running node, and is safe for
+// concurrent use.
+func (r *Runner) Active(ctx context.Context, dir string) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(dir, jobIDFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	st, err := r.state(ctx, strings.TrimSpace(string(b)), 1)
+	if errors.Is(err, ErrUnknownJob) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !st.done, nil
+}
+
 func (r *Runner) submit(ctx context.Context, job *pipeline.Job, tasks int) (string, error) {
 	if job.Fresh != nil {
 		if err := job.Fresh(); err != nil {
