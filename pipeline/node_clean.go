@@ -19,11 +19,12 @@ func init() {
 			c := clean.DefaultConfig()
 			return &c
 		},
-		Validate: func(cfg any) error { return cfg.(*clean.Config).Validate() },
-		Drops:    true,
-		Run:      runClean,
-		RunShard: cleanShard,
-		Merge:    mergeClean,
+		Validate:        func(cfg any) error { return cfg.(*clean.Config).Validate() },
+		Drops:           true,
+		Run:             runClean,
+		RunShard:        cleanShard,
+		Merge:           mergeClean,
+		MergeAsTasksEnd: true,
 	})
 }
 
@@ -84,12 +85,14 @@ func cleanShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) 
 // the summed counters, as one run over the whole input would.
 func mergeClean(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error) {
 	cfg := *run.Config.(*clean.Config)
-	var st clean.Stats
-	if err := loadShardStats(dir, tasks, func(s clean.Stats) { st.Add(s) }); err != nil {
-		return nil, err
-	}
+	// The parts first: in the host they are merged as the tasks end,
+	// and the counters are known only when all have.
 	out, err := mergeOutputs(ctx, run, dir, tasks, cleanOutputs(cfg))
 	if err != nil {
+		return nil, err
+	}
+	var st clean.Stats
+	if err := loadShardStats(ctx, dir, tasks, func(s clean.Stats) { st.Add(s) }); err != nil {
 		return nil, err
 	}
 	clean.ReportMetrics(run, st)

@@ -19,10 +19,11 @@ func init() {
 			c := pii.DefaultConfig()
 			return &c
 		},
-		Validate: func(cfg any) error { return cfg.(*pii.Config).Validate() },
-		Run:      runPII,
-		RunShard: piiShard,
-		Merge:    mergePII,
+		Validate:        func(cfg any) error { return cfg.(*pii.Config).Validate() },
+		Run:             runPII,
+		RunShard:        piiShard,
+		Merge:           mergePII,
+		MergeAsTasksEnd: true,
 	})
 }
 
@@ -59,12 +60,14 @@ func piiShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) er
 
 // mergePII commits the tasks' parts and reports the summed counters.
 func mergePII(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error) {
-	var st pii.Stats
-	if err := loadShardStats(dir, tasks, func(s pii.Stats) { st.Add(s) }); err != nil {
-		return nil, err
-	}
+	// The parts first: in the host they are merged as the tasks end,
+	// and the counters are known only when all have.
 	out, err := mergeOutputs(ctx, run, dir, tasks, piiOutputs)
 	if err != nil {
+		return nil, err
+	}
+	var st pii.Stats
+	if err := loadShardStats(ctx, dir, tasks, func(s pii.Stats) { st.Add(s) }); err != nil {
 		return nil, err
 	}
 	pii.ReportMetrics(run, st)

@@ -127,7 +127,7 @@ func mergeTokenize(ctx context.Context, run *NodeRun, dir string, tasks int) (ma
 		return nil, err
 	}
 	var encoded tokenize.Stats
-	if err := loadShardStats(dir, tasks, func(s tokenize.Stats) { encoded.Add(s) }); err != nil {
+	if err := loadShardStats(ctx, dir, tasks, func(s tokenize.Stats) { encoded.Add(s) }); err != nil {
 		return nil, err
 	}
 	var parts [2][]stream.Source

@@ -61,6 +61,10 @@ type BlockType struct {
 	// outputs, which must not depend on N (see shard.go).
 	RunShard func(ctx context.Context, run *NodeRun, dir string, task, tasks int) error
 	Merge    func(ctx context.Context, run *NodeRun, dir string, tasks int) (map[string]string, error)
+	// MergeAsTasksEnd says Merge reads what each task left only through
+	// mergeParts and loadShardStats, which wait for that task, so in the
+	// host the merge may start before the tasks end.
+	MergeAsTasksEnd bool
 	// Run produces the node's outputs. It must honour ctx, report through
 	// run, and commit each output to run.Store, returning name -> digest.
 	Run func(ctx context.Context, run *NodeRun) (map[string]string, error)

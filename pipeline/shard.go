@@ -24,7 +24,8 @@ import (
 // byte-identical for any N and any executor.
 
 // runShardsHere runs a sharded node's tasks as goroutines of the host,
-// then merges them.
+// and merges them: beside the tasks, part by part as they end, where the
+// node type allows, else after them.
 func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[string]string, error) {
 	dir := r.e.Store.WorkDir(nr.Key) // held under the node's lock
 	if err := os.RemoveAll(dir); err != nil {
@@ -37,31 +38,79 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	tasks := n.Meta.Shards
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	errs := make([]error, tasks)
+	done := &tasksDone{done: make([]chan struct{}, tasks)}
+	for i := range done.done {
+		done.done[i] = make(chan struct{})
+	}
+	type merged struct {
+		out map[string]string
+		err error
+	}
+	var merge chan merged
+	if n.bt.MergeAsTasksEnd {
+		merge = make(chan merged, 1)
+		go func() {
+			out, err := n.bt.Merge(context.WithValue(ctx, tasksDoneKey{}, done), nr, dir, tasks)
+			if err != nil {
+				cancel(err)
+			}
+			merge <- merged{out, err}
+		}()
+	}
 	// As many tasks at once as there are CPUs, as a cluster runs them: more
 	// would hold more parts in memory at once without finishing sooner.
+	// They start in order, so the merge finds the parts it needs first.
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for i := range tasks {
+		slots <- struct{}{}
+		if ctx.Err() != nil {
+			<-slots
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			slots <- struct{}{}
 			defer func() { <-slots }()
-			if ctx.Err() != nil {
+			if err := n.bt.RunShard(ctx, nr, dir, i, tasks); err != nil {
+				cancel(fmt.Errorf("shard %d of %d: %w", i, tasks, err))
 				return
 			}
-			if errs[i] = n.bt.RunShard(ctx, nr, dir, i, tasks); errs[i] != nil {
-				errs[i] = fmt.Errorf("shard %d of %d: %w", i, tasks, errs[i])
-				cancel(errs[i])
-			}
+			close(done.done[i])
 		}()
 	}
 	wg.Wait()
+	if merge != nil {
+		m := <-merge // ends once the tasks end or fail
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return m.out, m.err
+	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
 	return n.bt.Merge(ctx, nr, dir, tasks)
+}
+
+// tasksDone tells a merge that runs beside the tasks when each has ended.
+type tasksDone struct{ done []chan struct{} }
+
+type tasksDoneKey struct{}
+
+// waitTask waits until task i has left its outputs, when the merge runs
+// beside the tasks; a merge after them, or in a job, does not wait.
+func waitTask(ctx context.Context, i int) error {
+	d, _ := ctx.Value(tasksDoneKey{}).(*tasksDone)
+	if d == nil || i < 0 || i >= len(d.done) {
+		return nil
+	}
+	select {
+	case <-d.done[i]:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // datasetPart is task's share of a dataset's rows, cut at the units of
@@ -230,6 +279,9 @@ func partDir(dir, output string, task int) string {
 // mergeParts writes the tasks' parts of output, in task order, to w.
 func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.DatasetWriter) error {
 	for i := range tasks {
+		if err := waitTask(ctx, i); err != nil {
+			return err
+		}
 		part, err := artifact.OpenDataset(partDir(dir, output, i))
 		if err != nil {
 			return fmt.Errorf("part %d of %s: %w", i, output, err)
@@ -247,8 +299,11 @@ func saveShardStats(dir string, task int, st any) error {
 	return writeJSONFile(filepath.Join(dir, fmt.Sprintf("stats-%05d.json", task)), st, 0o644)
 }
 
-func loadShardStats[S any](dir string, tasks int, add func(S)) error {
+func loadShardStats[S any](ctx context.Context, dir string, tasks int, add func(S)) error {
 	for i := range tasks {
+		if err := waitTask(ctx, i); err != nil {
+			return err
+		}
 		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("stats-%05d.json", i)))
 		if err != nil {
 			return fmt.Errorf("shard %d left no counters: %w", i, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/llmflow/llmflow/artifact"
 )
@@ -299,5 +300,41 @@ clean "c" {
 		if !strings.Contains(s, want) {
 			t.Errorf("diagnostics do not say %q:\n%s", want, s)
 		}
+	}
+}
+
+// TestShardFailureEndsMerge breaks the input of a sharded clean, whose
+// merge runs beside its tasks: the node fails with the tasks' error,
+// instead of its merge waiting for parts that never come.
+func TestShardFailureEndsMerge(t *testing.T) {
+	corpus := shardCorpus(t, 2*artifact.DefaultBatchRows)
+	store := newStore(t)
+	src := fmt.Sprintf(`
+dataset "d" {
+  path = %q
+}
+clean "c" {
+  input  = dataset.d
+  shards = 4
+}
+output "in" { value = dataset.d }
+`, corpus)
+	res, err := (&Engine{Store: store}).Run(context.Background(), testPipeline(t, src, store, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard := filepath.Join(store.Path(res.Outputs["in"]), "part-00000.arrow")
+	if err := os.Truncate(shard, 100); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := &eventLog{}
+	_, err = (&Engine{Store: store, Hook: log, NoCache: true}).Run(ctx, testPipeline(t, strings.Replace(src, "clean \"c\"", "clean \"c2\"", 1), store, false))
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("run = %v, context %v", err, ctx.Err())
+	}
+	if !log.has("failed clean.c2: shard ") {
+		t.Errorf("events:\n%s", strings.Join(log.events, "\n"))
 	}
 }
