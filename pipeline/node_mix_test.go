@@ -66,14 +66,7 @@ func planFile(t *testing.T, path string, store *artifact.Store) *Plan {
 		t.Fatal(diags)
 	}
 	b, diags := cfg.Bind(nil)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	p, diags := (&Planner{Store: store}).Plan(context.Background(), b)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return p
+	return planBound(t, store, b, diags)
 }
 
 // TestMixPipeline runs dataset -> mix -> tokenizer/tokenize with a real

@@ -491,18 +491,27 @@ func orNaN(v sql.NullFloat64) float64 {
 // ReferencedDigests returns every artifact digest that a recorded run
 // produced or consumed: what garbage collection of a store must keep.
 func (s *Store) ReferencedDigests(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT digest FROM artifacts UNION SELECT digest FROM lineage`)
+	out, err := s.stringSet(ctx, `SELECT digest FROM artifacts UNION SELECT digest FROM lineage`)
 	if err != nil {
 		return nil, fmt.Errorf("referenced artifacts: %w", err)
+	}
+	return out, nil
+}
+
+// stringSet returns the values of the one text column query selects.
+func (s *Store) stringSet(ctx context.Context, query string, args ...any) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out[d] = true
+		out[v] = true
 	}
 	return out, rows.Err()
 }
@@ -562,18 +571,9 @@ func (s *Store) NodeParams(ctx context.Context, nodeID int64) (map[string]string
 // recorded run: their job directories in the store are kept as evidence
 // while the run is.
 func (s *Store) FailedKeys(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT cache_key FROM nodes WHERE status = ? AND cache_key != ''`, StatusFailed)
+	out, err := s.stringSet(ctx, `SELECT DISTINCT cache_key FROM nodes WHERE status = ? AND cache_key != ''`, StatusFailed)
 	if err != nil {
 		return nil, fmt.Errorf("failed nodes: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out[k] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
