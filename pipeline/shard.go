@@ -38,10 +38,7 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	tasks := n.Meta.Shards
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	done := &tasksDone{done: make([]chan struct{}, tasks)}
-	for i := range done.done {
-		done.done[i] = make(chan struct{})
-	}
+	done := newTasksDone(tasks)
 	type merged struct {
 		out map[string]string
 		err error
@@ -57,29 +54,7 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 			merge <- merged{out, err}
 		}()
 	}
-	// As many tasks at once as there are CPUs, as a cluster runs them: more
-	// would hold more parts in memory at once without finishing sooner.
-	// They start in order, so the merge finds the parts it needs first.
-	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i := range tasks {
-		slots <- struct{}{}
-		if ctx.Err() != nil {
-			<-slots
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
-			if err := n.bt.RunShard(ctx, nr, dir, i, tasks); err != nil {
-				cancel(fmt.Errorf("shard %d of %d: %w", i, tasks, err))
-				return
-			}
-			close(done.done[i])
-		}()
-	}
-	wg.Wait()
+	runTasksHere(ctx, cancel, tasks, done, func(i int) error { return n.bt.RunShard(ctx, nr, dir, i, tasks) })
 	if merge != nil {
 		m := <-merge // ends once the tasks end or fail
 		if ctx.Err() != nil {
@@ -93,8 +68,43 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	return n.bt.Merge(ctx, nr, dir, tasks)
 }
 
+// runTasksHere runs task 0 to tasks-1 and marks each done that succeeds;
+// the first that fails cancels the rest with its error. As many run at
+// once as there are CPUs, as a cluster runs them: more would hold more
+// parts in memory at once without finishing sooner. They start in order,
+// so a merge beside them finds the parts it needs first.
+func runTasksHere(ctx context.Context, cancel context.CancelCauseFunc, tasks int, done *tasksDone, task func(i int) error) {
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i := range tasks {
+		slots <- struct{}{}
+		if ctx.Err() != nil {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := task(i); err != nil {
+				cancel(fmt.Errorf("shard %d of %d: %w", i, tasks, err))
+				return
+			}
+			close(done.done[i])
+		}()
+	}
+}
+
 // tasksDone tells a merge that runs beside the tasks when each has ended.
 type tasksDone struct{ done []chan struct{} }
+
+func newTasksDone(tasks int) *tasksDone {
+	d := &tasksDone{done: make([]chan struct{}, tasks)}
+	for i := range d.done {
+		d.done[i] = make(chan struct{})
+	}
+	return d
+}
 
 type tasksDoneKey struct{}
 
