@@ -12,7 +12,7 @@ import (
 // identical bits.
 func TestLowRank(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, sh := range []struct{ N, d, rk int }{{1, 1, 1}, {37, 19, 3}, {150, 96, 8}, {130, 300, 8}, {70, 384, 5}} {
+	for _, sh := range []struct{ N, d, rk int }{{1, 1, 1}, {37, 19, 3}, {150, 96, 8}, {130, 300, 8}, {70, 384, 5}, {45, 50, 12}, {20, 33, 16}} {
 		t.Run(fmt.Sprintf("N=%d/d=%d/r=%d", sh.N, sh.d, sh.rk), func(t *testing.T) {
 			N, d, rk := sh.N, sh.d, sh.rk
 			x, w, h := randSlice(r, N*d), randSlice(r, rk*d), randSlice(r, N*rk)
