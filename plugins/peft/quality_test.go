@@ -24,8 +24,8 @@ import (
 // full sft. Target: within 5%. The base is pretrained briefly on the
 // training conversations' text, with chatml's tokens reserved (a frozen
 // base cannot add them). It runs only with LLMFLOW_QUALITY=1. Settings by
-// environment [defaults]: PEFT_QUALITY_PRETRAIN pretraining steps [200],
-// PEFT_QUALITY_STEPS tuning steps [150], PEFT_QUALITY_FULL_LRS full sft's
+// environment [defaults]: PEFT_QUALITY_PRETRAIN pretraining steps [150],
+// PEFT_QUALITY_STEPS tuning steps [100], PEFT_QUALITY_FULL_LRS full sft's
 // rates [0.0005, sft's default], PEFT_QUALITY_LRS LoRA's rates
 // [0.001,0.002,0.004,0.008], PEFT_QUALITY_ALPHA LoRA's alpha [16].
 // PEFT_QUALITY_BASE names a directory: a base saved there by an earlier run
@@ -71,7 +71,7 @@ func envFloats(t *testing.T, name string, def ...float64) []float64 {
 }
 
 func loraQuality(t *testing.T, file, shape string, block int) {
-	steps := envInt(t, "PEFT_QUALITY_STEPS", 150)
+	steps := envInt(t, "PEFT_QUALITY_STEPS", 100)
 	fullLRs := envFloats(t, "PEFT_QUALITY_FULL_LRS", 5e-4)
 	lrs := envFloats(t, "PEFT_QUALITY_LRS", 1e-3, 2e-3, 4e-3, 8e-3)
 	alpha := envFloats(t, "PEFT_QUALITY_ALPHA", 16)[0]
@@ -82,7 +82,7 @@ func loraQuality(t *testing.T, file, shape string, block int) {
 	train, held := sfttest.Conversations(t, file, shape)
 	base := os.Getenv("PEFT_QUALITY_BASE")
 	if _, err := os.Stat(base); base == "" || err != nil {
-		dir := sfttest.Pretrain(t, sfttest.Base{Block: block, Steps: envInt(t, "PEFT_QUALITY_PRETRAIN", 200),
+		dir := sfttest.Pretrain(t, sfttest.Base{Block: block, Steps: envInt(t, "PEFT_QUALITY_PRETRAIN", 150),
 			Layers: 6, Heads: 6, Width: 384, LR: 1e-3, Specials: append(tmpl.SpecialTokens(), chat.TokenPad)}, train)
 		if base != "" {
 			if err := os.CopyFS(base, os.DirFS(dir)); err != nil {
