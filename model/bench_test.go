@@ -74,34 +74,62 @@ func BenchmarkPrefixStep(b *testing.B) {
 // packs them: examples of 16..T/2 tokens, attention and positions restarted
 // at each, the loss on their second half only, and the end of a row
 // padding with no loss. tokens/s counts every position, as pretraining does.
+// The peft methods run on the same rows beside full training (lora/: r 8 on
+// attn.c_attn, lora=all/: on the four modules, adapter/: bottleneck 64,
+// prefix/: 20 virtual tokens, rows 20 shorter), since that is the work they
+// replace.
 func BenchmarkSFTStep(b *testing.B) {
-	benchSteps(b, "", nil, func(bc benchConfig) Batch {
-		N := bc.Batch * bc.T
-		r := NewRNG(2)
-		bt := Batch{B: bc.Batch, T: bc.T, Inputs: make([]int32, N), Targets: make([]int32, N), Seg: make([]int32, N),
-			Weights: make([]float32, N), ResetPositionIDs: true}
-		for row := range bc.Batch {
-			for t := 0; t < bc.T; {
-				n := 16 + r.Intn(bc.T/2-15)
-				if t+n > bc.T {
-					for ; t < bc.T; t++ { // padding attends to itself
-						i := row*bc.T + t
-						bt.Seg[i], bt.Targets[i] = int32(t), -1
-					}
-					break
-				}
-				for j := range n {
-					i := row*bc.T + t + j
-					bt.Inputs[i], bt.Targets[i], bt.Seg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V)), int32(t)
-					if j >= n/2 {
-						bt.Weights[i] = 1
-					}
-				}
-				t += n
-			}
-		}
-		return bt
+	benchSteps(b, "", nil, sftBatch)
+	for _, mods := range []struct {
+		name    string
+		modules []string
+	}{{"lora/", []string{"attn.c_attn"}}, {"lora=all/", LoRAModules[:]}} {
+		benchSteps(b, mods.name, func(m *Model) error {
+			m.FreezeBase()
+			return m.AttachLoRA(LoRA{R: 8, Alpha: 16, TargetModules: mods.modules}, 3)
+		}, sftBatch)
+	}
+	benchSteps(b, "adapter/", func(m *Model) error {
+		m.FreezeBase()
+		return m.AttachAdapters(Adapters{Bottleneck: 64}, 3)
+	}, sftBatch)
+	const NP = 20
+	benchSteps(b, "prefix/", func(m *Model) error {
+		m.FreezeBase()
+		return m.AttachPrefix(Prefix{NumVirtualTokens: NP}, 3)
+	}, func(bc benchConfig) Batch {
+		bc.T -= NP
+		return sftBatch(bc)
 	})
+}
+
+// sftBatch is BenchmarkSFTStep's batch of packed instruction examples.
+func sftBatch(bc benchConfig) Batch {
+	N := bc.Batch * bc.T
+	r := NewRNG(2)
+	bt := Batch{B: bc.Batch, T: bc.T, Inputs: make([]int32, N), Targets: make([]int32, N), Seg: make([]int32, N),
+		Weights: make([]float32, N), ResetPositionIDs: true}
+	for row := range bc.Batch {
+		for t := 0; t < bc.T; {
+			n := 16 + r.Intn(bc.T/2-15)
+			if t+n > bc.T {
+				for ; t < bc.T; t++ { // padding attends to itself
+					i := row*bc.T + t
+					bt.Seg[i], bt.Targets[i] = int32(t), -1
+				}
+				break
+			}
+			for j := range n {
+				i := row*bc.T + t + j
+				bt.Inputs[i], bt.Targets[i], bt.Seg[i] = int32(r.Intn(bc.V)), int32(r.Intn(bc.V)), int32(t)
+				if j >= n/2 {
+					bt.Weights[i] = 1
+				}
+			}
+			t += n
+		}
+	}
+	return bt
 }
 
 // randomBatch is a batch of random tokens, every position a target.

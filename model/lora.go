@@ -58,11 +58,10 @@ type loraModule struct {
 	r, in, out   int
 	scale, p     float32
 	A, B, dA, dB []float32
-	// Saved: hT = A·xᵀ [r, N], kept transposed so that every product has
-	// the small rank as its row count, which the GEMM tiles handle far
-	// better than r columns; the dropout mask [N, in] (0 or 1/(1-p)).
-	hT, mask []float32
-	dropped  bool // the last forward applied the mask
+	// Saved: h = scale·x·Aᵀ [N, r], and the dropout mask [N, in] (0 or
+	// 1/(1-p)).
+	h, mask []float32
+	dropped bool // the last forward applied the mask
 }
 
 // LoRATensorName is the name of module's A ("lora_A") or B ("lora_B")
@@ -128,7 +127,7 @@ func (lm *loraModule) bind(m *Model) {
 }
 
 func (lm *loraModule) reserve(N int) {
-	lm.hT = make([]float32, N*lm.r)
+	lm.h = make([]float32, N*lm.r)
 	if lm.p > 0 {
 		lm.mask = make([]float32, N*lm.in)
 	}
@@ -157,9 +156,10 @@ func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, 
 		}
 		xs = xd
 	}
-	hT := lm.hT[:r*N]
-	kernel.Sgemm(false, true, r, N, in, 1, lm.A, in, xs, in, 0, hT, N)
-	kernel.Sgemm(true, true, N, lm.out, r, lm.scale, hT, N, lm.B, r, 1, out, lm.out)
+	// The scale goes on h, where B's gradient needs it too.
+	h := lm.h[:N*r]
+	kernel.LowRankDown(h, xs, lm.A, N, in, r, lm.scale)
+	kernel.Sgemm(false, true, N, lm.out, r, 1, h, r, lm.B, r, 1, out, lm.out)
 }
 
 // apply adds the update to out [N, out] given the layer input x [N, in],
@@ -167,8 +167,8 @@ func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, 
 func (lm *loraModule) apply(out, x, h []float32, N int) {
 	in, r := lm.in, lm.r
 	h = h[:N*r]
-	kernel.Sgemm(false, true, N, r, in, 1, x[:N*in], in, lm.A, in, 0, h, r)
-	kernel.Sgemm(false, true, N, lm.out, r, lm.scale, h, r, lm.B, r, 1, out, lm.out)
+	kernel.LowRankDown(h, x[:N*in], lm.A, N, in, r, lm.scale)
+	kernel.Sgemm(false, true, N, lm.out, r, 1, h, r, lm.B, r, 1, out, lm.out)
 }
 
 // loraBackward adds the gradients of block l's module k LoRA update given
@@ -179,15 +179,22 @@ func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
 	}
 	lm := e.lora[l][k]
 	in, r, out := lm.in, lm.r, lm.out
-	hT, dhT, dBT := lm.hT[:r*N], e.dh[:r*N], e.dbt[:r*out]
-	// dB += scale·doutᵀ·h, computed as its transpose.
-	kernel.Sgemm(false, false, r, out, N, lm.scale, hT, N, dout, out, 0, dBT, out)
+	h, dh, bt := lm.h[:N*r], e.dh[:N*r], e.dbt[:r*out]
+	// dh = scale·dout·B, through Bᵀ [r, out] so that the kernel reads rows.
 	for o := range out {
 		for j := range r {
-			lm.dB[o*r+j] += dBT[j*out+o]
+			bt[j*out+o] = lm.B[o*r+j]
 		}
 	}
-	kernel.Sgemm(true, true, r, N, out, lm.scale, lm.B, r, dout, out, 0, dhT, N)
+	kernel.LowRankDown(dh, dout, bt, N, out, r, lm.scale)
+	// dB += scale·doutᵀ·h_unscaled = doutᵀ·h, computed as its transpose.
+	clear(bt)
+	kernel.LowRankGrad(bt, h, dout, N, out, r)
+	for o := range out {
+		for j := range r {
+			lm.dB[o*r+j] += bt[j*out+o]
+		}
+	}
 	xs := x[:N*in]
 	if lm.dropped {
 		xd, mask := e.xd[:N*in], lm.mask[:N*in]
@@ -196,16 +203,17 @@ func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
 		}
 		xs = xd
 	}
-	kernel.Sgemm(false, false, r, in, N, 1, dhT, N, xs, in, 1, lm.dA, in)
+	kernel.LowRankGrad(lm.dA, dh, xs, N, in, r)
 	if dx == nil {
 		return
 	}
 	if !lm.dropped {
-		kernel.Sgemm(true, false, N, in, r, 1, dhT, N, lm.A, in, 1, dx, in)
+		kernel.LowRankUp(dx, dh, lm.A, N, in, r)
 		return
 	}
 	t, mask := e.dx[:N*in], lm.mask[:N*in]
-	kernel.Sgemm(true, false, N, in, r, 1, dhT, N, lm.A, in, 0, t, in)
+	clear(t)
+	kernel.LowRankUp(t, dh, lm.A, N, in, r)
 	for i, v := range t {
 		dx[i] += v * mask[i]
 	}

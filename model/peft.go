@@ -27,7 +27,7 @@ type extensions struct {
 	rows, btt  int
 	xd, dx, dh []float32
 	dsub, dz   []float32
-	dbt        []float32 // a LoRA B gradient, transposed [r, out]
+	dbt        []float32 // a LoRA B or its gradient, transposed [r, out]
 }
 
 // FreezeBase freezes every tensor of the base model, leaving only attached

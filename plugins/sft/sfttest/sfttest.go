@@ -73,10 +73,14 @@ func Conversations(t testing.TB, rel, shape string) (train, held [][]chat.Messag
 	return train, held
 }
 
-// Base describes the base model of a quality run: a 4×128 GPT-2 with a
-// 2048-token byte-level BPE.
+// Base describes the base model of a quality run: a GPT-2 (4×128 unless
+// its shape is given) with a 2048-token byte-level BPE.
 type Base struct {
 	Block int // context
+	// Layers, Heads and Width give the model's shape; 0 keeps 4, 4, 128.
+	Layers, Heads, Width int
+	// LR is pretraining's peak learning rate (0: the pretrain default).
+	LR float64
 	// Steps of pretraining, or with Steps 0 its time Budget (which gives
 	// fewer steps on a busy machine).
 	Steps  int
@@ -125,6 +129,12 @@ func Pretrain(t testing.TB, b Base, convs [][]chat.Message) string {
 	data.Add(ids, starts, nil, b.Block)
 	c := pretrain.DefaultConfig()
 	c.NLayer, c.NHead, c.NEmbd, c.BlockSize, c.BatchSize = 4, 4, 128, b.Block, 8
+	if b.Layers > 0 {
+		c.NLayer, c.NHead, c.NEmbd = b.Layers, b.Heads, b.Width
+	}
+	if b.LR > 0 {
+		c.LR, c.MinLR = b.LR, b.LR/10
+	}
 	c.MaxSteps, c.TimeBudget, c.EvalEvery, c.LogEvery, c.ResetPositionIDs = b.Steps, b.Budget, 0, 100, true
 	out := t.TempDir()
 	res, err := pretrain.Train(context.Background(), c, pretrain.Inputs{Train: data, TokenizerJSON: tokPath}, out, NewEvents(t))
