@@ -41,25 +41,27 @@ func (e logEvents) Log(line string) { e.t.Log(line) }
 
 // TestAlignQuality measures the targets of the alignment stages on the
 // shared preference data: a seeded 20% of the records is held out; a small
-// GPT-2 is pretrained on the training pairs' transcripts and fine-tuned
-// (sft) on their chosen answers, then a reward model and a DPO policy are
-// trained from it. It prints the held-out pairwise accuracy of the reward
-// model and the held-out implicit-reward accuracy of DPO, each with its 95%
-// Wilson interval, beside what the answers' lengths alone get. Targets:
-// both ≥ 0.62 on HH. Stages run for step counts, so a run computes the
-// same on a busy machine, only slower. It runs only with LLMFLOW_QUALITY=1;
-// ALIGN_CASE picks one case by name, ALIGN_STAGES ("reward", "dpo" or
-// both) the stages after sft, ALIGN_STEPS replaces the reward and dpo step
-// counts, ALIGN_REWARD and ALIGN_DPO change those stages' settings (see
-// overlay), and ALIGN_BASE names a directory that keeps the sft base model,
-// reused by later runs with the same base settings.
+// GPT-2 is pretrained on the training pairs' transcripts (and English
+// text) and fine-tuned (sft) on their chosen answers, then a reward model
+// and a DPO policy are trained from it. It prints the held-out pairwise
+// accuracy of the reward model and the held-out implicit-reward accuracy
+// of DPO, each with its 95% Wilson interval, beside what the answers'
+// lengths alone get. Targets: both ≥ 0.62 on HH. Stages run for step
+// counts, so a run computes the same on a busy machine, only slower.
+//
+// It runs only with LLMFLOW_QUALITY=1. ALIGN_CASE picks a case by name,
+// ALIGN_STAGES ("reward", "dpo" or both) the stages after sft; ALIGN_STEPS
+// replaces the reward and dpo step counts; ALIGN_PRETRAIN and ALIGN_CORPUS
+// replace the base's pretraining steps and corpora (empty: none);
+// ALIGN_REWARD and ALIGN_DPO change those stages' settings (see overlay);
+// ALIGN_BASE names a directory that keeps the sft base for later runs.
 func TestAlignQuality(t *testing.T) {
 	if os.Getenv("LLMFLOW_QUALITY") == "" {
 		t.Skip("set LLMFLOW_QUALITY=1 to run the alignment quality run")
 	}
 	for _, ac := range []alignCase{
 		{name: "hh", file: "preference/hh_rlhf_harmless_base_test.jsonl", shape: preference.ShapeHH, block: 256,
-			pretrain: 1200, sft: 300, reward: 600, dpo: 300},
+			pretrain: 2400, sft: 300, reward: 600, dpo: 300, corpus: "wiki,c4"},
 		{name: "oasst1_zh", file: "preference/oasst1_zh_rm.jsonl", shape: preference.ShapeRanked, block: 512,
 			pretrain: 400, sft: 100, reward: 100, corpus: "xiyouji"},
 	} {
@@ -75,15 +77,18 @@ func TestAlignQuality(t *testing.T) {
 			}
 		}
 		if s := os.Getenv("ALIGN_STEPS"); s != "" { // a quick trial of the alignment stages
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				t.Fatalf("ALIGN_STEPS: %v", err)
-			}
+			n := atoiEnv(t, "ALIGN_STEPS", s)
 			for _, v := range []*int{&ac.reward, &ac.dpo} {
 				if *v != 0 {
 					*v = n
 				}
 			}
+		}
+		if s := os.Getenv("ALIGN_PRETRAIN"); s != "" { // another base
+			ac.pretrain = atoiEnv(t, "ALIGN_PRETRAIN", s)
+		}
+		if s, ok := os.LookupEnv("ALIGN_CORPUS"); ok { // empty: the pairs' transcripts alone
+			ac.corpus = s
 		}
 		t.Run(ac.name, func(t *testing.T) { alignRun(t, ac) })
 	}
@@ -127,7 +132,7 @@ func alignRun(t *testing.T, ac alignCase) {
 			t.Fatal(err)
 		}
 		cfg := DefaultDPOConfig()
-		cfg.MaxSteps, cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = ac.dpo, 16, 2e-4, 2e-5, 20
+		cfg.MaxSteps, cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = ac.dpo, 16, 5e-4, 5e-5, 20
 		cfg.EvalEvery, cfg.LogEvery, cfg.Seed = 0, 50, 1
 		cfg.MaxPromptLength = ac.block / 2
 		overlay(t, "ALIGN_DPO", &cfg)
@@ -144,6 +149,14 @@ func alignRun(t *testing.T, ac alignCase) {
 			t.Errorf("DPO held-out implicit-reward accuracy %.3f; target at least 0.62", acc)
 		}
 	}
+}
+
+func atoiEnv(t *testing.T, name, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return n
 }
 
 // overlay decodes the JSON object in the environment variable name, if
