@@ -85,7 +85,7 @@ type Base struct {
 	// fewer steps on a busy machine).
 	Steps  int
 	Budget string
-	// Corpus names a testenv corpus the base also reads.
+	// Corpus names testenv corpora the base also reads, comma-separated.
 	Corpus string
 	// Specials are the tokenizer's special tokens besides <|endoftext|>:
 	// a template's, for stages that cannot grow the vocabulary.
@@ -115,8 +115,11 @@ func Pretrain(t testing.TB, b Base, convs [][]chat.Message) string {
 		t.Fatal(err)
 	}
 	eot, _ := tok.SpecialID(chat.TokenEndOfText)
-	if b.Corpus != "" {
-		for _, d := range testenv.CorpusTexts(t, b.Corpus) {
+	for _, name := range strings.Split(b.Corpus, ",") {
+		if name == "" {
+			continue
+		}
+		for _, d := range testenv.CorpusTexts(t, name) {
 			docs = append(docs, []byte(d))
 		}
 	}
