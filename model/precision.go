@@ -56,12 +56,5 @@ func (m *Model) linearForward(out, inp, w, bias []float32, N, C, OC int) {
 // linearBackward is matmulBackward in the model's precision: the bias
 // gradient sums the fp32 output gradient either way.
 func (m *Model) linearBackward(dinp, dw, dbias, dout, inp, w []float32, N, C, OC int) {
-	if m.precision != BF16 {
-		matmulBackward(dinp, dw, dbias, dout, inp, w, N, C, OC)
-		return
-	}
-	if dinp != nil {
-		kernel.GemmBF16(false, false, N, C, OC, 1, dout, OC, w, C, 0, dinp, C)
-	}
-	kernel.MatMulBackwardBF16(nil, dw, dbias, dout, inp, w, N, C, OC)
+	kernel.LinearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC, m.precision == BF16)
 }

@@ -269,3 +269,35 @@ func BenchmarkSgemmCold(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLinearBackward runs LinearBackward (data and weight gradients,
+// bias sums) for the linear layers of GPT-2 M and its logits, fp32 and
+// bf16, on 1 and 2 threads.
+func BenchmarkLinearBackward(b *testing.B) {
+	r := rand.New(rand.NewPCG(6, 6))
+	const BT, C, V = 2048, 384, 8192
+	x, dy := randSlice(r, BT*4*C), randSlice(r, BT*V)
+	w, dw, db := randSlice(r, V*C), make([]float32, V*C), make([]float32, V)
+	dx := make([]float32, BT*4*C)
+	for _, prec := range []string{"fp32", Path()} {
+		for _, l := range []struct {
+			name    string
+			in, out int
+		}{{"qkv", C, 3 * C}, {"attproj", C, C}, {"fc", C, 4 * C}, {"fcproj", 4 * C, C}, {"logits", C, V}} {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%s/t%d", prec, l.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					bf16 := prec != "fp32"
+					LinearBackward(dx, dw, db, dy, x, w, BT, l.in, l.out, bf16)
+					b.ResetTimer()
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						LinearBackward(dx, dw, db, dy, x, w, BT, l.in, l.out, bf16)
+					}
+					reportFlops(b, 4*float64(BT)*float64(l.in)*float64(l.out), cpu0)
+				})
+			}
+		}
+	}
+}
