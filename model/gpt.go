@@ -297,10 +297,9 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		dout := m.ext.adapterBackward(l, 1, dres, N)
 		m.linearBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dout, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
 		m.ext.loraBackward(l, 3, a.d4C, dout, la.fchGelu, N)
-		clear(a.d4Cb[:N*4*C])
-		geluBackward(a.d4Cb[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
-		m.linearBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
-		m.ext.loraBackward(l, 2, a.dC, a.d4Cb, la.ln2, N)
+		geluBackward(a.d4C[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C]) // in place
+		m.linearBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4C[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
+		m.ext.loraBackward(l, 2, a.dC, a.d4C, la.ln2, N)
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
 		dout = m.ext.adapterBackward(l, 0, dres, N)

@@ -99,7 +99,7 @@ func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C in
 // geluForward applies GELU with the tanh approximation (GPT-2's "gelu_new").
 func geluForward(out, inp []float32) { kernel.GeluForward(out, inp) }
 
-// geluBackward adds dout · gelu'(inp) to dinp (which must not alias dout).
+// geluBackward sets dinp = dout · gelu'(inp); dinp may alias dout.
 func geluBackward(dinp, inp, dout []float32) { kernel.GeluBackward(dinp, inp, dout) }
 
 // residualAdd sets out += x.

@@ -194,14 +194,21 @@ func TestGelu(t *testing.T) {
 	closeTo(t, "gelu", out, want, 2e-6)
 	dout := randSlice(r, len(x))
 	din := randSlice(r, len(x))
-	wd := to64(din)
+	wd := make([]float64, len(x))
 	for i, v := range x {
 		h := 1e-4
 		g := (geluRef(float64(v)+h) - geluRef(float64(v)-h)) / (2 * h)
-		wd[i] += g * float64(dout[i])
+		wd[i] = g * float64(dout[i])
 	}
 	GeluBackward(din, x, dout)
 	closeTo(t, "dgelu", din, wd, 1e-4)
+	// In place over dout: the same values.
+	GeluBackward(dout, x, dout)
+	for i := range dout {
+		if math.Float32bits(dout[i]) != math.Float32bits(din[i]) {
+			t.Fatalf("in place: dgelu[%d] = %g, want %g", i, dout[i], din[i])
+		}
+	}
 }
 
 func TestLayerNorm(t *testing.T) {
@@ -435,3 +442,4 @@ func TestExpf(t *testing.T) {
 		}
 	}
 }
+
