@@ -159,28 +159,33 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	if m.ext.prefix != nil {
 		m.ext.prefix.project()
 	}
+	// Each residual add is fused with the LayerNorm that reads its sum: the
+	// block's ln2, and the next block's ln1 (or the final LayerNorm).
+	layernormForward(a.layers[0].ln1[:N*C], a.layers[0].ln1Mean[:N], a.layers[0].ln1Rstd[:N], a.encoded[:N*C],
+		m.p.layers[0].ln1w, m.p.layers[0].ln1b, N, C, cfg.LayerNormEps)
 	for l := range cfg.NLayer {
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
-		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
 		m.linearForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
 		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
 		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		m.linearForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
 		m.ext.adapterForward(l, 0, la.res2, N)
-		residualAdd(la.res2[:N*C], res)
-		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
+		residualLayerNorm(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], res, w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
 		m.linearForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
 		m.ext.loraForward(l, 2, la.fch, la.ln2, N, train, rng)
 		geluForward(la.fchGelu[:N*4*C], la.fch[:N*4*C])
 		m.linearForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
 		m.ext.loraForward(l, 3, la.res3, la.fchGelu, N, train, rng)
 		m.ext.adapterForward(l, 1, la.res3, N)
-		residualAdd(la.res3[:N*C], la.res2[:N*C])
+		ln, mean, rstd, lw, lb := a.lnf, a.lnfMean, a.lnfRstd, m.p.lnfw, m.p.lnfb
+		if l+1 < cfg.NLayer {
+			next := &a.layers[l+1]
+			ln, mean, rstd, lw, lb = next.ln1, next.ln1Mean, next.ln1Rstd, m.p.layers[l+1].ln1w, m.p.layers[l+1].ln1b
+		}
+		residualLayerNorm(ln[:N*C], mean[:N], rstd[:N], la.res3[:N*C], la.res2[:N*C], lw, lb, N, C, cfg.LayerNormEps)
 	}
-	last := a.residualIn(cfg.NLayer)[:N*C]
-	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
 	m.linearForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	m.gradScale = 0
 	if b.Targets == nil {

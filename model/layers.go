@@ -90,6 +90,17 @@ func layernormForward(out, mean, rstd, inp, w, bias []float32, N, C int, eps flo
 	})
 }
 
+// residualLayerNorm sets res += x, then normalises res into out as
+// layernormForward does.
+func residualLayerNorm(out, mean, rstd, res, x, w, bias []float32, N, C int, eps float32) {
+	if eps == kernel.LayerNormEps {
+		kernel.ResidualLayerNormForward(out, mean, rstd, res, x, w, bias, N, C)
+		return
+	}
+	residualAdd(res, x)
+	layernormForward(out, mean, rstd, res, w, bias, N, C, eps)
+}
+
 // layernormBackward adds the input gradient to dinp and the parameter
 // gradients to dw and db (both nil: frozen, skipped).
 func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C int) {

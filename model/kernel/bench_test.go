@@ -161,6 +161,26 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 		report(b, n)
 	})
+	// The residual add and the LayerNorm after it, as two passes and fused.
+	b.Run("AddLayerNormForward/C256", func(b *testing.B) {
+		N, C := n/256, 256
+		mean, rstd := make([]float32, N), make([]float32, N)
+		cpu0 = testenv.CPUTime()
+		for range b.N {
+			Axpy(1, z, m)
+			LayerNormForward(y, mean, rstd, m, x[:C], x[C:2*C], N, C)
+		}
+		report(b, n)
+	})
+	b.Run("ResidualLayerNormForward/C256", func(b *testing.B) {
+		N, C := n/256, 256
+		mean, rstd := make([]float32, N), make([]float32, N)
+		cpu0 = testenv.CPUTime()
+		for range b.N {
+			ResidualLayerNormForward(y, mean, rstd, m, z, x[:C], x[C:2*C], N, C)
+		}
+		report(b, n)
+	})
 	b.Run("LayerNormBackward/C256", func(b *testing.B) {
 		N, C := n/256, 256
 		mean, rstd := make([]float32, N), make([]float32, N)

@@ -443,3 +443,29 @@ func TestExpf(t *testing.T) {
 	}
 }
 
+// TestResidualLayerNorm checks the fused add and LayerNorm against the add
+// followed by LayerNormForward, bit for bit, on every thread count.
+func TestResidualLayerNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	N, C := 70, 77
+	res, x, w, b := randSlice(r, N*C), randSlice(r, N*C), randSlice(r, C), randSlice(r, C)
+	wantRes := append([]float32(nil), res...)
+	Axpy(1, x, wantRes)
+	want, wm, ws := make([]float32, N*C), make([]float32, N), make([]float32, N)
+	LayerNormForward(want, wm, ws, wantRes, w, b, N, C)
+	for _, th := range []int{1, 2, 3} {
+		gotRes := append([]float32(nil), res...)
+		got, gm, gs := make([]float32, N*C), make([]float32, N), make([]float32, N)
+		withThreads(th, func() { ResidualLayerNormForward(got, gm, gs, gotRes, x, w, b, N, C) })
+		for _, c := range []struct {
+			name      string
+			got, want []float32
+		}{{"res", gotRes, wantRes}, {"out", got, want}, {"mean", gm, wm}, {"rstd", gs, ws}} {
+			for i := range c.got {
+				if math.Float32bits(c.got[i]) != math.Float32bits(c.want[i]) {
+					t.Fatalf("%d threads: %s[%d] = %g, want %g", th, c.name, i, c.got[i], c.want[i])
+				}
+			}
+		}
+	}
+}
