@@ -168,7 +168,7 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 		res := a.residualIn(l)[:N*C]
 		m.linearForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
 		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
-		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
+		m.ext.attentionForward(l, m.precision == BF16, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		m.linearForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
 		m.ext.adapterForward(l, 0, la.res2, N)
@@ -310,7 +310,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		dout = m.ext.adapterBackward(l, 0, dres, N)
 		m.linearBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
 		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
-		m.ext.attentionBackward(l, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		m.ext.attentionBackward(l, m.precision == BF16, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
 		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
 			// Nothing below the qkv weights trains: skip the input gradient.
 			m.linearBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)

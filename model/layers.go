@@ -120,13 +120,22 @@ func residualAdd(out, x []float32) { kernel.Axpy(1, x, out) }
 // (query, key, value blocks of C channels) into out [B,T,C]. Position t of
 // row b attends to positions seg[b*T+t] .. t (seg nil: 0 .. t), which keeps
 // packed documents apart. att [B,NH,T,T] keeps the softmax for backward.
-func attentionForward(out, att, qkv []float32, seg []int32, B, T, C, NH int) {
+// With bf16 its products take bf16 operands (kernel.AttentionForwardBF16).
+func attentionForward(bf16 bool, out, att, qkv []float32, seg []int32, B, T, C, NH int) {
+	if bf16 {
+		kernel.AttentionForwardBF16(out, att, qkv, seg, B, T, C, NH)
+		return
+	}
 	kernel.AttentionForward(out, att, qkv, seg, B, T, C, NH)
 }
 
 // attentionBackward sets dqkv from dout.
-func attentionBackward(dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
+func attentionBackward(bf16 bool, dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
 	clear(dqkv[:B*T*3*C])
+	if bf16 {
+		kernel.AttentionBackwardBF16(dqkv, dout, qkv, att, seg, B, T, C, NH)
+		return
+	}
 	kernel.AttentionBackward(dqkv, dout, qkv, att, seg, B, T, C, NH)
 }
 

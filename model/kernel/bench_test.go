@@ -93,25 +93,31 @@ func BenchmarkAttention(b *testing.B) {
 		out, att, dqkv := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*T*3*C)
 		// causal FLOPs: QKᵀ and PV forward, four products backward, each ~T²/2·hs per head
 		fl := float64(B*NH) * float64(T*T/2) * float64(C/NH) * 2
-		for _, th := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/forward/t%d", cfg.name, th), func(b *testing.B) {
-				SetThreads(th)
-				defer SetThreads(0)
-				cpu0 := testenv.CPUTime()
-				for range b.N {
-					AttentionForward(out, att, qkv, nil, B, T, C, NH)
-				}
-				reportFlops(b, 2*fl, cpu0)
-			})
-			b.Run(fmt.Sprintf("%s/backward/t%d", cfg.name, th), func(b *testing.B) {
-				SetThreads(th)
-				defer SetThreads(0)
-				cpu0 := testenv.CPUTime()
-				for range b.N {
-					AttentionBackward(dqkv, dout, qkv, att, nil, B, T, C, NH)
-				}
-				reportFlops(b, 4*fl, cpu0)
-			})
+		for _, prec := range []struct {
+			name string
+			fwd  func(out, att, qkv []float32, docStart []int32, B, T, C, NH int)
+			bwd  func(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int)
+		}{{"", AttentionForward, AttentionBackward}, {"bf16=" + Path() + "/", AttentionForwardBF16, AttentionBackwardBF16}} {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%sforward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						prec.fwd(out, att, qkv, nil, B, T, C, NH)
+					}
+					reportFlops(b, 2*fl, cpu0)
+				})
+				b.Run(fmt.Sprintf("%s/%sbackward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						prec.bwd(dqkv, dout, qkv, att, nil, B, T, C, NH)
+					}
+					reportFlops(b, 4*fl, cpu0)
+				})
+			}
 		}
 	}
 }

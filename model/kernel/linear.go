@@ -40,10 +40,7 @@ func MatMulBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC
 func LinearBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC int, bf16 bool) {
 	prec := precFP32
 	if bf16 {
-		prec = precBF16Rounded
-		if bf16Units.Load() {
-			prec = precBF16
-		}
+		prec = bf16Prec()
 	}
 	if dinp != nil {
 		gemmRun(prec, false, false, BT, C, OC, 1, dout, OC, weight, C, 0, dinp, C, nil)

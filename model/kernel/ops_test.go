@@ -121,7 +121,26 @@ func refAttention(qkv, dout []float32, doc []int32, B, T, C, NH int) (out, dqkv 
 	return out, dqkv
 }
 
+// TestAttention checks attention against float64 on 1, 2 and 3 threads
+// for identical bits: in fp32 (to 1e-4), and with bf16 products on each
+// kernel path, where operands keep 8 bits (relative rounding 2^-9) and the
+// softmax amplifies score errors of a few 2^-9 into the probabilities, so
+// 3% bounds the outputs and the gradients.
 func TestAttention(t *testing.T) {
+	for _, p := range []string{"", PathAVX512BF16, PathFP32} {
+		t.Run("bf16="+p, func(t *testing.T) {
+			if p == "" {
+				testAttention(t, AttentionForward, AttentionBackward, 1e-4)
+				return
+			}
+			withPath(t, p, func() { testAttention(t, AttentionForwardBF16, AttentionBackwardBF16, 3e-2) })
+		})
+	}
+}
+
+type attnFunc func(out, att, qkv []float32, docStart []int32, B, T, C, NH int)
+
+func testAttention(t *testing.T, fwd attnFunc, bwd func(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int), tol float64) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
 		name        string
@@ -155,11 +174,11 @@ func TestAttention(t *testing.T) {
 				}
 				dqkv := make([]float32, B*T*3*C)
 				withThreads(th, func() {
-					AttentionForward(out, att, qkv, doc, B, T, C, NH)
-					AttentionBackward(dqkv, dout, qkv, att, doc, B, T, C, NH)
+					fwd(out, att, qkv, doc, B, T, C, NH)
+					bwd(dqkv, dout, qkv, att, doc, B, T, C, NH)
 				})
-				closeTo(t, "out", out, wantOut, 1e-4)
-				closeTo(t, "dqkv", dqkv, wantD, 1e-4)
+				closeTo(t, "out", out, wantOut, tol)
+				closeTo(t, "dqkv", dqkv, wantD, tol)
 				all := append(append(out, att...), dqkv...)
 				if ref == nil {
 					ref = all
