@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math"
+
+	"github.com/llmflow/llmflow/model/kernel"
 )
 
 // Model is a GPT-2 with its parameters, gradients and activation buffers.
@@ -22,7 +24,7 @@ type Model struct {
 	forwarded bool
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
-	normParts []float64
+	normParts []float32 // GradNorm's per-chunk sums
 	// Parameters attached for parameter-efficient tuning (see peft.go).
 	ext extensions
 	// precision of the linear layers' multiplies ("": fp32).
@@ -104,7 +106,7 @@ func (m *Model) Reserve(B, T int) {
 
 // ZeroGrad clears the gradients of the trainable tensors (frozen ones are
 // never written and stay zero).
-func (m *Model) ZeroGrad() { m.eachTrainable(func(lo, hi int) { clear(m.Grads[lo:hi]) }) }
+func (m *Model) ZeroGrad() { m.eachTrainable(func(lo, hi int) { kernel.Clear(m.Grads[lo:hi]) }) }
 
 // Forward runs the model on B rows of T token ids; it is ForwardBatch with
 // only Inputs, Targets and Seg set, and returns the number of targets.

@@ -488,3 +488,43 @@ func TestResidualLayerNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestBulk checks Clear, ScaleAll and SumSquaresChunks against the serial
+// loops, bit for bit, on every thread count.
+func TestBulk(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	x := randSlice(r, 3*bulkGrain+77)
+	const chunk = 1000
+	n := (len(x) + chunk - 1) / chunk
+	wantSq := make([]float32, n)
+	for i := range wantSq {
+		c := x[i*chunk : min((i+1)*chunk, len(x))]
+		wantSq[i] = Dot(c, c)
+	}
+	wantScaled := append([]float32(nil), x...)
+	Scale(0.3, wantScaled)
+	for _, th := range []int{1, 2, 3} {
+		withThreads(th, func() {
+			sq := make([]float32, n)
+			SumSquaresChunks(sq, x, chunk)
+			y := append([]float32(nil), x...)
+			ScaleAll(0.3, y)
+			for i := range sq {
+				if math.Float32bits(sq[i]) != math.Float32bits(wantSq[i]) {
+					t.Fatalf("%d threads: chunk %d sums to %g, want %g", th, i, sq[i], wantSq[i])
+				}
+			}
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(wantScaled[i]) {
+					t.Fatalf("%d threads: scaled[%d] = %g, want %g", th, i, y[i], wantScaled[i])
+				}
+			}
+			Clear(y)
+			for i, v := range y {
+				if v != 0 {
+					t.Fatalf("%d threads: cleared[%d] = %g", th, i, v)
+				}
+			}
+		})
+	}
+}
