@@ -158,35 +158,31 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 		report(b, N*V)
 	})
-	b.Run("LayerNormForward/C256", func(b *testing.B) {
-		N, C := n/256, 256
-		mean, rstd := make([]float32, N), make([]float32, N)
-		cpu0 = testenv.CPUTime()
-		for range b.N {
-			LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
-		}
-		report(b, n)
-	})
-	// The residual add and the LayerNorm after it, as two passes and fused.
-	b.Run("AddLayerNormForward/C256", func(b *testing.B) {
-		N, C := n/256, 256
-		mean, rstd := make([]float32, N), make([]float32, N)
-		cpu0 = testenv.CPUTime()
-		for range b.N {
+	// LayerNorm forward alone, after a residual add as two passes, and fused
+	// with the add.
+	for _, ln := range []struct {
+		name string
+		run  func(mean, rstd []float32, N, C int)
+	}{
+		{"LayerNormForward", func(mean, rstd []float32, N, C int) { LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C) }},
+		{"AddLayerNormForward", func(mean, rstd []float32, N, C int) {
 			Axpy(1, z, m)
 			LayerNormForward(y, mean, rstd, m, x[:C], x[C:2*C], N, C)
-		}
-		report(b, n)
-	})
-	b.Run("ResidualLayerNormForward/C256", func(b *testing.B) {
-		N, C := n/256, 256
-		mean, rstd := make([]float32, N), make([]float32, N)
-		cpu0 = testenv.CPUTime()
-		for range b.N {
+		}},
+		{"ResidualLayerNormForward", func(mean, rstd []float32, N, C int) {
 			ResidualLayerNormForward(y, mean, rstd, m, z, x[:C], x[C:2*C], N, C)
-		}
-		report(b, n)
-	})
+		}},
+	} {
+		b.Run(ln.name+"/C256", func(b *testing.B) {
+			N, C := n/256, 256
+			mean, rstd := make([]float32, N), make([]float32, N)
+			cpu0 = testenv.CPUTime()
+			for range b.N {
+				ln.run(mean, rstd, N, C)
+			}
+			report(b, n)
+		})
+	}
 	b.Run("LayerNormBackward/C256", func(b *testing.B) {
 		N, C := n/256, 256
 		mean, rstd := make([]float32, N), make([]float32, N)
