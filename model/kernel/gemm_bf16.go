@@ -56,6 +56,11 @@ func (g *gemm) convertA(p *pool) {
 	g.apad = roundUp(g.m, mr)
 	kp := roundUp(g.k, 2)
 	g.abf = growU16(g.abf, g.apad*kp)
+	if poisonBF16A {
+		for i := range g.abf {
+			g.abf[i] = 0x7fc0 // NaN: a read of an unconverted element shows
+		}
+	}
 	n, grain := g.m, 16
 	if !g.transA {
 		g.abfSI, g.abfSP = 2*kp, 4
@@ -76,28 +81,53 @@ func (g *gemm) convertA(p *pool) {
 	*o = cvtAOp{}
 }
 
+// poisonBF16A fills converted A buffers with NaN first, so that tests see
+// a read of an element convertA skipped.
+var poisonBF16A bool
+
 type cvtAOp struct{ g *gemm }
 
+// rangeRun converts rows [lo, hi) of op(A) (pair rows when transposed).
+// Under the causal modes only what blockBF16 reads is converted: untransposed
+// with triKPrefix, a row's depths up to its strip's end; transposed with
+// triKSuffix, a pair row's entries for the strips that start at or before
+// it. That halves the conversions inside attention.
 func (o *cvtAOp) rangeRun(lo, hi int, _ *scratch) {
 	g := o.g
 	kp := roundUp(g.k, 2)
 	for r := lo; r < hi; r++ {
 		if !g.transA {
 			row := g.abf[r*kp : (r+1)*kp]
+			if g.tri == triKPrefix {
+				if need := roundUp(min(g.m, (r/mr+1)*mr), 2); need < kp {
+					cvtBF16(row[:need], g.a[r*g.lda:r*g.lda+need])
+					continue
+				}
+			}
 			cvtBF16(row[:g.k], g.a[r*g.lda:r*g.lda+g.k])
 			if g.k < kp {
 				row[g.k] = 0 // the padding depth of an odd k
 			}
 			continue
 		}
-		r0 := g.a[2*r*g.lda : 2*r*g.lda+g.m]
+		dst := u16AsU32(g.abf[2*r*g.apad : 2*(r+1)*g.apad])
+		w := g.m
+		if g.tri == triKSuffix {
+			// Strips starting after depth 2r+1 never read this pair row;
+			// below apad the cut is a whole strip short of m.
+			if end := ((2*r+1)/mr + 1) * mr; end < g.apad {
+				w = end
+			}
+		}
+		r0 := g.a[2*r*g.lda : 2*r*g.lda+w]
 		r1 := g.zeros
 		if 2*r+1 < g.k {
-			r1 = g.a[(2*r+1)*g.lda : (2*r+1)*g.lda+g.m]
+			r1 = g.a[(2*r+1)*g.lda : (2*r+1)*g.lda+w]
 		}
-		dst := u16AsU32(g.abf[2*r*g.apad : 2*(r+1)*g.apad])
-		pairBF16(dst[:g.m], r0, r1)
-		clear(dst[g.m:])
+		pairBF16(dst[:w], r0, r1)
+		if w == g.m {
+			clear(dst[g.m:])
+		}
 	}
 }
 
