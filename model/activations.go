@@ -19,7 +19,7 @@ type activations struct {
 	lnfMean, lnfRstd []float32
 	logits, losses   []float32
 	// Gradient scratch reused by every layer during backward.
-	dres, dC, d3C, d4C, d4Cb []float32
+	dres, dC, d3C, d4C []float32
 }
 
 func newActivations(c Config, B, T int) *activations {
@@ -39,7 +39,7 @@ func newActivations(c Config, B, T int) *activations {
 	}
 	a.lnf, a.lnfMean, a.lnfRstd = f(N*C), f(N), f(N)
 	a.logits, a.losses = f(N*V), f(N)
-	a.dres, a.dC, a.d3C, a.d4C, a.d4Cb = f(N*C), f(N*C), f(N*3*C), f(N*4*C), f(N*4*C)
+	a.dres, a.dC, a.d3C, a.d4C = f(N*C), f(N*C), f(N*3*C), f(N*4*C)
 	return a
 }
 

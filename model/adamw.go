@@ -73,9 +73,14 @@ func (m *Model) GradNorm() float64 {
 	const chunk = 1 << 14
 	var s float64
 	m.eachTrainable(func(lo, hi int) {
-		for c := lo; c < hi; c += chunk {
-			g := m.Grads[c:min(c+chunk, hi)]
-			s += float64(kernel.Dot(g, g))
+		n := (hi - lo + chunk - 1) / chunk
+		if cap(m.normParts) < n {
+			m.normParts = make([]float32, n)
+		}
+		parts := m.normParts[:n]
+		kernel.SumSquaresChunks(parts, m.Grads[lo:hi], chunk)
+		for _, p := range parts {
+			s += float64(p)
 		}
 	})
 	return math.Sqrt(s)
@@ -87,7 +92,7 @@ func (m *Model) ClipGrads(maxNorm float64) float64 {
 	norm := m.GradNorm()
 	if maxNorm > 0 && norm > maxNorm {
 		f := float32(maxNorm / (norm + 1e-6))
-		m.eachTrainable(func(lo, hi int) { kernel.Scale(f, m.Grads[lo:hi]) })
+		m.eachTrainable(func(lo, hi int) { kernel.ScaleAll(f, m.Grads[lo:hi]) })
 	}
 	return norm
 }

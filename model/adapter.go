@@ -115,7 +115,6 @@ func (e *extensions) adapterBackward(l, s int, dy []float32, N int) []float32 {
 	dg, dz, dsub := e.dh[:N*M], e.dz[:N*M], e.dsub[:N*C]
 	// up: dup.weight += dyᵀ·g, dup.bias += Σ dy, dg = dy·up.
 	matmulBackward(dg, ad.guw, ad.gub, dy[:N*C], ad.g[:N*M], ad.uw, N, M, C)
-	clear(dz)
 	geluBackward(dz, ad.z[:N*M], dg)
 	// The adapter's own skip connection passes dy through unchanged.
 	copy(dsub, dy[:N*C])

@@ -97,8 +97,9 @@ func TestTorchReference(t *testing.T) {
 
 // TestTorchReferenceBF16 saves a bf16 model's weights as BF16 and has
 // PyTorch run them in fp32. The weights agree exactly (both sides see the
-// same bf16 values); what differs is that our multiplies also round their
-// input activations to bf16, a relative error of at most 2^-9 per operand.
+// same bf16 values); what differs is that our multiplies (attention's too)
+// round their input activations to bf16, a relative error of at most 2^-9
+// per operand.
 // Errors of independent roundings mostly cancel in a dot product, but they
 // pass through three layers and LayerNorms, so the bound is 2% of the
 // largest logit: ten times the 2^-9 of a single rounding, and still forty

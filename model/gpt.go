@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math"
+
+	"github.com/llmflow/llmflow/model/kernel"
 )
 
 // Model is a GPT-2 with its parameters, gradients and activation buffers.
@@ -22,7 +24,7 @@ type Model struct {
 	forwarded bool
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
-	normParts []float64
+	normParts []float32 // GradNorm's per-chunk sums
 	// Parameters attached for parameter-efficient tuning (see peft.go).
 	ext extensions
 	// precision of the linear layers' multiplies ("": fp32).
@@ -104,7 +106,7 @@ func (m *Model) Reserve(B, T int) {
 
 // ZeroGrad clears the gradients of the trainable tensors (frozen ones are
 // never written and stay zero).
-func (m *Model) ZeroGrad() { m.eachTrainable(func(lo, hi int) { clear(m.Grads[lo:hi]) }) }
+func (m *Model) ZeroGrad() { m.eachTrainable(func(lo, hi int) { kernel.Clear(m.Grads[lo:hi]) }) }
 
 // Forward runs the model on B rows of T token ids; it is ForwardBatch with
 // only Inputs, Targets and Seg set, and returns the number of targets.
@@ -159,28 +161,33 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	if m.ext.prefix != nil {
 		m.ext.prefix.project()
 	}
+	// Each residual add is fused with the LayerNorm that reads its sum: the
+	// block's ln2, and the next block's ln1 (or the final LayerNorm).
+	layernormForward(a.layers[0].ln1[:N*C], a.layers[0].ln1Mean[:N], a.layers[0].ln1Rstd[:N], a.encoded[:N*C],
+		m.p.layers[0].ln1w, m.p.layers[0].ln1b, N, C, cfg.LayerNormEps)
 	for l := range cfg.NLayer {
 		w, la := &m.p.layers[l], &a.layers[l]
 		res := a.residualIn(l)[:N*C]
-		layernormForward(la.ln1[:N*C], la.ln1Mean[:N], la.ln1Rstd[:N], res, w.ln1w, w.ln1b, N, C, cfg.LayerNormEps)
 		m.linearForward(la.qkv[:N*3*C], la.ln1[:N*C], w.qkvw, w.qkvb, N, C, 3*C)
 		m.ext.loraForward(l, 0, la.qkv, la.ln1, N, train, rng)
-		m.ext.attentionForward(l, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
+		m.ext.attentionForward(l, m.precision == BF16, la.atty[:N*C], la.att[:B*NH*T*T], la.qkv[:N*3*C], b.Seg, B, T, C, NH)
 		m.linearForward(la.res2[:N*C], la.atty[:N*C], w.attprojw, w.attprojb, N, C, C)
 		m.ext.loraForward(l, 1, la.res2, la.atty, N, train, rng)
 		m.ext.adapterForward(l, 0, la.res2, N)
-		residualAdd(la.res2[:N*C], res)
-		layernormForward(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
+		residualLayerNorm(la.ln2[:N*C], la.ln2Mean[:N], la.ln2Rstd[:N], la.res2[:N*C], res, w.ln2w, w.ln2b, N, C, cfg.LayerNormEps)
 		m.linearForward(la.fch[:N*4*C], la.ln2[:N*C], w.fcw, w.fcb, N, C, 4*C)
 		m.ext.loraForward(l, 2, la.fch, la.ln2, N, train, rng)
 		geluForward(la.fchGelu[:N*4*C], la.fch[:N*4*C])
 		m.linearForward(la.res3[:N*C], la.fchGelu[:N*4*C], w.fcprojw, w.fcprojb, N, 4*C, C)
 		m.ext.loraForward(l, 3, la.res3, la.fchGelu, N, train, rng)
 		m.ext.adapterForward(l, 1, la.res3, N)
-		residualAdd(la.res3[:N*C], la.res2[:N*C])
+		ln, mean, rstd, lw, lb := a.lnf, a.lnfMean, a.lnfRstd, m.p.lnfw, m.p.lnfb
+		if l+1 < cfg.NLayer {
+			next := &a.layers[l+1]
+			ln, mean, rstd, lw, lb = next.ln1, next.ln1Mean, next.ln1Rstd, m.p.layers[l+1].ln1w, m.p.layers[l+1].ln1b
+		}
+		residualLayerNorm(ln[:N*C], mean[:N], rstd[:N], la.res3[:N*C], la.res2[:N*C], lw, lb, N, C, cfg.LayerNormEps)
 	}
-	last := a.residualIn(cfg.NLayer)[:N*C]
-	layernormForward(a.lnf[:N*C], a.lnfMean[:N], a.lnfRstd[:N], last, m.p.lnfw, m.p.lnfb, N, C, cfg.LayerNormEps)
 	m.linearForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	m.gradScale = 0
 	if b.Targets == nil {
@@ -297,16 +304,15 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		dout := m.ext.adapterBackward(l, 1, dres, N)
 		m.linearBackward(a.d4C[:N*4*C], g.fcprojw, g.fcprojb, dout, la.fchGelu[:N*4*C], w.fcprojw, N, 4*C, C)
 		m.ext.loraBackward(l, 3, a.d4C, dout, la.fchGelu, N)
-		clear(a.d4Cb[:N*4*C])
-		geluBackward(a.d4Cb[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C])
-		m.linearBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4Cb[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
-		m.ext.loraBackward(l, 2, a.dC, a.d4Cb, la.ln2, N)
+		geluBackward(a.d4C[:N*4*C], la.fch[:N*4*C], a.d4C[:N*4*C]) // in place
+		m.linearBackward(a.dC[:N*C], g.fcw, g.fcb, a.d4C[:N*4*C], la.ln2[:N*C], w.fcw, N, C, 4*C)
+		m.ext.loraBackward(l, 2, a.dC, a.d4C, la.ln2, N)
 		layernormBackward(dres, g.ln2w, g.ln2b, a.dC[:N*C], la.res2[:N*C], w.ln2w, la.ln2Mean[:N], la.ln2Rstd[:N], N, C)
 		// res2 = res + attproj(attn(qkv(ln1(res)))).
 		dout = m.ext.adapterBackward(l, 0, dres, N)
 		m.linearBackward(a.dC[:N*C], g.attprojw, g.attprojb, dout, la.atty[:N*C], w.attprojw, N, C, C)
 		m.ext.loraBackward(l, 1, a.dC, dout, la.atty, N)
-		m.ext.attentionBackward(l, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
+		m.ext.attentionBackward(l, m.precision == BF16, a.d3C[:N*3*C], a.dC[:N*C], la.qkv[:N*3*C], la.att[:B*NH*T*T], b.Seg, B, T, C, NH)
 		if l == m.ext.stop && m.g.wte == nil && m.g.wpe == nil && g.ln1w == nil {
 			// Nothing below the qkv weights trains: skip the input gradient.
 			m.linearBackward(nil, g.qkvw, g.qkvb, a.d3C[:N*3*C], la.ln1[:N*C], w.qkvw, N, C, 3*C)

@@ -104,10 +104,10 @@ func TestGradAttention(t *testing.T) {
 				seg = []int32{0, 0, 2, 2, 2, 0, 1, 1, 1, 1}
 			}
 			out, att := make([]float32, B*T*C), make([]float32, B*NH*T*T)
-			loss := func() float64 { attentionForward(out, att, qkv, seg, B, T, C, NH); return weighted(out, up) }
+			loss := func() float64 { attentionForward(false, out, att, qkv, seg, B, T, C, NH); return weighted(out, up) }
 			loss()
 			dqkv := make([]float32, B*T*3*C)
-			attentionBackward(dqkv, up, qkv, att, seg, B, T, C, NH)
+			attentionBackward(false, dqkv, up, qkv, att, seg, B, T, C, NH)
 			checkGrad(t, "dqkv", qkv, dqkv, loss)
 		})
 	}

@@ -90,6 +90,17 @@ func layernormForward(out, mean, rstd, inp, w, bias []float32, N, C int, eps flo
 	})
 }
 
+// residualLayerNorm sets res += x, then normalises res into out as
+// layernormForward does.
+func residualLayerNorm(out, mean, rstd, res, x, w, bias []float32, N, C int, eps float32) {
+	if eps == kernel.LayerNormEps {
+		kernel.ResidualLayerNormForward(out, mean, rstd, res, x, w, bias, N, C)
+		return
+	}
+	residualAdd(res, x)
+	layernormForward(out, mean, rstd, res, w, bias, N, C, eps)
+}
+
 // layernormBackward adds the input gradient to dinp and the parameter
 // gradients to dw and db (both nil: frozen, skipped).
 func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C int) {
@@ -99,7 +110,7 @@ func layernormBackward(dinp, dw, db, dout, inp, w, mean, rstd []float32, N, C in
 // geluForward applies GELU with the tanh approximation (GPT-2's "gelu_new").
 func geluForward(out, inp []float32) { kernel.GeluForward(out, inp) }
 
-// geluBackward adds dout · gelu'(inp) to dinp (which must not alias dout).
+// geluBackward sets dinp = dout · gelu'(inp); dinp may alias dout.
 func geluBackward(dinp, inp, dout []float32) { kernel.GeluBackward(dinp, inp, dout) }
 
 // residualAdd sets out += x.
@@ -109,13 +120,22 @@ func residualAdd(out, x []float32) { kernel.Axpy(1, x, out) }
 // (query, key, value blocks of C channels) into out [B,T,C]. Position t of
 // row b attends to positions seg[b*T+t] .. t (seg nil: 0 .. t), which keeps
 // packed documents apart. att [B,NH,T,T] keeps the softmax for backward.
-func attentionForward(out, att, qkv []float32, seg []int32, B, T, C, NH int) {
+// With bf16 its products take bf16 operands (kernel.AttentionForwardBF16).
+func attentionForward(bf16 bool, out, att, qkv []float32, seg []int32, B, T, C, NH int) {
+	if bf16 {
+		kernel.AttentionForwardBF16(out, att, qkv, seg, B, T, C, NH)
+		return
+	}
 	kernel.AttentionForward(out, att, qkv, seg, B, T, C, NH)
 }
 
 // attentionBackward sets dqkv from dout.
-func attentionBackward(dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
+func attentionBackward(bf16 bool, dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
 	clear(dqkv[:B*T*3*C])
+	if bf16 {
+		kernel.AttentionBackwardBF16(dqkv, dout, qkv, att, seg, B, T, C, NH)
+		return
+	}
 	kernel.AttentionBackward(dqkv, dout, qkv, att, seg, B, T, C, NH)
 }
 

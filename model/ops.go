@@ -12,11 +12,7 @@ func matmulForward(out, inp, w, bias []float32, N, C, OC int) {
 }
 
 // matmulBackward sets dinp = dout · w and adds doutᵀ · inp to dw and the
-// column sums of dout to dbias (nil dinp or dbias are skipped).
+// column sums of dout to dbias (nil dinp, dw or dbias are skipped).
 func matmulBackward(dinp, dw, dbias, dout, inp, w []float32, N, C, OC int) {
-	if dinp != nil {
-		// beta = 0 overwrites dinp, sparing the caller a clear.
-		kernel.Sgemm(false, false, N, C, OC, 1, dout, OC, w, C, 0, dinp, C)
-	}
-	kernel.MatMulBackward(nil, dw, dbias, dout, inp, w, N, C, OC)
+	kernel.LinearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC, false)
 }

@@ -13,11 +13,13 @@ const (
 	// FP32 multiplies in float32 throughout (the default).
 	FP32 Precision = "fp32"
 	// BF16 rounds the operands of the linear layers' multiplies — weights,
-	// their input activations and the output gradients — to bfloat16 and
+	// their input activations and the output gradients — and of attention's
+	// score and value products and their gradients to bfloat16, and
 	// accumulates in fp32; kernel.Path says which kernels do it. Parameters,
 	// gradients and optimizer state stay fp32 (the master copy is rounded
 	// afresh at every use, so an update below bf16's resolution is not
-	// lost), as do LayerNorm, attention, GELU and the loss.
+	// lost), as do LayerNorm, the softmax, GELU and the loss. A prefix's
+	// attention multiplies in fp32.
 	BF16 Precision = "bf16"
 )
 
@@ -56,12 +58,5 @@ func (m *Model) linearForward(out, inp, w, bias []float32, N, C, OC int) {
 // linearBackward is matmulBackward in the model's precision: the bias
 // gradient sums the fp32 output gradient either way.
 func (m *Model) linearBackward(dinp, dw, dbias, dout, inp, w []float32, N, C, OC int) {
-	if m.precision != BF16 {
-		matmulBackward(dinp, dw, dbias, dout, inp, w, N, C, OC)
-		return
-	}
-	if dinp != nil {
-		kernel.GemmBF16(false, false, N, C, OC, 1, dout, OC, w, C, 0, dinp, C)
-	}
-	kernel.MatMulBackwardBF16(nil, dw, dbias, dout, inp, w, N, C, OC)
+	kernel.LinearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC, m.precision == BF16)
 }

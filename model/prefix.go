@@ -210,10 +210,10 @@ func (ps *prefixState) backProject() {
 
 // attentionForward is the model's attention for block l, through the
 // prefix when there is one.
-func (e *extensions) attentionForward(l int, out, att, qkv []float32, seg []int32, B, T, C, NH int) {
+func (e *extensions) attentionForward(l int, bf16 bool, out, att, qkv []float32, seg []int32, B, T, C, NH int) {
 	ps := e.prefix
 	if ps == nil {
-		attentionForward(out, att, qkv, seg, B, T, C, NH)
+		attentionForward(bf16, out, att, qkv, seg, B, T, C, NH)
 		return
 	}
 	NP := ps.cfg.NumVirtualTokens
@@ -222,10 +222,10 @@ func (e *extensions) attentionForward(l int, out, att, qkv []float32, seg []int3
 
 // attentionBackward sets dqkv from dout for block l and, with a prefix,
 // adds the prefix gradients summed over sequences in order.
-func (e *extensions) attentionBackward(l int, dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
+func (e *extensions) attentionBackward(l int, bf16 bool, dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
 	ps := e.prefix
 	if ps == nil {
-		attentionBackward(dqkv, dout, qkv, att, seg, B, T, C, NH)
+		attentionBackward(bf16, dqkv, dout, qkv, att, seg, B, T, C, NH)
 		return
 	}
 	NP, W := ps.cfg.NumVirtualTokens, ps.width

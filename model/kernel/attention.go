@@ -16,26 +16,37 @@ import (
 // docStart[b·T+t] ≤ t is the position within sequence b at which token t's
 // document begins: token t then attends only to positions [docStart, t].
 func AttentionForward(out, att, qkv []float32, docStart []int32, B, T, C, NH int) {
-	checkAttention(qkv, att, docStart, B, T, C, NH)
-	p := acquire()
-	defer p.release()
-	a := &p.attn
-	*a = attnTask{out: out, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH}
-	a.next.Store(0)
-	p.do(a, B*NH)
-	*a = attnTask{}
+	attention(attnArgs{out: out, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
 }
 
 // AttentionBackward adds the gradients of AttentionForward into
 // dqkv[B,T,3C], given dout[B,T,C] and the forward's qkv and att.
 func AttentionBackward(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int) {
-	checkAttention(qkv, att, docStart, B, T, C, NH)
+	attention(attnArgs{back: true, dqkv: dqkv, dout: dout, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
+}
+
+// AttentionForwardBF16 is AttentionForward with the operands of its two
+// products (scores Q·Kᵀ, values P·V) rounded to bf16 and summed in fp32, as
+// GemmBF16 does; the softmax stays fp32, and so does att.
+func AttentionForwardBF16(out, att, qkv []float32, docStart []int32, B, T, C, NH int) {
+	attention(attnArgs{prec: bf16Prec(), out: out, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
+}
+
+// AttentionBackwardBF16 is AttentionBackward with the operands of its four
+// products rounded to bf16, the gradients of AttentionForwardBF16's.
+func AttentionBackwardBF16(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int) {
+	attention(attnArgs{prec: bf16Prec(), back: true, dqkv: dqkv, dout: dout, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
+}
+
+// attention runs t's heads on the pool, one head per work item.
+func attention(t attnArgs) {
+	checkAttention(t.qkv, t.att, t.docStart, t.B, t.T, t.C, t.NH)
 	p := acquire()
 	defer p.release()
 	a := &p.attn
-	*a = attnTask{back: true, dqkv: dqkv, dout: dout, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH}
+	*a = attnTask{attnArgs: t}
 	a.next.Store(0)
-	p.do(a, B*NH)
+	p.do(a, t.B*t.NH)
 	*a = attnTask{}
 }
 
@@ -58,15 +69,21 @@ func checkAttention(qkv, att []float32, docStart []int32, B, T, C, NH int) {
 	}
 }
 
-type attnTask struct {
+// attnArgs are the operands of one attention call.
+type attnArgs struct {
 	back                      bool
+	prec                      precision
 	out, att, qkv, dqkv, dout []float32
 	docStart                  []int32
 	B, T, C, NH               int
-	next                      atomicCounter
 	// Prefix keys and values (NP rows of stride ldp) and their gradients.
 	pk, pv, dpk, dpv []float32
 	np, ldp          int
+}
+
+type attnTask struct {
+	attnArgs
+	next atomicCounter
 }
 
 func (a *attnTask) run(w int, s *scratch) {
@@ -103,7 +120,7 @@ func (a *attnTask) forward(s *scratch, b, h int) {
 	o := a.out[b*T*C+h*hs:]
 	g := &s.g
 	// scores, lower triangle by whole micro-tiles
-	g.mul(s, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P, T)
+	g.mul(s, a.prec, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P, T)
 	for t := range T {
 		row := P[t*T : (t+1)*T]
 		st := a.start(b, t)
@@ -114,7 +131,7 @@ func (a *attnTask) forward(s *scratch, b, h int) {
 		Scale(1/sum, x)
 	}
 	// P·V, row i summed over keys up to its strip's end (P is 0 beyond)
-	g.mul(s, triKPrefix, false, false, T, hs, T, 1, P, T, v, C3, 0, o, C)
+	g.mul(s, a.prec, triKPrefix, false, false, T, hs, T, 1, P, T, v, C3, 0, o, C)
 }
 
 func (a *attnTask) backward(s *scratch, b, h int) {
@@ -131,9 +148,9 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 	dP := s.dp
 	g := &s.g
 	// dP = dO·Vᵀ, lower triangle
-	g.mul(s, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP, T)
+	g.mul(s, a.prec, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP, T)
 	// dV[j] += Σ_{i≥j} P[i][j]·dO[i]
-	g.mul(s, triKSuffix, true, false, T, hs, T, 1, P, T, do, C, 1, dv, C3)
+	g.mul(s, a.prec, triKSuffix, true, false, T, hs, T, 1, P, T, do, C, 1, dv, C3)
 	// softmax backward: dS = P ⊙ (dP - rowsum(P ⊙ dP)), stored over dP
 	for t := range T {
 		st := a.start(b, t)
@@ -145,9 +162,9 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 		softmaxBack(d, pr, Dot(pr, d))
 	}
 	// dQ += scale·dS·K, keys up to the diagonal
-	g.mul(s, triKPrefix, false, false, T, hs, T, scale, dP, T, k, C3, 1, dq, C3)
+	g.mul(s, a.prec, triKPrefix, false, false, T, hs, T, scale, dP, T, k, C3, 1, dq, C3)
 	// dK[j] += scale·Σ_{i≥j} dS[i][j]·Q[i]
-	g.mul(s, triKSuffix, true, false, T, hs, T, scale, dP, T, q, C3, 1, dk, C3)
+	g.mul(s, a.prec, triKSuffix, true, false, T, hs, T, scale, dP, T, q, C3, 1, dk, C3)
 }
 
 // softmaxBackGo sets d[j] = p[j]·(d[j] - dd).

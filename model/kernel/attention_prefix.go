@@ -16,7 +16,7 @@ func AttentionPrefixForward(out, att, qkv, pk, pv []float32, NP, ldp int, docSta
 	p := acquire()
 	defer p.release()
 	a := &p.attn
-	*a = attnTask{out: out, att: att, qkv: qkv, pk: pk, pv: pv, np: NP, ldp: ldp, docStart: docStart, B: B, T: T, C: C, NH: NH}
+	*a = attnTask{attnArgs: attnArgs{out: out, att: att, qkv: qkv, pk: pk, pv: pv, np: NP, ldp: ldp, docStart: docStart, B: B, T: T, C: C, NH: NH}}
 	a.next.Store(0)
 	p.do(a, B*NH)
 	*a = attnTask{}
@@ -34,8 +34,8 @@ func AttentionPrefixBackward(dqkv, dpk, dpv, dout, qkv, att, pk, pv []float32, N
 	p := acquire()
 	defer p.release()
 	a := &p.attn
-	*a = attnTask{back: true, dqkv: dqkv, dpk: dpk, dpv: dpv, dout: dout, att: att, qkv: qkv, pk: pk, pv: pv,
-		np: NP, ldp: ldp, docStart: docStart, B: B, T: T, C: C, NH: NH}
+	*a = attnTask{attnArgs: attnArgs{back: true, dqkv: dqkv, dpk: dpk, dpv: dpv, dout: dout, att: att, qkv: qkv, pk: pk, pv: pv,
+		np: NP, ldp: ldp, docStart: docStart, B: B, T: T, C: C, NH: NH}}
 	a.next.Store(0)
 	p.do(a, B*NH)
 	*a = attnTask{}
@@ -61,8 +61,8 @@ func (a *attnTask) forwardPrefix(s *scratch, b, h int) {
 	P := a.att[(b*a.NH+h)*T*W : (b*a.NH+h+1)*T*W]
 	o := a.out[b*T*C+h*hs:]
 	g := &s.g
-	g.mul(s, triNone, false, true, T, NP, hs, scale, q, C3, pk, a.ldp, 0, P, W)
-	g.mul(s, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P[NP:], W)
+	g.mul(s, precFP32, triNone, false, true, T, NP, hs, scale, q, C3, pk, a.ldp, 0, P, W)
+	g.mul(s, precFP32, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P[NP:], W)
 	for t := range T {
 		row := P[t*W : (t+1)*W]
 		st := a.start(b, t)
@@ -74,8 +74,8 @@ func (a *attnTask) forwardPrefix(s *scratch, b, h int) {
 		Scale(1/sum, pre)
 		Scale(1/sum, x)
 	}
-	g.mul(s, triNone, false, false, T, hs, NP, 1, P, W, pv, a.ldp, 0, o, C)
-	g.mul(s, triKPrefix, false, false, T, hs, T, 1, P[NP:], W, v, C3, 1, o, C)
+	g.mul(s, precFP32, triNone, false, false, T, hs, NP, 1, P, W, pv, a.ldp, 0, o, C)
+	g.mul(s, precFP32, triKPrefix, false, false, T, hs, T, 1, P[NP:], W, v, C3, 1, o, C)
 }
 
 func (a *attnTask) backwardPrefix(s *scratch, b, h int) {
@@ -94,10 +94,10 @@ func (a *attnTask) backwardPrefix(s *scratch, b, h int) {
 	dP := s.dp
 	g := &s.g
 	// dP = dO·[Kp; V]ᵀ, token part lower triangle.
-	g.mul(s, triNone, false, true, T, NP, hs, 1, do, C, pv, a.ldp, 0, dP, W)
-	g.mul(s, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP[NP:], W)
-	g.mul(s, triNone, true, false, NP, hs, T, 1, P, W, do, C, 0, dpv, C)
-	g.mul(s, triKSuffix, true, false, T, hs, T, 1, P[NP:], W, do, C, 1, dv, C3)
+	g.mul(s, precFP32, triNone, false, true, T, NP, hs, 1, do, C, pv, a.ldp, 0, dP, W)
+	g.mul(s, precFP32, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP[NP:], W)
+	g.mul(s, precFP32, triNone, true, false, NP, hs, T, 1, P, W, do, C, 0, dpv, C)
+	g.mul(s, precFP32, triKSuffix, true, false, T, hs, T, 1, P[NP:], W, do, C, 1, dv, C3)
 	// Softmax backward over the prefix and token parts together.
 	for t := range T {
 		st := a.start(b, t)
@@ -108,8 +108,8 @@ func (a *attnTask) backwardPrefix(s *scratch, b, h int) {
 		softmaxBack(dr[:NP], pr[:NP], dd)
 		softmaxBack(dr[NP+st:NP+t+1], pr[NP+st:NP+t+1], dd)
 	}
-	g.mul(s, triNone, false, false, T, hs, NP, scale, dP, W, pk, a.ldp, 1, dq, C3)
-	g.mul(s, triKPrefix, false, false, T, hs, T, scale, dP[NP:], W, k, C3, 1, dq, C3)
-	g.mul(s, triNone, true, false, NP, hs, T, scale, dP, W, q, C3, 0, dpk, C)
-	g.mul(s, triKSuffix, true, false, T, hs, T, scale, dP[NP:], W, q, C3, 1, dk, C3)
+	g.mul(s, precFP32, triNone, false, false, T, hs, NP, scale, dP, W, pk, a.ldp, 1, dq, C3)
+	g.mul(s, precFP32, triKPrefix, false, false, T, hs, T, scale, dP[NP:], W, k, C3, 1, dq, C3)
+	g.mul(s, precFP32, triNone, true, false, NP, hs, T, scale, dP, W, q, C3, 0, dpk, C)
+	g.mul(s, precFP32, triKSuffix, true, false, T, hs, T, scale, dP[NP:], W, q, C3, 1, dk, C3)
 }

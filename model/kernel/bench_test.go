@@ -93,25 +93,31 @@ func BenchmarkAttention(b *testing.B) {
 		out, att, dqkv := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*T*3*C)
 		// causal FLOPs: QKᵀ and PV forward, four products backward, each ~T²/2·hs per head
 		fl := float64(B*NH) * float64(T*T/2) * float64(C/NH) * 2
-		for _, th := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/forward/t%d", cfg.name, th), func(b *testing.B) {
-				SetThreads(th)
-				defer SetThreads(0)
-				cpu0 := testenv.CPUTime()
-				for range b.N {
-					AttentionForward(out, att, qkv, nil, B, T, C, NH)
-				}
-				reportFlops(b, 2*fl, cpu0)
-			})
-			b.Run(fmt.Sprintf("%s/backward/t%d", cfg.name, th), func(b *testing.B) {
-				SetThreads(th)
-				defer SetThreads(0)
-				cpu0 := testenv.CPUTime()
-				for range b.N {
-					AttentionBackward(dqkv, dout, qkv, att, nil, B, T, C, NH)
-				}
-				reportFlops(b, 4*fl, cpu0)
-			})
+		for _, prec := range []struct {
+			name string
+			fwd  func(out, att, qkv []float32, docStart []int32, B, T, C, NH int)
+			bwd  func(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int)
+		}{{"", AttentionForward, AttentionBackward}, {"bf16=" + Path() + "/", AttentionForwardBF16, AttentionBackwardBF16}} {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%sforward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						prec.fwd(out, att, qkv, nil, B, T, C, NH)
+					}
+					reportFlops(b, 2*fl, cpu0)
+				})
+				b.Run(fmt.Sprintf("%s/%sbackward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						prec.bwd(dqkv, dout, qkv, att, nil, B, T, C, NH)
+					}
+					reportFlops(b, 4*fl, cpu0)
+				})
+			}
 		}
 	}
 }
@@ -152,15 +158,31 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 		report(b, N*V)
 	})
-	b.Run("LayerNormForward/C256", func(b *testing.B) {
-		N, C := n/256, 256
-		mean, rstd := make([]float32, N), make([]float32, N)
-		cpu0 = testenv.CPUTime()
-		for range b.N {
-			LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C)
-		}
-		report(b, n)
-	})
+	// LayerNorm forward alone, after a residual add as two passes, and fused
+	// with the add.
+	for _, ln := range []struct {
+		name string
+		run  func(mean, rstd []float32, N, C int)
+	}{
+		{"LayerNormForward", func(mean, rstd []float32, N, C int) { LayerNormForward(y, mean, rstd, x, z[:C], z[C:2*C], N, C) }},
+		{"AddLayerNormForward", func(mean, rstd []float32, N, C int) {
+			Axpy(1, z, m)
+			LayerNormForward(y, mean, rstd, m, x[:C], x[C:2*C], N, C)
+		}},
+		{"ResidualLayerNormForward", func(mean, rstd []float32, N, C int) {
+			ResidualLayerNormForward(y, mean, rstd, m, z, x[:C], x[C:2*C], N, C)
+		}},
+	} {
+		b.Run(ln.name+"/C256", func(b *testing.B) {
+			N, C := n/256, 256
+			mean, rstd := make([]float32, N), make([]float32, N)
+			cpu0 = testenv.CPUTime()
+			for range b.N {
+				ln.run(mean, rstd, N, C)
+			}
+			report(b, n)
+		})
+	}
 	b.Run("LayerNormBackward/C256", func(b *testing.B) {
 		N, C := n/256, 256
 		mean, rstd := make([]float32, N), make([]float32, N)
@@ -267,5 +289,37 @@ func BenchmarkSgemmCold(b *testing.B) {
 			}
 			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
 		})
+	}
+}
+
+// BenchmarkLinearBackward runs LinearBackward (data and weight gradients,
+// bias sums) for the linear layers of GPT-2 M and its logits, fp32 and
+// bf16, on 1 and 2 threads.
+func BenchmarkLinearBackward(b *testing.B) {
+	r := rand.New(rand.NewPCG(6, 6))
+	const BT, C, V = 2048, 384, 8192
+	x, dy := randSlice(r, BT*4*C), randSlice(r, BT*V)
+	w, dw, db := randSlice(r, V*C), make([]float32, V*C), make([]float32, V)
+	dx := make([]float32, BT*4*C)
+	for _, prec := range []string{"fp32", Path()} {
+		for _, l := range []struct {
+			name    string
+			in, out int
+		}{{"qkv", C, 3 * C}, {"attproj", C, C}, {"fc", C, 4 * C}, {"fcproj", 4 * C, C}, {"logits", C, V}} {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%s/t%d", prec, l.name, th), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					bf16 := prec != "fp32"
+					LinearBackward(dx, dw, db, dy, x, w, BT, l.in, l.out, bf16)
+					b.ResetTimer()
+					cpu0 := testenv.CPUTime()
+					for range b.N {
+						LinearBackward(dx, dw, db, dy, x, w, BT, l.in, l.out, bf16)
+					}
+					reportFlops(b, 4*float64(BT)*float64(l.in)*float64(l.out), cpu0)
+				})
+			}
+		}
 	}
 }

@@ -47,8 +47,10 @@
 //
 // # bf16
 //
-// GemmBF16, MatMulForwardBF16 and MatMulBackwardBF16 round their operands
-// to bfloat16 and accumulate in fp32. On AVX512-BF16 they convert op(A)
+// GemmBF16, MatMulForwardBF16, MatMulBackwardBF16, LinearBackward with bf16
+// and AttentionForwardBF16/AttentionBackwardBF16 (every product of a head,
+// within the causal triangle) round their operands to bfloat16 and
+// accumulate in fp32. On AVX512-BF16 they convert op(A)
 // once per call into bf16 pairs (rows padded to 12-row strips), pack op(B)
 // into 32-column panels of pairs, and sum with VDPBF16PS in a 12×32
 // micro-kernel; elsewhere they round the operands and run the fp32 kernels.

@@ -14,7 +14,8 @@ func GeluForward(out, inp []float32) {
 	*o = geluOp{}
 }
 
-// GeluBackward adds dinp[i] += gelu'(inp[i])·dout[i].
+// GeluBackward sets dinp[i] = gelu'(inp[i])·dout[i]. dinp may alias dout,
+// which saves the backward pass a buffer and a pass over it.
 func GeluBackward(dinp, inp, dout []float32) {
 	p := acquire()
 	defer p.release()
@@ -51,6 +52,6 @@ func geluBackwardGo(dinp, inp, dout []float32) {
 		t := tanhf(geluScale * (x + 0.044715*x*x*x))
 		sech2 := 1 - t*t
 		g := 0.5*(1+t) + x*0.5*sech2*geluScale*(1+3*0.044715*x*x)
-		dinp[i] += g * dout[i]
+		dinp[i] = g * dout[i]
 	}
 }

@@ -182,6 +182,7 @@ type gemm struct {
 	// strides abfSI per row and abfSP per depth pair), B packed as pairs.
 	bf16         bool
 	abf          []uint16
+	zeros        []float32 // the pair partner of an odd depth, transposed A
 	apad         int
 	abfSI, abfSP int
 	bp16         []uint32
@@ -189,7 +190,7 @@ type gemm struct {
 
 func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	*g = gemm{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp, abf: g.abf, bp16: g.bp16}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bp: g.bp, abf: g.abf, bp16: g.bp16, zeros: g.zeros}
 	g.mc = mcBlk
 	if transA {
 		g.mc = mcBlkT
@@ -250,8 +251,13 @@ func (g *gemm) parallel(p *pool) {
 
 // serial runs the same blocked loops on one thread with s's buffers.
 func (g *gemm) serial(s *scratch) {
-	s.bpack = grow(s.bpack, g.kc*g.nc)
-	g.bp = s.bpack
+	if g.bf16 {
+		g.bp16 = growU32(g.bp16, (g.kc+1)/2*g.nc)
+		g.convertA(nil)
+	} else {
+		s.bpack = grow(s.bpack, g.kc*g.nc)
+		g.bp = s.bpack
+	}
 	for jc := 0; jc < g.n; jc += g.nc {
 		g.jc, g.ncur = jc, min(g.nc, g.n-jc)
 		for pc := 0; pc < g.k; pc += g.kc {
@@ -444,7 +450,8 @@ func packATGo(dst, src []float32, ld, kcur, w int) {
 
 // mul performs one multiply on the calling goroutine with s's buffers, for
 // kernels that parallelise at a coarser grain (attention heads).
-func (g *gemm) mul(s *scratch, tri triMode, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// prec is the arithmetic, as in gemmRun.
+func (g *gemm) mul(s *scratch, prec precision, tri triMode, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -455,8 +462,14 @@ func (g *gemm) mul(s *scratch, tri triMode, transA, transB bool, m, n, k int, al
 	if tri == triKSuffix && beta != 1 {
 		panic("kernel: triKSuffix needs beta 1")
 	}
+	if prec == precBF16Rounded {
+		a, b = s.roundOperands(transA, transB, m, n, k, a, lda, b, ldb)
+	}
 	g.set(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	g.tri = tri
+	if prec == precBF16 {
+		g.useBF16()
+	}
 	g.serial(s)
 	g.clear()
 }

@@ -27,11 +27,15 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 }
 
 func gemmBF16Bias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32) {
-	prec := precBF16Rounded
+	gemmRun(bf16Prec(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+}
+
+// bf16Prec is the arithmetic of bf16 multiplies on the current path.
+func bf16Prec() precision {
 	if bf16Units.Load() {
-		prec = precBF16
+		return precBF16
 	}
-	gemmRun(prec, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+	return precBF16Rounded
 }
 
 // useBF16 switches g to bf16 pairs: blocks of even depth, so every block
@@ -47,51 +51,83 @@ func (g *gemm) useBF16() {
 // in order (pairs adjacent in memory); transposed, pair row p holds the
 // pairs (A[2p][i], A[2p+1][i]) of every i, so that the kernel reads the 12
 // rows of a strip side by side. Rows are padded to whole strips with zeros.
+// With p nil it runs on the calling goroutine.
 func (g *gemm) convertA(p *pool) {
 	g.apad = roundUp(g.m, mr)
 	kp := roundUp(g.k, 2)
 	g.abf = growU16(g.abf, g.apad*kp)
-	o := &p.ops.cvtA
-	*o = cvtAOp{g: g}
+	if poisonBF16A {
+		for i := range g.abf {
+			g.abf[i] = 0x7fc0 // NaN: a read of an unconverted element shows
+		}
+	}
+	n, grain := g.m, 16
 	if !g.transA {
 		g.abfSI, g.abfSP = 2*kp, 4
 		clear(g.abf[g.m*kp:])
-		p.parallelRange(o, g.m, 16)
 	} else {
 		g.abfSI, g.abfSP = 4, 4*g.apad
-		p.zeros = grow(p.zeros, g.m)
-		clear(p.zeros)
-		o.zeros = p.zeros
-		p.parallelRange(o, kp/2, 4)
+		g.zeros = grow(g.zeros, g.m)
+		clear(g.zeros)
+		n, grain = kp/2, 4
 	}
+	if p == nil {
+		(&cvtAOp{g: g}).rangeRun(0, n, nil)
+		return
+	}
+	o := &p.ops.cvtA
+	*o = cvtAOp{g: g}
+	p.parallelRange(o, n, grain)
 	*o = cvtAOp{}
 }
 
-type cvtAOp struct {
-	g     *gemm
-	zeros []float32
-}
+// poisonBF16A fills converted A buffers with NaN first, so that tests see
+// a read of an element convertA skipped.
+var poisonBF16A bool
 
+type cvtAOp struct{ g *gemm }
+
+// rangeRun converts rows [lo, hi) of op(A) (pair rows when transposed).
+// Under the causal modes only what blockBF16 reads is converted: untransposed
+// with triKPrefix, a row's depths up to its strip's end; transposed with
+// triKSuffix, a pair row's entries for the strips that start at or before
+// it. That halves the conversions inside attention.
 func (o *cvtAOp) rangeRun(lo, hi int, _ *scratch) {
 	g := o.g
 	kp := roundUp(g.k, 2)
 	for r := lo; r < hi; r++ {
 		if !g.transA {
 			row := g.abf[r*kp : (r+1)*kp]
+			if g.tri == triKPrefix {
+				if need := roundUp(min(g.m, (r/mr+1)*mr), 2); need < kp {
+					cvtBF16(row[:need], g.a[r*g.lda:r*g.lda+need])
+					continue
+				}
+			}
 			cvtBF16(row[:g.k], g.a[r*g.lda:r*g.lda+g.k])
 			if g.k < kp {
 				row[g.k] = 0 // the padding depth of an odd k
 			}
 			continue
 		}
-		r0 := g.a[2*r*g.lda : 2*r*g.lda+g.m]
-		r1 := o.zeros
-		if 2*r+1 < g.k {
-			r1 = g.a[(2*r+1)*g.lda : (2*r+1)*g.lda+g.m]
-		}
 		dst := u16AsU32(g.abf[2*r*g.apad : 2*(r+1)*g.apad])
-		pairBF16(dst[:g.m], r0, r1)
-		clear(dst[g.m:])
+		w := g.m
+		if g.tri == triKSuffix {
+			// Strips starting after depth 2r+1 never read this pair row;
+			// below apad the cut is a whole strip short of m.
+			if end := ((2*r+1)/mr + 1) * mr; end < g.apad {
+				w = end
+			}
+		}
+		r0 := g.a[2*r*g.lda : 2*r*g.lda+w]
+		r1 := g.zeros
+		if 2*r+1 < g.k {
+			r1 = g.a[(2*r+1)*g.lda : (2*r+1)*g.lda+w]
+		}
+		pairBF16(dst[:w], r0, r1)
+		if w == g.m {
+			clear(dst[g.m:])
+		}
 	}
 }
 
@@ -144,21 +180,33 @@ func packBTBF16Go(dst []uint32, src []float32, ld, pairs, w int) {
 }
 
 // blockBF16 is block for bf16 pairs: A was converted whole by convertA.
+// Under g.tri a strip's depth range widens to whole pairs; the depth it
+// gains has a zero operand (or, for triSkipUpper, none is skipped by depth),
+// and the range still depends only on the strip.
 func (g *gemm) blockBF16(ic, mcur, q0, q1 int) {
 	kc2 := (g.kcur + 1) / 2
 	for i0 := 0; i0 < mcur; i0 += mr {
 		rows := min(mr, mcur-i0)
 		r := ic + i0
+		lo, hi := g.kRange(r, r+rows)
+		lo, hi = lo/2, (hi+1)/2
+		if lo >= hi {
+			continue
+		}
 		var ap *uint16
 		if !g.transA {
 			ap = &g.abf[r*roundUp(g.k, 2)+g.pc]
 		} else {
 			ap = &g.abf[2*(g.pc/2*g.apad+r)]
 		}
+		ap = (*uint16)(unsafe.Add(unsafe.Pointer(ap), lo*g.abfSP))
 		crow := r * g.ldc
 		for q := q0; q < q1; q++ {
 			j0 := g.jc + q*nr
-			kernBF16(kc2, ap, g.abfSI, g.abfSP, &g.bp16[q*kc2*nr], &g.c[crow+j0], g.ldc,
+			if g.skipTile(r+rows, j0) {
+				continue
+			}
+			kernBF16(hi-lo, ap, g.abfSI, g.abfSP, &g.bp16[q*kc2*nr+lo*nr], &g.c[crow+j0], g.ldc,
 				g.alpha, g.betaCur, rows, min(nr, g.n-j0), g.biasAt(j0))
 		}
 	}
@@ -177,6 +225,17 @@ func (p *pool) roundOperands(transA, transB bool, m, n, k int, a []float32, lda 
 	}
 	*o = roundOp{}
 	return p.roundA, p.roundB
+}
+
+// roundOperands is pool.roundOperands on the calling goroutine, into s's
+// buffers.
+func (s *scratch) roundOperands(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int) ([]float32, []float32) {
+	ar, ac, br, bc := operandDims(transA, transB, m, n, k)
+	na, nb := (ar-1)*lda+ac, (br-1)*ldb+bc
+	s.roundA, s.roundB = grow(s.roundA, na), grow(s.roundB, nb)
+	RoundBF16(s.roundA, a[:na])
+	RoundBF16(s.roundB, b[:nb])
+	return s.roundA, s.roundB
 }
 
 type roundOp struct{ dst, src []float32 }

@@ -17,6 +17,18 @@ func LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
 	*o = layerNormOp{}
 }
 
+// ResidualLayerNormForward adds x[N,C] into the residual stream res[N,C]
+// and normalises the sums as LayerNormForward does, row by row: each row is
+// still in L1 when it is normalised, which saves a pass over the stream.
+func ResidualLayerNormForward(out, mean, rstd, res, x, weight, bias []float32, N, C int) {
+	p := acquire()
+	defer p.release()
+	o := &p.ops.ln
+	*o = layerNormOp{phase: 3, out: out, mean: mean, rstd: rstd, inp: res, dout: x, weight: weight, bias: bias, C: C}
+	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	*o = layerNormOp{}
+}
+
 // LayerNormBackward adds the gradients of LayerNormForward: dinp[N,C],
 // dweight[C] and dbias[C]. dweight and dbias are summed over rows in row
 // order (threads split columns), so they do not depend on the thread count.
@@ -40,7 +52,7 @@ func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []flo
 }
 
 type layerNormOp struct {
-	phase                              int // 0 forward, 1 dinp by rows, 2 dweight/dbias by columns
+	phase                              int // 0 forward, 1 dinp by rows, 2 dweight/dbias by columns, 3 residual add and forward (x in dout)
 	out, mean, rstd, inp, weight, bias []float32
 	dweight, dbias, dout               []float32
 	N, C                               int
@@ -49,9 +61,12 @@ type layerNormOp struct {
 func (o *layerNormOp) rangeRun(lo, hi int, _ *scratch) {
 	C := o.C
 	switch o.phase {
-	case 0:
+	case 0, 3:
 		for r := lo; r < hi; r++ {
 			x := o.inp[r*C : (r+1)*C]
+			if o.phase == 3 {
+				axpyUnit(x, o.dout[r*C:(r+1)*C])
+			}
 			m := Sum(x) / float32(C)
 			v := sumSqDiff(x, m) / float32(C)
 			s := float32(1 / math.Sqrt(float64(v+LayerNormEps)))

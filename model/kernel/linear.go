@@ -26,6 +26,33 @@ func MatMulBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC
 	}
 }
 
+// LinearBackward sets dinp[BT,C] = dout·weight and adds doutᵀ·inp to
+// dweight[OC,C] and the column sums of dout to dbias[OC], given
+// dout[BT,OC]; any of dinp, dweight, dbias may be nil to skip it. With bf16
+// both multiplies take GemmBF16's arithmetic; dbias sums the fp32 dout
+// either way.
+//
+// Each multiply is split among the threads by blocks. Running the two side
+// by side instead, each whole on one thread (or cut into row ranges that
+// threads claim), measured slower on two threads
+// (BenchmarkLinearBackward): the weight gradient takes longer than the
+// data gradient, and each range repacks its B operand.
+func LinearBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC int, bf16 bool) {
+	prec := precFP32
+	if bf16 {
+		prec = bf16Prec()
+	}
+	if dinp != nil {
+		gemmRun(prec, false, false, BT, C, OC, 1, dout, OC, weight, C, 0, dinp, C, nil)
+	}
+	if dweight != nil {
+		gemmRun(prec, true, false, OC, C, BT, 1, dout, OC, inp, C, 1, dweight, C, nil)
+	}
+	if dbias != nil {
+		ColSum(dbias, dout, BT, OC)
+	}
+}
+
 // ColSum adds the column sums of x[rows,cols] into dst[cols]. Each column is
 // summed in row order.
 func ColSum(dst, x []float32, rows, cols int) {

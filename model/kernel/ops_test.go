@@ -121,7 +121,29 @@ func refAttention(qkv, dout []float32, doc []int32, B, T, C, NH int) (out, dqkv 
 	return out, dqkv
 }
 
+// TestAttention checks attention against float64 on 1, 2 and 3 threads
+// for identical bits: in fp32 (to 1e-4), and with bf16 products on each
+// kernel path, where operands keep 8 bits (relative rounding 2^-9) and the
+// softmax amplifies score errors of a few 2^-9 into the probabilities, so
+// 3% bounds the outputs and the gradients. The bf16 operand buffers start
+// as NaN, so a read of an element the causal conversion skipped fails.
 func TestAttention(t *testing.T) {
+	for _, p := range []string{"", PathAVX512BF16, PathFP32} {
+		t.Run("bf16="+p, func(t *testing.T) {
+			if p == "" {
+				testAttention(t, AttentionForward, AttentionBackward, 1e-4)
+				return
+			}
+			poisonBF16A = true
+			defer func() { poisonBF16A = false }()
+			withPath(t, p, func() { testAttention(t, AttentionForwardBF16, AttentionBackwardBF16, 3e-2) })
+		})
+	}
+}
+
+type attnFunc func(out, att, qkv []float32, docStart []int32, B, T, C, NH int)
+
+func testAttention(t *testing.T, fwd attnFunc, bwd func(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int), tol float64) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
 		name        string
@@ -155,11 +177,11 @@ func TestAttention(t *testing.T) {
 				}
 				dqkv := make([]float32, B*T*3*C)
 				withThreads(th, func() {
-					AttentionForward(out, att, qkv, doc, B, T, C, NH)
-					AttentionBackward(dqkv, dout, qkv, att, doc, B, T, C, NH)
+					fwd(out, att, qkv, doc, B, T, C, NH)
+					bwd(dqkv, dout, qkv, att, doc, B, T, C, NH)
 				})
-				closeTo(t, "out", out, wantOut, 1e-4)
-				closeTo(t, "dqkv", dqkv, wantD, 1e-4)
+				closeTo(t, "out", out, wantOut, tol)
+				closeTo(t, "dqkv", dqkv, wantD, tol)
 				all := append(append(out, att...), dqkv...)
 				if ref == nil {
 					ref = all
@@ -194,14 +216,21 @@ func TestGelu(t *testing.T) {
 	closeTo(t, "gelu", out, want, 2e-6)
 	dout := randSlice(r, len(x))
 	din := randSlice(r, len(x))
-	wd := to64(din)
+	wd := make([]float64, len(x))
 	for i, v := range x {
 		h := 1e-4
 		g := (geluRef(float64(v)+h) - geluRef(float64(v)-h)) / (2 * h)
-		wd[i] += g * float64(dout[i])
+		wd[i] = g * float64(dout[i])
 	}
 	GeluBackward(din, x, dout)
 	closeTo(t, "dgelu", din, wd, 1e-4)
+	// In place over dout: the same values.
+	GeluBackward(dout, x, dout)
+	for i := range dout {
+		if math.Float32bits(dout[i]) != math.Float32bits(din[i]) {
+			t.Fatalf("in place: dgelu[%d] = %g, want %g", i, dout[i], din[i])
+		}
+	}
 }
 
 func TestLayerNorm(t *testing.T) {
@@ -433,5 +462,72 @@ func TestExpf(t *testing.T) {
 		if math.Abs(got-want) > 3e-7*want {
 			t.Fatalf("expf(%g) = %g, want %g", x, got, want)
 		}
+	}
+}
+
+// TestResidualLayerNorm checks the fused add and LayerNorm against the add
+// followed by LayerNormForward, bit for bit, on every thread count.
+func TestResidualLayerNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	N, C := 70, 77
+	res, x, w, b := randSlice(r, N*C), randSlice(r, N*C), randSlice(r, C), randSlice(r, C)
+	wantRes := append([]float32(nil), res...)
+	Axpy(1, x, wantRes)
+	want, wm, ws := make([]float32, N*C), make([]float32, N), make([]float32, N)
+	LayerNormForward(want, wm, ws, wantRes, w, b, N, C)
+	for _, th := range []int{1, 2, 3} {
+		gotRes := append([]float32(nil), res...)
+		got, gm, gs := make([]float32, N*C), make([]float32, N), make([]float32, N)
+		withThreads(th, func() { ResidualLayerNormForward(got, gm, gs, gotRes, x, w, b, N, C) })
+		for _, c := range []struct {
+			name      string
+			got, want []float32
+		}{{"res", gotRes, wantRes}, {"out", got, want}, {"mean", gm, wm}, {"rstd", gs, ws}} {
+			for i := range c.got {
+				if math.Float32bits(c.got[i]) != math.Float32bits(c.want[i]) {
+					t.Fatalf("%d threads: %s[%d] = %g, want %g", th, c.name, i, c.got[i], c.want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestBulk checks Clear, ScaleAll and SumSquaresChunks against the serial
+// loops, bit for bit, on every thread count.
+func TestBulk(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	x := randSlice(r, 3*bulkGrain+77)
+	const chunk = 1000
+	n := (len(x) + chunk - 1) / chunk
+	wantSq := make([]float32, n)
+	for i := range wantSq {
+		c := x[i*chunk : min((i+1)*chunk, len(x))]
+		wantSq[i] = Dot(c, c)
+	}
+	wantScaled := append([]float32(nil), x...)
+	Scale(0.3, wantScaled)
+	for _, th := range []int{1, 2, 3} {
+		withThreads(th, func() {
+			sq := make([]float32, n)
+			SumSquaresChunks(sq, x, chunk)
+			y := append([]float32(nil), x...)
+			ScaleAll(0.3, y)
+			for i := range sq {
+				if math.Float32bits(sq[i]) != math.Float32bits(wantSq[i]) {
+					t.Fatalf("%d threads: chunk %d sums to %g, want %g", th, i, sq[i], wantSq[i])
+				}
+			}
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(wantScaled[i]) {
+					t.Fatalf("%d threads: scaled[%d] = %g, want %g", th, i, y[i], wantScaled[i])
+				}
+			}
+			Clear(y)
+			for i, v := range y {
+				if v != 0 {
+					t.Fatalf("%d threads: cleared[%d] = %g", th, i, v)
+				}
+			}
+		})
 	}
 }

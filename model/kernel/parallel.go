@@ -48,6 +48,7 @@ type opState struct {
 	adam   adamOp
 	cvtA   cvtAOp
 	round  roundOp
+	bulk   bulkOp
 }
 
 // atomicCounter hands out consecutive work item numbers.

@@ -27,9 +27,8 @@ type pool struct {
 	rng  rangeTask
 	ops  opState
 
-	// bf16 multiplies: a zero row for odd depths, and the rounded operands
-	// of the fp32 path.
-	zeros, roundA, roundB []float32
+	// bf16 multiplies: the rounded operands of the fp32 path.
+	roundA, roundB []float32
 }
 
 var (
@@ -135,6 +134,8 @@ type scratch struct {
 	bpack []float32 // used by the serial gemm inside attention
 	dp    []float32 // attention score gradients, T×T
 	g     gemm      // serial multiplies inside attention
+	// operands of serial multiplies rounded to bf16 (GemmBF16's fp32 path)
+	roundA, roundB []float32
 }
 
 func grow(buf []float32, n int) []float32 {

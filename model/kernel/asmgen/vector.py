@@ -236,8 +236,7 @@ def b(masked):
     e(f"\tVADDPS {creg['one']}, Z4, Z1")
     e("\tVFMADD231PS Z9, Z1, Z0")      # + 0.5(1+t)
     ld("(DX)","Z1",masked)
-    ld("(DI)","Z2",masked)
-    e("\tVFMADD231PS Z1, Z0, Z2")
+    e("\tVMULPS Z1, Z0, Z2")          # dout read before dinp is written: they may alias
     st("Z2","(DI)",masked)
 loop("gb", ["SI","DI","DX"], b)
 e("\tVZEROUPPER")
