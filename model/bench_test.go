@@ -177,9 +177,8 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 					m.ClipGrads(1)
 					opt.Update(m, 3e-4)
 				}
-				// Two steps warm up, as the peer script's --warmup 2 does: the
-				// first touches of the optimizer state and scratch buffers land
-				// in them, not in the timed steps.
+				// Two steps warm up, as the peer script's --warmup 2 does, so
+				// both sides time the same steps.
 				step()
 				step()
 				b.ResetTimer()
