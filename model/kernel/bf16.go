@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 )
 
-// Bf16 multiplies (GemmBF16, MatMulForwardBF16, MatMulBackwardBF16) round
+// Bf16 multiplies (GemmBF16, MatMulForwardBF16, LinearBackward with bf16) round
 // their operands to bfloat16 — fp32's sign and exponent with 8 bits of
 // mantissa — and accumulate in fp32. Two paths compute them:
 //

@@ -47,7 +47,7 @@
 //
 // # bf16
 //
-// GemmBF16, MatMulForwardBF16, MatMulBackwardBF16, LinearBackward with bf16
+// GemmBF16, MatMulForwardBF16, LinearBackward with bf16
 // and AttentionForwardBF16/AttentionBackwardBF16 (every product of a head,
 // within the causal triangle) round their operands to bfloat16 and
 // accumulate in fp32. On AVX512-BF16 they convert op(A)

@@ -85,17 +85,3 @@ func MatMulForwardBF16(out, inp, weight, bias []float32, BT, C, OC int) {
 	}
 	gemmBF16Bias(false, true, BT, OC, C, 1, inp, C, weight, C, 0, out, OC, bias)
 }
-
-// MatMulBackwardBF16 is MatMulBackward with the operands of its two
-// multiplies rounded to bf16; dbias sums the fp32 dout.
-func MatMulBackwardBF16(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC int) {
-	if dinp != nil {
-		GemmBF16(false, false, BT, C, OC, 1, dout, OC, weight, C, 1, dinp, C)
-	}
-	if dweight != nil {
-		GemmBF16(true, false, OC, C, BT, 1, dout, OC, inp, C, 1, dweight, C)
-	}
-	if dbias != nil {
-		ColSum(dbias, dout, BT, OC)
-	}
-}
