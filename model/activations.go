@@ -1,5 +1,7 @@
 package model
 
+import "github.com/llmflow/llmflow/model/kernel"
+
 // layerActs are one block's saved activations.
 type layerActs struct {
 	ln1, ln1Mean, ln1Rstd []float32
@@ -25,7 +27,7 @@ type activations struct {
 func newActivations(c Config, B, T int) *activations {
 	N, C, V, NH := B*T, c.NEmbd, c.VocabSize, c.NHead
 	a := &activations{bt: N, tMax: T, bttMax: B * T * T}
-	f := func(n int) []float32 { return make([]float32, n) }
+	f := kernel.Zeros
 	a.encoded = f(N * C)
 	a.layers = make([]layerActs, c.NLayer)
 	for l := range a.layers {

@@ -24,7 +24,7 @@ type AdamW struct {
 // carry no moments.
 func NewAdamW(n int, weightDecay float32) *AdamW {
 	return &AdamW{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: weightDecay,
-		M: make([]float32, n), V: make([]float32, n)}
+		M: kernel.Zeros(n), V: kernel.Zeros(n)}
 }
 
 // Update takes one step with learning rate lr on the model's trainable

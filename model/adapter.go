@@ -75,7 +75,7 @@ func (ad *bottleneck) bind(m *Model) {
 }
 
 func (ad *bottleneck) reserve(N int) {
-	ad.in, ad.z, ad.g = make([]float32, N*ad.c), make([]float32, N*ad.m), make([]float32, N*ad.m)
+	ad.in, ad.z, ad.g = kernel.Zeros(N*ad.c), kernel.Zeros(N*ad.m), kernel.Zeros(N*ad.m)
 }
 
 // adapterForward applies block l's adapter at site s to the sub-layer

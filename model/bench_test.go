@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/llmflow/llmflow/internal/testenv"
 	"github.com/llmflow/llmflow/model/kernel"
@@ -153,6 +154,7 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 				kernel.SetThreads(threads)
 				defer kernel.SetThreads(0)
+				start := time.Now()
 				m, err := New(Config{VocabSize: bc.V, NPositions: bc.T, NLayer: bc.L, NHead: bc.H, NEmbd: bc.C, LayerNormEps: 1e-5})
 				if err != nil {
 					b.Fatal(err)
@@ -180,6 +182,9 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 				// Two steps warm up, as the peer script's --warmup 2 does, so
 				// both sides time the same steps.
 				step()
+				// What a run waits for before its first step is done:
+				// allocation, page faults and the first update.
+				firstStep := time.Since(start)
 				step()
 				b.ResetTimer()
 				cpu0 := testenv.CPUTime()
@@ -188,6 +193,7 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 				}
 				tps := float64(N) * float64(b.N) / b.Elapsed().Seconds()
 				b.ReportMetric(tps, "tok/s")
+				b.ReportMetric(float64(firstStep.Milliseconds()), "ms-to-first-step")
 				// On a shared machine wall time counts other work too; at
 				// one thread, tokens per CPU-second are what an idle core gives.
 				if cpu := testenv.CPUTime() - cpu0; cpu > 0 {

@@ -44,7 +44,7 @@ func New(cfg Config) (*Model, error) {
 	for _, t := range ts {
 		n += t.Size
 	}
-	m := &Model{Config: cfg, Tensors: ts, Params: make([]float32, n), Grads: make([]float32, n)}
+	m := &Model{Config: cfg, Tensors: ts, Params: kernel.Zeros(n), Grads: kernel.Zeros(n)}
 	m.p = bind(cfg, ts, m.Params, false)
 	m.g = bind(cfg, ts, m.Grads, true)
 	return m, nil

@@ -127,9 +127,9 @@ func (lm *loraModule) bind(m *Model) {
 }
 
 func (lm *loraModule) reserve(N int) {
-	lm.h = make([]float32, N*lm.r)
+	lm.h = kernel.Zeros(N * lm.r)
 	if lm.p > 0 {
-		lm.mask = make([]float32, N*lm.in)
+		lm.mask = kernel.Zeros(N * lm.in)
 	}
 }
 

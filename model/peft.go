@@ -1,6 +1,10 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/llmflow/llmflow/model/kernel"
+)
 
 // Parameter-efficient tuning keeps the base weights frozen and trains a few
 // parameters attached to them (LoRA, bottleneck adapters) or only some of the
@@ -125,7 +129,7 @@ func (m *Model) attach(ts []Tensor) int {
 		off += ts[i].Size
 	}
 	m.Tensors = append(m.Tensors, ts...)
-	p, g := make([]float32, off), make([]float32, off)
+	p, g := kernel.Zeros(off), kernel.Zeros(off)
 	copy(p, m.Params)
 	copy(g, m.Grads)
 	m.Params, m.Grads = p, g
@@ -204,7 +208,7 @@ func (e *extensions) reserve(c Config, N, bttMax int) {
 			maxM, maxIn = max(maxM, ad.m), max(maxIn, ad.c)
 		}
 	}
-	e.xd, e.dx = make([]float32, N*maxIn), make([]float32, N*maxIn)
-	e.dh, e.dz = make([]float32, N*max(maxR, maxM)), make([]float32, N*maxM)
-	e.dsub, e.dbt = make([]float32, N*maxIn), make([]float32, maxR*maxOut)
+	e.xd, e.dx = kernel.Zeros(N*maxIn), kernel.Zeros(N*maxIn)
+	e.dh, e.dz = kernel.Zeros(N*max(maxR, maxM)), kernel.Zeros(N*maxM)
+	e.dsub, e.dbt = kernel.Zeros(N*maxIn), kernel.Zeros(maxR*maxOut)
 }

@@ -99,8 +99,8 @@ func (m *Model) AttachPrefix(cfg Prefix, seed uint64) error {
 	}
 	ps := &prefixState{cfg: cfg, first: i, width: W}
 	if H > 0 {
-		ps.kv, ps.dkv = make([]float32, NP*W), make([]float32, NP*W)
-		ps.hid, ps.dhid = make([]float32, NP*H), make([]float32, NP*H)
+		ps.kv, ps.dkv = kernel.Zeros(NP*W), kernel.Zeros(NP*W)
+		ps.hid, ps.dhid = kernel.Zeros(NP*H), kernel.Zeros(NP*H)
 	}
 	m.ext.prefix = ps
 	m.rebind()
@@ -174,9 +174,9 @@ func (ps *prefixState) reserve(c Config, N, bttMax int) {
 	ps.att = make([][]float32, c.NLayer)
 	// B·T·(NP+T) ≤ N·NP + B·T·T.
 	for l := range ps.att {
-		ps.att[l] = make([]float32, c.NHead*(N*NP+bttMax))
+		ps.att[l] = kernel.Zeros(c.NHead * (N*NP + bttMax))
 	}
-	ps.dpk, ps.dpv = make([]float32, N*NP*c.NEmbd), make([]float32, N*NP*c.NEmbd)
+	ps.dpk, ps.dpv = kernel.Zeros(N*NP*c.NEmbd), kernel.Zeros(N*NP*c.NEmbd)
 }
 
 // project computes kv from the embedding through the MLP (with a

@@ -244,14 +244,14 @@ func (o *roundOp) rangeRun(lo, hi int, _ *scratch) { RoundBF16(o.dst[lo:hi], o.s
 
 func growU16(buf []uint16, n int) []uint16 {
 	if cap(buf) < n {
-		return make([]uint16, n)
+		return zeros[uint16](n)
 	}
 	return buf[:n]
 }
 
 func growU32(buf []uint32, n int) []uint32 {
 	if cap(buf) < n {
-		return make([]uint32, n)
+		return zeros[uint32](n)
 	}
 	return buf[:n]
 }

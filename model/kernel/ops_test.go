@@ -531,3 +531,17 @@ func TestBulk(t *testing.T) {
 		})
 	}
 }
+
+func TestZeros(t *testing.T) {
+	for _, n := range []int{0, 1, 1023, 1024, 1025, 5000} {
+		b := Zeros(n)
+		if len(b) != n {
+			t.Fatalf("Zeros(%d) has length %d", n, len(b))
+		}
+		for i, v := range b {
+			if v != 0 {
+				t.Fatalf("Zeros(%d)[%d] = %v", n, i, v)
+			}
+		}
+	}
+}

@@ -140,7 +140,7 @@ type scratch struct {
 
 func grow(buf []float32, n int) []float32 {
 	if cap(buf) < n {
-		return make([]float32, n)
+		return Zeros(n)
 	}
 	return buf[:n]
 }
