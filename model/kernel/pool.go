@@ -3,6 +3,7 @@ package kernel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // task is one parallel region. run is called once per participating worker
@@ -14,12 +15,21 @@ type task interface {
 // pool is a small persistent set of worker goroutines. Spawning goroutines
 // per call costs a few microseconds per matmul; parked workers woken by a
 // channel send cost less and keep their scratch buffers warm.
+//
+// A training step hands the workers about 800 tasks, each a few hundred
+// microseconds long, so the hand-over itself must be cheap: waking a parked
+// goroutine takes tens of microseconds on a virtual machine. Workers and
+// the caller therefore spin on an atomic for a short while before parking,
+// as OpenMP runtimes do between parallel regions.
 type pool struct {
 	mu      sync.Mutex // serialises users of the pool
 	n       int
-	wake    []chan task
-	done    chan struct{}
+	slots   []workerSlot
 	scratch []*scratch
+
+	cur     task // the task being handed out; nil tells workers to stop
+	pending atomic.Int32
+	caller  parker
 
 	// per-call state of each kernel family, reused to avoid allocation
 	gemm gemm
@@ -29,6 +39,49 @@ type pool struct {
 
 	// bf16 multiplies: the rounded operands of the fp32 path.
 	roundA, roundB []float32
+}
+
+// workerSlot is one worker's hand-over state, a cache line of its own.
+type workerSlot struct {
+	gen atomic.Uint32 // bumped for every task handed to this worker
+	parker
+	_ [40]byte
+}
+
+// parker lets a goroutine that has spun long enough sleep on a channel
+// without missing the signal it waits for.
+type parker struct {
+	parked atomic.Bool
+	wake   chan struct{}
+}
+
+// spinLimit bounds the polls before parking, about 20–50 µs: longer than
+// the gaps between kernels in a step, short enough that an idle pool
+// sleeps almost at once.
+const spinLimit = 1 << 14
+
+// await returns once ready reports true: it spins up to spinLimit polls
+// (none when spin is false), then parks until signal is called.
+func (k *parker) await(ready func() bool, spin bool) {
+	if spin {
+		for range spinLimit {
+			if ready() {
+				return
+			}
+		}
+	}
+	k.parked.Store(true)
+	if ready() && k.parked.CompareAndSwap(true, false) {
+		return
+	}
+	<-k.wake // signal cleared parked and sends exactly once
+}
+
+// signal wakes the goroutine if it parked; call it after making ready true.
+func (k *parker) signal() {
+	if k.parked.Load() && k.parked.CompareAndSwap(true, false) {
+		k.wake <- struct{}{}
+	}
 }
 
 var (
@@ -71,11 +124,12 @@ func getPool() *pool {
 }
 
 func newPool(n int) *pool {
-	p := &pool{n: n, wake: make([]chan task, n), done: make(chan struct{}, n), scratch: make([]*scratch, n)}
+	p := &pool{n: n, slots: make([]workerSlot, n), scratch: make([]*scratch, n)}
+	p.caller.wake = make(chan struct{}, 1)
 	for w := range n {
 		p.scratch[w] = new(scratch)
 		if w > 0 {
-			p.wake[w] = make(chan task, 1)
+			p.slots[w].wake = make(chan struct{}, 1)
 			go p.worker(w)
 		}
 	}
@@ -83,18 +137,41 @@ func newPool(n int) *pool {
 }
 
 func (p *pool) worker(w int) {
-	for t := range p.wake[w] {
+	sl := &p.slots[w]
+	seen := uint32(0)
+	for {
+		sl.await(func() bool { return sl.gen.Load() != seen }, p.spinning())
+		seen = sl.gen.Load()
+		t := p.cur
+		if t == nil {
+			return
+		}
 		t.run(w, p.scratch[w])
-		p.done <- struct{}{}
+		if p.pending.Add(-1) == 0 {
+			p.caller.signal()
+		}
+	}
+}
+
+// spinning reports whether waiting goroutines may spin: only when every
+// thread of the pool can hold a processor, or a spinner would keep the
+// goroutine it waits for from running.
+func (p *pool) spinning() bool { return runtime.GOMAXPROCS(0) >= p.n }
+
+// handOut gives t to workers 1..n-1.
+func (p *pool) handOut(t task, n int) {
+	p.cur = t
+	p.pending.Store(int32(n - 1))
+	for w := 1; w < n; w++ {
+		p.slots[w].gen.Add(1)
+		p.slots[w].signal()
 	}
 }
 
 func (p *pool) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for w := 1; w < p.n; w++ {
-		close(p.wake[w])
-	}
+	p.handOut(nil, p.n)
 }
 
 // acquire locks the current pool for one kernel call.
@@ -118,12 +195,12 @@ func (p *pool) release() { p.mu.Unlock() }
 // when all have finished. The caller must hold p.mu.
 func (p *pool) do(t task, n int) {
 	n = min(n, p.n)
-	for w := 1; w < n; w++ {
-		p.wake[w] <- t
+	if n > 1 {
+		p.handOut(t, n)
 	}
 	t.run(0, p.scratch[0])
-	for w := 1; w < n; w++ {
-		<-p.done
+	if n > 1 {
+		p.caller.await(func() bool { return p.pending.Load() == 0 }, p.spinning())
 	}
 }
 
