@@ -61,6 +61,7 @@ func LoadAttachedState(dir string, m *Model) error {
 			return fmt.Errorf("%s: tensor %q holds %d values, the model needs %d", path, t.Name, len(v), t.Size)
 		}
 		copy(m.Params[t.Off:t.Off+t.Size], v)
+		m.ParamsChanged()
 		n++
 	}
 	if n != len(f.Tensors) {

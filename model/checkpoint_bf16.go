@@ -54,5 +54,6 @@ func LoadMasterWeights(dir string, m *Model) error {
 		return fmt.Errorf("%s: holds %d parameters, the model has %d", path, len(v), len(m.Params))
 	}
 	copy(m.Params, v)
+	m.ParamsChanged()
 	return nil
 }

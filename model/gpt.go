@@ -12,7 +12,7 @@ import (
 type Model struct {
 	Config  Config
 	Tensors []Tensor  // parameter tensors in buffer order
-	Params  []float32 // all parameters, one buffer
+	Params  []float32 // all parameters, one buffer (see ParamsChanged)
 	Grads   []float32 // gradients, same layout as Params
 
 	p, g weights
@@ -32,6 +32,9 @@ type Model struct {
 	// DropoutRNG draws LoRA dropout masks in training forward passes; a
 	// trainer that resumes a run restores it.
 	DropoutRNG RNG
+	// packs holds frozen linear weights packed for the kernels, keyed by
+	// their first element (see frozenPacked); nil until the first use.
+	packs map[*float32]*kernel.PackedWeight
 }
 
 // New returns a model of shape cfg with zero parameters.
@@ -54,6 +57,7 @@ func New(cfg Config) (*Model, error) {
 // (std 0.02) linear weights and embeddings, residual projections scaled by
 // 1/sqrt(2·n_layer), zero biases, unit LayerNorm gains.
 func (m *Model) Init(seed uint64) {
+	m.ParamsChanged()
 	rng := NewRNG(seed)
 	projStd := 0.02 / math.Sqrt(2*float64(m.Config.NLayer))
 	for _, t := range m.Tensors {

@@ -149,6 +149,7 @@ func (m *Model) view(buf []float32, i int, grad bool) []float32 {
 // rebind refreshes every view into Params and Grads after the buffers or the
 // frozen set changed, and where the backward pass may stop.
 func (m *Model) rebind() {
+	m.ParamsChanged()
 	m.p = bind(m.Config, m.Tensors, m.Params, false)
 	m.g = bind(m.Config, m.Tensors, m.Grads, true)
 	for _, mods := range m.ext.lora {

@@ -675,3 +675,47 @@ func TestBypassLoRAIsBase(t *testing.T) {
 		t.Fatal("switching LoRA back on does not restore the adapted model")
 	}
 }
+
+// TestParamsChangedRepacksFrozen checks that frozen weights, which the
+// model keeps packed between steps, are read afresh after ParamsChanged: a
+// frozen model whose weights were rewritten computes what a model loaded
+// with those weights computes.
+func TestParamsChangedRepacksFrozen(t *testing.T) {
+	m := noisyModel(t, peftTestConfig, 7)
+	if err := m.AttachLoRA(LoRA{R: 4, Alpha: 8, TargetModules: LoRAModules[:]}, 1); err != nil {
+		t.Fatal(err)
+	}
+	randomizeExtra(m, 3)
+	m.FreezeBase()
+	loss := func(m *Model) float64 {
+		m.ZeroGrad()
+		s, _, err := m.ForwardTrainBatch(peftTestBatch, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Backward(1); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := loss(m) // packs the frozen weights
+	for i := range m.Params[:m.Config.NumParams()] {
+		m.Params[i] *= 1.5
+	}
+	m.ParamsChanged()
+	got, gotGrads := loss(m), append([]float32(nil), m.Grads...)
+
+	fresh := noisyModel(t, peftTestConfig, 7)
+	if err := fresh.AttachLoRA(LoRA{R: 4, Alpha: 8, TargetModules: LoRAModules[:]}, 1); err != nil {
+		t.Fatal(err)
+	}
+	copy(fresh.Params, m.Params)
+	fresh.FreezeBase()
+	want := loss(fresh)
+	if got == before {
+		t.Fatal("rewritten frozen weights did not change the loss")
+	}
+	if got != want || !slices.Equal(gotGrads, fresh.Grads) {
+		t.Fatalf("after ParamsChanged: loss %v, a fresh model's %v (gradients equal: %v)", got, want, slices.Equal(gotGrads, fresh.Grads))
+	}
+}

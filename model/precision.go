@@ -48,15 +48,57 @@ func (m *Model) Precision() Precision {
 
 // linearForward is matmulForward in the model's precision.
 func (m *Model) linearForward(out, inp, w, bias []float32, N, C, OC int) {
-	if m.precision != BF16 {
-		matmulForward(out, inp, w, bias, N, C, OC)
+	if m.precision == BF16 {
+		kernel.MatMulForwardBF16(out, inp, w, bias, N, C, OC)
 		return
 	}
-	kernel.MatMulForwardBF16(out, inp, w, bias, N, C, OC)
+	if pw := m.frozenPacked(w, C, OC); pw != nil {
+		kernel.MatMulForwardPacked(out, inp, pw, bias, N)
+		return
+	}
+	matmulForward(out, inp, w, bias, N, C, OC)
 }
 
 // linearBackward is matmulBackward in the model's precision: the bias
 // gradient sums the fp32 output gradient either way.
 func (m *Model) linearBackward(dinp, dw, dbias, dout, inp, w []float32, N, C, OC int) {
+	if dw == nil && dbias == nil && dinp != nil && m.precision != BF16 {
+		if pw := m.frozenPacked(w, C, OC); pw != nil {
+			kernel.LinearBackwardPacked(dinp, dout, pw, N)
+			return
+		}
+	}
 	kernel.LinearBackward(dinp, dw, dbias, dout, inp, w, N, C, OC, m.precision == BF16)
 }
+
+// frozenPacked returns weight w[OC, C] packed for the kernels if it is a
+// frozen tensor, packing it on first use, and nil otherwise. Frozen weights
+// do not change while a model trains, so the copy serves every step.
+func (m *Model) frozenPacked(w []float32, C, OC int) *kernel.PackedWeight {
+	if len(w) == 0 {
+		return nil
+	}
+	if m.packs == nil {
+		m.packs = map[*float32]*kernel.PackedWeight{}
+		for _, t := range m.Tensors {
+			if t.Frozen && t.Size > 0 {
+				m.packs[&m.Params[t.Off]] = nil
+			}
+		}
+	}
+	pw, frozen := m.packs[&w[0]]
+	if !frozen {
+		return nil
+	}
+	if pw == nil || pw.C != C || pw.OC != OC {
+		pw = kernel.PackWeight(w, C, OC)
+		m.packs[&w[0]] = pw
+	}
+	return pw
+}
+
+// ParamsChanged tells the model that Params were written other than by its
+// own methods, such as copying a saved state in: the packed copies of
+// frozen weights are made afresh. An optimizer step, which writes only
+// trainable tensors, needs no call.
+func (m *Model) ParamsChanged() { m.packs = nil }

@@ -174,6 +174,7 @@ type gemm struct {
 	bias               []float32 // added on the first depth block, with beta 0
 	tri                triMode
 	bp                 []float32
+	pre                []float32 // op(B) packed beforehand, every block in loop order
 	packing            bool
 	items, colChunks   int
 	next               atomic.Int64
@@ -202,7 +203,7 @@ func (g *gemm) set(transA, transB bool, m, n, k int, alpha float32, a []float32,
 }
 
 // clear drops references to the caller's slices.
-func (g *gemm) clear() { g.a, g.b, g.c, g.bias = nil, nil, nil, nil }
+func (g *gemm) clear() { g.a, g.b, g.c, g.bias, g.pre = nil, nil, nil, nil, nil }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
@@ -212,9 +213,10 @@ func (g *gemm) parallel(p *pool) {
 	if g.bf16 {
 		g.bp16 = growU32(g.bp16, (g.kc+1)/2*g.nc)
 		g.convertA(p)
-	} else {
+	} else if g.pre == nil {
 		g.bp = grow(g.bp, g.kc*g.nc)
 	}
+	off := 0
 	if p.n > 1 && (g.m+g.mc-1)/g.mc < 4*p.n {
 		// Too few large items to balance the threads: use small ones.
 		g.mc = mcBlk
@@ -228,14 +230,19 @@ func (g *gemm) parallel(p *pool) {
 				g.betaCur = g.beta
 			}
 			panels := (g.ncur + nr - 1) / nr
-			g.packing = true
-			g.next.Store(0)
-			if g.ncur*g.kcur >= parallelPackMin {
-				p.do(g, panels)
+			if g.pre != nil {
+				g.bp = g.pre[off : off+panels*g.kcur*nr]
+				off += panels * g.kcur * nr
 			} else {
-				g.run(0, p.scratch[0])
+				g.packing = true
+				g.next.Store(0)
+				if g.ncur*g.kcur >= parallelPackMin {
+					p.do(g, panels)
+				} else {
+					g.run(0, p.scratch[0])
+				}
+				g.packing = false
 			}
-			g.packing = false
 			mBlocks := (g.m + g.mc - 1) / g.mc
 			g.colChunks = 1
 			if mBlocks < 2*p.n {

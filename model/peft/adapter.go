@@ -234,6 +234,7 @@ func (a *Adapter) Apply(m *model.Model, base Base) error {
 			return fmt.Errorf("peft: %s: tensor %q has shape %v, the model needs %v", WeightsFile, fileKey(t.Name), a.shapes[t.Name], t.Shape)
 		}
 		copy(m.Params[t.Off:t.Off+t.Size], v)
+		m.ParamsChanged()
 		seen++
 	}
 	if seen != len(a.Tensors) {

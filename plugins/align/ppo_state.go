@@ -102,6 +102,7 @@ func (p *ppo) restore(dir string) error {
 		return fmt.Errorf("resume %s: checkpoint shape %+v differs from the policy's %+v", dir, m.Config, p.policy.Config)
 	}
 	copy(p.policy.Params, m.Params)
+	p.policy.ParamsChanged()
 	if err := model.LoadAttachedState(dir, p.policy); err != nil {
 		return err
 	}

@@ -119,6 +119,7 @@ func (t *trainer) restore(dir string) error {
 	// The checkpoint holds the base tensors; attached ones come from their
 	// own file.
 	copy(t.m.Params, m.Params)
+	t.m.ParamsChanged()
 	if _, err := os.Stat(filepath.Join(dir, model.MasterFile)); err == nil {
 		// The weights were saved in bf16: continue from the fp32 values.
 		if err := model.LoadMasterWeights(dir, t.m); err != nil {
