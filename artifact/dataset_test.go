@@ -183,3 +183,39 @@ func TestScanShardFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestScanShardRows checks that a scan of a row range yields exactly
+// those rows, numbered as a scan from the start numbers them.
+func TestScanShardRows(t *testing.T) {
+	dir := t.TempDir()
+	const rows = 3*DefaultBatchRows + 100
+	writeTextDataset(t, dir, rows, 1<<20)
+	d, err := OpenDataset(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int64{{0, rows}, {1, 2}, {DefaultBatchRows - 1, DefaultBatchRows + 1}, {DefaultBatchRows, 2 * DefaultBatchRows}, {5, rows - 5}, {rows, rows}, {7, 7}} {
+		t.Run(fmt.Sprint(r), func(t *testing.T) {
+			next := r[0]
+			err := d.ScanShardRows(context.Background(), 0, r[0], r[1], func(first int64, rec arrow.RecordBatch) error {
+				if first != next {
+					return fmt.Errorf("batch starts at row %d, want %d", first, next)
+				}
+				ids := rec.Column(0).(*array.String)
+				for j := range int(rec.NumRows()) {
+					if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
+						return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
+					}
+				}
+				next = first + rec.NumRows()
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next != max(r[0], r[1]) {
+				t.Fatalf("scan ended at row %d, want %d", next, r[1])
+			}
+		})
+	}
+}
