@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func writeTextDataset(t testing.TB, dir string, n int, shardRows int64) {
@@ -218,4 +221,87 @@ func TestScanShardRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDatasetWriterFiles checks that the hashes a writer takes as it
+// writes are the files' own, and that a commit given them publishes the
+// digest that hashing the files gives.
+func TestDatasetWriterFiles(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.NewStaging(KindText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewDatasetWriter(st.Dir(), TextSchema(), WithShardRows(1000), WithFileHashes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range copyBatches(t, TextSchema(), []int{700, 700, 5}) {
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	digest, files, err := DigestDir(KindText, st.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := w.Files()
+	sort.Slice(got, func(i, j int) bool { return got[i].Name < got[j].Name })
+	if len(files) != 3 || fmt.Sprint(got) != fmt.Sprint(files) {
+		t.Fatalf("Files() = %v, hashed %v", got, files)
+	}
+	st.SetFiles(got)
+	m, err := st.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Digest != digest {
+		t.Fatalf("committed %s, files hash to %s", m.Digest, digest)
+	}
+	if err := m.Verify(s.Path(m.Digest)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyBatches returns batches of schema with the given row counts; the
+// text of row i is i's decimal repeated, so that bodies differ in size.
+func copyBatches(t *testing.T, schema *arrow.Schema, sizes []int) []arrow.RecordBatch {
+	t.Helper()
+	var out []arrow.RecordBatch
+	row := 0
+	for _, n := range sizes {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for range n {
+			for c, f := range schema.Fields() {
+				switch bld := b.Field(c).(type) {
+				case *array.StringBuilder:
+					bld.Append(strings.Repeat(fmt.Sprint(row), row%7+c))
+				case *array.LargeStringBuilder:
+					if row%5 == 0 && f.Nullable {
+						bld.AppendNull()
+					} else {
+						bld.Append(fmt.Sprint(row))
+					}
+				case *array.ListBuilder:
+					bld.Append(true)
+					for k := range row % 4 {
+						bld.ValueBuilder().(*array.Int32Builder).Append(int32(row + k))
+					}
+				default:
+					t.Fatalf("no values for %s", f.Type)
+				}
+			}
+			row++
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+	}
+	return out
 }

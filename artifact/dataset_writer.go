@@ -2,9 +2,12 @@ package artifact
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 
@@ -42,6 +45,7 @@ type WriterOption func(*writerConfig)
 type writerConfig struct {
 	shardRows int64
 	mem       memory.Allocator
+	hash      bool
 }
 
 // WithShardRows sets the number of rows per shard (n > 0).
@@ -51,6 +55,12 @@ func WithShardRows(n int64) WriterOption {
 			c.shardRows = n
 		}
 	}
+}
+
+// WithFileHashes makes the writer hash the files as it writes them, for
+// Files.
+func WithFileHashes() WriterOption {
+	return func(c *writerConfig) { c.hash = true }
 }
 
 // WithAllocator sets the Arrow allocator used by the IPC writer.
@@ -72,12 +82,30 @@ type DatasetWriter struct {
 
 	f       *os.File
 	buf     *bufio.Writer // the IPC writer emits many small pieces per batch
+	sum     hashWriter    // under buf: the shard is hashed as it is written
 	w       *ipc.FileWriter
 	curRows int64
 	rows    int64
 	shards  []shardEntry
+	files   []File
 	err     error
 	closed  bool
+}
+
+// hashWriter counts, and hashes when h is set, what it passes to the file.
+type hashWriter struct {
+	f *os.File
+	h hash.Hash
+	n int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.h != nil {
+		w.h.Write(p[:n])
+	}
+	w.n += int64(n)
+	return n, err
 }
 
 // NewDatasetWriter creates dir if needed and returns a writer of datasets
@@ -177,10 +205,14 @@ func (w *DatasetWriter) openShard() error {
 	if err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
+	w.sum = hashWriter{f: f}
+	if w.cfg.hash {
+		w.sum.h = sha256.New()
+	}
 	if w.buf == nil {
-		w.buf = bufio.NewWriterSize(f, 1<<20)
+		w.buf = bufio.NewWriterSize(&w.sum, 1<<20)
 	} else {
-		w.buf.Reset(f)
+		w.buf.Reset(&w.sum)
 	}
 	iw, err := ipc.NewFileWriter(w.buf, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
 	if err != nil {
@@ -202,10 +234,6 @@ func (w *DatasetWriter) closeShard() error {
 	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
-	fi, err := w.f.Stat()
-	if err != nil {
-		return err
-	}
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
@@ -213,7 +241,11 @@ func (w *DatasetWriter) closeShard() error {
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
-	w.shards = append(w.shards, shardEntry{Name: shardName(len(w.shards)), Rows: w.curRows, Bytes: fi.Size()})
+	name := shardName(len(w.shards))
+	w.shards = append(w.shards, shardEntry{Name: name, Rows: w.curRows, Bytes: w.sum.n})
+	if w.sum.h != nil {
+		w.files = append(w.files, File{Name: name, Size: w.sum.n, SHA256: hex.EncodeToString(w.sum.h.Sum(nil))})
+	}
 	w.curRows = 0
 	return nil
 }
@@ -244,10 +276,25 @@ func (w *DatasetWriter) Close() error {
 	if err != nil {
 		return w.fail(err)
 	}
-	if err := os.WriteFile(filepath.Join(w.dir, datasetIndexName), append(data, '\n'), 0o644); err != nil {
+	data = append(data, '\n')
+	if err := os.WriteFile(filepath.Join(w.dir, datasetIndexName), data, 0o644); err != nil {
 		return w.fail(fmt.Errorf("dataset writer: %w", err))
 	}
+	if w.cfg.hash {
+		sum := sha256.Sum256(data)
+		w.files = append(w.files, File{Name: datasetIndexName, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+	}
 	return nil
+}
+
+// Files returns the files Close wrote, named relative to Dir, with their
+// sizes and sha256 taken as they were written; nil before Close, or
+// without WithFileHashes.
+func (w *DatasetWriter) Files() []File {
+	if !w.closed || w.err != nil || !w.cfg.hash {
+		return nil
+	}
+	return append([]File(nil), w.files...)
 }
 
 // Abort stops writing and removes the shard in progress; completed shards
