@@ -74,7 +74,8 @@ func WithAllocator(mem memory.Allocator) WriterOption {
 // not fsync: durability comes from Staging.Commit, which syncs every file
 // before publishing the artifact. Output depends
 // only on the batches written and the options, so equal input gives
-// byte-identical files. A DatasetWriter is used by one goroutine.
+// byte-identical files, whether the batches came through Write or, still
+// encoded, through WriteDataset. A DatasetWriter is used by one goroutine.
 type DatasetWriter struct {
 	dir    string
 	schema *arrow.Schema
@@ -90,6 +91,15 @@ type DatasetWriter struct {
 	files   []File
 	err     error
 	closed  bool
+
+	// A shard opened while copying (see WriteDataset) is laid out by the
+	// writer itself from frame; w is nil then.
+	copying bool
+	frame   *ipcFrame
+	noFrame bool // the frame check failed: copy by decoding
+	blocks  []ipcBlock
+	pos     int64
+	enc     *msgEncoder
 }
 
 // hashWriter counts, and hashes when h is set, what it passes to the file.
@@ -153,7 +163,7 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 	}
 	n := rec.NumRows()
 	for off := int64(0); off < n; {
-		if w.w == nil {
+		if w.f == nil {
 			if err := w.openShard(); err != nil {
 				return w.fail(err)
 			}
@@ -163,7 +173,7 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 		if off != 0 || take != n {
 			part = rec.NewSlice(off, off+take)
 		}
-		err := w.w.Write(part)
+		err := w.writeBatch(part)
 		if part != rec {
 			part.Release()
 		}
@@ -182,6 +192,32 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 	return nil
 }
 
+// writeBatch writes rec into the open shard.
+func (w *DatasetWriter) writeBatch(rec arrow.RecordBatch) error {
+	if w.w != nil {
+		return w.w.Write(rec)
+	}
+	if w.enc == nil {
+		w.enc = newMsgEncoder(w.schema, w.cfg.mem, len(w.frame.header))
+	}
+	msg, meta, err := w.enc.encode(rec)
+	if err != nil {
+		return err
+	}
+	return w.appendMessage(msg, meta, rec.NumRows())
+}
+
+// appendMessage writes an encoded record batch message into the open
+// shard, which the writer lays out itself.
+func (w *DatasetWriter) appendMessage(msg []byte, meta, rows int64) error {
+	if _, err := w.buf.Write(msg); err != nil {
+		return err
+	}
+	w.blocks = append(w.blocks, ipcBlock{off: w.pos, meta: meta, body: int64(len(msg)) - meta, rows: rows})
+	w.pos += int64(len(msg))
+	return nil
+}
+
 func (w *DatasetWriter) fail(err error) error {
 	w.err = err
 	w.dropShard()
@@ -193,7 +229,7 @@ func (w *DatasetWriter) dropShard() {
 	if w.f != nil {
 		w.f.Close()
 		os.Remove(w.f.Name())
-		w.f, w.w = nil, nil
+		w.f, w.w, w.blocks = nil, nil, nil
 	}
 }
 
@@ -214,13 +250,21 @@ func (w *DatasetWriter) openShard() error {
 	} else {
 		w.buf.Reset(&w.sum)
 	}
+	w.f, w.curRows = f, 0
+	if w.copying && w.frame != nil {
+		// Laid out by the writer, so that messages can be copied in.
+		_, err := w.buf.Write(w.frame.header)
+		w.pos = int64(len(w.frame.header))
+		return err
+	}
 	iw, err := ipc.NewFileWriter(w.buf, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
 	if err != nil {
 		f.Close()
 		os.Remove(tmp)
+		w.f = nil
 		return fmt.Errorf("dataset writer %s: %w", tmp, err)
 	}
-	w.f, w.w, w.curRows = f, iw, 0
+	w.w = iw
 	return nil
 }
 
@@ -228,7 +272,13 @@ func (w *DatasetWriter) openShard() error {
 func (w *DatasetWriter) closeShard() error {
 	final := w.shardPath(len(w.shards))
 	tmp := w.f.Name()
-	if err := w.w.Close(); err != nil {
+	var err error
+	if w.w != nil {
+		err = w.w.Close()
+	} else {
+		err = w.frame.writeTrailer(w.buf, w.blocks)
+	}
+	if err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
 	if err := w.buf.Flush(); err != nil {
@@ -237,7 +287,7 @@ func (w *DatasetWriter) closeShard() error {
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
-	w.f, w.w = nil, nil
+	w.f, w.w, w.blocks = nil, nil, nil
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
@@ -261,12 +311,12 @@ func (w *DatasetWriter) Close() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.w == nil && len(w.shards) == 0 {
+	if w.f == nil && len(w.shards) == 0 {
 		if err := w.openShard(); err != nil {
 			return w.fail(err)
 		}
 	}
-	if w.w != nil {
+	if w.f != nil {
 		if err := w.closeShard(); err != nil {
 			return w.fail(err)
 		}

@@ -321,7 +321,7 @@ func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.
 		if err != nil {
 			return fmt.Errorf("part %d of %s: %w", i, output, err)
 		}
-		if err := part.Scan(ctx, w.Write); err != nil {
+		if err := w.WriteDataset(ctx, part); err != nil {
 			return fmt.Errorf("part %d of %s: %w", i, output, err)
 		}
 	}
