@@ -305,3 +305,39 @@ func copyBatches(t *testing.T, schema *arrow.Schema, sizes []int) []arrow.Record
 	}
 	return out
 }
+
+// TestDatasetWriterBackgroundSync writes shards past several background
+// syncs, and across shard ends, and reads them back whole.
+func TestDatasetWriterBackgroundSync(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewDatasetWriter(dir, TextSchema(), WithShardRows(3000), WithBackgroundSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, TextSchema())
+	defer b.Release()
+	for i := range 1000 {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprint(i))
+		b.Field(1).(*array.StringBuilder).Append(strings.Repeat("x", 10000))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	for range 4 { // 40 MB: 5 syncs or so, and a shard end within a batch
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDataset(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Rows() != 4000 || d.NumShards() != 2 {
+		t.Fatalf("%d rows in %d shards", d.Rows(), d.NumShards())
+	}
+	if err := d.Scan(context.Background(), func(arrow.RecordBatch) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}

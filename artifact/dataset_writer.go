@@ -46,6 +46,7 @@ type writerConfig struct {
 	shardRows int64
 	mem       memory.Allocator
 	hash      bool
+	bgSync    bool
 }
 
 // WithShardRows sets the number of rows per shard (n > 0).
@@ -61,6 +62,13 @@ func WithShardRows(n int64) WriterOption {
 // Files.
 func WithFileHashes() WriterOption {
 	return func(c *writerConfig) { c.hash = true }
+}
+
+// WithBackgroundSync makes the writer fsync each shard in the background
+// as it grows, for output that will be committed: the commit's fsync then
+// finds little left to write.
+func WithBackgroundSync() WriterOption {
+	return func(c *writerConfig) { c.bgSync = true }
 }
 
 // WithAllocator sets the Arrow allocator used by the IPC writer.
@@ -102,11 +110,14 @@ type DatasetWriter struct {
 	enc     *msgEncoder
 }
 
-// hashWriter counts, and hashes when h is set, what it passes to the file.
+// hashWriter counts what it passes to the file, hashes it when h is set
+// and pokes bg, when set, each bgSyncEvery bytes.
 type hashWriter struct {
-	f *os.File
-	h hash.Hash
-	n int64
+	f      *os.File
+	h      hash.Hash
+	n      int64
+	bg     *bgSync
+	synced int64
 }
 
 func (w *hashWriter) Write(p []byte) (int, error) {
@@ -115,7 +126,19 @@ func (w *hashWriter) Write(p []byte) (int, error) {
 		w.h.Write(p[:n])
 	}
 	w.n += int64(n)
+	if w.bg != nil && w.n-w.synced >= bgSyncEvery {
+		w.synced = w.n
+		w.bg.poke()
+	}
 	return n, err
+}
+
+// stopSync ends the background syncs of the shard in progress.
+func (w *hashWriter) stopSync() {
+	if w.bg != nil {
+		w.bg.stop()
+		w.bg = nil
+	}
 }
 
 // NewDatasetWriter creates dir if needed and returns a writer of datasets
@@ -227,6 +250,7 @@ func (w *DatasetWriter) fail(err error) error {
 // dropShard closes and removes the shard in progress, if any.
 func (w *DatasetWriter) dropShard() {
 	if w.f != nil {
+		w.sum.stopSync()
 		w.f.Close()
 		os.Remove(w.f.Name())
 		w.f, w.w, w.blocks = nil, nil, nil
@@ -245,6 +269,9 @@ func (w *DatasetWriter) openShard() error {
 	if w.cfg.hash {
 		w.sum.h = sha256.New()
 	}
+	if w.cfg.bgSync {
+		w.sum.bg = startBgSync(f)
+	}
 	if w.buf == nil {
 		w.buf = bufio.NewWriterSize(&w.sum, 1<<20)
 	} else {
@@ -259,6 +286,7 @@ func (w *DatasetWriter) openShard() error {
 	}
 	iw, err := ipc.NewFileWriter(w.buf, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
 	if err != nil {
+		w.sum.stopSync()
 		f.Close()
 		os.Remove(tmp)
 		w.f = nil
@@ -284,6 +312,7 @@ func (w *DatasetWriter) closeShard() error {
 	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
+	w.sum.stopSync()
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}

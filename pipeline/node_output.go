@@ -34,8 +34,9 @@ func (r *NodeRun) newDatasetOutput(kind string, schema *arrow.Schema) (*datasetO
 	if err != nil {
 		return nil, err
 	}
-	// Hashed as written, so that the commit need not read it back.
-	w, err := artifact.NewDatasetWriter(st.Dir(), schema, artifact.WithFileHashes())
+	// Hashed and synced as written, so that the commit need not read it
+	// back nor wait long for the disk.
+	w, err := artifact.NewDatasetWriter(st.Dir(), schema, artifact.WithFileHashes(), artifact.WithBackgroundSync())
 	if err != nil {
 		st.Abort()
 		return nil, err
