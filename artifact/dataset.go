@@ -236,25 +236,18 @@ func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
 	defer f.Close()
-	r, batchRows, err := newShardReader(f)
+	r, blocks, err := newShardReader(f)
 	if err != nil {
 		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
 	defer r.Close()
-	var rows int64
-	for _, n := range batchRows {
-		rows += n
-		if rows > s.Rows || rows < 0 {
-			return fmt.Errorf("dataset shard %s: more than the %d rows recorded", path, s.Rows)
-		}
-	}
-	if rows != s.Rows {
-		return fmt.Errorf("dataset shard %s: %d rows, %d recorded", path, rows, s.Rows)
+	if err := checkShardRows(blocks, s.Rows); err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
 	}
 	var first int64
 	skip := 0
-	for skip < len(batchRows) && first+batchRows[skip] <= from {
-		first += batchRows[skip]
+	for skip < len(blocks) && first+blocks[skip].rows <= from {
+		first += blocks[skip].rows
 		skip++
 	}
 	return scanShard(ctx, r, d.schema, path, skip, func(rec arrow.RecordBatch) error {
@@ -264,9 +257,126 @@ func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(
 	})
 }
 
+// ShardBatchRows returns the rows of each record batch of shard i, as
+// the batch headers give them, reading no batch.
+func (d *Dataset) ShardBatchRows(i int) ([]int64, error) {
+	if i < 0 || i >= len(d.shards) {
+		return nil, fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
+	}
+	path := filepath.Join(d.dir, d.shards[i].Name)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	blocks, err := verifyIPCFile(f, fi.Size(), ipcNoDict)
+	if err != nil {
+		return nil, fmt.Errorf("dataset shard %s: not a readable Arrow IPC file: %w", path, err)
+	}
+	rows := make([]int64, len(blocks))
+	for j, b := range blocks {
+		rows[j] = b.rows
+	}
+	return rows, nil
+}
+
+// ScanShardRows calls fn with rows [from, to) of shard i (counted from
+// the shard's first row) batch by batch, each batch sliced to the range,
+// with the shard row of its first row. Only the batches that hold those
+// rows are read and only those rows validated, so that scans of
+// neighbouring ranges do not each check a batch they share.
+func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn func(first int64, rec arrow.RecordBatch) error) error {
+	if i < 0 || i >= len(d.shards) {
+		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
+	}
+	s := d.shards[i]
+	path := filepath.Join(d.dir, s.Name)
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer f.Close()
+	r, blocks, err := newShardReader(f)
+	if err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	defer r.Close()
+	if err := checkShardRows(blocks, s.Rows); err != nil {
+		return fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	var first int64
+	for j, b := range blocks {
+		lo, hi := max(from-first, 0), min(to-first, b.rows)
+		if lo >= hi {
+			first += b.rows
+			if first >= to {
+				return nil
+			}
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, err := readBatchRows(r, j, lo, hi, d.schema)
+		if err != nil {
+			return fmt.Errorf("dataset shard %s: batch %d: %w", path, j, err)
+		}
+		err = fn(first+lo, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		first += b.rows
+	}
+	return nil
+}
+
+// checkShardRows checks that the batch headers give the rows the index
+// records.
+func checkShardRows(blocks []ipcBlock, want int64) error {
+	var rows int64
+	for _, b := range blocks {
+		rows += b.rows
+		if rows > want || rows < 0 {
+			return fmt.Errorf("more than the %d rows recorded", want)
+		}
+	}
+	if rows != want {
+		return fmt.Errorf("%d rows, %d recorded", rows, want)
+	}
+	return nil
+}
+
+// readBatchRows reads batch j of r and returns rows [lo, hi) of it, validated.
+func readBatchRows(r *ipc.FileReader, j int, lo, hi int64, schema *arrow.Schema) (rec arrow.RecordBatch, err error) {
+	full, err := readBatch(r, j)
+	if err != nil {
+		return nil, err
+	}
+	defer full.Release()
+	if full.NumRows() < hi {
+		return nil, fmt.Errorf("%d rows, the header says at least %d", full.NumRows(), hi)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = nil, fmt.Errorf("corrupt record batch: %v", p)
+		}
+	}()
+	rec = full.NewSlice(lo, hi)
+	if err := validateBatch(rec, schema); err != nil {
+		rec.Release()
+		return nil, err
+	}
+	return rec, nil
+}
+
 // newShardReader opens an IPC file reader, turning a panic inside arrow-go
-// on a hostile footer into an error, and returns the rows of each batch.
-func newShardReader(f *os.File) (*ipc.FileReader, []int64, error) {
+// on a hostile footer into an error, and returns the batches' blocks.
+func newShardReader(f *os.File) (*ipc.FileReader, []ipcBlock, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
@@ -275,21 +385,22 @@ func newShardReader(f *os.File) (*ipc.FileReader, []int64, error) {
 }
 
 // newIPCFileReader verifies and opens an IPC file of the given size and
-// returns the rows of each batch as the batch headers give them.
-func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, rows []int64, err error) {
+// returns its record batches' blocks, with rows as the batch headers give
+// them.
+func newIPCFileReader(f ipc.ReadAtSeeker, size int64) (r *ipc.FileReader, blocks []ipcBlock, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r, rows, err = nil, nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
+			r, blocks, err = nil, nil, fmt.Errorf("corrupt Arrow IPC file: %v", p)
 		}
 	}()
-	if rows, err = verifyIPCFile(f, size, ipcNoDict); err != nil {
+	if blocks, err = verifyIPCFile(f, size, ipcNoDict); err != nil {
 		return nil, nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
 	r, err = ipc.NewFileReader(f, ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return nil, nil, fmt.Errorf("not a readable Arrow IPC file: %w", err)
 	}
-	return r, rows, nil
+	return r, blocks, nil
 }
 
 // scanShard reads the batches of r from batch from on, validates each

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func writeTextDataset(t testing.TB, dir string, n int, shardRows int64) {
@@ -181,5 +184,160 @@ func TestScanShardFrom(t *testing.T) {
 				t.Fatalf("a scan from the end read rows up to %d", next)
 			}
 		})
+	}
+}
+
+// TestScanShardRows checks that a scan of a row range yields exactly
+// those rows, numbered as a scan from the start numbers them.
+func TestScanShardRows(t *testing.T) {
+	dir := t.TempDir()
+	const rows = 3*DefaultBatchRows + 100
+	writeTextDataset(t, dir, rows, 1<<20)
+	d, err := OpenDataset(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int64{{0, rows}, {1, 2}, {DefaultBatchRows - 1, DefaultBatchRows + 1}, {DefaultBatchRows, 2 * DefaultBatchRows}, {5, rows - 5}, {rows, rows}, {7, 7}} {
+		t.Run(fmt.Sprint(r), func(t *testing.T) {
+			next := r[0]
+			err := d.ScanShardRows(context.Background(), 0, r[0], r[1], func(first int64, rec arrow.RecordBatch) error {
+				if first != next {
+					return fmt.Errorf("batch starts at row %d, want %d", first, next)
+				}
+				ids := rec.Column(0).(*array.String)
+				for j := range int(rec.NumRows()) {
+					if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
+						return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
+					}
+				}
+				next = first + rec.NumRows()
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if next != max(r[0], r[1]) {
+				t.Fatalf("scan ended at row %d, want %d", next, r[1])
+			}
+		})
+	}
+}
+
+// TestDatasetWriterFiles checks that the hashes a writer takes as it
+// writes are the files' own, and that a commit given them publishes the
+// digest that hashing the files gives.
+func TestDatasetWriterFiles(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.NewStaging(KindText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewDatasetWriter(st.Dir(), TextSchema(), WithShardRows(1000), WithFileHashes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range copyBatches(t, TextSchema(), []int{700, 700, 5}) {
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	digest, files, err := DigestDir(KindText, st.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := w.Files()
+	sort.Slice(got, func(i, j int) bool { return got[i].Name < got[j].Name })
+	if len(files) != 3 || fmt.Sprint(got) != fmt.Sprint(files) {
+		t.Fatalf("Files() = %v, hashed %v", got, files)
+	}
+	st.SetFiles(got)
+	m, err := st.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Digest != digest {
+		t.Fatalf("committed %s, files hash to %s", m.Digest, digest)
+	}
+	if err := m.Verify(s.Path(m.Digest)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copyBatches returns batches of schema with the given row counts; the
+// text of row i is i's decimal repeated, so that bodies differ in size.
+func copyBatches(t *testing.T, schema *arrow.Schema, sizes []int) []arrow.RecordBatch {
+	t.Helper()
+	var out []arrow.RecordBatch
+	row := 0
+	for _, n := range sizes {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for range n {
+			for c, f := range schema.Fields() {
+				switch bld := b.Field(c).(type) {
+				case *array.StringBuilder:
+					bld.Append(strings.Repeat(fmt.Sprint(row), row%7+c))
+				case *array.LargeStringBuilder:
+					if row%5 == 0 && f.Nullable {
+						bld.AppendNull()
+					} else {
+						bld.Append(fmt.Sprint(row))
+					}
+				case *array.ListBuilder:
+					bld.Append(true)
+					for k := range row % 4 {
+						bld.ValueBuilder().(*array.Int32Builder).Append(int32(row + k))
+					}
+				default:
+					t.Fatalf("no values for %s", f.Type)
+				}
+			}
+			row++
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+	}
+	return out
+}
+
+// TestDatasetWriterBackgroundSync writes shards past several background
+// syncs, and across shard ends, and reads them back whole.
+func TestDatasetWriterBackgroundSync(t *testing.T) {
+	dir := t.TempDir()
+	w, err := NewDatasetWriter(dir, TextSchema(), WithShardRows(3000), WithBackgroundSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, TextSchema())
+	defer b.Release()
+	for i := range 1000 {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprint(i))
+		b.Field(1).(*array.StringBuilder).Append(strings.Repeat("x", 10000))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	for range 4 { // 40 MB: 5 syncs or so, and a shard end within a batch
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDataset(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Rows() != 4000 || d.NumShards() != 2 {
+		t.Fatalf("%d rows in %d shards", d.Rows(), d.NumShards())
+	}
+	if err := d.Scan(context.Background(), func(arrow.RecordBatch) error { return nil }); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,9 +2,12 @@ package artifact
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 
@@ -42,6 +45,8 @@ type WriterOption func(*writerConfig)
 type writerConfig struct {
 	shardRows int64
 	mem       memory.Allocator
+	hash      bool
+	bgSync    bool
 }
 
 // WithShardRows sets the number of rows per shard (n > 0).
@@ -51,6 +56,19 @@ func WithShardRows(n int64) WriterOption {
 			c.shardRows = n
 		}
 	}
+}
+
+// WithFileHashes makes the writer hash the files as it writes them, for
+// Files.
+func WithFileHashes() WriterOption {
+	return func(c *writerConfig) { c.hash = true }
+}
+
+// WithBackgroundSync makes the writer fsync each shard in the background
+// as it grows, for output that will be committed: the commit's fsync then
+// finds little left to write.
+func WithBackgroundSync() WriterOption {
+	return func(c *writerConfig) { c.bgSync = true }
 }
 
 // WithAllocator sets the Arrow allocator used by the IPC writer.
@@ -64,7 +82,8 @@ func WithAllocator(mem memory.Allocator) WriterOption {
 // not fsync: durability comes from Staging.Commit, which syncs every file
 // before publishing the artifact. Output depends
 // only on the batches written and the options, so equal input gives
-// byte-identical files. A DatasetWriter is used by one goroutine.
+// byte-identical files, whether the batches came through Write or, still
+// encoded, through WriteDataset. A DatasetWriter is used by one goroutine.
 type DatasetWriter struct {
 	dir    string
 	schema *arrow.Schema
@@ -72,12 +91,54 @@ type DatasetWriter struct {
 
 	f       *os.File
 	buf     *bufio.Writer // the IPC writer emits many small pieces per batch
+	sum     hashWriter    // under buf: the shard is hashed as it is written
 	w       *ipc.FileWriter
 	curRows int64
 	rows    int64
 	shards  []shardEntry
+	files   []File
 	err     error
 	closed  bool
+
+	// A shard opened while copying (see WriteDataset) is laid out by the
+	// writer itself from frame; w is nil then.
+	copying bool
+	frame   *ipcFrame
+	noFrame bool // the frame check failed: copy by decoding
+	blocks  []ipcBlock
+	pos     int64
+	enc     *msgEncoder
+}
+
+// hashWriter counts what it passes to the file, hashes it when h is set
+// and pokes bg, when set, each bgSyncEvery bytes.
+type hashWriter struct {
+	f      *os.File
+	h      hash.Hash
+	n      int64
+	bg     *bgSync
+	synced int64
+}
+
+func (w *hashWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.h != nil {
+		w.h.Write(p[:n])
+	}
+	w.n += int64(n)
+	if w.bg != nil && w.n-w.synced >= bgSyncEvery {
+		w.synced = w.n
+		w.bg.poke()
+	}
+	return n, err
+}
+
+// stopSync ends the background syncs of the shard in progress.
+func (w *hashWriter) stopSync() {
+	if w.bg != nil {
+		w.bg.stop()
+		w.bg = nil
+	}
 }
 
 // NewDatasetWriter creates dir if needed and returns a writer of datasets
@@ -125,7 +186,7 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 	}
 	n := rec.NumRows()
 	for off := int64(0); off < n; {
-		if w.w == nil {
+		if w.f == nil {
 			if err := w.openShard(); err != nil {
 				return w.fail(err)
 			}
@@ -135,7 +196,7 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 		if off != 0 || take != n {
 			part = rec.NewSlice(off, off+take)
 		}
-		err := w.w.Write(part)
+		err := w.writeBatch(part)
 		if part != rec {
 			part.Release()
 		}
@@ -154,6 +215,32 @@ func (w *DatasetWriter) Write(rec arrow.RecordBatch) error {
 	return nil
 }
 
+// writeBatch writes rec into the open shard.
+func (w *DatasetWriter) writeBatch(rec arrow.RecordBatch) error {
+	if w.w != nil {
+		return w.w.Write(rec)
+	}
+	if w.enc == nil {
+		w.enc = newMsgEncoder(w.schema, w.cfg.mem, len(w.frame.header))
+	}
+	msg, meta, err := w.enc.encode(rec)
+	if err != nil {
+		return err
+	}
+	return w.appendMessage(msg, meta, rec.NumRows())
+}
+
+// appendMessage writes an encoded record batch message into the open
+// shard, which the writer lays out itself.
+func (w *DatasetWriter) appendMessage(msg []byte, meta, rows int64) error {
+	if _, err := w.buf.Write(msg); err != nil {
+		return err
+	}
+	w.blocks = append(w.blocks, ipcBlock{off: w.pos, meta: meta, body: int64(len(msg)) - meta, rows: rows})
+	w.pos += int64(len(msg))
+	return nil
+}
+
 func (w *DatasetWriter) fail(err error) error {
 	w.err = err
 	w.dropShard()
@@ -163,9 +250,10 @@ func (w *DatasetWriter) fail(err error) error {
 // dropShard closes and removes the shard in progress, if any.
 func (w *DatasetWriter) dropShard() {
 	if w.f != nil {
+		w.sum.stopSync()
 		w.f.Close()
 		os.Remove(w.f.Name())
-		w.f, w.w = nil, nil
+		w.f, w.w, w.blocks = nil, nil, nil
 	}
 }
 
@@ -177,18 +265,34 @@ func (w *DatasetWriter) openShard() error {
 	if err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
+	w.sum = hashWriter{f: f}
+	if w.cfg.hash {
+		w.sum.h = sha256.New()
+	}
+	if w.cfg.bgSync {
+		w.sum.bg = startBgSync(f)
+	}
 	if w.buf == nil {
-		w.buf = bufio.NewWriterSize(f, 1<<20)
+		w.buf = bufio.NewWriterSize(&w.sum, 1<<20)
 	} else {
-		w.buf.Reset(f)
+		w.buf.Reset(&w.sum)
+	}
+	w.f, w.curRows = f, 0
+	if w.copying && w.frame != nil {
+		// Laid out by the writer, so that messages can be copied in.
+		_, err := w.buf.Write(w.frame.header)
+		w.pos = int64(len(w.frame.header))
+		return err
 	}
 	iw, err := ipc.NewFileWriter(w.buf, ipc.WithSchema(w.schema), ipc.WithAllocator(w.cfg.mem))
 	if err != nil {
+		w.sum.stopSync()
 		f.Close()
 		os.Remove(tmp)
+		w.f = nil
 		return fmt.Errorf("dataset writer %s: %w", tmp, err)
 	}
-	w.f, w.w, w.curRows = f, iw, 0
+	w.w = iw
 	return nil
 }
 
@@ -196,24 +300,31 @@ func (w *DatasetWriter) openShard() error {
 func (w *DatasetWriter) closeShard() error {
 	final := w.shardPath(len(w.shards))
 	tmp := w.f.Name()
-	if err := w.w.Close(); err != nil {
+	var err error
+	if w.w != nil {
+		err = w.w.Close()
+	} else {
+		err = w.frame.writeTrailer(w.buf, w.blocks)
+	}
+	if err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
 	if err := w.buf.Flush(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
-	fi, err := w.f.Stat()
-	if err != nil {
-		return err
-	}
+	w.sum.stopSync()
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("dataset writer %s: %w", final, err)
 	}
-	w.f, w.w = nil, nil
+	w.f, w.w, w.blocks = nil, nil, nil
 	if err := os.Rename(tmp, final); err != nil {
 		return fmt.Errorf("dataset writer: %w", err)
 	}
-	w.shards = append(w.shards, shardEntry{Name: shardName(len(w.shards)), Rows: w.curRows, Bytes: fi.Size()})
+	name := shardName(len(w.shards))
+	w.shards = append(w.shards, shardEntry{Name: name, Rows: w.curRows, Bytes: w.sum.n})
+	if w.sum.h != nil {
+		w.files = append(w.files, File{Name: name, Size: w.sum.n, SHA256: hex.EncodeToString(w.sum.h.Sum(nil))})
+	}
 	w.curRows = 0
 	return nil
 }
@@ -229,12 +340,12 @@ func (w *DatasetWriter) Close() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.w == nil && len(w.shards) == 0 {
+	if w.f == nil && len(w.shards) == 0 {
 		if err := w.openShard(); err != nil {
 			return w.fail(err)
 		}
 	}
-	if w.w != nil {
+	if w.f != nil {
 		if err := w.closeShard(); err != nil {
 			return w.fail(err)
 		}
@@ -244,10 +355,25 @@ func (w *DatasetWriter) Close() error {
 	if err != nil {
 		return w.fail(err)
 	}
-	if err := os.WriteFile(filepath.Join(w.dir, datasetIndexName), append(data, '\n'), 0o644); err != nil {
+	data = append(data, '\n')
+	if err := os.WriteFile(filepath.Join(w.dir, datasetIndexName), data, 0o644); err != nil {
 		return w.fail(fmt.Errorf("dataset writer: %w", err))
 	}
+	if w.cfg.hash {
+		sum := sha256.Sum256(data)
+		w.files = append(w.files, File{Name: datasetIndexName, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+	}
 	return nil
+}
+
+// Files returns the files Close wrote, named relative to Dir, with their
+// sizes and sha256 taken as they were written; nil before Close, or
+// without WithFileHashes.
+func (w *DatasetWriter) Files() []File {
+	if !w.closed || w.err != nil || !w.cfg.hash {
+		return nil
+	}
+	return append([]File(nil), w.files...)
 }
 
 // Abort stops writing and removes the shard in progress; completed shards

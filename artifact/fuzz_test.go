@@ -129,11 +129,25 @@ func FuzzOpenDataset(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, _, err := newIPCFileReader(bytes.NewReader(data), int64(len(data)))
+		r, blocks, err := newIPCFileReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}
 		defer r.Close()
+		// Rows inside a batch, as a shard task reads them.
+		for j, b := range blocks {
+			if b.rows < 2 {
+				continue
+			}
+			rec, err := readBatchRows(r, j, 1, b.rows-1, r.Schema())
+			if err != nil {
+				continue
+			}
+			for _, col := range rec.Columns() {
+				touchAll(col)
+			}
+			rec.Release()
+		}
 		err = scanShard(context.Background(), r, r.Schema(), "part-00000.arrow", 0, func(rec arrow.RecordBatch) error {
 			for _, col := range rec.Columns() {
 				touchAll(col)
@@ -176,6 +190,14 @@ func TestOpenDatasetCorruptShards(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, err := OpenDataset(dir)
+		if err == nil {
+			err = d.ScanShardRows(context.Background(), 0, 1, d.Rows()-1, func(_ int64, rec arrow.RecordBatch) error {
+				for _, c := range rec.Columns() {
+					touchAll(c)
+				}
+				return nil
+			})
+		}
 		if err == nil {
 			err = d.Scan(context.Background(), func(rec arrow.RecordBatch) error {
 				for _, c := range rec.Columns() {

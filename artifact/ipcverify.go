@@ -370,10 +370,17 @@ func readMessageMeta(r io.ReaderAt, off, size int64) ([]byte, int64, error) {
 	return meta, off + n, nil
 }
 
+// ipcBlock is a record batch of an IPC file: where its message starts, the
+// lengths of its metadata and body as the footer gives them, and its rows
+// as its header gives them.
+type ipcBlock struct {
+	off, meta, body, rows int64
+}
+
 // verifyIPCFile checks the footer, schema and every dictionary and record
-// batch header of an Arrow IPC file of the given size, and returns the rows
-// of each record batch as its header gives them.
-func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) ([]int64, error) {
+// batch header of an Arrow IPC file of the given size, and returns the
+// record batches' blocks.
+func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) ([]ipcBlock, error) {
 	const magic = "ARROW1"
 	tail := int64(len(magic) + 4)
 	if size < 8+tail {
@@ -398,14 +405,14 @@ func verifyIPCFile(r io.ReaderAt, size int64, dict ipcDict) ([]int64, error) {
 	if _, err := r.ReadAt(footer, size-tail-flen); err != nil {
 		return nil, err
 	}
-	rows, err := verifyFooter(r, fbuf(footer), size-tail-flen, dict)
+	blocks, err := verifyFooter(r, fbuf(footer), size-tail-flen, dict)
 	if err != nil {
 		return nil, fmt.Errorf("footer: %w", err)
 	}
-	return rows, nil
+	return blocks, nil
 }
 
-func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) ([]int64, error) {
+func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) ([]ipcBlock, error) {
 	f, err := b.root()
 	if err != nil {
 		return nil, err
@@ -440,9 +447,9 @@ func verifyFooter(r io.ReaderAt, b fbuf, end int64, dict ipcDict) ([]int64, erro
 
 // verifyBlocks checks the n footer blocks at start (offset, metadata
 // length, body length) and that each holds a message of type want, and
-// returns the rows of each.
-func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, want int, dict ipcDict) ([]int64, error) {
-	rows := make([]int64, 0, min(n, 1<<16))
+// returns them.
+func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, want int, dict ipcDict) ([]ipcBlock, error) {
+	blocks := make([]ipcBlock, 0, min(n, 1<<16))
 	for i := 0; i < n; i++ {
 		p := start + 24*i
 		off := int64(binary.LittleEndian.Uint64(b[p:]))
@@ -462,9 +469,9 @@ func verifyBlocks(r io.ReaderAt, b fbuf, start, n int, end int64, what string, w
 		if typ != want || mbody > body {
 			return nil, fmt.Errorf("%s %d: %w", what, i, errIPCMeta)
 		}
-		rows = append(rows, n)
+		blocks = append(blocks, ipcBlock{off: off, meta: metaLen, body: body, rows: n})
 	}
-	return rows, nil
+	return blocks, nil
 }
 
 // verifyIPCStream checks every message header of an Arrow IPC stream.

@@ -72,12 +72,13 @@ func ListingDigest(kind string, files []File) string {
 // sorted listing, as Commit would for an artifact of that kind. Symlinks,
 // special files and a top-level manifest.json are errors.
 func DigestDir(kind, dir string) (string, []File, error) {
-	return digestDir(kind, dir, false, false)
+	return digestDir(kind, dir, false, false, nil)
 }
 
 // digestDir walks dir; with sync set it fsyncs every file and directory so
-// that a later rename publishes durable content.
-func digestDir(kind, dir string, skipManifest, sync bool) (string, []File, error) {
+// that a later rename publishes durable content. The files in known
+// (by slash-separated relative name) are taken as hashed already.
+func digestDir(kind, dir string, skipManifest, sync bool, known map[string]File) (string, []File, error) {
 	var files []File
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -102,7 +103,7 @@ func digestDir(kind, dir string, skipManifest, sync bool) (string, []File, error
 			}
 			return fmt.Errorf("%s: %s is reserved for the artifact manifest", path, ManifestName)
 		}
-		f, err := hashFile(path, sync)
+		f, err := hashKnownFile(path, sync, known[rel])
 		if err != nil {
 			return err
 		}
@@ -124,6 +125,33 @@ func FileDigest(path string) (string, error) {
 		return "", err
 	}
 	return "sha256:" + f.SHA256, nil
+}
+
+// hashKnownFile is hashFile for a file whose size and hash the writer
+// gave as known (a zero File when none): while its size agrees, it is
+// only synced.
+func hashKnownFile(path string, sync bool, known File) (File, error) {
+	if known.SHA256 == "" {
+		return hashFile(path, sync)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return File{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return File{}, err
+	}
+	if fi.Size() != known.Size {
+		return hashFile(path, sync)
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			return File{}, fmt.Errorf("sync %s: %w", path, err)
+		}
+	}
+	return known, nil
 }
 
 // hashFile returns the size and sha256 of path, fsyncing it when asked.
@@ -166,7 +194,7 @@ func readManifest(dir string) (*Manifest, error) {
 
 // Verify rehashes the artifact's files and checks them against the manifest.
 func (m *Manifest) Verify(dir string) error {
-	d, files, err := digestDir(m.Kind, dir, true, false)
+	d, files, err := digestDir(m.Kind, dir, true, false, nil)
 	if err != nil {
 		return err
 	}

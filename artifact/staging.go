@@ -23,6 +23,7 @@ type Staging struct {
 	rows   int64
 	schema string
 	meta   map[string]string
+	known  map[string]File
 	done   *Manifest
 	closed bool
 	lock   *Lock // held until Commit or Abort
@@ -100,6 +101,20 @@ func (st *Staging) SetMeta(k, v string) {
 	st.meta[k] = v
 }
 
+// SetFiles records the sizes and sha256 of staged files, named relative
+// to Dir, that the caller hashed as it wrote them, so that Commit need
+// only sync them; a file whose size has changed by then is hashed again.
+func (st *Staging) SetFiles(files []File) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.known == nil {
+		st.known = map[string]File{}
+	}
+	for _, f := range files {
+		st.known[f.Name] = f
+	}
+}
+
 // Commit hashes the staged files, writes manifest.json and renames the
 // directory to its content address. When neither SetRows nor SetSchema was
 // called and the staging holds a dataset, its rows and schema are taken
@@ -116,7 +131,7 @@ func (st *Staging) Commit() (*Manifest, error) {
 	if st.closed {
 		return nil, errors.New("artifact staging: commit after abort")
 	}
-	digest, files, err := digestDir(st.kind, st.dir, false, true)
+	digest, files, err := digestDir(st.kind, st.dir, false, true, st.known)
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: %w", st.kind, err)
 	}

@@ -34,7 +34,9 @@ func (r *NodeRun) newDatasetOutput(kind string, schema *arrow.Schema) (*datasetO
 	if err != nil {
 		return nil, err
 	}
-	w, err := artifact.NewDatasetWriter(st.Dir(), schema)
+	// Hashed and synced as written, so that the commit need not read it
+	// back nor wait long for the disk.
+	w, err := artifact.NewDatasetWriter(st.Dir(), schema, artifact.WithFileHashes(), artifact.WithBackgroundSync())
 	if err != nil {
 		st.Abort()
 		return nil, err
@@ -48,6 +50,7 @@ func (o *datasetOutput) commit(meta map[string]string) (string, error) {
 		o.st.Abort()
 		return "", err
 	}
+	o.st.SetFiles(o.w.Files())
 	o.st.SetRows(o.w.Rows())
 	o.st.SetSchema(artifact.SchemaString(o.w.Schema()))
 	for k, v := range meta {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -137,13 +136,11 @@ type datasetPart struct {
 // UnitRow returns the input row of the unit Scan is yielding.
 func (p *datasetPart) UnitRow() int64 { return p.unit }
 
-// errPartDone stops a scan past the part.
-var errPartDone = errors.New("past the part")
-
-// Scan calls fn with the part's units in order. It skips the files
-// before the part and, unread, the batches before it in the file that
-// holds its first row.
+// Scan calls fn with the part's units in order. It reads only the
+// batches that hold them, and checks only their rows, so that the tasks
+// whose parts share a batch do not each check all of it.
 func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error) error {
+	const unitRows = stream.DefaultBatchRows
 	var first int64 // row number of the first row of the current file
 	for i := range p.NumShards() {
 		rows := p.ShardRows(i)
@@ -154,33 +151,61 @@ func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) e
 		if first >= p.to {
 			return nil
 		}
-		err := p.ScanShardFrom(ctx, i, max(p.from-first, 0), func(batch int64, rec arrow.RecordBatch) error {
-			row, n := first+batch, rec.NumRows()
-			for off := int64(0); off < n; off += stream.DefaultBatchRows {
-				switch start := row + off; {
-				case start >= p.to:
-					return errPartDone
-				case start >= p.from:
-					unit := rec.NewSlice(off, min(n, off+stream.DefaultBatchRows))
-					p.unit = start
-					err := fn(unit)
-					unit.Release()
-					if err != nil {
-						return err
-					}
+		batches, err := p.ShardBatchRows(i)
+		if err != nil {
+			return err
+		}
+		lo, hi := unitSpan(batches, p.from-first, p.to-first, unitRows)
+		err = p.ScanShardRows(ctx, i, lo, hi, func(row int64, rec arrow.RecordBatch) error {
+			// rec starts at a unit's first row: at lo or at a batch's.
+			n := rec.NumRows()
+			for off := int64(0); off < n; off += unitRows {
+				unit := rec.NewSlice(off, min(n, off+unitRows))
+				p.unit = first + row + off
+				err := fn(unit)
+				unit.Release()
+				if err != nil {
+					return err
 				}
 			}
 			return nil
 		})
-		if errors.Is(err, errPartDone) {
-			return nil
-		}
 		if err != nil {
 			return err
 		}
 		first += rows
 	}
 	return nil
+}
+
+// unitSpan returns the rows [lo, hi) of a file whose batches have the
+// given rows that the units starting in rows [from, to) cover; each batch
+// is cut into units of unitRows from its first row.
+func unitSpan(batches []int64, from, to, unitRows int64) (lo, hi int64) {
+	lo, hi = -1, 0
+	var start int64
+	for _, n := range batches {
+		end := start + n
+		s := start // the first unit that starts at or after from
+		if from > start {
+			s += (from - start + unitRows - 1) / unitRows * unitRows
+		}
+		if s < min(end, to) {
+			if lo < 0 {
+				lo = s
+			}
+			last := start + (min(end, to)-1-start)/unitRows*unitRows
+			hi = min(last+unitRows, end)
+		}
+		if end >= to {
+			break
+		}
+		start = end
+	}
+	if lo < 0 {
+		return 0, 0
+	}
+	return lo, hi
 }
 
 // Rows returns the part's rows, for progress.
@@ -296,7 +321,7 @@ func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.
 		if err != nil {
 			return fmt.Errorf("part %d of %s: %w", i, output, err)
 		}
-		if err := part.Scan(ctx, w.Write); err != nil {
+		if err := w.WriteDataset(ctx, part); err != nil {
 			return fmt.Errorf("part %d of %s: %w", i, output, err)
 		}
 	}

@@ -339,3 +339,27 @@ output "in" { value = dataset.d }
 		t.Errorf("events:\n%s", strings.Join(log.events, "\n"))
 	}
 }
+
+// TestUnitSpan checks the rows a part reads: the units that start in its
+// range, cut from each batch's first row.
+func TestUnitSpan(t *testing.T) {
+	for _, tc := range []struct {
+		batches        []int64
+		from, to       int64
+		wantLo, wantHi int64
+	}{
+		{[]int64{10}, 0, 10, 0, 10},
+		{[]int64{10}, 1, 10, 4, 10},     // units start at 0, 4, 8
+		{[]int64{10}, 0, 5, 0, 8},       // the unit at 4 runs to 8
+		{[]int64{10}, 5, 8, 0, 0},       // no unit starts in [5, 8)
+		{[]int64{6, 6}, 5, 7, 6, 10},    // the second batch's first unit
+		{[]int64{6, 6}, 3, 13, 4, 12},   // from the first batch's second unit on
+		{[]int64{6, 0, 6}, 6, 9, 6, 10}, // an empty batch
+		{[]int64{}, 0, 0, 0, 0},
+	} {
+		lo, hi := unitSpan(tc.batches, tc.from, tc.to, 4)
+		if lo != tc.wantLo || hi != tc.wantHi {
+			t.Errorf("unitSpan(%v, %d, %d) = [%d, %d), want [%d, %d)", tc.batches, tc.from, tc.to, lo, hi, tc.wantLo, tc.wantHi)
+		}
+	}
+}
