@@ -29,6 +29,8 @@ type alignCase struct {
 	// corpus names testenv corpora (comma-separated) the base model also
 	// pretrains on.
 	corpus string
+	// base is the base model's shape: layers, heads, width.
+	base sfttest.Base
 }
 
 // logEvents records metrics and logs lines to the test.
@@ -53,6 +55,7 @@ func (e logEvents) Log(line string) { e.t.Log(line) }
 // ALIGN_STAGES ("reward", "dpo" or both) the stages after sft; ALIGN_STEPS
 // replaces the reward and dpo step counts; ALIGN_PRETRAIN and ALIGN_CORPUS
 // replace the base's pretraining steps and corpora (empty: none);
+// ALIGN_SHAPE replaces the base's shape, layers×heads×width as in 6x6x192;
 // ALIGN_REWARD and ALIGN_DPO change those stages' settings (see overlay);
 // ALIGN_BASE names a directory that keeps the sft base for later runs.
 func TestAlignQuality(t *testing.T) {
@@ -61,9 +64,9 @@ func TestAlignQuality(t *testing.T) {
 	}
 	for _, ac := range []alignCase{
 		{name: "hh", file: "preference/hh_rlhf_harmless_base_test.jsonl", shape: preference.ShapeHH, block: 256,
-			pretrain: 2400, sft: 300, reward: 600, dpo: 300, corpus: "wiki,c4"},
+			pretrain: 2400, sft: 300, reward: 600, dpo: 300, corpus: "wiki,c4", base: sfttest.Base{Layers: 4, Heads: 4, Width: 128}},
 		{name: "oasst1_zh", file: "preference/oasst1_zh_rm.jsonl", shape: preference.ShapeRanked, block: 512,
-			pretrain: 400, sft: 100, reward: 100, corpus: "xiyouji"},
+			pretrain: 400, sft: 100, reward: 100, corpus: "xiyouji", base: sfttest.Base{Layers: 4, Heads: 4, Width: 128}},
 	} {
 		if c := os.Getenv("ALIGN_CASE"); c != "" && c != ac.name {
 			continue
@@ -89,6 +92,9 @@ func TestAlignQuality(t *testing.T) {
 		}
 		if s, ok := os.LookupEnv("ALIGN_CORPUS"); ok { // empty: the pairs' transcripts alone
 			ac.corpus = s
+		}
+		if s := os.Getenv("ALIGN_SHAPE"); s != "" { // a wider or deeper base
+			ac.base = parseShape(t, s)
 		}
 		t.Run(ac.name, func(t *testing.T) { alignRun(t, ac) })
 	}
@@ -149,6 +155,15 @@ func alignRun(t *testing.T, ac alignCase) {
 			t.Errorf("DPO held-out implicit-reward accuracy %.3f; target at least 0.62", acc)
 		}
 	}
+}
+
+// parseShape reads a base's shape written layers×heads×width, as 6x6x192.
+func parseShape(t *testing.T, s string) sfttest.Base {
+	var b sfttest.Base
+	if _, err := fmt.Sscanf(s, "%dx%dx%d", &b.Layers, &b.Heads, &b.Width); err != nil || b.Layers <= 0 || b.Heads <= 0 || b.Width%b.Heads != 0 {
+		t.Fatalf("ALIGN_SHAPE %q: want layers x heads x width with width a multiple of heads, as 6x6x192", s)
+	}
+	return b
 }
 
 func atoiEnv(t *testing.T, name, s string) int {
@@ -230,12 +245,13 @@ func ingestSplit(t *testing.T, ac alignCase) (train, val pairSet) {
 // fine-tunes it on the chosen answers with the sft stage, which adds the
 // chat template, and returns the sft checkpoint. With ALIGN_BASE set it
 // keeps the checkpoint there, under a name made of the case and its step
-// counts, and reuses one found there.
+// counts, corpora and shape, and reuses one found there.
 func sftBase(t *testing.T, ac alignCase, pairs []preference.Pair) string {
 	ctx := context.Background()
 	out := t.TempDir()
 	if dir := os.Getenv("ALIGN_BASE"); dir != "" {
-		out = filepath.Join(dir, fmt.Sprintf("%s-pretrain%d-sft%d-%s", ac.name, ac.pretrain, ac.sft, ac.corpus))
+		out = filepath.Join(dir, fmt.Sprintf("%s-pretrain%d-sft%d-%s-%dx%dx%d", ac.name, ac.pretrain, ac.sft, ac.corpus,
+			ac.base.Layers, ac.base.Heads, ac.base.Width))
 		if _, err := os.Stat(filepath.Join(out, "model", model.ConfigFile)); err == nil {
 			t.Logf("%s: reusing the sft base in %s", ac.name, out)
 			return filepath.Join(out, "model")
@@ -251,7 +267,9 @@ func sftBase(t *testing.T, ac alignCase, pairs []preference.Pair) string {
 			}
 		}
 	}
-	pre := sfttest.Pretrain(t, sfttest.Base{Block: ac.block, Steps: ac.pretrain, Corpus: ac.corpus}, docs)
+	b := ac.base
+	b.Block, b.Steps, b.Corpus = ac.block, ac.pretrain, ac.corpus
+	pre := sfttest.Pretrain(t, b, docs)
 	sc := sft.DefaultConfig()
 	sc.BlockSize, sc.Overlong, sc.MaxSteps, sc.TimeBudget = ac.block, sft.OverlongTruncate, ac.sft, ""
 	sc.BatchSize, sc.LR, sc.MinLR, sc.Warmup, sc.EvalEvery, sc.LogEvery, sc.Seed = 8, 1e-3, 1e-4, 30, 0, 100, 1
