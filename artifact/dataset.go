@@ -229,21 +229,12 @@ func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(
 	if i < 0 || i >= len(d.shards) {
 		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
 	}
-	s := d.shards[i]
-	path := filepath.Join(d.dir, s.Name)
-	f, err := os.Open(path)
+	sh, err := d.openShard(i)
 	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
+		return err
 	}
-	defer f.Close()
-	r, blocks, err := newShardReader(f)
-	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
-	}
-	defer r.Close()
-	if err := checkShardRows(blocks, s.Rows); err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
-	}
+	defer sh.close()
+	r, blocks, path := sh.r, sh.blocks, sh.path
 	var first int64
 	skip := 0
 	for skip < len(blocks) && first+blocks[skip].rows <= from {
@@ -255,6 +246,41 @@ func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(
 		first += rec.NumRows()
 		return err
 	})
+}
+
+// openedShard is a shard file open for reading, its batches verified.
+type openedShard struct {
+	f      *os.File
+	r      *ipc.FileReader
+	blocks []ipcBlock
+	path   string
+}
+
+func (sh *openedShard) close() {
+	sh.r.Close()
+	sh.f.Close()
+}
+
+// openShard opens shard i and checks its batches' rows against the
+// manifest's count.
+func (d *Dataset) openShard(i int) (*openedShard, error) {
+	s := d.shards[i]
+	path := filepath.Join(d.dir, s.Name)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	r, blocks, err := newShardReader(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	if err := checkShardRows(blocks, s.Rows); err != nil {
+		r.Close()
+		f.Close()
+		return nil, fmt.Errorf("dataset shard %s: %w", path, err)
+	}
+	return &openedShard{f: f, r: r, blocks: blocks, path: path}, nil
 }
 
 // ShardBatchRows returns the rows of each record batch of shard i, as
@@ -293,21 +319,12 @@ func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn f
 	if i < 0 || i >= len(d.shards) {
 		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
 	}
-	s := d.shards[i]
-	path := filepath.Join(d.dir, s.Name)
-	f, err := os.Open(path)
+	sh, err := d.openShard(i)
 	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
+		return err
 	}
-	defer f.Close()
-	r, blocks, err := newShardReader(f)
-	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
-	}
-	defer r.Close()
-	if err := checkShardRows(blocks, s.Rows); err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
-	}
+	defer sh.close()
+	r, blocks, path := sh.r, sh.blocks, sh.path
 	var first int64
 	for j, b := range blocks {
 		lo, hi := max(from-first, 0), min(to-first, b.rows)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -52,17 +51,12 @@ func (w *DatasetWriter) WriteDataset(ctx context.Context, d *Dataset) error {
 
 // copyShard appends the batches of d's shard i.
 func (w *DatasetWriter) copyShard(ctx context.Context, d *Dataset, i int) error {
-	path := filepath.Join(d.dir, d.shards[i].Name)
-	f, err := os.Open(path)
+	sh, err := d.openShard(i)
 	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
+		return err
 	}
-	defer f.Close()
-	r, blocks, err := newShardReader(f)
-	if err != nil {
-		return fmt.Errorf("dataset shard %s: %w", path, err)
-	}
-	defer r.Close()
+	defer sh.close()
+	f, r, blocks, path := sh.f, sh.r, sh.blocks, sh.path
 	if !w.sameFrame(f, blocks) {
 		return d.ScanShard(ctx, i, w.Write)
 	}
