@@ -226,9 +226,6 @@ func (d *Dataset) ScanShard(ctx context.Context, i int, fn func(rec arrow.Record
 // each batch's first row. The batches before are skipped unread: their
 // rows are known from the batch headers, which opening the shard verifies.
 func (d *Dataset) ScanShardFrom(ctx context.Context, i int, from int64, fn func(first int64, rec arrow.RecordBatch) error) error {
-	if i < 0 || i >= len(d.shards) {
-		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
-	}
 	sh, err := d.openShard(i)
 	if err != nil {
 		return err
@@ -264,6 +261,9 @@ func (sh *openedShard) close() {
 // openShard opens shard i and checks its batches' rows against the
 // manifest's count.
 func (d *Dataset) openShard(i int) (*openedShard, error) {
+	if i < 0 || i >= len(d.shards) {
+		return nil, fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
+	}
 	s := d.shards[i]
 	path := filepath.Join(d.dir, s.Name)
 	f, err := os.Open(path)
@@ -316,9 +316,6 @@ func (d *Dataset) ShardBatchRows(i int) ([]int64, error) {
 // rows are read and only those rows validated, so that scans of
 // neighbouring ranges do not each check a batch they share.
 func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn func(first int64, rec arrow.RecordBatch) error) error {
-	if i < 0 || i >= len(d.shards) {
-		return fmt.Errorf("dataset %s: shard %d out of range [0, %d)", d.dir, i, len(d.shards))
-	}
 	sh, err := d.openShard(i)
 	if err != nil {
 		return err
