@@ -61,7 +61,9 @@ type parker struct {
 const spinLimit = 1 << 14
 
 // await returns once ready reports true: it spins up to spinLimit polls
-// (none when spin is false), then parks until signal is called.
+// (none when spin is false), then parks until signal is called. A wake-up
+// is only a hint: a signaller descheduled between making its condition true
+// and signalling may wake a later wait, so ready is checked again.
 func (k *parker) await(ready func() bool, spin bool) {
 	if spin {
 		for range spinLimit {
@@ -70,11 +72,19 @@ func (k *parker) await(ready func() bool, spin bool) {
 			}
 		}
 	}
-	k.parked.Store(true)
-	if ready() && k.parked.CompareAndSwap(true, false) {
-		return
+	for {
+		k.parked.Store(true)
+		if ready() {
+			if !k.parked.CompareAndSwap(true, false) {
+				<-k.wake // a signaller cleared parked and is sending; take its token
+			}
+			return
+		}
+		<-k.wake // signal cleared parked and sends exactly once
+		if ready() {
+			return
+		}
 	}
-	<-k.wake // signal cleared parked and sends exactly once
 }
 
 // signal wakes the goroutine if it parked; call it after making ready true.
