@@ -159,7 +159,19 @@ func (e *extensions) loraForward(l, k int, out, x []float32, N int, train bool, 
 	// The scale goes on h, where B's gradient needs it too.
 	h := lm.h[:N*r]
 	kernel.LowRankDown(h, xs, lm.A, N, in, r, lm.scale)
-	kernel.Sgemm(false, true, N, lm.out, r, 1, h, r, lm.B, r, 1, out, lm.out)
+	kernel.LowRankUp(out, h, lm.transposeB(e.dbt), N, lm.out, r)
+}
+
+// transposeB writes B transposed, [r, out], into buf and returns it: the
+// low-rank kernels read the small factor by rows.
+func (lm *loraModule) transposeB(buf []float32) []float32 {
+	bt := buf[:lm.r*lm.out]
+	for o := range lm.out {
+		for j := range lm.r {
+			bt[j*lm.out+o] = lm.B[o*lm.r+j]
+		}
+	}
+	return bt
 }
 
 // apply adds the update to out [N, out] given the layer input x [N, in],
@@ -179,13 +191,9 @@ func (e *extensions) loraBackward(l, k int, dx, dout, x []float32, N int) {
 	}
 	lm := e.lora[l][k]
 	in, r, out := lm.in, lm.r, lm.out
-	h, dh, bt := lm.h[:N*r], e.dh[:N*r], e.dbt[:r*out]
+	h, dh := lm.h[:N*r], e.dh[:N*r]
 	// dh = scale·dout·B, through Bᵀ [r, out] so that the kernel reads rows.
-	for o := range out {
-		for j := range r {
-			bt[j*out+o] = lm.B[o*r+j]
-		}
-	}
+	bt := lm.transposeB(e.dbt)
 	kernel.LowRankDown(dh, dout, bt, N, out, r, lm.scale)
 	// dB += scale·doutᵀ·h_unscaled = doutᵀ·h, computed as its transpose.
 	clear(bt)

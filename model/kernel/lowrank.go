@@ -92,7 +92,19 @@ func (o *lowRankOp) rangeRun(lo, hi int, _ *scratch) {
 	}
 	switch o.kind {
 	case lrDown:
-		for n := lo; n < hi; n++ {
+		n := lo
+		// Three rows at a time share the loads of w.
+		for ; j8 > 0 && n+3 <= hi; n += 3 {
+			for j := 0; j < j8; j += 8 {
+				lowRankDown8x3(o.x[n*d:], o.w[j*d:], o.out[n*r+j:], d, r, o.alpha)
+			}
+			for q := n; q < n+3; q++ {
+				for j := j8; j < r; j++ {
+					o.out[q*r+j] = o.alpha * dot(o.x[q*d:q*d+d], o.w[j*d:j*d+d])
+				}
+			}
+		}
+		for ; n < hi; n++ {
 			row := o.x[n*d : n*d+d]
 			h := o.out[n*r : n*r+r]
 			for j := 0; j < j8; j += 8 {
@@ -103,7 +115,20 @@ func (o *lowRankOp) rangeRun(lo, hi int, _ *scratch) {
 			}
 		}
 	case lrUp:
-		for n := lo; n < hi; n++ {
+		n := lo
+		// Three rows at a time share the loads of u; every element still
+		// adds its r terms in order.
+		for ; j8 > 0 && n+3 <= hi; n += 3 {
+			for j := 0; j < j8; j += 8 {
+				lowRankUp8x3(o.out[n*d:], o.x[n*r+j:], o.w[j*d:], d, r)
+			}
+			for q := n; q < n+3; q++ {
+				for j := j8; j < r; j++ {
+					axpy(o.x[q*r+j], o.w[j*d:j*d+d], o.out[q*d:q*d+d])
+				}
+			}
+		}
+		for ; n < hi; n++ {
 			y := o.out[n*d : n*d+d]
 			h := o.x[n*r : n*r+r]
 			for j := 0; j < j8; j += 8 {

@@ -130,3 +130,36 @@ func benchLowRank(b *testing.B, d int) {
 		})
 	}
 }
+
+// TestLowRankThreeRows checks that the kernels taking three rows at once
+// give the bits of three one-row calls, for widths that end mid-vector.
+func TestLowRankThreeRows(t *testing.T) {
+	if !lowRank8 {
+		t.Skip("no AVX-512 low-rank kernels on this machine")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, d := range []int{1, 7, 16, 31, 32, 33, 50, 96, 130, 384} {
+		const hs = 11 // rows of h wider than 8, as with rank 11
+		x, w, h := randSlice(r, 3*d), randSlice(r, 8*d), randSlice(r, 3*hs)
+		down1, down3 := make([]float32, 3*hs), make([]float32, 3*hs)
+		for q := range 3 {
+			lowRankDown8(x[q*d:], w, down1[q*hs:], d, 0.3)
+		}
+		lowRankDown8x3(x, w, down3, d, hs, 0.3)
+		up1, up3 := append([]float32(nil), x...), append([]float32(nil), x...)
+		for q := range 3 {
+			lowRankUp8(up1[q*d:], h[q*hs:], w, d)
+		}
+		lowRankUp8x3(up3, h, w, d, hs)
+		for i := range down1 {
+			if math.Float32bits(down1[i]) != math.Float32bits(down3[i]) {
+				t.Fatalf("d=%d: down of three rows differs at %d: %g, one row at a time %g", d, i, down3[i], down1[i])
+			}
+		}
+		for i := range up1 {
+			if math.Float32bits(up1[i]) != math.Float32bits(up3[i]) {
+				t.Fatalf("d=%d: up of three rows differs at %d: %g, one row at a time %g", d, i, up3[i], up1[i])
+			}
+		}
+	}
+}

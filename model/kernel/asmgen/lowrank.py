@@ -132,6 +132,146 @@ e("\tVZEROUPPER")
 e("\tRET")
 e("")
 
+# down3: down for three consecutive rows of x (d floats apart) at once, so
+# that each vector of w, loaded once, feeds three rows; each row's sums go
+# through the same instructions as in lowRankDownAVX512, so the results are
+# the same bits. h rows are hs floats apart.
+e("// func lowRankDown3AVX512(x, w, h *float32, d int, alpha float32, hs int)")
+e("TEXT ·lowRankDown3AVX512(SB), NOSPLIT, $0-48")
+e("\tMOVQ x+0(FP), DI")
+e("\tMOVQ w+8(FP), SI")
+e("\tMOVQ h+16(FP), DX")
+e("\tMOVQ d+24(FP), CX")
+e("\tMOVQ hs+40(FP), R8")
+e("\tSHLQ $2, R8")
+e("\tLEAQ 0(CX*4), BX")
+w = rows("SI", "BX")
+xr = ["(DI)", "(DI)(BX*1)", "(DI)(BX*2)"]
+for q in range(3):
+    for j in range(8):
+        r_ = 8 + 8 * q + j
+        e(f"\tVPXORD Z{r_}, Z{r_}, Z{r_}")
+lp, tail, red = L("d3loop"), L("d3tail"), L("d3red")
+e(f"{lp}:")
+e("\tCMPQ CX, $16")
+e(f"\tJLT {tail}")
+for q in range(3):
+    e(f"\tVMOVUPS {xr[q]}, Z{q}")
+for j in range(8):
+    e(f"\tVMOVUPS {w[j]}, Z3")
+    for q in range(3):
+        e(f"\tVFMADD231PS Z3, Z{q}, Z{8 + 8 * q + j}")
+e("\tADDQ $64, DI")
+e("\tADDQ $64, SI")
+e("\tSUBQ $16, CX")
+e(f"\tJMP {lp}")
+e(f"{tail}:")
+e("\tTESTQ CX, CX")
+e(f"\tJZ {red}")
+tailmask("CX")
+for q in range(3):
+    e(f"\tVMOVUPS.Z {xr[q]}, K1, Z{q}")
+for j in range(8):
+    e(f"\tVMOVUPS.Z {w[j]}, K1, Z3")
+    for q in range(3):
+        e(f"\tVFMADD231PS Z3, Z{q}, K1, Z{8 + 8 * q + j}")
+e(f"{red}:")
+e("\tVBROADCASTSS alpha+32(FP), X1")
+for q in range(3):
+    if q > 0:
+        # VHADDPS has no EVEX form: bring the row's sums to Z8..Z15.
+        for j in range(8):
+            e(f"\tVMOVAPS Z{8 + 8 * q + j}, Z{8 + j}")
+    for j in range(8):
+        e(f"\tVEXTRACTF32X8 $1, Z{8+j}, Y0")
+        e(f"\tVADDPS Y0, Y{8+j}, Y{8+j}")
+        e(f"\tVEXTRACTF128 $1, Y{8+j}, X0")
+        e(f"\tVADDPS X0, X{8+j}, X{8+j}")
+    for g in (0, 4):
+        a, b, c, dd = (8 + g + i for i in range(4))
+        e(f"\tVHADDPS X{b}, X{a}, X{a}")
+        e(f"\tVHADDPS X{dd}, X{c}, X{c}")
+        e(f"\tVHADDPS X{c}, X{a}, X{a}")
+    e("\tVMULPS X1, X8, X8")
+    e("\tVMULPS X1, X12, X12")
+    e("\tVMOVUPS X8, (DX)")
+    e("\tVMOVUPS X12, 16(DX)")
+    e("\tADDQ R8, DX")
+e("\tVZEROUPPER")
+e("\tRET")
+e("")
+
+# up3: up for three consecutive rows of y (d floats apart) at once, two
+# vectors of each, so that each vector of u, loaded once, feeds three rows;
+# every element takes the same FMAs in the same order as in lowRankUpAVX512.
+# h rows are hs floats apart.
+e("// func lowRankUp3AVX512(y, h, u *float32, d int, hs int)")
+e("TEXT ·lowRankUp3AVX512(SB), NOSPLIT, $0-40")
+e("\tMOVQ y+0(FP), DI")
+e("\tMOVQ h+8(FP), DX")
+e("\tMOVQ u+16(FP), SI")
+e("\tMOVQ d+24(FP), CX")
+e("\tMOVQ hs+32(FP), R8")
+e("\tSHLQ $2, R8")
+e("\tLEAQ 0(CX*4), BX")
+u = rows("SI", "BX")
+yr = ["(DI)", "(DI)(BX*1)", "(DI)(BX*2)"]
+for q in range(3):
+    for j in range(8):
+        e(f"\tVBROADCASTSS {4*j}(DX), Z{8 + 8 * q + j}")
+    e("\tADDQ R8, DX")
+big, small, tail, end = L("u3big"), L("u3small"), L("u3tail"), L("u3end")
+e(f"{big}:")
+e("\tCMPQ CX, $32")
+e(f"\tJLT {small}")
+for q in range(3):
+    for c in range(2):
+        e(f"\tVMOVUPS {off(yr[q], 64*c)}, Z{2*q+c}")
+for j in range(8):
+    for c in range(2):
+        e(f"\tVMOVUPS {off(u[j], 64*c)}, Z{6+c}")
+    for q in range(3):
+        for c in range(2):
+            e(f"\tVFMADD231PS Z{6+c}, Z{8 + 8 * q + j}, Z{2*q+c}")
+for q in range(3):
+    for c in range(2):
+        e(f"\tVMOVUPS Z{2*q+c}, {off(yr[q], 64*c)}")
+e("\tADDQ $128, DI")
+e("\tADDQ $128, SI")
+e("\tSUBQ $32, CX")
+e(f"\tJMP {big}")
+e(f"{small}:")
+e("\tCMPQ CX, $16")
+e(f"\tJLT {tail}")
+for q in range(3):
+    e(f"\tVMOVUPS {yr[q]}, Z{q}")
+for j in range(8):
+    e(f"\tVMOVUPS {u[j]}, Z6")
+    for q in range(3):
+        e(f"\tVFMADD231PS Z6, Z{8 + 8 * q + j}, Z{q}")
+for q in range(3):
+    e(f"\tVMOVUPS Z{q}, {yr[q]}")
+e("\tADDQ $64, DI")
+e("\tADDQ $64, SI")
+e("\tSUBQ $16, CX")
+e(f"\tJMP {small}")
+e(f"{tail}:")
+e("\tTESTQ CX, CX")
+e(f"\tJZ {end}")
+tailmask("CX")
+for q in range(3):
+    e(f"\tVMOVUPS.Z {yr[q]}, K1, Z{q}")
+for j in range(8):
+    e(f"\tVMOVUPS.Z {u[j]}, K1, Z6")
+    for q in range(3):
+        e(f"\tVFMADD231PS Z6, Z{8 + 8 * q + j}, K1, Z{q}")
+for q in range(3):
+    e(f"\tVMOVUPS Z{q}, K1, {yr[q]}")
+e(f"{end}:")
+e("\tVZEROUPPER")
+e("\tRET")
+e("")
+
 # grad: dst[j, 0:cols] += sum_n h[n*hs + j] * x[n*ld + 0:cols], n in order,
 # j < 8, n < rows: for each 16-column chunk the 8 sums stay in registers
 # while the rows stream past, so x is read in rows-many sequential streams.
