@@ -22,6 +22,8 @@ type activations struct {
 	logits, losses   []float32
 	// Gradient scratch reused by every layer during backward.
 	dres, dC, d3C, d4C []float32
+	// The output head's rows in training passes that skip some (lmhead.go).
+	head headBuffers
 }
 
 func newActivations(c Config, B, T int) *activations {

@@ -24,6 +24,9 @@ type Model struct {
 	forwarded bool
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
+	// head lists the positions the output head ran on in the last training
+	// pass, when it skipped some (see headRows); nil: all of them.
+	head      []int32
 	normParts []float32 // GradNorm's per-chunk sums
 	// Parameters attached for parameter-efficient tuning (see peft.go).
 	ext extensions
@@ -192,8 +195,13 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 		}
 		residualLayerNorm(ln[:N*C], mean[:N], rstd[:N], la.res3[:N*C], la.res2[:N*C], lw, lb, N, C, cfg.LayerNormEps)
 	}
-	m.linearForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	m.gradScale = 0
+	if m.head = a.headRows(b, scale); m.head != nil {
+		m.trainHead(b, scale)
+		lossSum, weight = weightedSum(a.losses[:N], b.Targets, b.Weights)
+		return lossSum, weight, nil
+	}
+	m.linearForward(a.logits[:N*V], a.lnf[:N*C], m.p.wte, nil, N, C, V)
 	if b.Targets == nil {
 		return 0, 0, nil
 	}
@@ -233,6 +241,8 @@ func (m *Model) Logits(b, t int) []float32 {
 }
 
 // Losses returns the per-position losses of the last Forward with targets.
+// After ForwardTrainBatch they are 0 where a target's weight is 0: a
+// training pass skips the output head there.
 func (m *Model) Losses() []float32 { return m.a.losses[:m.batch.B*m.batch.T] }
 
 // Backward adds the gradient of scale · (weighted sum of the last forward
@@ -288,7 +298,11 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 	dres := a.dres[:N*C]
 	if withLM {
 		// The output head is tied: its weight gradient lands in dwte.
-		m.linearBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
+		if m.head != nil {
+			m.trainHeadBackward(N)
+		} else {
+			m.linearBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
+		}
 		if dHidden != nil {
 			for i, g := range dHidden {
 				a.dC[i] += g

@@ -5,7 +5,8 @@ import "math"
 // TokenLogProbs writes into dst (B*T values, indexed like the batch) the
 // log-probability of each target of the last forward pass with targets,
 // and 0 where there is none. It reads the per-target losses, so it is valid
-// after ForwardBatch and ForwardTrainBatch alike, until Backward.
+// after ForwardBatch and ForwardTrainBatch alike, until Backward; after
+// ForwardTrainBatch, targets of weight 0 read 0 too (see Losses).
 func (m *Model) TokenLogProbs(dst []float32) {
 	for i, l := range m.Losses() {
 		if m.batch.Targets[i] < 0 {
