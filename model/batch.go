@@ -22,6 +22,12 @@ type Batch struct {
 	// into a row computes exactly what it would alone. Without Seg it
 	// changes nothing.
 	ResetPositionIDs bool
+	// HeadOnTargets tells a forward pass that only the positions with a
+	// target need the output head (their losses and log-probabilities, and
+	// a later Backward): it skips the vocabulary-wide product elsewhere, and
+	// Logits is nil there. Without targets it skips the head altogether, for
+	// a head of its own on Hidden.
+	HeadOnTargets bool
 }
 
 // check reports the first malformed field of b for a model of shape cfg.

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/llmflow/llmflow/model/kernel"
 )
@@ -197,7 +198,10 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	}
 	m.gradScale = 0
 	if m.head = a.headRows(b, scale); m.head != nil {
-		m.trainHead(b, scale)
+		m.headForward(b, scale)
+		if b.Targets == nil {
+			return 0, 0, nil
+		}
 		lossSum, weight = weightedSum(a.losses[:N], b.Targets, b.Weights)
 		return lossSum, weight, nil
 	}
@@ -233,10 +237,18 @@ func weightedSum(losses []float32, targets []int32, weights []float32) (sum, wei
 }
 
 // Logits returns the vocabulary scores at position t of row b of the last
-// Forward (not valid after ForwardTrain or Backward).
+// Forward (not valid after ForwardTrain or Backward); nil at a position
+// without a target when the batch set HeadOnTargets.
 func (m *Model) Logits(b, t int) []float32 {
 	V := m.Config.VocabSize
 	i := b*m.batch.T + t
+	if m.head != nil { // the head ran on some positions only
+		k, ok := slices.BinarySearch(m.head, int32(i))
+		if !ok {
+			return nil
+		}
+		i = k
+	}
 	return m.a.logits[i*V : i*V+V]
 }
 
@@ -290,7 +302,11 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		if m.gradScale != 0 {
 			return fmt.Errorf("model: Backward scale %g differs from ForwardTrain's %g", scale, m.gradScale)
 		}
-		crossEntropyBackward(a.losses[:N], a.logits[:N*V], b.Targets, b.Weights, N, V, scale)
+		if m.head != nil {
+			m.headLossGradient(scale)
+		} else {
+			crossEntropyBackward(a.losses[:N], a.logits[:N*V], b.Targets, b.Weights, N, V, scale)
+		}
 		m.gradScale = scale
 	}
 	m.hasTargets = false // the logits are now gradients
@@ -299,7 +315,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 	if withLM {
 		// The output head is tied: its weight gradient lands in dwte.
 		if m.head != nil {
-			m.trainHeadBackward(N)
+			m.headBackward(N)
 		} else {
 			m.linearBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)
 		}

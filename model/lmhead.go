@@ -2,7 +2,8 @@ package model
 
 import "github.com/llmflow/llmflow/model/kernel"
 
-// The output head of a training pass runs only where a target counts.
+// The output head of a training pass runs only where a target counts, and
+// that of a forward pass only on targets when the batch asks for it.
 // Instruction tuning, preference and RL batches leave the prompt's targets
 // unweighted, often half of a row or more, and the vocabulary-wide head
 // (logits, cross-entropy, their input and weight gradients) is the largest
@@ -19,12 +20,15 @@ type headBuffers struct {
 	capacity int
 }
 
-// headRows returns the positions with a target of non-zero weight when a
-// training pass (scale != 0, weights fixed) can skip others, and nil when
-// the head must run on every position: a forward pass without gradient,
-// whose logits callers read, or a batch where every target counts.
+// headRows returns the positions the output head must run on when it can
+// skip others, and nil when it runs on every position. A training pass
+// (scale != 0, weights fixed) needs the targets of non-zero weight; a
+// forward pass of a batch with HeadOnTargets needs every target, whose
+// weights may be set before Backward (none without targets); other forward
+// passes need all positions, whose logits callers read.
 func (a *activations) headRows(b Batch, scale float32) []int32 {
-	if scale == 0 || b.Targets == nil || b.Weights == nil {
+	weighted := scale != 0 && b.Weights != nil && b.Targets != nil
+	if !weighted && !b.HeadOnTargets {
 		return nil
 	}
 	N := b.B * b.T
@@ -36,8 +40,11 @@ func (a *activations) headRows(b Batch, scale float32) []int32 {
 		h.capacity = N
 	}
 	rows := h.rows[:0]
+	if b.Targets == nil {
+		return rows // no target: a head on the hidden states reads them alone
+	}
 	for i := range N {
-		if b.Targets[i] >= 0 && b.Weights[i] != 0 {
+		if b.Targets[i] >= 0 && (!weighted || b.Weights[i] != 0) {
 			rows = append(rows, int32(i))
 		}
 	}
@@ -47,32 +54,59 @@ func (a *activations) headRows(b Batch, scale float32) []int32 {
 	return rows
 }
 
-// trainHead runs the head and the cross-entropy's gradient on the rows of
-// m.head only; the losses of the other positions are 0.
-func (m *Model) trainHead(b Batch, scale float32) {
+// headForward runs the head on the rows of m.head only, with the
+// cross-entropy's gradient in a training pass (scale != 0) and its loss
+// otherwise; the losses of the other positions are 0.
+func (m *Model) headForward(b Batch, scale float32) {
 	a, C, V := m.a, m.Config.NEmbd, m.Config.VocabSize
 	h := &a.head
 	N, Nk := b.B*b.T, len(m.head)
 	h.lnf = growTo(h.lnf, N*C)
 	for k, i := range m.head {
 		copy(h.lnf[k*C:(k+1)*C], a.lnf[int(i)*C:int(i+1)*C])
-		h.targets[k], h.weights[k] = b.Targets[i], b.Weights[i]
+		h.targets[k] = b.Targets[i]
 	}
 	clear(a.losses[:N])
-	m.gradScale = scale
 	if Nk == 0 {
+		m.gradScale = scale
 		return
 	}
 	m.linearForward(a.logits[:Nk*V], h.lnf[:Nk*C], m.p.wte, nil, Nk, C, V)
-	crossEntropyBackward(h.losses[:Nk], a.logits[:Nk*V], h.targets[:Nk], h.weights[:Nk], Nk, V, scale)
+	if scale != 0 {
+		m.headLossGradient(scale)
+		return
+	}
+	crossEntropyForward(h.losses[:Nk], a.logits[:Nk*V], h.targets[:Nk], Nk, V)
 	for k, i := range m.head {
 		a.losses[i] = h.losses[k]
 	}
 }
 
-// trainHeadBackward sets dC, the gradient entering the final LayerNorm, from
+// headLossGradient turns the compacted logits into the gradient of
+// scale · Σ weight · loss, with the weights the batch holds now.
+func (m *Model) headLossGradient(scale float32) {
+	a, V, b := m.a, m.Config.VocabSize, &m.batch
+	h := &a.head
+	Nk := len(m.head)
+	var weights []float32
+	if b.Weights != nil {
+		weights = h.weights[:Nk]
+		for k, i := range m.head {
+			weights[k] = b.Weights[i]
+		}
+	}
+	if Nk > 0 {
+		crossEntropyBackward(h.losses[:Nk], a.logits[:Nk*V], h.targets[:Nk], weights, Nk, V, scale)
+	}
+	for k, i := range m.head {
+		a.losses[i] = h.losses[k]
+	}
+	m.gradScale = scale
+}
+
+// headBackward sets dC, the gradient entering the final LayerNorm, from
 // the compacted head's dlogits, and adds its weight gradient to dwte.
-func (m *Model) trainHeadBackward(N int) {
+func (m *Model) headBackward(N int) {
 	a, C, V := m.a, m.Config.NEmbd, m.Config.VocabSize
 	h := &a.head
 	Nk := len(m.head)

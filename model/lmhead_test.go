@@ -99,3 +99,75 @@ func TestTrainHeadSkipsUnweightedRows(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadOnTargets checks a forward pass of a batch with HeadOnTargets,
+// whose weights are set only before Backward (as DPO and PPO do): the
+// losses, the logits at targets and the gradients are those of the head run
+// on every position, and Logits is nil where there is no target.
+func TestHeadOnTargets(t *testing.T) {
+	m, err := New(Config{VocabSize: 41, NPositions: 12, NLayer: 2, NHead: 2, NEmbd: 16, LayerNormEps: 1e-5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Init(8)
+	const B, T, V = 2, 12, 41
+	r := NewRNG(9)
+	b := Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T), Weights: make([]float32, B*T)}
+	for i := range b.Inputs {
+		b.Inputs[i], b.Targets[i] = int32(r.Intn(V)), -1
+		if i%T >= 5 { // the response
+			b.Targets[i] = int32(r.Intn(V))
+		}
+	}
+	run := func(onTargets bool) (losses, logits, grads []float32) {
+		b.HeadOnTargets = onTargets
+		clear(b.Weights)
+		m.ZeroGrad()
+		if _, _, err := m.ForwardBatch(b); err != nil {
+			t.Fatal(err)
+		}
+		losses = append([]float32(nil), m.Losses()...)
+		for i := range B * T {
+			l := m.Logits(i/T, i%T)
+			if b.Targets[i] < 0 && onTargets {
+				if l != nil {
+					t.Fatalf("position %d has no target but logits", i)
+				}
+				l = make([]float32, V)
+			}
+			logits = append(logits, l...)
+		}
+		for i := range b.Weights { // weights chosen after the forward pass
+			if b.Targets[i] >= 0 {
+				b.Weights[i] = float32(i%3) - 0.5
+			}
+		}
+		if err := m.Backward(0.1); err != nil {
+			t.Fatal(err)
+		}
+		return losses, logits, append([]float32(nil), m.Grads...)
+	}
+	wl, wlog, wg := run(false)
+	gl, glog, gg := run(true)
+	if m.head == nil {
+		t.Fatal("HeadOnTargets ran the head on every position")
+	}
+	for _, c := range []struct {
+		name      string
+		got, want []float32
+		skip      func(i int) bool
+	}{
+		{"loss", gl, wl, nil},
+		{"logit", glog, wlog, func(i int) bool { return b.Targets[i/V] < 0 }},
+		{"gradient", gg, wg, nil},
+	} {
+		for i := range c.got {
+			if c.skip != nil && c.skip(i) {
+				continue
+			}
+			if d := math.Abs(float64(c.got[i] - c.want[i])); d > 1e-5 {
+				t.Fatalf("%s %d: %v, with the head on every position %v", c.name, i, c.got[i], c.want[i])
+			}
+		}
+	}
+}

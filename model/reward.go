@@ -152,7 +152,7 @@ func Scores(m *Model, h *Head, seqs [][]int32, batch int) ([]float32, error) {
 			copy(inputs[i*T:], s)
 			rows[i] = i*T + len(s) - 1
 		}
-		if _, _, err := m.ForwardBatch(Batch{B: len(part), T: T, Inputs: inputs}); err != nil {
+		if _, _, err := m.ForwardBatch(Batch{B: len(part), T: T, Inputs: inputs, HeadOnTargets: true}); err != nil {
 			return nil, err
 		}
 		out = append(out, h.Forward(rows)...)

@@ -114,6 +114,7 @@ func (d *dpoStep) Step(m *model.Model, b model.Batch, scale float32) (float64, e
 		return 0, err
 	}
 	b = d.cut.compact(b)
+	b.HeadOnTargets = true // log-probabilities of the responses only
 	if _, _, err := m.ForwardBatch(b); err != nil {
 		return 0, err
 	}

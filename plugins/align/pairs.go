@@ -187,6 +187,7 @@ func SequenceLogProbs(m *model.Model, seqs []Sequence, batch int) (LogProbs, err
 			lo, hi := i*T, (i+1)*T
 			fillRow(b.Inputs[lo:hi], b.Targets[lo:hi], b.Seg[lo:hi], b.Weights[lo:hi], s)
 		}
+		b.HeadOnTargets = true // log-probabilities of the responses only
 		if _, _, err := m.ForwardBatch(b); err != nil {
 			return LogProbs{}, err
 		}

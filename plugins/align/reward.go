@@ -201,6 +201,7 @@ func (r *rewardStep) Step(m *model.Model, b model.Batch, scale float32) (float64
 	b = r.cut.compact(b)
 	fb := b
 	fb.Targets, fb.Weights = nil, nil // no language-model loss
+	fb.HeadOnTargets = true           // nor its logits
 	if _, _, err := m.ForwardBatch(fb); err != nil {
 		return 0, err
 	}

@@ -55,7 +55,9 @@ func pack(rs []*rollout, pad int32) packed {
 		T = max(T, len(r.prompt)+len(r.response)-1)
 	}
 	B := len(rs)
-	p := packed{b: model.Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}, pos: make([][]int, B)}
+	// Only the responses' positions are read: their log-probabilities,
+	// entropies and gradients.
+	p := packed{b: model.Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T), HeadOnTargets: true}, pos: make([][]int, B)}
 	for i := range p.b.Inputs {
 		p.b.Inputs[i], p.b.Targets[i] = pad, -1
 	}

@@ -66,7 +66,8 @@ func scoreContinuations(ctx context.Context, m *model.Model, cs []continuation, 
 				inputs, targets = append(inputs, in), append(targets, tg)
 			}
 		}
-		if _, _, err := m.Forward(inputs, targets, nil, B, T); err != nil {
+		b := model.Batch{B: B, T: T, Inputs: inputs, Targets: targets, HeadOnTargets: true} // the continuation's targets only
+		if _, _, err := m.ForwardBatch(b); err != nil {
 			return nil, err
 		}
 		losses := m.Losses()
