@@ -9,7 +9,9 @@ import (
 // sequences of T tokens. qkv[B,T,3C] holds each token's query, key and value
 // (C each, split into NH heads of C/NH); out[B,T,C] receives the per-head
 // outputs side by side; att[B,NH,T,T] receives the attention probabilities
-// for the backward pass (masked entries are 0). out and att must not overlap
+// for the backward pass (masked entries within a token's document are 0;
+// with docStart, entries outside the documents' diagonal blocks are left as
+// they were, since no product reads them). out and att must not overlap
 // qkv.
 //
 // docStart is nil for plain causal attention, or has B·T entries where
@@ -109,6 +111,55 @@ func (a *attnTask) start(b, t int) int {
 	return int(a.docStart[b*a.T+t])
 }
 
+// docBlocks returns the first positions of the documents of sequence b
+// when every token attends to exactly the tokens of its document up to
+// itself (packed rows), each document running to the next one's start; nil
+// for plain causal attention or when the starts form no such blocks. The
+// products then run on each document's diagonal block alone: the rest of
+// the lower triangle is masked, and at instruction-tuning lengths most of
+// it.
+func (a *attnTask) docBlocks(s *scratch, b int) []int32 {
+	if a.docStart == nil {
+		return nil
+	}
+	starts, cur := s.docs[:0], int32(-1)
+	for t, st := range a.docStart[b*a.T : (b+1)*a.T] {
+		switch {
+		case st == int32(t):
+			starts, cur = append(starts, st), st
+		case st != cur:
+			return nil
+		}
+	}
+	s.docs = starts
+	return starts
+}
+
+// minSpan is the shortest run of rows spans hands out alone: short
+// documents, and padding (each position its own document), are grouped
+// with their neighbours, as a product of a few rows costs more in calls
+// than its masked entries do.
+const minSpan = 32
+
+// spans calls f for consecutive blocks of rows [lo, hi) of sequence b whose
+// tokens attend only to keys in [lo, hi): whole documents of docBlocks,
+// grouped up to at least minSpan rows, or the whole sequence.
+func (a *attnTask) spans(s *scratch, b int, f func(lo, hi int)) {
+	docs := a.docBlocks(s, b)
+	if len(docs) <= 1 {
+		f(0, a.T)
+		return
+	}
+	lo := 0
+	for i := 1; i < len(docs); i++ {
+		if int(docs[i])-lo >= minSpan && a.T-int(docs[i]) >= minSpan {
+			f(lo, int(docs[i]))
+			lo = int(docs[i])
+		}
+	}
+	f(lo, a.T)
+}
+
 func (a *attnTask) forward(s *scratch, b, h int) {
 	T, C, hs := a.T, a.C, a.C/a.NH
 	C3 := 3 * C
@@ -119,19 +170,22 @@ func (a *attnTask) forward(s *scratch, b, h int) {
 	P := a.att[(b*a.NH+h)*T*T : (b*a.NH+h+1)*T*T]
 	o := a.out[b*T*C+h*hs:]
 	g := &s.g
-	// scores, lower triangle by whole micro-tiles
-	g.mul(s, a.prec, triSkipUpper, false, true, T, T, hs, scale, q, C3, k, C3, 0, P, T)
-	for t := range T {
-		row := P[t*T : (t+1)*T]
-		st := a.start(b, t)
-		clear(row[:st])
-		clear(row[t+1:])
-		x := row[st : t+1]
-		sum := expShift(x, x, maxf(x))
-		Scale(1/sum, x)
-	}
-	// P·V, row i summed over keys up to its strip's end (P is 0 beyond)
-	g.mul(s, a.prec, triKPrefix, false, false, T, hs, T, 1, P, T, v, C3, 0, o, C)
+	a.spans(s, b, func(lo, hi int) {
+		L := hi - lo
+		// scores, lower triangle by whole micro-tiles
+		g.mul(s, a.prec, triSkipUpper, false, true, L, L, hs, scale, q[lo*C3:], C3, k[lo*C3:], C3, 0, P[lo*T+lo:], T)
+		for t := lo; t < hi; t++ {
+			row := P[t*T : (t+1)*T]
+			st := a.start(b, t)
+			clear(row[lo:st])
+			clear(row[t+1 : hi])
+			x := row[st : t+1]
+			sum := expShift(x, x, maxf(x))
+			Scale(1/sum, x)
+		}
+		// P·V, row i summed over keys up to its strip's end (P is 0 beyond)
+		g.mul(s, a.prec, triKPrefix, false, false, L, hs, L, 1, P[lo*T+lo:], T, v[lo*C3:], C3, 0, o[lo*C:], C)
+	})
 }
 
 func (a *attnTask) backward(s *scratch, b, h int) {
@@ -147,24 +201,28 @@ func (a *attnTask) backward(s *scratch, b, h int) {
 	s.dp = grow(s.dp, T*T)
 	dP := s.dp
 	g := &s.g
-	// dP = dO·Vᵀ, lower triangle
-	g.mul(s, a.prec, triSkipUpper, false, true, T, T, hs, 1, do, C, v, C3, 0, dP, T)
-	// dV[j] += Σ_{i≥j} P[i][j]·dO[i]
-	g.mul(s, a.prec, triKSuffix, true, false, T, hs, T, 1, P, T, do, C, 1, dv, C3)
-	// softmax backward: dS = P ⊙ (dP - rowsum(P ⊙ dP)), stored over dP
-	for t := range T {
-		st := a.start(b, t)
-		pr := P[t*T+st : t*T+t+1]
-		dr := dP[t*T : (t+1)*T]
-		clear(dr[:st])
-		clear(dr[t+1:])
-		d := dr[st : t+1]
-		softmaxBack(d, pr, Dot(pr, d))
-	}
-	// dQ += scale·dS·K, keys up to the diagonal
-	g.mul(s, a.prec, triKPrefix, false, false, T, hs, T, scale, dP, T, k, C3, 1, dq, C3)
-	// dK[j] += scale·Σ_{i≥j} dS[i][j]·Q[i]
-	g.mul(s, a.prec, triKSuffix, true, false, T, hs, T, scale, dP, T, q, C3, 1, dk, C3)
+	a.spans(s, b, func(lo, hi int) {
+		L := hi - lo
+		Pb, dPb := P[lo*T+lo:], dP[lo*T+lo:]
+		// dP = dO·Vᵀ, lower triangle
+		g.mul(s, a.prec, triSkipUpper, false, true, L, L, hs, 1, do[lo*C:], C, v[lo*C3:], C3, 0, dPb, T)
+		// dV[j] += Σ_{i≥j} P[i][j]·dO[i]
+		g.mul(s, a.prec, triKSuffix, true, false, L, hs, L, 1, Pb, T, do[lo*C:], C, 1, dv[lo*C3:], C3)
+		// softmax backward: dS = P ⊙ (dP - rowsum(P ⊙ dP)), stored over dP
+		for t := lo; t < hi; t++ {
+			st := a.start(b, t)
+			pr := P[t*T+st : t*T+t+1]
+			dr := dP[t*T : (t+1)*T]
+			clear(dr[lo:st])
+			clear(dr[t+1 : hi])
+			d := dr[st : t+1]
+			softmaxBack(d, pr, Dot(pr, d))
+		}
+		// dQ += scale·dS·K, keys up to the diagonal
+		g.mul(s, a.prec, triKPrefix, false, false, L, hs, L, scale, dPb, T, k[lo*C3:], C3, 1, dq[lo*C3:], C3)
+		// dK[j] += scale·Σ_{i≥j} dS[i][j]·Q[i]
+		g.mul(s, a.prec, triKSuffix, true, false, L, hs, L, scale, dPb, T, q[lo*C3:], C3, 1, dk[lo*C3:], C3)
+	})
 }
 
 // softmaxBackGo sets d[j] = p[j]·(d[j] - dd).

@@ -91,6 +91,18 @@ func BenchmarkAttention(b *testing.B) {
 		B, T, C, NH := cfg.B, cfg.T, cfg.C, cfg.NH
 		qkv, dout := randSlice(r, B*T*3*C), randSlice(r, B*T*C)
 		out, att, dqkv := make([]float32, B*T*C), make([]float32, B*NH*T*T), make([]float32, B*T*3*C)
+		// Rows packed with instruction examples of 16..T/2 tokens, as
+		// BenchmarkSFTStep's.
+		packed := make([]int32, B*T)
+		for row := range B {
+			for t := 0; t < T; {
+				n := min(16+r.IntN(T/2-15), T-t)
+				for j := range n {
+					packed[row*T+t+j] = int32(t)
+				}
+				t += n
+			}
+		}
 		// causal FLOPs: QKᵀ and PV forward, four products backward, each ~T²/2·hs per head
 		fl := float64(B*NH) * float64(T*T/2) * float64(C/NH) * 2
 		for _, prec := range []struct {
@@ -98,25 +110,31 @@ func BenchmarkAttention(b *testing.B) {
 			fwd  func(out, att, qkv []float32, docStart []int32, B, T, C, NH int)
 			bwd  func(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int)
 		}{{"", AttentionForward, AttentionBackward}, {"bf16=" + Path() + "/", AttentionForwardBF16, AttentionBackwardBF16}} {
-			for _, th := range []int{1, 2} {
-				b.Run(fmt.Sprintf("%s/%sforward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
-					SetThreads(th)
-					defer SetThreads(0)
-					cpu0 := testenv.CPUTime()
-					for range b.N {
-						prec.fwd(out, att, qkv, nil, B, T, C, NH)
-					}
-					reportFlops(b, 2*fl, cpu0)
-				})
-				b.Run(fmt.Sprintf("%s/%sbackward/t%d", cfg.name, prec.name, th), func(b *testing.B) {
-					SetThreads(th)
-					defer SetThreads(0)
-					cpu0 := testenv.CPUTime()
-					for range b.N {
-						prec.bwd(dqkv, dout, qkv, att, nil, B, T, C, NH)
-					}
-					reportFlops(b, 4*fl, cpu0)
-				})
+			for _, docs := range []struct {
+				name  string
+				start []int32
+			}{{"", nil}, {"packed/", packed}} {
+				for _, th := range []int{1, 2} {
+					// GFLOP/s count the causal products of whole rows either way.
+					b.Run(fmt.Sprintf("%s/%s%sforward/t%d", cfg.name, prec.name, docs.name, th), func(b *testing.B) {
+						SetThreads(th)
+						defer SetThreads(0)
+						cpu0 := testenv.CPUTime()
+						for range b.N {
+							prec.fwd(out, att, qkv, docs.start, B, T, C, NH)
+						}
+						reportFlops(b, 2*fl, cpu0)
+					})
+					b.Run(fmt.Sprintf("%s/%s%sbackward/t%d", cfg.name, prec.name, docs.name, th), func(b *testing.B) {
+						SetThreads(th)
+						defer SetThreads(0)
+						cpu0 := testenv.CPUTime()
+						for range b.N {
+							prec.bwd(dqkv, dout, qkv, att, docs.start, B, T, C, NH)
+						}
+						reportFlops(b, 4*fl, cpu0)
+					})
+				}
 			}
 		}
 	}

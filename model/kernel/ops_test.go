@@ -149,7 +149,9 @@ func testAttention(t *testing.T, fwd attnFunc, bwd func(dqkv, dout, qkv, att []f
 		name        string
 		B, T, C, NH int
 		docs        bool
-	}{{"small", 2, 5, 8, 2, false}, {"tiles", 2, 100, 48, 3, false}, {"docs", 2, 70, 32, 2, true}, {"deep", 1, 300, 24, 2, true}} {
+		window      int // > 0: each token sees the window tokens before it, no document blocks
+	}{{"small", 2, 5, 8, 2, false, 0}, {"tiles", 2, 100, 48, 3, false, 0}, {"docs", 2, 70, 32, 2, true, 0},
+		{"deep", 1, 300, 24, 2, true, 0}, {"window", 2, 60, 16, 2, false, 7}} {
 		t.Run(tc.name, func(t *testing.T) {
 			B, T, C, NH := tc.B, tc.T, tc.C, tc.NH
 			qkv := randSlice(r, B*T*3*C)
@@ -165,6 +167,12 @@ func testAttention(t *testing.T, fwd attnFunc, bwd func(dqkv, dout, qkv, att []f
 						}
 						doc[b*T+t] = int32(st)
 					}
+				}
+			}
+			if tc.window > 0 {
+				doc = make([]int32, B*T)
+				for i := range doc {
+					doc[i] = int32(max(0, i%T-tc.window))
 				}
 			}
 			wantOut, wantD := refAttention(qkv, dout, doc, B, T, C, NH)
