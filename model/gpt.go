@@ -25,9 +25,10 @@ type Model struct {
 	forwarded bool
 	// gradScale != 0: the logits buffer holds dlogits for this scale.
 	gradScale float32
-	// head lists the positions the output head ran on in the last training
-	// pass, when it skipped some (see headRows); nil: all of them.
-	head      []int32
+	// lmRows lists the positions the output head ran on in the last
+	// forward pass, in order, when it skipped some (see headRows); nil: all
+	// of them. The logits buffer then holds their rows only.
+	lmRows    []int32
 	normParts []float32 // GradNorm's per-chunk sums
 	// Parameters attached for parameter-efficient tuning (see peft.go).
 	ext extensions
@@ -197,7 +198,7 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 		residualLayerNorm(ln[:N*C], mean[:N], rstd[:N], la.res3[:N*C], la.res2[:N*C], lw, lb, N, C, cfg.LayerNormEps)
 	}
 	m.gradScale = 0
-	if m.head = a.headRows(b, scale); m.head != nil {
+	if m.lmRows = a.headRows(b, scale); m.lmRows != nil {
 		m.headForward(b, scale)
 		if b.Targets == nil {
 			return 0, 0, nil
@@ -242,8 +243,8 @@ func weightedSum(losses []float32, targets []int32, weights []float32) (sum, wei
 func (m *Model) Logits(b, t int) []float32 {
 	V := m.Config.VocabSize
 	i := b*m.batch.T + t
-	if m.head != nil { // the head ran on some positions only
-		k, ok := slices.BinarySearch(m.head, int32(i))
+	if m.lmRows != nil { // the head ran on some positions only
+		k, ok := slices.BinarySearch(m.lmRows, int32(i))
 		if !ok {
 			return nil
 		}
@@ -302,7 +303,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		if m.gradScale != 0 {
 			return fmt.Errorf("model: Backward scale %g differs from ForwardTrain's %g", scale, m.gradScale)
 		}
-		if m.head != nil {
+		if m.lmRows != nil {
 			m.headLossGradient(scale)
 		} else {
 			crossEntropyBackward(a.losses[:N], a.logits[:N*V], b.Targets, b.Weights, N, V, scale)
@@ -314,7 +315,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 	dres := a.dres[:N*C]
 	if withLM {
 		// The output head is tied: its weight gradient lands in dwte.
-		if m.head != nil {
+		if m.lmRows != nil {
 			m.headBackward(N)
 		} else {
 			m.linearBackward(a.dC[:N*C], m.g.wte, nil, a.logits[:N*V], a.lnf[:N*C], m.p.wte, N, C, V)

@@ -54,15 +54,15 @@ func (a *activations) headRows(b Batch, scale float32) []int32 {
 	return rows
 }
 
-// headForward runs the head on the rows of m.head only, with the
+// headForward runs the head on the rows of m.lmRows only, with the
 // cross-entropy's gradient in a training pass (scale != 0) and its loss
 // otherwise; the losses of the other positions are 0.
 func (m *Model) headForward(b Batch, scale float32) {
 	a, C, V := m.a, m.Config.NEmbd, m.Config.VocabSize
 	h := &a.head
-	N, Nk := b.B*b.T, len(m.head)
+	N, Nk := b.B*b.T, len(m.lmRows)
 	h.lnf = growTo(h.lnf, N*C)
-	for k, i := range m.head {
+	for k, i := range m.lmRows {
 		copy(h.lnf[k*C:(k+1)*C], a.lnf[int(i)*C:int(i+1)*C])
 		h.targets[k] = b.Targets[i]
 	}
@@ -77,7 +77,7 @@ func (m *Model) headForward(b Batch, scale float32) {
 		return
 	}
 	crossEntropyForward(h.losses[:Nk], a.logits[:Nk*V], h.targets[:Nk], Nk, V)
-	for k, i := range m.head {
+	for k, i := range m.lmRows {
 		a.losses[i] = h.losses[k]
 	}
 }
@@ -87,18 +87,18 @@ func (m *Model) headForward(b Batch, scale float32) {
 func (m *Model) headLossGradient(scale float32) {
 	a, V, b := m.a, m.Config.VocabSize, &m.batch
 	h := &a.head
-	Nk := len(m.head)
+	Nk := len(m.lmRows)
 	var weights []float32
 	if b.Weights != nil {
 		weights = h.weights[:Nk]
-		for k, i := range m.head {
+		for k, i := range m.lmRows {
 			weights[k] = b.Weights[i]
 		}
 	}
 	if Nk > 0 {
 		crossEntropyBackward(h.losses[:Nk], a.logits[:Nk*V], h.targets[:Nk], weights, Nk, V, scale)
 	}
-	for k, i := range m.head {
+	for k, i := range m.lmRows {
 		a.losses[i] = h.losses[k]
 	}
 	m.gradScale = scale
@@ -109,14 +109,14 @@ func (m *Model) headLossGradient(scale float32) {
 func (m *Model) headBackward(N int) {
 	a, C, V := m.a, m.Config.NEmbd, m.Config.VocabSize
 	h := &a.head
-	Nk := len(m.head)
+	Nk := len(m.lmRows)
 	clear(a.dC[:N*C])
 	if Nk == 0 {
 		return
 	}
 	h.dC = growTo(h.dC, N*C)
 	m.linearBackward(h.dC[:Nk*C], m.g.wte, nil, a.logits[:Nk*V], h.lnf[:Nk*C], m.p.wte, Nk, C, V)
-	for k, i := range m.head {
+	for k, i := range m.lmRows {
 		copy(a.dC[int(i)*C:int(i+1)*C], h.dC[k*C:(k+1)*C])
 	}
 }

@@ -37,7 +37,7 @@ func TestTrainHeadSkipsUnweightedRows(t *testing.T) {
 		if _, _, err := m.ForwardBatch(b); err != nil {
 			t.Fatal(err)
 		}
-		if m.head != nil {
+		if m.lmRows != nil {
 			t.Fatal("a forward pass without gradient skipped head rows")
 		}
 		loss, _ := weightedSum(m.Losses(), b.Targets, b.Weights)
@@ -52,7 +52,7 @@ func TestTrainHeadSkipsUnweightedRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.head == nil {
+		if m.lmRows == nil {
 			t.Fatal("the training pass ran the head on every position")
 		}
 		if err := m.Backward(scale); err != nil {
@@ -149,7 +149,7 @@ func TestHeadOnTargets(t *testing.T) {
 	}
 	wl, wlog, wg := run(false)
 	gl, glog, gg := run(true)
-	if m.head == nil {
+	if m.lmRows == nil {
 		t.Fatal("HeadOnTargets ran the head on every position")
 	}
 	for _, c := range []struct {
