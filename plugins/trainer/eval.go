@@ -61,6 +61,14 @@ func evaluate(m *model.Model, tok *tokenizer.Tokenizer, d *Data, o EvalOptions, 
 			}
 		}
 		batch := buf.batch(0, B, o.ResetPositionIDs)
+		// Only the targets that count need the output head (a prompt's do
+		// not): drop the others, which add nothing to either sum.
+		for i, w := range batch.Weights {
+			if w == 0 {
+				batch.Targets[i] = -1
+			}
+		}
+		batch.HeadOnTargets = true
 		s, w, err := m.ForwardBatch(batch)
 		if err != nil {
 			return r, err
