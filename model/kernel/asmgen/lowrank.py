@@ -30,6 +30,21 @@ def tailmask(n):
     e("\tDECL AX")
     e("\tKMOVW AX, K1")
 
+def hsum8():
+    """Sums each of Z8..Z15 across its lanes into X8 (sums 0-3) and X12
+    (4-7): halve each accumulator to 8 lanes, then 4, then add pairs across
+    accumulators, an order fixed whatever d is. Uses Y0 as scratch."""
+    for j in range(8):
+        e(f"\tVEXTRACTF32X8 $1, Z{8+j}, Y0")
+        e(f"\tVADDPS Y0, Y{8+j}, Y{8+j}")
+        e(f"\tVEXTRACTF128 $1, Y{8+j}, X0")
+        e(f"\tVADDPS X0, X{8+j}, X{8+j}")
+    for g in (0, 4):
+        a, b, c, dd = (8 + g + i for i in range(4))
+        e(f"\tVHADDPS X{b}, X{a}, X{a}")
+        e(f"\tVHADDPS X{dd}, X{c}, X{c}")
+        e(f"\tVHADDPS X{c}, X{a}, X{a}")
+
 # down: h[j] = alpha * dot(x, w[j]) for j < 8.
 e("// func lowRankDownAVX512(x, w, h *float32, d int, alpha float32)")
 e("TEXT ·lowRankDownAVX512(SB), NOSPLIT, $0-36")
@@ -60,18 +75,7 @@ e("\tVMOVUPS.Z (DI), K1, Z0")
 for j in range(8):
     e(f"\tVFMADD231PS {w[j]}, Z0, K1, Z{8+j}")
 e(f"{red}:")
-# Halve each accumulator to 8 lanes, then 4, then add pairs across
-# accumulators: the order is fixed, whatever d is.
-for j in range(8):
-    e(f"\tVEXTRACTF32X8 $1, Z{8+j}, Y0")
-    e(f"\tVADDPS Y0, Y{8+j}, Y{8+j}")
-    e(f"\tVEXTRACTF128 $1, Y{8+j}, X0")
-    e(f"\tVADDPS X0, X{8+j}, X{8+j}")
-for g in (0, 4):
-    a, b, c, dd = (8 + g + i for i in range(4))
-    e(f"\tVHADDPS X{b}, X{a}, X{a}")
-    e(f"\tVHADDPS X{dd}, X{c}, X{c}")
-    e(f"\tVHADDPS X{c}, X{a}, X{a}")
+hsum8()
 e("\tVBROADCASTSS alpha+32(FP), X0")
 e("\tVMULPS X0, X8, X8")
 e("\tVMULPS X0, X12, X12")
@@ -182,16 +186,7 @@ for q in range(3):
         # VHADDPS has no EVEX form: bring the row's sums to Z8..Z15.
         for j in range(8):
             e(f"\tVMOVAPS Z{8 + 8 * q + j}, Z{8 + j}")
-    for j in range(8):
-        e(f"\tVEXTRACTF32X8 $1, Z{8+j}, Y0")
-        e(f"\tVADDPS Y0, Y{8+j}, Y{8+j}")
-        e(f"\tVEXTRACTF128 $1, Y{8+j}, X0")
-        e(f"\tVADDPS X0, X{8+j}, X{8+j}")
-    for g in (0, 4):
-        a, b, c, dd = (8 + g + i for i in range(4))
-        e(f"\tVHADDPS X{b}, X{a}, X{a}")
-        e(f"\tVHADDPS X{dd}, X{c}, X{c}")
-        e(f"\tVHADDPS X{c}, X{a}, X{a}")
+    hsum8()
     e("\tVMULPS X1, X8, X8")
     e("\tVMULPS X1, X12, X12")
     e("\tVMOVUPS X8, (DX)")
