@@ -64,7 +64,7 @@ func TestAlignQuality(t *testing.T) {
 	}
 	for _, ac := range []alignCase{
 		{name: "hh", file: "preference/hh_rlhf_harmless_base_test.jsonl", shape: preference.ShapeHH, block: 256,
-			pretrain: 2400, sft: 300, reward: 600, dpo: 300, corpus: "wiki,c4", base: sfttest.Base{Layers: 4, Heads: 4, Width: 128}},
+			pretrain: 2400, sft: 300, reward: 600, dpo: 300, corpus: "wiki,c4", base: sfttest.Base{Layers: 6, Heads: 6, Width: 192}},
 		{name: "oasst1_zh", file: "preference/oasst1_zh_rm.jsonl", shape: preference.ShapeRanked, block: 512,
 			pretrain: 400, sft: 100, reward: 100, corpus: "xiyouji", base: sfttest.Base{Layers: 4, Heads: 4, Width: 128}},
 	} {
@@ -116,10 +116,14 @@ func alignRun(t *testing.T, ac alignCase) {
 			t.Fatal(err)
 		}
 		cfg := DefaultRewardConfig()
-		cfg.MaxSteps, cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = ac.reward, 16, 3e-4, 3e-5, 20
+		cfg.MaxSteps, cfg.BatchSize, cfg.LR, cfg.MinLR, cfg.Warmup = ac.reward, 16, 1e-4, 1e-5, 20
 		// Held-out pairs are scored once, at the end.
 		cfg.EvalEvery, cfg.LogEvery, cfg.Seed = 0, 50, 1
-		cfg.MaxPromptLength = ac.block / 2
+		// The score is read at the last token, after the answer, where the
+		// two sequences of a pair differ: an eighth of the block for the
+		// prompt (the end of its last turn) leaves more of the answers
+		// inside it. On HH it lifted held-out accuracy over half the block.
+		cfg.MaxPromptLength = ac.block / 8
 		overlay(t, "ALIGN_REWARD", &cfg)
 		start := time.Now()
 		res, err := TrainReward(ctx, cfg, p, train, val, t.TempDir(), ev)
