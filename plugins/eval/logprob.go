@@ -66,8 +66,9 @@ func scoreContinuations(ctx context.Context, m *model.Model, cs []continuation, 
 				inputs, targets = append(inputs, in), append(targets, tg)
 			}
 		}
-		b := model.Batch{B: B, T: T, Inputs: inputs, Targets: targets, HeadOnTargets: true} // the continuation's targets only
-		if _, _, err := m.ForwardBatch(b); err != nil {
+		// The output head runs on the continuation's targets only.
+		fb := model.Batch{B: B, T: T, Inputs: inputs, Targets: targets, HeadOnTargets: true}
+		if _, _, err := m.ForwardBatch(fb); err != nil {
 			return nil, err
 		}
 		losses := m.Losses()
