@@ -165,11 +165,8 @@ func TestScanShardFrom(t *testing.T) {
 				if next >= 0 && first != next {
 					return fmt.Errorf("batch starts at row %d, want %d", first, next)
 				}
-				ids := rec.Column(0).(*array.String)
-				for j := range int(rec.NumRows()) {
-					if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
-						return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
-					}
+				if err := checkRowIDs(first, rec); err != nil {
+					return err
 				}
 				next = first + rec.NumRows()
 				return nil
@@ -185,6 +182,18 @@ func TestScanShardFrom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkRowIDs checks that rec, whose first row is shard row first, holds
+// the ids writeTextDataset gives those rows.
+func checkRowIDs(first int64, rec arrow.RecordBatch) error {
+	ids := rec.Column(0).(*array.String)
+	for j := range int(rec.NumRows()) {
+		if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
+			return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
+		}
+	}
+	return nil
 }
 
 // TestScanShardRows checks that a scan of a row range yields exactly
@@ -204,11 +213,8 @@ func TestScanShardRows(t *testing.T) {
 				if first != next {
 					return fmt.Errorf("batch starts at row %d, want %d", first, next)
 				}
-				ids := rec.Column(0).(*array.String)
-				for j := range int(rec.NumRows()) {
-					if want := fmt.Sprintf("d%d", first+int64(j)); ids.Value(j) != want {
-						return fmt.Errorf("row %d holds %q, want %q", first+int64(j), ids.Value(j), want)
-					}
+				if err := checkRowIDs(first, rec); err != nil {
+					return err
 				}
 				next = first + rec.NumRows()
 				return nil
