@@ -187,8 +187,17 @@ func (r *Recorder) flush(addr string) {
 	}
 }
 
-// NodeLog records a log line as an event.
+// NodeLog records a log line as an event. A log line marks a point the
+// node reached (an evaluation, a checkpoint about to be saved), so the
+// node's buffered metrics are written first: a run killed right after a
+// checkpoint keeps the loss curve that led to it.
 func (r *Recorder) NodeLog(addr, line string) {
+	r.mu.Lock()
+	w := r.writers[addr]
+	r.mu.Unlock()
+	if w != nil {
+		r.keep(w.Flush(recordCtx))
+	}
 	r.keep(r.db.AddEvent(recordCtx, runstore.Event{RunID: r.runID, NodeID: r.nodeID(addr), Type: "log", Message: line}))
 }
 

@@ -81,3 +81,29 @@ func TestRecorderAttempts(t *testing.T) {
 		t.Fatalf("run %s", d.Status)
 	}
 }
+
+// TestRecorderLogWritesBufferedMetrics checks that a node's log line
+// writes the metric points it buffered before it, so that a run killed
+// right after (a stage logs before saving a checkpoint) keeps them.
+func TestRecorderLogWritesBufferedMetrics(t *testing.T) {
+	store := newStore(t)
+	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	plan := testPipeline(t, chain, store, false)
+	rec, err := StartRecording(context.Background(), db, store, plan, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.NodeMetric("testnode.a", "train_loss", 10, 1.5)
+	rec.NodeLog("testnode.a", "saving the checkpoint at step 10")
+	ms, err := db.RunMetrics(context.Background(), rec.RunID(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].Step != 10 || ms[0].Value != 1.5 {
+		t.Fatalf("metrics recorded by the log line: %+v, want train_loss 1.5 at step 10", ms)
+	}
+}

@@ -209,6 +209,9 @@ func (t *trainer) afterStep(ev Events, loss, norm, lr float64) error {
 		ev.Log(line)
 	}
 	if cfg.SaveEvery > 0 && t.st.Step%cfg.SaveEvery == 0 {
+		// Said before saving: the host then records the metrics so far,
+		// which a run killed after this save resumes without.
+		ev.Log(fmt.Sprintf("saving the checkpoint at step %d", step))
 		return t.save(time.Since(t.start))
 	}
 	return nil
