@@ -24,8 +24,9 @@ const (
 
 	// parallelPackMin is the B block size (floats) from which packing is
 	// shared among threads; below it waking a worker costs about as much as
-	// packing the block alone.
-	parallelPackMin = 1 << 17
+	// packing the block alone. Blocks of 256 × 384 (config M's weight
+	// gradients) are well above it: packed by one thread, the other waited.
+	parallelPackMin = 1 << 15
 )
 
 // microKernel computes acc = Σ_p a[i*sI+p*sP] · b[p*nr+j] for the full
