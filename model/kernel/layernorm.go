@@ -30,31 +30,46 @@ func ResidualLayerNormForward(out, mean, rstd, res, x, weight, bias []float32, N
 }
 
 // LayerNormBackward adds the gradients of LayerNormForward: dinp[N,C],
-// dweight[C] and dbias[C]. dweight and dbias are summed over rows in row
-// order (threads split columns), so they do not depend on the thread count.
-// dweight and dbias may both be nil to skip them.
+// dweight[C] and dbias[C]. dweight and dbias may both be nil to skip them.
+//
+// Rows are taken in fixed blocks of lnParamBlock: a block's dinp rows and
+// its partial parameter sums are computed while its rows are in L1, then
+// the partials are added in block order (threads split columns). The sums
+// depend on the block size only, never on the thread count; a second pass
+// over the rows for the parameters cost more than the rows themselves at
+// two threads.
 func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []float32, N, C int) {
 	p := acquire()
 	defer p.release()
 	o := &p.ops.ln
-	*o = layerNormOp{phase: 1, out: dinp, dweight: dweight, dbias: dbias, dout: dout, mean: mean,
+	*o = layerNormOp{phase: 1, out: dinp, dout: dout, mean: mean,
 		rstd: rstd, inp: inp, weight: weight, C: C, N: N}
-	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
 	if dweight == nil && dbias == nil { // frozen
+		p.parallelRange(o, N, max(1, 16384/max(C, 1)))
 		*o = layerNormOp{}
 		return
 	}
-	o.phase = 2
-	// Column strips, one per thread: rows are never split, so each
-	// dweight/dbias element sums its rows in order.
+	blocks := (N + lnParamBlock - 1) / lnParamBlock
+	p.partials = grow(p.partials, blocks*2*C)
+	o.phase, o.parts = 4, p.partials[:blocks*2*C]
+	p.parallelRange(o, blocks, max(1, 65536/(lnParamBlock*max(C, 1))))
+	o.phase, o.dweight, o.dbias = 2, dweight, dbias
 	p.parallelRange(o, C, roundUp((C+p.n-1)/p.n, 16))
 	*o = layerNormOp{}
 }
 
+// lnParamBlock is the row block of LayerNormBackward's partial parameter
+// sums: 16 rows of x and dout at C = 384 fill half of L1.
+const lnParamBlock = 16
+
 type layerNormOp struct {
-	phase                              int // 0 forward, 1 dinp by rows, 2 dweight/dbias by columns, 3 residual add and forward (x in dout)
+	// phase: 0 forward, 1 dinp by rows, 2 dweight/dbias from the block
+	// partials by columns, 3 residual add and forward (x in dout), 4 dinp
+	// and the partials by row blocks
+	phase                              int
 	out, mean, rstd, inp, weight, bias []float32
 	dweight, dbias, dout               []float32
+	parts                              []float32 // per row block: C of dweight, then C of dbias
 	N, C                               int
 }
 
@@ -78,7 +93,24 @@ func (o *layerNormOp) rangeRun(lo, hi int, _ *scratch) {
 			layerNormBackRow(o.out[r*C:(r+1)*C], o.dout[r*C:(r+1)*C], o.inp[r*C:(r+1)*C], o.weight, o.mean[r], o.rstd[r])
 		}
 	case 2:
-		layerNormBackParams(o.dweight[lo:hi], o.dbias[lo:hi], o.inp[lo:], o.dout[lo:], o.mean[:o.N], o.rstd[:o.N], C)
+		for b := 0; b < len(o.parts); b += 2 * C {
+			if o.dweight != nil {
+				axpyUnit(o.dweight[lo:hi], o.parts[b+lo:b+hi])
+			}
+			if o.dbias != nil {
+				axpyUnit(o.dbias[lo:hi], o.parts[b+C+lo:b+C+hi])
+			}
+		}
+	case 4:
+		for b := lo; b < hi; b++ {
+			r0, r1 := b*lnParamBlock, min((b+1)*lnParamBlock, o.N)
+			for r := r0; r < r1; r++ {
+				layerNormBackRow(o.out[r*C:(r+1)*C], o.dout[r*C:(r+1)*C], o.inp[r*C:(r+1)*C], o.weight, o.mean[r], o.rstd[r])
+			}
+			part := o.parts[b*2*C : (b+1)*2*C]
+			clear(part)
+			layerNormBackParams(part[:C], part[C:], o.inp[r0*C:], o.dout[r0*C:], o.mean[r0:r1], o.rstd[r0:r1], C)
+		}
 	}
 }
 

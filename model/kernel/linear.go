@@ -53,27 +53,50 @@ func LinearBackward(dinp, dweight, dbias, dout, inp, weight []float32, BT, C, OC
 	}
 }
 
-// ColSum adds the column sums of x[rows,cols] into dst[cols]. Each column is
-// summed in row order.
+// ColSum adds the column sums of x[rows,cols] into dst[cols]: each column
+// is summed over fixed blocks of colSumBlock rows, in row order, and the
+// block sums are added in block order, so the result does not depend on
+// the thread count. Threads take whole rows, which streams memory; column
+// strips made each thread read scattered pieces of every row and ran
+// slower at two threads than at one.
 func ColSum(dst, x []float32, rows, cols int) {
 	p := acquire()
 	defer p.release()
 	o := &p.ops.colSum
-	*o = colSumOp{dst: dst, x: x, rows: rows, cols: cols}
-	// Columns are split among threads in 256-wide strips; rows are never split.
-	p.parallelRange(o, cols, 256)
+	blocks := (rows + colSumBlock - 1) / colSumBlock
+	p.partials = grow(p.partials, blocks*cols)
+	*o = colSumOp{dst: dst, x: x, parts: p.partials[:blocks*cols], rows: rows, cols: cols}
+	p.parallelRange(o, blocks, max(1, 65536/(colSumBlock*max(cols, 1))))
+	o.reduce = true
+	p.parallelRange(o, cols, roundUp((cols+p.n-1)/p.n, 16))
 	*o = colSumOp{}
 }
 
+// colSumBlock is ColSum's row block.
+const colSumBlock = 64
+
 type colSumOp struct {
-	dst, x     []float32
-	rows, cols int
+	dst, x, parts []float32
+	rows, cols    int
+	reduce        bool // second phase: add the block sums, threads split columns
 }
 
 func (o *colSumOp) rangeRun(lo, hi int, _ *scratch) {
-	d := o.dst[lo:hi]
-	for i := range o.rows {
-		axpyUnit(d, o.x[i*o.cols+lo:i*o.cols+hi])
+	c := o.cols
+	if o.reduce {
+		d := o.dst[lo:hi]
+		for b := 0; b < len(o.parts); b += c {
+			axpyUnit(d, o.parts[b+lo:b+hi])
+		}
+		return
+	}
+	for b := lo; b < hi; b++ {
+		part := o.parts[b*c : (b+1)*c]
+		r0, r1 := b*colSumBlock, min((b+1)*colSumBlock, o.rows)
+		copy(part, o.x[r0*c:(r0+1)*c])
+		for r := r0 + 1; r < r1; r++ {
+			axpyUnit(part, o.x[r*c:(r+1)*c])
+		}
 	}
 }
 

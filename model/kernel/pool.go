@@ -39,6 +39,9 @@ type pool struct {
 
 	// bf16 multiplies: the rounded operands of the fp32 path.
 	roundA, roundB []float32
+	// Partial sums per row block: LayerNormBackward's parameter
+	// gradients, ColSum's column sums.
+	partials []float32
 }
 
 // workerSlot is one worker's hand-over state, a cache line of its own.
