@@ -40,6 +40,7 @@ type Model struct {
 	// packs holds frozen linear weights packed for the kernels, keyed by
 	// their first element (see frozenPacked); nil until the first use.
 	packs map[*float32]*kernel.PackedWeight
+	enc   encoder // the embedding lookup's arguments, kept so a step does not allocate
 }
 
 // New returns a model of shape cfg with zero parameters.
@@ -165,7 +166,7 @@ func (m *Model) forward(b Batch, scale float32) (lossSum, weight float64, err er
 	cfg, a := m.Config, m.a
 	C, NH, V := cfg.NEmbd, cfg.NHead, cfg.VocabSize
 	N := B * T
-	encoderForward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.positionOffset(), m.p.wte, m.p.wpe, B, T, C)
+	m.enc.forward(a.encoded[:N*C], b.Inputs, b.positionStarts(), m.positionOffset(), m.p.wte, m.p.wpe, B, T, C)
 	train, rng := scale != 0, &m.DropoutRNG
 	if m.ext.prefix != nil {
 		m.ext.prefix.project()
@@ -359,7 +360,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 		layernormBackward(dres, g.ln1w, g.ln1b, a.dC[:N*C], res, w.ln1w, la.ln1Mean[:N], la.ln1Rstd[:N], N, C)
 	}
 	if m.ext.stop == 0 {
-		encoderBackward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), m.positionOffset(), B, T, C)
+		m.enc.backward(m.g.wte, m.g.wpe, dres, b.Inputs, b.positionStarts(), m.positionOffset(), B, T, C)
 	}
 	if m.ext.prefix != nil {
 		m.ext.prefix.backProject()

@@ -140,9 +140,10 @@ func TestGradEncoder(t *testing.T) {
 	wte, wpe := randVec(r, V*C, 1), randVec(r, T*C, 1)
 	up := randVec(r, B*T*C, 1)
 	out := make([]float32, B*T*C)
-	loss := func() float64 { encoderForward(out, inp, nil, 0, wte, wpe, B, T, C); return weighted(out, up) }
+	var enc encoder
+	loss := func() float64 { enc.forward(out, inp, nil, 0, wte, wpe, B, T, C); return weighted(out, up) }
 	dwte, dwpe := make([]float32, V*C), make([]float32, T*C)
-	encoderBackward(dwte, dwpe, up, inp, nil, 0, B, T, C)
+	enc.backward(dwte, dwpe, up, inp, nil, 0, B, T, C)
 	checkGrad(t, "dwte", wte, dwte, loss)
 	checkGrad(t, "dwpe", wpe, dwpe, loss)
 }

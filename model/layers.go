@@ -10,42 +10,59 @@ import (
 // that produce a parameter gradient add to it (gradients accumulate over
 // micro-batches); input gradients are set unless the doc says "adds".
 
-// encoderForward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is
-// pos0 + t, or pos0 + t - docStart[b,t] when docStart is not nil.
-func encoderForward(out []float32, inp, docStart []int32, pos0 int, wte, wpe []float32, B, T, C int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			o := out[(b*T+t)*C : (b*T+t+1)*C]
-			e := wte[int(inp[b*T+t])*C:][:C]
-			pos := pos0 + position(docStart, b*T+t, t)
-			p := wpe[pos*C : (pos+1)*C]
-			for i := range o {
-				o[i] = e[i] + p[i]
-			}
-		}
-	}
+// encoder is the token and position embedding lookup and its gradient,
+// run on the kernel threads.
+type encoder struct {
+	grad            bool      // the backward pass
+	out, dwte, dwpe []float32 // forward: out; backward: dwte, dwpe
+	wte, wpe, dout  []float32
+	inp, docStart   []int32
+	pos0, T, C, n   int
 }
 
-// encoderBackward adds dout to the rows of dwte and dwpe that were read
-// (either may be nil: frozen). Sequential so that repeated tokens and
-// positions accumulate in a fixed order.
-func encoderBackward(dwte, dwpe, dout []float32, inp, docStart []int32, pos0, B, T, C int) {
-	for b := 0; b < B; b++ {
-		for t := 0; t < T; t++ {
-			d := dout[(b*T+t)*C : (b*T+t+1)*C]
-			if dwte != nil {
-				e := dwte[int(inp[b*T+t])*C:][:C]
-				for i, v := range d {
-					e[i] += v
-				}
+// forward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is
+// pos0 + t, or pos0 + t - docStart[b,t] when docStart is not nil.
+func (e *encoder) forward(out []float32, inp, docStart []int32, pos0 int, wte, wpe []float32, B, T, C int) {
+	*e = encoder{out: out, inp: inp, docStart: docStart, pos0: pos0, wte: wte, wpe: wpe, T: T, C: C}
+	kernel.ParallelFor(e, B*T, chunk(B*T))
+	*e = encoder{}
+}
+
+// backward adds dout to the rows of dwte and dwpe that were read (either
+// may be nil: frozen). Threads split the columns and each column takes the
+// positions in order, so repeated tokens and positions accumulate in a
+// fixed order.
+func (e *encoder) backward(dwte, dwpe, dout []float32, inp, docStart []int32, pos0, B, T, C int) {
+	*e = encoder{grad: true, dwte: dwte, dwpe: dwpe, dout: dout, inp: inp, docStart: docStart, pos0: pos0, T: T, C: C}
+	e.n = B * T
+	kernel.ParallelFor(e, C, max(16, C/(2*kernel.Threads())))
+	*e = encoder{}
+}
+
+// Range is rows [lo, hi) of the forward pass, or columns of the backward.
+func (e *encoder) Range(lo, hi int) {
+	C := e.C
+	if !e.grad {
+		for i := lo; i < hi; i++ {
+			o := e.out[i*C : (i+1)*C]
+			w := e.wte[int(e.inp[i])*C:][:C]
+			pos := e.pos0 + position(e.docStart, i, i%e.T)
+			p := e.wpe[pos*C : (pos+1)*C]
+			for j := range o {
+				o[j] = w[j] + p[j]
 			}
-			if dwpe != nil {
-				pos := pos0 + position(docStart, b*T+t, t)
-				p := dwpe[pos*C : (pos+1)*C]
-				for i, v := range d {
-					p[i] += v
-				}
-			}
+		}
+		return
+	}
+	for i := range e.n {
+		d := e.dout[i*C+lo : i*C+hi]
+		if e.dwte != nil {
+			tok := int(e.inp[i]) * C
+			kernel.Axpy(1, d, e.dwte[tok+lo:tok+hi])
+		}
+		if e.dwpe != nil {
+			pos := (e.pos0 + position(e.docStart, i, i%e.T)) * C
+			kernel.Axpy(1, d, e.dwpe[pos+lo:pos+hi])
 		}
 	}
 }

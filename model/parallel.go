@@ -1,34 +1,18 @@
 package model
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/llmflow/llmflow/model/kernel"
 
-// parallelFor runs fn over [0, n) split into at most GOMAXPROCS contiguous
-// ranges. Callers must make every index's result independent of how the range
-// is split, which is what keeps outputs identical for any thread count.
+// parallelFor runs fn over [0, n) split into chunks on the kernel threads.
+// Callers must make every index's result independent of how the range is
+// split, which is what keeps outputs identical for any thread count. The
+// closure allocates: hot paths use kernel.ParallelFor with a kept Ranger.
 func parallelFor(n int, fn func(lo, hi int)) {
-	if n <= 0 {
-		return
-	}
-	w := runtime.GOMAXPROCS(0)
-	if w > n {
-		w = n
-	}
-	if w <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Add(w - 1)
-	for i := 1; i < w; i++ {
-		lo, hi := i*n/w, (i+1)*n/w
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	fn(0, n/w)
-	wg.Wait()
+	kernel.ParallelFor(funcRanger(fn), n, chunk(n))
 }
+
+// chunk splits n items into about four chunks per thread.
+func chunk(n int) int { return max(1, n/(4*kernel.Threads())) }
+
+type funcRanger func(lo, hi int)
+
+func (f funcRanger) Range(lo, hi int) { f(lo, hi) }

@@ -49,6 +49,7 @@ type opState struct {
 	cvtA   cvtAOp
 	round  roundOp
 	bulk   bulkOp
+	fn     rangerOp
 }
 
 // atomicCounter hands out consecutive work item numbers.
@@ -56,3 +57,27 @@ type atomicCounter struct{ n atomic.Int64 }
 
 func (c *atomicCounter) Store(v int64) { c.n.Store(v) }
 func (c *atomicCounter) claim() int    { return int(c.n.Add(1) - 1) }
+
+// A Ranger processes items [lo, hi) of work outside the kernels.
+type Ranger interface{ Range(lo, hi int) }
+
+// ParallelFor runs r over [0, n) in chunks of grain on the kernel threads,
+// for work outside the kernels (an embedding lookup) that should neither
+// leave a thread idle nor let it sleep between kernels. Chunks may run in
+// any order and on any thread, so r must give each index a result that does
+// not depend on the split. A pointer r kept by the caller does not allocate.
+func ParallelFor(r Ranger, n, grain int) {
+	if n <= 0 {
+		return
+	}
+	p := acquire()
+	defer p.release()
+	o := &p.ops.fn
+	o.r = r
+	p.parallelRange(o, n, grain)
+	o.r = nil
+}
+
+type rangerOp struct{ r Ranger }
+
+func (o *rangerOp) rangeRun(lo, hi int, _ *scratch) { o.r.Range(lo, hi) }
