@@ -58,10 +58,12 @@ type parker struct {
 	wake   chan struct{}
 }
 
-// spinLimit bounds the polls before parking, about 20–50 µs: longer than
+// spinLimit bounds the polls before parking, about 0.2–0.4 ms: longer than
 // the gaps between kernels in a step, short enough that an idle pool
-// sleeps almost at once.
-const spinLimit = 1 << 14
+// sleeps soon. A parked thread's processor may go idle, and on a virtual
+// machine waking it took hundreds of µs: at 16K polls a config M step
+// parked 100–200 times and lost 6–20 ms to wake-ups.
+const spinLimit = 1 << 17
 
 // await returns once ready reports true: it spins up to spinLimit polls
 // (none when spin is false), then parks until signal is called. A wake-up
