@@ -329,7 +329,7 @@ func (m *Model) backward(scale float32, dHidden []float32) error {
 	} else {
 		copy(a.dC[:N*C], dHidden)
 	}
-	clear(dres)
+	kernel.Clear(dres)
 	last := a.residualIn(cfg.NLayer)[:N*C]
 	layernormBackward(dres, m.g.lnfw, m.g.lnfb, a.dC[:N*C], last, m.p.lnfw, a.lnfMean[:N], a.lnfRstd[:N], N, C)
 	// Below the lowest block with a trainable tensor no gradient is needed.

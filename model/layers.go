@@ -148,7 +148,6 @@ func attentionForward(bf16 bool, out, att, qkv []float32, seg []int32, B, T, C, 
 
 // attentionBackward sets dqkv from dout.
 func attentionBackward(bf16 bool, dqkv, dout, qkv, att []float32, seg []int32, B, T, C, NH int) {
-	clear(dqkv[:B*T*3*C])
 	if bf16 {
 		kernel.AttentionBackwardBF16(dqkv, dout, qkv, att, seg, B, T, C, NH)
 		return

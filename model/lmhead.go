@@ -110,7 +110,7 @@ func (m *Model) headBackward(N int) {
 	a, C, V := m.a, m.Config.NEmbd, m.Config.VocabSize
 	h := &a.head
 	Nk := len(m.lmRows)
-	clear(a.dC[:N*C])
+	kernel.Clear(a.dC[:N*C])
 	if Nk == 0 {
 		return
 	}

@@ -229,7 +229,6 @@ func (e *extensions) attentionBackward(l int, bf16 bool, dqkv, dout, qkv, att []
 		return
 	}
 	NP, W := ps.cfg.NumVirtualTokens, ps.width
-	clear(dqkv[:B*T*3*C])
 	kernel.AttentionPrefixBackward(dqkv, ps.dpk, ps.dpv, dout, qkv, ps.att[l], ps.kv[2*l*C:], ps.kv[(2*l+1)*C:], NP, W, seg, B, T, C, NH)
 	for b := range B {
 		for p := range NP {

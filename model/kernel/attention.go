@@ -21,8 +21,8 @@ func AttentionForward(out, att, qkv []float32, docStart []int32, B, T, C, NH int
 	attention(attnArgs{out: out, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
 }
 
-// AttentionBackward adds the gradients of AttentionForward into
-// dqkv[B,T,3C], given dout[B,T,C] and the forward's qkv and att.
+// AttentionBackward sets dqkv[B,T,3C] to the gradients of
+// AttentionForward, given dout[B,T,C] and the forward's qkv and att.
 func AttentionBackward(dqkv, dout, qkv, att []float32, docStart []int32, B, T, C, NH int) {
 	attention(attnArgs{back: true, dqkv: dqkv, dout: dout, att: att, qkv: qkv, docStart: docStart, B: B, T: T, C: C, NH: NH})
 }
@@ -92,14 +92,30 @@ func (a *attnTask) run(w int, s *scratch) {
 	for it := a.next.claim(); it < a.B*a.NH; it = a.next.claim() {
 		switch {
 		case a.np > 0 && a.back:
+			a.clearGrad(it/a.NH, it%a.NH)
 			a.backwardPrefix(s, it/a.NH, it%a.NH)
 		case a.np > 0:
 			a.forwardPrefix(s, it/a.NH, it%a.NH)
 		case a.back:
+			a.clearGrad(it/a.NH, it%a.NH)
 			a.backward(s, it/a.NH, it%a.NH)
 		default:
 			a.forward(s, it/a.NH, it%a.NH)
 		}
+	}
+}
+
+// clearGrad zeroes the query, key and value gradient columns of head h in
+// sequence b, which the backward products then add to: each head clears its
+// own, in parallel and just before use, where a clear of all of dqkv
+// beforehand was a serial pass over memory.
+func (a *attnTask) clearGrad(b, h int) {
+	T, C, hs := a.T, a.C, a.C/a.NH
+	for t := range T {
+		r := a.dqkv[(b*T+t)*3*C+h*hs:]
+		clear(r[:hs])
+		clear(r[C : C+hs])
+		clear(r[2*C : 2*C+hs])
 	}
 }
 

@@ -22,8 +22,8 @@ func AttentionPrefixForward(out, att, qkv, pk, pv []float32, NP, ldp int, docSta
 	*a = attnTask{}
 }
 
-// AttentionPrefixBackward adds the gradients of AttentionPrefixForward into
-// dqkv[B,T,3C] and sets dpk and dpv [B,NP,C] to each sequence's prefix key
+// AttentionPrefixBackward sets dqkv[B,T,3C] to the gradients of
+// AttentionPrefixForward and dpk and dpv [B,NP,C] to each sequence's prefix key
 // and value gradients, which the caller sums over sequences in a fixed
 // order.
 func AttentionPrefixBackward(dqkv, dpk, dpv, dout, qkv, att, pk, pv []float32, NP, ldp int, docStart []int32, B, T, C, NH int) {

@@ -184,6 +184,9 @@ func testAttention(t *testing.T, fwd attnFunc, bwd func(dqkv, dout, qkv, att []f
 					att[i] = float32(math.NaN())
 				}
 				dqkv := make([]float32, B*T*3*C)
+				for i := range dqkv {
+					dqkv[i] = float32(math.NaN()) // the backward sets every gradient
+				}
 				withThreads(th, func() {
 					fwd(out, att, qkv, doc, B, T, C, NH)
 					bwd(dqkv, dout, qkv, att, doc, B, T, C, NH)
