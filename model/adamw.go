@@ -31,7 +31,20 @@ func NewAdamW(n int, weightDecay float32) *AdamW {
 // parameters and gradients. Weight decay applies to tensors marked Decay (or
 // all, see DecayAll). M and V hold the trainable tensors' moments one after
 // the other, in buffer order.
-func (o *AdamW) Update(m *Model, lr float32) {
+func (o *AdamW) Update(m *Model, lr float32) { o.update(m, lr, 1) }
+
+// UpdateClipped is ClipGrads(maxNorm) followed by Update, with the clip
+// factor applied as the optimizer reads each gradient instead of in a pass
+// of its own: the parameters and moments come out bit for bit the same,
+// but Grads are left unscaled. It returns the norm before clipping.
+func (o *AdamW) UpdateClipped(m *Model, lr float32, maxNorm float64) float64 {
+	norm := m.GradNorm()
+	o.update(m, lr, clipFactor(norm, maxNorm))
+	return norm
+}
+
+// update takes the step with every gradient multiplied by gradScale.
+func (o *AdamW) update(m *Model, lr, gradScale float32) {
 	o.Step++
 	if len(o.M) != m.NumTrainable() {
 		panic(fmt.Sprintf("model: AdamW holds moments for %d parameters, the model trains %d; this is a bug in llmflow", len(o.M), m.NumTrainable()))
@@ -53,7 +66,7 @@ func (o *AdamW) Update(m *Model, lr float32) {
 		start, end := ts[i].Off, ts[j-1].Off+ts[j-1].Size
 		n := end - start
 		kernel.AdamW(m.Params[start:end], m.Grads[start:end], o.M[mo:mo+n], o.V[mo:mo+n],
-			kernel.AdamWConfig{LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: wd, Step: o.Step})
+			kernel.AdamWConfig{LR: lr, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: wd, Step: o.Step, GradScale: gradScale})
 		mo += n
 		i = j
 	}
@@ -90,11 +103,19 @@ func (m *Model) GradNorm() float64 {
 // (maxNorm <= 0 disables clipping) and returns the norm before clipping.
 func (m *Model) ClipGrads(maxNorm float64) float64 {
 	norm := m.GradNorm()
-	if maxNorm > 0 && norm > maxNorm {
-		f := float32(maxNorm / (norm + 1e-6))
+	if f := clipFactor(norm, maxNorm); f != 1 {
 		m.eachTrainable(func(lo, hi int) { kernel.ScaleAll(f, m.Grads[lo:hi]) })
 	}
 	return norm
+}
+
+// clipFactor is the scale that brings a gradient of the given norm down to
+// maxNorm, 1 when it is within it or clipping is off (maxNorm <= 0).
+func clipFactor(norm, maxNorm float64) float32 {
+	if maxNorm > 0 && norm > maxNorm {
+		return float32(maxNorm / (norm + 1e-6))
+	}
+	return 1
 }
 
 // Schedule is linear warmup followed by cosine decay to MinLR.

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -57,6 +58,37 @@ func TestClipGrads(t *testing.T) {
 	}
 }
 
+// TestUpdateClipped requires the fused clip to move parameters and moments
+// exactly as ClipGrads followed by Update, with the norm over and under
+// the limit, and to leave the gradients as they were.
+func TestUpdateClipped(t *testing.T) {
+	for _, maxNorm := range []float64{0.5, 1e9, 0} {
+		a, b := smallModel(t, 1), smallModel(t, 1)
+		r := NewRNG(3)
+		for i := range a.Grads {
+			a.Grads[i] = float32(r.Float64()-0.5) * 0.1
+		}
+		copy(b.Grads, a.Grads)
+		grads := slices.Clone(a.Grads)
+		oa, ob := NewAdamW(len(a.Params), 0.1), NewAdamW(len(b.Params), 0.1)
+		for range 3 {
+			na := a.ClipGrads(maxNorm)
+			oa.Update(a, 1e-3)
+			copy(a.Grads, grads)
+			if nb := ob.UpdateClipped(b, 1e-3, maxNorm); nb != na {
+				t.Fatalf("max norm %g: norm %v, want %v", maxNorm, nb, na)
+			}
+		}
+		for name, pair := range map[string][2][]float32{"params": {a.Params, b.Params}, "m": {oa.M, ob.M}, "v": {oa.V, ob.V}, "grads": {grads, b.Grads}} {
+			for i := range pair[0] {
+				if math.Float32bits(pair[0][i]) != math.Float32bits(pair[1][i]) {
+					t.Fatalf("max norm %g: %s[%d] = %v, want %v", maxNorm, name, i, pair[1][i], pair[0][i])
+				}
+			}
+		}
+	}
+}
+
 // TestStepAllocs requires a training step to allocate nothing once the
 // buffers exist, with and without loss weights and per-document positions.
 func TestStepAllocs(t *testing.T) {
@@ -78,8 +110,7 @@ func TestStepAllocs(t *testing.T) {
 			m.ZeroGrad()
 			m.ForwardTrainBatch(b, 1/float32(B*T))
 			m.Backward(1 / float32(B*T))
-			m.ClipGrads(1)
-			opt.Update(m, 1e-3)
+			opt.UpdateClipped(m, 1e-3, 1)
 		}
 		step()
 		if a := testing.AllocsPerRun(5, step); a > 0 {

@@ -176,8 +176,7 @@ func benchSteps(b *testing.B, suffix string, setup func(*Model) error, batch fun
 						b.Fatal(err)
 					}
 					m.Backward(scale)
-					m.ClipGrads(1)
-					opt.Update(m, 3e-4)
+					opt.UpdateClipped(m, 3e-4, 1)
 				}
 				// Two steps warm up, as the peer script's --warmup 2 does, so
 				// both sides time the same steps.

@@ -7,6 +7,10 @@ type AdamWConfig struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float32
 	// Step is the 1-based optimizer step, used for bias correction.
 	Step int
+	// GradScale multiplies each gradient as it is read (0 is taken as 1):
+	// a clip factor applied here, bit for bit as a separate scaling pass
+	// would, saves that pass over the gradients.
+	GradScale float32
 }
 
 // AdamW applies one decoupled-weight-decay Adam update (Loshchilov and
@@ -17,7 +21,11 @@ func AdamW(params, grads, m, v []float32, cfg AdamWConfig) {
 	defer p.release()
 	o := &p.ops.adam
 	n := len(params)
-	*o = adamOp{p: params, g: grads[:n], m: m[:n], v: v[:n], cfg: cfg,
+	gs := cfg.GradScale
+	if gs == 0 {
+		gs = 1
+	}
+	*o = adamOp{p: params, g: grads[:n], m: m[:n], v: v[:n], cfg: cfg, gs: gs,
 		c1: float32(1 - math.Pow(float64(cfg.Beta1), float64(cfg.Step))),
 		c2: float32(1 - math.Pow(float64(cfg.Beta2), float64(cfg.Step)))}
 	p.parallelRange(o, n, 1<<15)
@@ -27,7 +35,7 @@ func AdamW(params, grads, m, v []float32, cfg AdamWConfig) {
 type adamOp struct {
 	p, g, m, v []float32
 	cfg        AdamWConfig
-	c1, c2     float32
+	c1, c2, gs float32
 }
 
 func (o *adamOp) rangeRun(lo, hi int, _ *scratch) {
@@ -38,8 +46,9 @@ func adamwGo(p, g, m, v []float32, o *adamOp) {
 	c := o.cfg
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
-		mi := c.Beta1*m[i] + (1-c.Beta1)*g[i]
-		vi := c.Beta2*v[i] + (1-c.Beta2)*g[i]*g[i]
+		gi := float32(g[i] * o.gs)
+		mi := c.Beta1*m[i] + (1-c.Beta1)*gi
+		vi := c.Beta2*v[i] + (1-c.Beta2)*gi*gi
 		m[i], v[i] = mi, vi
 		mh := mi / o.c1
 		vh := vi / o.c2

@@ -222,7 +222,7 @@ func expShiftAVX512(dst, x *float32, n int, m float32) float32
 func expSumAVX512(x *float32, n int, m float32) float32
 
 //go:noescape
-func adamwAVX512(p, grad, m, v *float32, n int, hp *[9]float32)
+func adamwAVX512(p, grad, m, v *float32, n int, hp *[10]float32)
 
 func axpyAVX(a float32, x, y []float32) {
 	if len(x) > 0 {
@@ -294,7 +294,7 @@ func adamwAVX(p, g, m, v []float32, o *adamOp) {
 	}
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	c := o.cfg
-	hp := [9]float32{c.Beta1, 1 - c.Beta1, c.Beta2, 1 - c.Beta2, o.c1, o.c2, c.Eps, c.LR, c.WeightDecay}
+	hp := [10]float32{c.Beta1, 1 - c.Beta1, c.Beta2, 1 - c.Beta2, o.c1, o.c2, c.Eps, c.LR, c.WeightDecay, o.gs}
 	adamwAVX512(&p[0], &g[0], &m[0], &v[0], len(p), &hp)
 }
 

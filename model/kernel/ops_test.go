@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -416,23 +417,29 @@ func TestSoftmaxCrossEntropyWeights(t *testing.T) {
 }
 
 func TestAdamW(t *testing.T) {
-	r := rand.New(rand.NewPCG(15, 16))
-	n := 100003
-	p, g, m, v := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
-	for i := range v {
-		v[i] = v[i] * v[i]
+	for _, gs := range []float32{0, 0.37} { // 0: unscaled
+		r := rand.New(rand.NewPCG(15, 16))
+		n := 100003
+		p, g, m, v := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
+		for i := range v {
+			v[i] = v[i] * v[i]
+		}
+		cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 3, GradScale: gs}
+		wp := make([]float64, n)
+		for i := range n {
+			gi := float64(g[i])
+			if gs != 0 {
+				gi *= float64(gs)
+			}
+			mi := 0.9*float64(m[i]) + 0.1*gi
+			vi := 0.95*float64(v[i]) + 0.05*gi*gi
+			mh := mi / (1 - math.Pow(0.9, 3))
+			vh := vi / (1 - math.Pow(0.95, 3))
+			wp[i] = float64(p[i]) - 1e-3*(mh/(math.Sqrt(vh)+1e-8)+0.1*float64(p[i]))
+		}
+		AdamW(p, g, m, v, cfg)
+		closeTo(t, fmt.Sprintf("params (gradient scale %g)", gs), p, wp, 1e-5)
 	}
-	cfg := AdamWConfig{LR: 1e-3, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, Step: 3}
-	wp := make([]float64, n)
-	for i := range n {
-		mi := 0.9*float64(m[i]) + 0.1*float64(g[i])
-		vi := 0.95*float64(v[i]) + 0.05*float64(g[i])*float64(g[i])
-		mh := mi / (1 - math.Pow(0.9, 3))
-		vh := vi / (1 - math.Pow(0.95, 3))
-		wp[i] = float64(p[i]) - 1e-3*(mh/(math.Sqrt(vh)+1e-8)+0.1*float64(p[i]))
-	}
-	AdamW(p, g, m, v, cfg)
-	closeTo(t, "params", p, wp, 1e-5)
 }
 
 func TestVector(t *testing.T) {

@@ -465,9 +465,10 @@ gbend15:
 	VZEROUPPER
 	RET
 
-// func adamwAVX512(p, grad, m, v *float32, n int, hp *[9]float32)
+// func adamwAVX512(p, grad, m, v *float32, n int, hp *[10]float32)
 //
-// hp: beta1, 1-beta1, beta2, 1-beta2, c1, c2, eps, lr, weight decay.
+// hp: beta1, 1-beta1, beta2, 1-beta2, c1, c2, eps, lr, weight decay,
+// gradient scale.
 TEXT ·adamwAVX512(SB), NOSPLIT, $0-48
 	MOVQ p+0(FP), DI
 	MOVQ grad+8(FP), SI
@@ -484,10 +485,12 @@ TEXT ·adamwAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSS 24(AX), Z22
 	VBROADCASTSS 28(AX), Z23
 	VBROADCASTSS 32(AX), Z24
+	VBROADCASTSS 36(AX), Z25
 awloop16:
 	CMPQ CX, $16
 	JLT awtail17
 	VMOVUPS (SI), Z0
+	VMULPS Z25, Z0, Z0
 	VMOVUPS (R8), Z1
 	VMOVUPS (R9), Z2
 	VMOVUPS (DI), Z3
@@ -520,6 +523,7 @@ awtail17:
 	DECL AX
 	KMOVW AX, K1
 	VMOVUPS.Z (SI), K1, Z0
+	VMULPS Z25, Z0, Z0
 	VMOVUPS.Z (R8), K1, Z1
 	VMOVUPS.Z (R9), K1, Z2
 	VMOVUPS.Z (DI), K1, Z3

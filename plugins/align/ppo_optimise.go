@@ -15,9 +15,8 @@ func (p *ppo) optimise(rs []*rollout, st *optStats) error {
 	if _, err := p.gradients(rs, st); err != nil {
 		return err
 	}
-	st.gradNorm += p.policy.ClipGrads(p.cfg.GradClip)
+	st.gradNorm += p.opt.UpdateClipped(p.policy, float32(p.cfg.LR), p.cfg.GradClip)
 	st.steps++
-	p.opt.Update(p.policy, float32(p.cfg.LR))
 	return nil
 }
 

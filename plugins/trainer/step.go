@@ -28,8 +28,7 @@ func (t *trainer) step(lr float64) (loss, norm float64, err error) {
 		}
 		sum += s
 	}
-	norm = t.m.ClipGrads(t.cfg.GradClip)
-	t.opt.Update(t.m, float32(lr))
+	norm = t.opt.UpdateClipped(t.m, float32(lr), t.cfg.GradClip)
 	t.st.Step++
 	t.st.Tokens += int64(targets)
 	return sum / total, norm, nil

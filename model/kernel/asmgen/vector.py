@@ -229,9 +229,10 @@ e("\tVZEROUPPER")
 e("\tRET")
 e("")
 
-e("// func adamwAVX512(p, grad, m, v *float32, n int, hp *[9]float32)")
+e("// func adamwAVX512(p, grad, m, v *float32, n int, hp *[10]float32)")
 e("//")
-e("// hp: beta1, 1-beta1, beta2, 1-beta2, c1, c2, eps, lr, weight decay.")
+e("// hp: beta1, 1-beta1, beta2, 1-beta2, c1, c2, eps, lr, weight decay,")
+e("// gradient scale.")
 e("TEXT ·adamwAVX512(SB), NOSPLIT, $0-48")
 e("\tMOVQ p+0(FP), DI")
 e("\tMOVQ grad+8(FP), SI")
@@ -239,10 +240,11 @@ e("\tMOVQ m+16(FP), R8")
 e("\tMOVQ v+24(FP), R9")
 e("\tMOVQ n+32(FP), CX")
 e("\tMOVQ hp+40(FP), AX")
-for i in range(9):
+for i in range(10):
     e(f"\tVBROADCASTSS {4*i}(AX), Z{16+i}")
 def b(masked):
     ld("(SI)","Z0",masked)    # g
+    e("\tVMULPS Z25, Z0, Z0")         # g *= scale, rounded as a clip pass would
     ld("(R8)","Z1",masked)    # m
     ld("(R9)","Z2",masked)    # v
     ld("(DI)","Z3",masked)    # p
