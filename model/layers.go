@@ -18,6 +18,7 @@ type encoder struct {
 	wte, wpe, dout  []float32
 	inp, docStart   []int32
 	pos0, T, C, n   int
+	parts           int // backward: the split by token and position
 }
 
 // forward sets out[b,t,:] = wte[inp[b,t]] + wpe[pos], where pos is
@@ -29,17 +30,18 @@ func (e *encoder) forward(out []float32, inp, docStart []int32, pos0 int, wte, w
 }
 
 // backward adds dout to the rows of dwte and dwpe that were read (either
-// may be nil: frozen). Threads split the columns and each column takes the
-// positions in order, so repeated tokens and positions accumulate in a
-// fixed order.
+// may be nil: frozen). The work is split by token and by position (part j
+// of P takes the ids ≡ j mod P), so each embedding row is summed by one
+// thread, over the batch in order: repeated tokens and positions
+// accumulate in a fixed order, and threads never share a row.
 func (e *encoder) backward(dwte, dwpe, dout []float32, inp, docStart []int32, pos0, B, T, C int) {
 	*e = encoder{grad: true, dwte: dwte, dwpe: dwpe, dout: dout, inp: inp, docStart: docStart, pos0: pos0, T: T, C: C}
-	e.n = B * T
-	kernel.ParallelFor(e, C, max(16, C/(2*kernel.Threads())))
+	e.n, e.parts = B*T, 2*kernel.Threads()
+	kernel.ParallelFor(e, e.parts, 1)
 	*e = encoder{}
 }
 
-// Range is rows [lo, hi) of the forward pass, or columns of the backward.
+// Range is rows [lo, hi) of the forward pass, or parts of the backward.
 func (e *encoder) Range(lo, hi int) {
 	C := e.C
 	if !e.grad {
@@ -54,15 +56,15 @@ func (e *encoder) Range(lo, hi int) {
 		}
 		return
 	}
-	for i := range e.n {
-		d := e.dout[i*C+lo : i*C+hi]
-		if e.dwte != nil {
-			tok := int(e.inp[i]) * C
-			kernel.Axpy(1, d, e.dwte[tok+lo:tok+hi])
-		}
-		if e.dwpe != nil {
-			pos := (e.pos0 + position(e.docStart, i, i%e.T)) * C
-			kernel.Axpy(1, d, e.dwpe[pos+lo:pos+hi])
+	for part := lo; part < hi; part++ {
+		for i := range e.n {
+			d := e.dout[i*C : (i+1)*C]
+			if tok := int(e.inp[i]); e.dwte != nil && tok%e.parts == part {
+				kernel.Axpy(1, d, e.dwte[tok*C:(tok+1)*C])
+			}
+			if pos := e.pos0 + position(e.docStart, i, i%e.T); e.dwpe != nil && pos%e.parts == part {
+				kernel.Axpy(1, d, e.dwpe[pos*C:(pos+1)*C])
+			}
 		}
 	}
 }
