@@ -66,14 +66,15 @@ func ColSum(dst, x []float32, rows, cols int) {
 	blocks := (rows + colSumBlock - 1) / colSumBlock
 	p.partials = grow(p.partials, blocks*cols)
 	*o = colSumOp{dst: dst, x: x, parts: p.partials[:blocks*cols], rows: rows, cols: cols}
-	p.parallelRange(o, blocks, max(1, 65536/(colSumBlock*max(cols, 1))))
+	p.parallelRange(o, blocks, 1)
 	o.reduce = true
 	p.parallelRange(o, cols, roundUp((cols+p.n-1)/p.n, 16))
 	*o = colSumOp{}
 }
 
-// colSumBlock is ColSum's row block.
-const colSumBlock = 64
+// colSumBlock is ColSum's row block: large, so that the block sums, which
+// the other thread reads back from this one's cache, are few.
+const colSumBlock = 256
 
 type colSumOp struct {
 	dst, x, parts []float32
