@@ -6,11 +6,13 @@ const geluScale = 0.7978845608028654
 // GeluForward computes out[i] = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
 // for x = inp[i]. out may alias inp.
 func GeluForward(out, inp []float32) {
+	// Items of 256 KB: at 32 KB the threads claimed over a thousand a call
+	// and two threads ran 1.4-1.5 times one instead of 1.8-1.9.
 	p := acquire()
 	defer p.release()
 	o := &p.ops.gelu
 	*o = geluOp{out: out, inp: inp[:len(out)]}
-	p.parallelRange(o, len(out), 8192)
+	p.parallelRange(o, len(out), 65536)
 	*o = geluOp{}
 }
 
@@ -21,7 +23,7 @@ func GeluBackward(dinp, inp, dout []float32) {
 	defer p.release()
 	o := &p.ops.gelu
 	*o = geluOp{back: true, out: dinp, inp: inp[:len(dinp)], dout: dout[:len(dinp)]}
-	p.parallelRange(o, len(dinp), 8192)
+	p.parallelRange(o, len(dinp), 65536)
 	*o = geluOp{}
 }
 

@@ -9,11 +9,12 @@ const LayerNormEps = 1e-5
 // out = (x-mean)·rstd·weight + bias, and stores mean[N] and rstd[N] for the
 // backward pass.
 func LayerNormForward(out, mean, rstd, inp, weight, bias []float32, N, C int) {
+	// Work items of 256 KB of rows, as GeluForward's.
 	p := acquire()
 	defer p.release()
 	o := &p.ops.ln
 	*o = layerNormOp{out: out, mean: mean, rstd: rstd, inp: inp, weight: weight, bias: bias, C: C}
-	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	p.parallelRange(o, N, max(1, 65536/max(C, 1)))
 	*o = layerNormOp{}
 }
 
@@ -25,7 +26,7 @@ func ResidualLayerNormForward(out, mean, rstd, res, x, weight, bias []float32, N
 	defer p.release()
 	o := &p.ops.ln
 	*o = layerNormOp{phase: 3, out: out, mean: mean, rstd: rstd, inp: res, dout: x, weight: weight, bias: bias, C: C}
-	p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+	p.parallelRange(o, N, max(1, 65536/max(C, 1)))
 	*o = layerNormOp{}
 }
 
@@ -47,7 +48,7 @@ func LayerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, rstd []flo
 	*o = layerNormOp{phase: 1, out: dinp, dout: dout, mean: mean,
 		rstd: rstd, inp: inp, weight: weight, C: C, N: N}
 	if dweight == nil && dbias == nil { // frozen
-		p.parallelRange(o, N, max(1, 16384/max(C, 1)))
+		p.parallelRange(o, N, max(1, 65536/max(C, 1)))
 		*o = layerNormOp{}
 		return
 	}
