@@ -10,7 +10,7 @@ import (
 // with 1, 2 and 3 threads and requires identical bits.
 func TestThreadsBitIdentical(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
-	N, C, OC, V := 150, 96, 200, 333
+	N, C, OC, V := 600, 96, 200, 333 // N spans several row blocks of the partial sums
 	x, w, bias := randSlice(r, N*C), randSlice(r, OC*C), randSlice(r, OC)
 	dy, g := randSlice(r, N*OC), randSlice(r, N*C)
 	logits := randSlice(r, N*V)
@@ -87,6 +87,32 @@ func TestConcurrentCalls(t *testing.T) {
 	for range 4 {
 		if msg := <-done; msg != "" {
 			t.Fatal(msg)
+		}
+	}
+}
+
+// rangeCounter counts how often ParallelFor hands it each index.
+type rangeCounter []int32
+
+func (c rangeCounter) Range(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		c[i]++ // chunks never overlap, so no two threads touch one index
+	}
+}
+
+// TestParallelFor requires every index to be handed out exactly once, for
+// any grain and thread count.
+func TestParallelFor(t *testing.T) {
+	for _, th := range []int{1, 2, 3} {
+		for _, tc := range [][2]int{{0, 1}, {1, 1}, {7, 3}, {1000, 1}, {1000, 64}, {1000, 5000}} {
+			n, grain := tc[0], tc[1]
+			c := make(rangeCounter, n)
+			withThreads(th, func() { ParallelFor(c, n, grain) })
+			for i, v := range c {
+				if v != 1 {
+					t.Fatalf("%d threads, n %d, grain %d: index %d handed out %d times", th, n, grain, i, v)
+				}
+			}
 		}
 	}
 }
