@@ -177,6 +177,7 @@ type gemm struct {
 	bp                 []float32
 	pre                []float32 // op(B) packed beforehand, every block in loop order
 	packing            bool
+	itemA              bool // bf16 transposed A is converted by each work item (blockBF16)
 	items, colChunks   int
 	next               atomic.Int64
 
@@ -213,7 +214,14 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 func (g *gemm) parallel(p *pool) {
 	if g.bf16 {
 		g.bp16 = growU32(g.bp16, (g.kc+1)/2*g.nc)
-		g.convertA(p)
+		// Per item only where each item converts its rows once: one column
+		// block, and enough row blocks to keep them wide (narrow ones read
+		// A latency-bound, and several column blocks convert A again).
+		if g.transA && g.tri == triNone && g.n <= g.nc && (g.m+mcBlkT-1)/mcBlkT >= 4*max(p.n, 2) {
+			g.convertAPerItem()
+		} else {
+			g.convertA(p)
+		}
 	} else if g.pre == nil {
 		g.bp = grow(g.bp, g.kc*g.nc)
 	}
@@ -347,7 +355,7 @@ func (g *gemm) packB(q int) {
 // packed B block, packing A into s first.
 func (g *gemm) block(s *scratch, ic, mcur, q0, q1 int) {
 	if g.bf16 {
-		g.blockBF16(ic, mcur, q0, q1)
+		g.blockBF16(s, ic, mcur, q0, q1)
 		return
 	}
 	kcur := g.kcur

@@ -224,9 +224,11 @@ func (p *pool) do(t task, n int) {
 type scratch struct {
 	apack []float32
 	bpack []float32 // used by the serial gemm inside attention
-	dp    []float32 // attention score gradients, T×T
-	docs  []int32   // first positions of a row's documents (attention)
-	g     gemm      // serial multiplies inside attention
+	// transposed A of a bf16 multiply, converted by a work item
+	apack16 []uint32
+	dp      []float32 // attention score gradients, T×T
+	docs    []int32   // first positions of a row's documents (attention)
+	g       gemm      // serial multiplies inside attention
 	// operands of serial multiplies rounded to bf16 (GemmBF16's fp32 path)
 	roundA, roundB []float32
 }
