@@ -160,8 +160,11 @@ func withPath(t *testing.T, name string, f func()) {
 	f()
 }
 
+// bf16Sizes include a shape whose transposed A each work item converts
+// itself (gemm.convertAPerItem: 800 rows, one column block), at an odd
+// depth.
 var bf16Sizes = [][3]int{{1, 1, 1}, {7, 17, 33}, {17, 7, 2}, {13, 33, 257}, {12, 32, 512},
-	{25, 70, 1100}, {100, 70, 600}, {1, 1000, 7}, {50, 1100, 19}}
+	{25, 70, 1100}, {100, 70, 600}, {1, 1000, 7}, {50, 1100, 19}, {100, 40, 601}, {800, 40, 257}}
 
 func TestGemmBF16UnitsExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
