@@ -66,6 +66,8 @@ type Ranger interface{ Range(lo, hi int) }
 // leave a thread idle nor let it sleep between kernels. Chunks may run in
 // any order and on any thread, so r must give each index a result that does
 // not depend on the split. A pointer r kept by the caller does not allocate.
+// r runs while the kernel threads are held: it must not call a kernel that
+// takes them (the element helpers such as Axpy and Dot do not).
 func ParallelFor(r Ranger, n, grain int) {
 	if n <= 0 {
 		return
