@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/llmflow/llmflow/artifact"
+	"github.com/llmflow/llmflow/pipeline/runstore"
 )
 
 // testConfig configures the "testnode" type used by engine tests.
@@ -129,6 +130,17 @@ func newStore(t testing.TB) *artifact.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// newRunDB opens a run database in a temporary directory, closed when the
+// test ends.
+func newRunDB(t testing.TB) *runstore.Store {
+	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func planLine(p *Plan) string {

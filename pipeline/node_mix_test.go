@@ -76,11 +76,7 @@ func planFile(t *testing.T, path string, store *artifact.Store) *Plan {
 func TestMixPipeline(t *testing.T) {
 	dir := mixFiles(t)
 	path := filepath.Join(dir, "p.hcl")
-	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := newRunDB(t)
 
 	var digests []string
 	for run := range 2 {

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/llmflow/llmflow/pipeline/runstore"
@@ -10,11 +9,7 @@ import (
 
 func TestRecorderWritesRun(t *testing.T) {
 	store := newStore(t)
-	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := newRunDB(t)
 	src := chain + `
 variable "secret" {
   default   = "hunter2"
@@ -59,11 +54,7 @@ testnode "c" {
 
 func TestRecorderAttempts(t *testing.T) {
 	store := newStore(t)
-	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := newRunDB(t)
 	plan := testPipeline(t, "testnode \"flaky_rec\" {\n  fail_times = 1\n  retries = 1\n}\n", store, false)
 	rec, err := StartRecording(context.Background(), db, store, plan, "")
 	if err != nil {
@@ -87,11 +78,7 @@ func TestRecorderAttempts(t *testing.T) {
 // right after (a stage logs before saving a checkpoint) keeps them.
 func TestRecorderLogWritesBufferedMetrics(t *testing.T) {
 	store := newStore(t)
-	db, err := runstore.Open(filepath.Join(t.TempDir(), "llmflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := newRunDB(t)
 	plan := testPipeline(t, chain, store, false)
 	rec, err := StartRecording(context.Background(), db, store, plan, "")
 	if err != nil {
