@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -335,7 +336,7 @@ func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn f
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := readBatchRows(r, j, lo, hi, d.schema)
+		rec, err := readBatchRows(sh.f, r, b, j, lo, hi, d.schema)
 		if err != nil {
 			return fmt.Errorf("dataset shard %s: batch %d: %w", path, j, err)
 		}
@@ -365,8 +366,12 @@ func checkShardRows(blocks []ipcBlock, want int64) error {
 	return nil
 }
 
-// readBatchRows reads batch j of r and returns rows [lo, hi) of it, validated.
-func readBatchRows(r *ipc.FileReader, j int, lo, hi int64, schema *arrow.Schema) (rec arrow.RecordBatch, err error) {
+// readBatchRows returns rows [lo, hi) of batch j of r, whose block in src
+// is blk, validated. Part of a batch of a flat schema is read alone.
+func readBatchRows(src io.ReaderAt, r *ipc.FileReader, blk ipcBlock, j int, lo, hi int64, schema *arrow.Schema) (rec arrow.RecordBatch, err error) {
+	if (lo > 0 || hi < blk.rows) && r.Schema().Equal(schema) && rangeReadable(schema) {
+		return readRowRange(src, blk, lo, hi, schema)
+	}
 	full, err := readBatch(r, j)
 	if err != nil {
 		return nil, err
