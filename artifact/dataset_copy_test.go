@@ -31,14 +31,21 @@ func TestWriteDatasetMatchesWrite(t *testing.T) {
 	ctx := context.Background()
 	for name, schema := range schemas {
 		for _, shardRows := range []int64{math.MaxInt64, 1000, 64, 3000} {
-			for _, decode := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%d/decode=%v", name, shardRows, decode), func(t *testing.T) {
+			for _, mode := range []string{"copy", "decode", "turns"} {
+				decode, turns := mode == "decode", mode == "turns"
+				t.Run(fmt.Sprintf("%s/%d/%s", name, shardRows, mode), func(t *testing.T) {
 					dir := t.TempDir()
 					whole, err := NewDatasetWriter(filepath.Join(dir, "whole"), schema, WithShardRows(shardRows))
 					if err != nil {
 						t.Fatal(err)
 					}
-					merged, err := NewDatasetWriter(filepath.Join(dir, "merged"), schema, WithShardRows(shardRows), WithFileHashes())
+					opts := []WriterOption{WithShardRows(shardRows), WithFileHashes()}
+					if turns {
+						// Parts in turn written and copied, as a sharded node's
+						// tasks that write into the merged output themselves.
+						opts = append(opts, WithCopyLayout())
+					}
+					merged, err := NewDatasetWriter(filepath.Join(dir, "merged"), schema, opts...)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -55,8 +62,15 @@ func TestWriteDatasetMatchesWrite(t *testing.T) {
 							if err := whole.Write(rec); err != nil {
 								t.Fatal(err)
 							}
-							if err := pw.Write(rec); err != nil {
+							w := pw
+							if turns && i%2 == 0 {
+								w = merged
+							}
+							if err := w.Write(rec); err != nil {
 								t.Fatal(err)
+							}
+							if merged.w != nil && turns {
+								t.Fatal("a writer with the copy layout used arrow-go's")
 							}
 							rec.Release()
 						}

@@ -47,6 +47,7 @@ type writerConfig struct {
 	mem       memory.Allocator
 	hash      bool
 	bgSync    bool
+	ownLayout bool
 }
 
 // WithShardRows sets the number of rows per shard (n > 0).
@@ -69,6 +70,14 @@ func WithFileHashes() WriterOption {
 // finds little left to write.
 func WithBackgroundSync() WriterOption {
 	return func(c *writerConfig) { c.bgSync = true }
+}
+
+// WithCopyLayout makes the writer lay out every shard itself, as it lays
+// out the shards WriteDataset copies into, so that a dataset written by
+// turns through Write and WriteDataset is copied without being decoded.
+// The files are the same.
+func WithCopyLayout() WriterOption {
+	return func(c *writerConfig) { c.ownLayout = true }
 }
 
 // WithAllocator sets the Arrow allocator used by the IPC writer.
@@ -157,7 +166,12 @@ func NewDatasetWriter(dir string, schema *arrow.Schema, opts ...WriterOption) (*
 	if _, err := os.Stat(filepath.Join(dir, shardName(0))); err == nil {
 		return nil, fmt.Errorf("dataset writer: %s already holds a dataset", dir)
 	}
-	return &DatasetWriter{dir: dir, schema: schema, cfg: cfg}, nil
+	w := &DatasetWriter{dir: dir, schema: schema, cfg: cfg}
+	if cfg.ownLayout {
+		fr, err := newIPCFrame(schema)
+		w.frame, w.noFrame = fr, err != nil
+	}
+	return w, nil
 }
 
 func shardName(i int) string { return fmt.Sprintf("part-%05d.arrow", i) }
@@ -278,7 +292,7 @@ func (w *DatasetWriter) openShard() error {
 		w.buf.Reset(&w.sum)
 	}
 	w.f, w.curRows = f, 0
-	if w.copying && w.frame != nil {
+	if (w.copying || w.cfg.ownLayout) && w.frame != nil {
 		// Laid out by the writer, so that messages can be copied in.
 		_, err := w.buf.Write(w.frame.header)
 		w.pos = int64(len(w.frame.header))
