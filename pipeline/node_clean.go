@@ -76,7 +76,7 @@ func cleanOutputs(cfg clean.Config) func(in *arrow.Schema) []shardOutput {
 // cleanShard cleans task's part of the input into the shard directory.
 func cleanShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
 	cfg := *run.Config.(*clean.Config)
-	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*artifact.DatasetWriter) (any, error) {
+	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*partSink) (any, error) {
 		return clean.Run(ctx, in, w[0], cfg, progressOnly{run}, clean.WithRejects(w[1]))
 	})
 }

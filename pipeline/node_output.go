@@ -29,14 +29,14 @@ type datasetOutput struct {
 }
 
 // newDatasetOutput stages a dataset of kind with schema.
-func (r *NodeRun) newDatasetOutput(kind string, schema *arrow.Schema) (*datasetOutput, error) {
+func (r *NodeRun) newDatasetOutput(kind string, schema *arrow.Schema, opts ...artifact.WriterOption) (*datasetOutput, error) {
 	st, err := r.Store.NewStaging(kind)
 	if err != nil {
 		return nil, err
 	}
 	// Hashed and synced as written, so that the commit need not read it
 	// back nor wait long for the disk.
-	w, err := artifact.NewDatasetWriter(st.Dir(), schema, artifact.WithFileHashes(), artifact.WithBackgroundSync())
+	w, err := artifact.NewDatasetWriter(st.Dir(), schema, append([]artifact.WriterOption{artifact.WithFileHashes(), artifact.WithBackgroundSync()}, opts...)...)
 	if err != nil {
 		st.Abort()
 		return nil, err

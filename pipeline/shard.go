@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -37,6 +38,7 @@ func (r *run) runShardsHere(ctx context.Context, n *prepared, nr *NodeRun) (map[
 	tasks := n.Meta.Shards
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	ctx = context.WithValue(ctx, directMergesKey{}, &directMerges{out: map[string]*directOutput{}})
 	done := newTasksDone(tasks)
 	type merged struct {
 		out map[string]string
@@ -228,33 +230,139 @@ type shardOutput struct {
 }
 
 // runPartTask runs task's part of input "input" through fn, which writes
-// to one part writer per output and returns its counters, kept for the
-// merge.
+// to one sink per output and returns its counters, kept for the merge.
 func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int, outputs func(in *arrow.Schema) []shardOutput,
-	fn func(in *datasetPart, w []*artifact.DatasetWriter) (stats any, err error)) error {
+	fn func(in *datasetPart, w []*partSink) (stats any, err error)) error {
 	in, err := run.inputPart("input", task, tasks)
 	if err != nil {
 		return err
 	}
-	var ws []*artifact.DatasetWriter
+	merges, _ := ctx.Value(directMergesKey{}).(*directMerges)
+	var ws []*partSink
 	for _, o := range outputs(in.Schema()) {
 		w, err := partWriter(dir, o.name, task, o.schema)
 		if err != nil {
 			return err
 		}
 		defer w.Abort()
-		ws = append(ws, w)
+		ws = append(ws, &partSink{ctx: ctx, output: o.name, task: task, file: w, merges: merges})
 	}
 	st, err := fn(in, ws)
 	if err != nil {
 		return err
 	}
 	for _, w := range ws {
-		if err := w.Close(); err != nil {
+		if err := w.close(); err != nil {
 			return err
 		}
 	}
 	return saveShardStats(dir, task, st)
+}
+
+// A sharded node's tasks that run in the host beside a merge that only
+// concatenates their parts (mergeOutputs) take turns to write into the
+// merged outputs themselves: when every task before it has been merged, a
+// task copies the rows it has written so far and writes the rest straight
+// into the merged output, which the merge then need not copy. Running in
+// order two or more at a time, about half the rows skip the part files.
+// The merged output gets the same batches in the same order as from the
+// parts, so the same bytes.
+
+// directMerges are a node's merged outputs that tasks may write into, by
+// output name.
+type directMerges struct {
+	mu  sync.Mutex
+	out map[string]*directOutput
+}
+
+type directMergesKey struct{}
+
+// directOutput is a merged output and whose turn it is to write into it.
+type directOutput struct {
+	w    *artifact.DatasetWriter
+	turn atomic.Int64 // the task whose rows go into w next
+	mu   sync.Mutex
+	took map[int]bool // the tasks that wrote their rows into w themselves
+}
+
+func (m *directMerges) register(output string, w *artifact.DatasetWriter) *directOutput {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := &directOutput{w: w, took: map[int]bool{}}
+	m.out[output] = d
+	return d
+}
+
+func (m *directMerges) lookup(output string) *directOutput {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.out[output]
+}
+
+func (d *directOutput) tookTurn(task int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.took[task]
+}
+
+// partSink is where a task writes one output: its part file, or the
+// merged output once it is the task's turn.
+type partSink struct {
+	ctx    context.Context
+	output string
+	task   int
+	file   *artifact.DatasetWriter // the part
+	merges *directMerges           // nil: the part only
+	into   *directOutput           // set once the task writes into the merged output
+}
+
+// Write appends rec to the part, or to the merged output when every
+// task before this one has been merged.
+func (s *partSink) Write(rec arrow.RecordBatch) error {
+	if s.into == nil && s.merges != nil {
+		if d := s.merges.lookup(s.output); d != nil && d.turn.Load() == int64(s.task) {
+			if err := s.takeTurn(d); err != nil {
+				return err
+			}
+		}
+	}
+	if s.into != nil {
+		return s.into.w.Write(rec)
+	}
+	return s.file.Write(rec)
+}
+
+// takeTurn moves the rows written to the part so far into the merged
+// output, whose writer the task holds from now until it ends.
+func (s *partSink) takeTurn(d *directOutput) error {
+	if err := s.file.Close(); err != nil {
+		return err
+	}
+	part, err := artifact.OpenDataset(s.file.Dir())
+	if err != nil {
+		return err
+	}
+	if err := d.w.WriteDataset(s.ctx, part); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.took[s.task] = true
+	d.mu.Unlock()
+	s.into = d
+	turnTaken(s.output, s.task)
+	return nil
+}
+
+// turnTaken is called when a task starts writing into a merged output;
+// tests replace it.
+var turnTaken = func(output string, task int) {}
+
+// close finishes the part, unless the rows went into the merged output.
+func (s *partSink) close() error {
+	if s.into != nil {
+		return nil
+	}
+	return s.file.Close()
 }
 
 // mergeOutputs commits the tasks' parts of each output as a dataset of
@@ -290,7 +398,7 @@ func mergeOutputs(ctx context.Context, run *NodeRun, dir string, tasks int, outp
 
 // mergeOutput commits the tasks' parts of output o and returns its digest.
 func mergeOutput(ctx context.Context, run *NodeRun, dir string, tasks int, o shardOutput) (string, error) {
-	w, err := run.newDatasetOutput(artifact.KindText, o.schema)
+	w, err := run.newDatasetOutput(artifact.KindText, o.schema, artifact.WithCopyLayout())
 	if err != nil {
 		return "", err
 	}
@@ -312,17 +420,28 @@ func partDir(dir, output string, task int) string {
 }
 
 // mergeParts writes the tasks' parts of output, in task order, to w.
+// Beside the tasks in the host, each task in turn may write its rows into
+// w itself.
 func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.DatasetWriter) error {
+	var direct *directOutput
+	if m, _ := ctx.Value(directMergesKey{}).(*directMerges); m != nil && ctx.Value(tasksDoneKey{}) != nil {
+		direct = m.register(output, w)
+	}
 	for i := range tasks {
 		if err := waitTask(ctx, i); err != nil {
 			return err
 		}
-		part, err := artifact.OpenDataset(partDir(dir, output, i))
-		if err != nil {
-			return fmt.Errorf("part %d of %s: %w", i, output, err)
+		if direct == nil || !direct.tookTurn(i) {
+			part, err := artifact.OpenDataset(partDir(dir, output, i))
+			if err != nil {
+				return fmt.Errorf("part %d of %s: %w", i, output, err)
+			}
+			if err := w.WriteDataset(ctx, part); err != nil {
+				return fmt.Errorf("part %d of %s: %w", i, output, err)
+			}
 		}
-		if err := w.WriteDataset(ctx, part); err != nil {
-			return fmt.Errorf("part %d of %s: %w", i, output, err)
+		if direct != nil {
+			direct.turn.Store(int64(i + 1)) // w is task i+1's until it ends
 		}
 	}
 	return nil

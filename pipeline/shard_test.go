@@ -239,9 +239,22 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 			if tc.jobs {
 				e.Executor, e.JobRunners, e.JobCommand = ExecutorSlurm, map[string]JobRunner{ExecutorSlurm: runner}, []string{"llmflow"}
 			}
+			var mu sync.Mutex
+			turns := map[string]int{}
+			turnTaken = func(output string, task int) {
+				mu.Lock()
+				defer mu.Unlock()
+				turns[output]++
+			}
+			defer func() { turnTaken = func(string, int) {} }()
 			res, err := e.Run(context.Background(), testPipeline(t, shardPipeline(corpus, dups, tc.shards), store, false))
 			if err != nil {
 				t.Fatalf("%v\n%q", err, log.events)
+			}
+			// In the host, tasks write into clean's and pii's merged outputs
+			// in turn; a job's merge copies every part.
+			if inHost := !tc.jobs && tc.shards > 1; (turns["data"] > 0) != inHost {
+				t.Errorf("tasks took %d turns to write merged outputs, want them to: %v", turns["data"], inHost)
 			}
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics

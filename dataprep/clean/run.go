@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/stream"
 )
 
@@ -28,12 +27,12 @@ type Input interface {
 type RunOption func(*runOptions)
 
 type runOptions struct {
-	rejects *artifact.DatasetWriter
+	rejects stream.Sink
 }
 
 // WithRejects sends dropped documents, unchanged, to w with a "reason"
 // column; w's schema must be RejectsSchema(in.Schema()).
-func WithRejects(w *artifact.DatasetWriter) RunOption {
+func WithRejects(w stream.Sink) RunOption {
 	return func(o *runOptions) { o.rejects = w }
 }
 
@@ -88,7 +87,7 @@ func (m *Mapper) Map(text string, r *stream.Result) {
 // kept rows, in input order, to out (schema OutputSchema(in.Schema(), cfg)).
 // Work is spread over cfg.Workers goroutines; the output does not depend on
 // their number. Metrics go to rep at the end (rep may be nil).
-func Run(ctx context.Context, in Input, out *artifact.DatasetWriter, cfg Config, rep Reporter, opts ...RunOption) (Stats, error) {
+func Run(ctx context.Context, in Input, out stream.Sink, cfg Config, rep Reporter, opts ...RunOption) (Stats, error) {
 	var o runOptions
 	for _, opt := range opts {
 		opt(&o)

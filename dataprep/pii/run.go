@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/dataprep/stream"
 )
 
@@ -49,7 +48,7 @@ func (s *Stats) Add(o Stats) {
 // intact, in input order (out must have in's schema). Rows are scrubbed on
 // cfg.Workers goroutines through package stream; the output does not
 // depend on their number. Null texts stay null. rep may be nil.
-func Run(ctx context.Context, in Input, out *artifact.DatasetWriter, cfg Config, rep Reporter) (Stats, error) {
+func Run(ctx context.Context, in Input, out stream.Sink, cfg Config, rep Reporter) (Stats, error) {
 	p, err := New(cfg)
 	if err != nil {
 		return Stats{}, err
