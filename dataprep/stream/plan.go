@@ -96,11 +96,25 @@ func (w *worker[M]) process(u unit) (d done) {
 		array.Builder
 		Append(string)
 	}
+	// The output text is about the input's size: one allocation instead of
+	// a doubling series, each zeroed and copied.
+	var textBytes int
 	if p.large {
-		tb = array.NewLargeStringBuilder(mem)
+		b := array.NewLargeStringBuilder(mem)
+		if offs := col.(*array.LargeString).ValueOffsets(); len(offs) > n {
+			textBytes = int(offs[n] - offs[0])
+		}
+		b.ReserveData(textBytes)
+		tb = b
 	} else {
-		tb = array.NewStringBuilder(mem)
+		b := array.NewStringBuilder(mem)
+		if offs := col.(*array.String).ValueOffsets(); len(offs) > n {
+			textBytes = int(offs[n] - offs[0])
+		}
+		b.ReserveData(textBytes)
+		tb = b
 	}
+	tb.Reserve(n)
 	defer tb.Release()
 	extras := make([]*array.StringBuilder, len(p.opt.Extra))
 	for i := range extras {
