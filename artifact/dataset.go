@@ -315,16 +315,19 @@ func (d *Dataset) ShardBatchRows(i int) ([]int64, error) {
 // the shard's first row) batch by batch, each batch sliced to the range,
 // with the shard row of its first row. Only the batches that hold those
 // rows are read and only those rows validated, so that scans of
-// neighbouring ranges do not each check a batch they share.
-func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn func(first int64, rec arrow.RecordBatch) error) error {
+// neighbouring ranges do not each check a batch they share. With step >
+// 0 each batch is read in pieces of step rows counted from its first row,
+// each read alone: a scan then holds a piece, not a whole batch.
+func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to, step int64, fn func(first int64, rec arrow.RecordBatch) error) error {
 	sh, err := d.openShard(i)
 	if err != nil {
 		return err
 	}
 	defer sh.close()
-	r, blocks, path := sh.r, sh.blocks, sh.path
+	// Pieces are read alone when their bytes can be found in the batch.
+	alone := step > 0 && sh.r.Schema().Equal(d.schema) && rangeReadable(d.schema)
 	var first int64
-	for j, b := range blocks {
+	for j, b := range sh.blocks {
 		lo, hi := max(from-first, 0), min(to-first, b.rows)
 		if lo >= hi {
 			first += b.rows
@@ -333,19 +336,52 @@ func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to int64, fn f
 			}
 			continue
 		}
+		if err := d.scanPieces(ctx, sh, j, lo, hi, step, alone, func(row int64, rec arrow.RecordBatch) error {
+			return fn(first+row, rec)
+		}); err != nil {
+			return err
+		}
+		first += b.rows
+	}
+	return nil
+}
+
+// scanPieces calls fn with rows [lo, hi) of batch j in pieces of step
+// rows counted from the batch's first row (one piece when step is 0),
+// each read alone when the schema allows, else sliced from one read.
+func (d *Dataset) scanPieces(ctx context.Context, sh *openedShard, j int, lo, hi, step int64, alone bool, fn func(row int64, rec arrow.RecordBatch) error) error {
+	var whole arrow.RecordBatch
+	if !alone {
+		rec, err := readBatchRows(sh.f, sh.r, sh.blocks[j], j, lo, hi, d.schema)
+		if err != nil {
+			return fmt.Errorf("dataset shard %s: batch %d: %w", sh.path, j, err)
+		}
+		defer rec.Release()
+		whole = rec
+	}
+	for plo := lo; plo < hi; {
+		phi := hi
+		if step > 0 {
+			phi = min(hi, (plo/step+1)*step)
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := readBatchRows(sh.f, r, b, j, lo, hi, d.schema)
-		if err != nil {
-			return fmt.Errorf("dataset shard %s: batch %d: %w", path, j, err)
+		var rec arrow.RecordBatch
+		if whole != nil {
+			rec = whole.NewSlice(plo-lo, phi-lo)
+		} else {
+			var err error
+			if rec, err = readBatchRows(sh.f, sh.r, sh.blocks[j], j, plo, phi, d.schema); err != nil {
+				return fmt.Errorf("dataset shard %s: batch %d: %w", sh.path, j, err)
+			}
 		}
-		err = fn(first+lo, rec)
+		err := fn(plo, rec)
 		rec.Release()
 		if err != nil {
 			return err
 		}
-		first += b.rows
+		plo = phi
 	}
 	return nil
 }

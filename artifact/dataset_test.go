@@ -206,26 +206,70 @@ func TestScanShardRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range [][2]int64{{0, rows}, {1, 2}, {DefaultBatchRows - 1, DefaultBatchRows + 1}, {DefaultBatchRows, 2 * DefaultBatchRows}, {5, rows - 5}, {rows, rows}, {7, 7}} {
-		t.Run(fmt.Sprint(r), func(t *testing.T) {
-			next := r[0]
-			err := d.ScanShardRows(context.Background(), 0, r[0], r[1], func(first int64, rec arrow.RecordBatch) error {
-				if first != next {
-					return fmt.Errorf("batch starts at row %d, want %d", first, next)
-				}
-				if err := checkRowIDs(first, rec); err != nil {
-					return err
-				}
-				next = first + rec.NumRows()
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
+	ranges := [][2]int64{{0, rows}, {1, 2}, {DefaultBatchRows - 1, DefaultBatchRows + 1}, {DefaultBatchRows, 2 * DefaultBatchRows}, {5, rows - 5}, {rows, rows}, {7, 7}}
+	for _, step := range []int64{0, 1000, 3} {
+		for _, r := range ranges {
+			if step == 3 && r[1]-r[0] > 5000 {
+				continue
 			}
-			if next != max(r[0], r[1]) {
-				t.Fatalf("scan ended at row %d, want %d", next, r[1])
-			}
-		})
+			t.Run(fmt.Sprint(r, step), func(t *testing.T) { checkScanShardRows(t, d, r, step) })
+		}
+	}
+	// A list column: pieces are sliced from one read of the batch.
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}, {Name: "ids", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)}}, nil)
+	ldir := filepath.Join(t.TempDir(), "lists")
+	w, err := NewDatasetWriter(ldir, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := range 3000 {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("d%d", i))
+		b.Field(1).(*array.ListBuilder).Append(true)
+		b.Field(1).(*array.ListBuilder).ValueBuilder().(*array.Int32Builder).Append(int32(i))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lists, err := OpenDataset(ldir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]int64{{0, 3000}, {5, 2999}, {1024, 1025}} {
+		checkScanShardRows(t, lists, r, 1000)
+	}
+}
+
+// checkScanShardRows scans rows r in pieces of step rows (0: whole
+// batches) and checks the rows come in order, each piece cut from its
+// batch's first row in steps.
+func checkScanShardRows(t *testing.T, d *Dataset, r [2]int64, step int64) {
+	t.Helper()
+	next := r[0]
+	err := d.ScanShardRows(context.Background(), 0, r[0], r[1], step, func(first int64, rec arrow.RecordBatch) error {
+		if first != next {
+			return fmt.Errorf("batch starts at row %d, want %d", first, next)
+		}
+		if inBatch := first % DefaultBatchRows; step > 0 && (rec.NumRows() > step || first != r[0] && inBatch%step != 0) {
+			return fmt.Errorf("piece of %d rows at row %d of its batch, pieces of %d", rec.NumRows(), inBatch, step)
+		}
+		if err := checkRowIDs(first, rec); err != nil {
+			return err
+		}
+		next = first + rec.NumRows()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next != max(r[0], r[1]) {
+		t.Fatalf("scan ended at row %d, want %d", next, r[1])
 	}
 }
 

@@ -191,7 +191,7 @@ func TestOpenDatasetCorruptShards(t *testing.T) {
 		}
 		d, err := OpenDataset(dir)
 		if err == nil {
-			err = d.ScanShardRows(context.Background(), 0, 1, d.Rows()-1, func(_ int64, rec arrow.RecordBatch) error {
+			err = d.ScanShardRows(context.Background(), 0, 1, d.Rows()-1, 3, func(_ int64, rec arrow.RecordBatch) error {
 				for _, c := range rec.Columns() {
 					touchAll(c)
 				}

@@ -30,7 +30,7 @@ func init() {
 
 func runClean(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	cfg := *run.Config.(*clean.Config)
-	in, err := run.inputDataset("input")
+	in, err := run.inputPart("input", 0, 1) // read unit by unit
 	if err != nil {
 		return nil, err
 	}

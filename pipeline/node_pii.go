@@ -29,7 +29,7 @@ func init() {
 
 func runPII(ctx context.Context, run *NodeRun) (map[string]string, error) {
 	cfg := *run.Config.(*pii.Config)
-	in, err := run.inputDataset("input")
+	in, err := run.inputPart("input", 0, 1) // read unit by unit
 	if err != nil {
 		return nil, err
 	}

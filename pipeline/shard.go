@@ -158,19 +158,11 @@ func (p *datasetPart) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) e
 			return err
 		}
 		lo, hi := unitSpan(batches, p.from-first, p.to-first, unitRows)
-		err = p.ScanShardRows(ctx, i, lo, hi, func(row int64, rec arrow.RecordBatch) error {
-			// rec starts at a unit's first row: at lo or at a batch's.
-			n := rec.NumRows()
-			for off := int64(0); off < n; off += unitRows {
-				unit := rec.NewSlice(off, min(n, off+unitRows))
-				p.unit = first + row + off
-				err := fn(unit)
-				unit.Release()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+		// Unit by unit: the span starts at a unit's first row, and the
+		// pieces are cut in units from each batch's first row.
+		err = p.ScanShardRows(ctx, i, lo, hi, unitRows, func(row int64, unit arrow.RecordBatch) error {
+			p.unit = first + row
+			return fn(unit)
 		})
 		if err != nil {
 			return err
