@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmflow/llmflow/artifact"
 	"github.com/llmflow/llmflow/internal/testenv"
 )
 
@@ -45,8 +46,8 @@ func (d *durationLog) NodeFinished(r NodeResult) {
 // measures that bound without any sharding.
 func BenchmarkShardedClean(b *testing.B) {
 	docs := testenv.ReadJSONLText(b, testenv.SharedFile(b, "web-noisy/c4_demo.jsonl"))
-	dir := b.TempDir()
-	corpus := filepath.Join(dir, "web.jsonl")
+	tmp := b.TempDir()
+	corpus := filepath.Join(tmp, "web.jsonl")
 	var sb strings.Builder
 	const copies = 120 // 36,000 documents, 91 MB
 	for i := range copies {
@@ -58,8 +59,7 @@ func BenchmarkShardedClean(b *testing.B) {
 		b.Fatal(err)
 	}
 	n := copies * len(docs)
-	store := newStore(b)
-	plan := func(shards, workers int) *Plan {
+	plan := func(store *artifact.Store, shards, workers int) *Plan {
 		return testPipeline(b, fmt.Sprintf(`
 dataset "web" {
   path = %q
@@ -70,7 +70,7 @@ clean "web" {
   workers = %d
 }
 output "data" { value = clean.web }
-`, corpus, shards, workers), store, true)
+`, corpus, shards, workers), store, false)
 	}
 	runs := []struct{ shards, workers int }{{1, 1}, {8, 1}, {1, 2}}
 	took := make([]time.Duration, len(runs))
@@ -78,9 +78,17 @@ output "data" { value = clean.web }
 	for b.Loop() {
 		var want string
 		for i, r := range runs {
+			// A store of its own, as a first run has: in a shared one, every
+			// run after the first would find its output already there and
+			// spend its commit deleting its copy.
+			dir := filepath.Join(tmp, "store")
+			store, err := artifact.OpenStore(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
 			log := &durationLog{took: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
-			e := &Engine{Store: store, Hook: log, NoCache: true}
-			res, err := e.Run(context.Background(), plan(r.shards, r.workers))
+			e := &Engine{Store: store, Hook: log}
+			res, err := e.Run(context.Background(), plan(store, r.shards, r.workers))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -94,6 +102,9 @@ output "data" { value = clean.web }
 			}
 			took[i] += log.took["clean.web"]
 			cpu[i] += log.cpu["clean.web"]
+			if err := os.RemoveAll(dir); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	iters := float64(b.N)
