@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,13 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmflow/llmflow/cmd/llmflow/views"
 	"github.com/llmflow/llmflow/internal/testenv"
+	"github.com/llmflow/llmflow/pipeline"
 )
 
-var finishedIn = regexp.MustCompile(`(?m)^(\S+): finished in (\S+)$`)
+// finishedIn matches the plain view's line for a finished node, which
+// may end in a summary of its metrics.
+var finishedIn = regexp.MustCompile(`(?m)^(\S+): finished in ([^\s:]+)(?::.*)?$`)
 
 // nodeDurations maps each node that ran to the duration the run reported.
-func nodeDurations(b *testing.B, out string) map[string]time.Duration {
+func nodeDurations(b testing.TB, out string) map[string]time.Duration {
 	m := map[string]time.Duration{}
 	for _, f := range finishedIn.FindAllStringSubmatch(out, -1) {
 		d, err := time.ParseDuration(f[2])
@@ -122,4 +127,19 @@ clean "web" {
 	b.ReportMetric(float64(n)*float64(b.N)/whole.Seconds(), "docs/s-1shard")
 	b.ReportMetric(float64(n)*float64(b.N)/sharded.Seconds(), "docs/s-8shards")
 	b.ReportMetric(whole.Seconds()/sharded.Seconds(), "speedup")
+}
+
+// TestNodeDurationsReadsPlainView checks that the benchmarks read node
+// times from the lines the plain view prints, with and without a summary.
+func TestNodeDurationsReadsPlainView(t *testing.T) {
+	var buf bytes.Buffer
+	v := views.NewPlain(&buf)
+	v.NodeMetric("clean.web", "docs_kept", 0, 1200)
+	v.NodeFinished(pipeline.NodeResult{Addr: "clean.web", Duration: 1234 * time.Millisecond})
+	v.NodeFinished(pipeline.NodeResult{Addr: "dataset.web", Duration: 2 * time.Minute})
+	got := nodeDurations(t, buf.String())
+	want := map[string]time.Duration{"clean.web": 1234 * time.Millisecond, "dataset.web": 2 * time.Minute}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("read %v from\n%s", got, buf.String())
+	}
 }
