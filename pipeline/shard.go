@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -273,8 +274,30 @@ type directMergesKey struct{}
 type directOutput struct {
 	w    *artifact.DatasetWriter
 	turn atomic.Int64 // the task whose rows go into w next
-	mu   sync.Mutex
-	took map[int]bool // the tasks that wrote their rows into w themselves
+	// mu is held while a task writes w, so that a merge that ends early
+	// (the node failed) does not abort w under it; ended tells tasks so.
+	mu    sync.Mutex
+	took  map[int]bool // the tasks that wrote their rows into w themselves
+	ended bool
+}
+
+var errMergeEnded = errors.New("the merge of the parts has ended")
+
+// write runs fn on w unless the merge has ended.
+func (d *directOutput) write(fn func(w *artifact.DatasetWriter) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ended {
+		return errMergeEnded
+	}
+	return fn(d.w)
+}
+
+// end stops tasks writing w, once the merge returns.
+func (d *directOutput) end() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ended = true
 }
 
 func (m *directMerges) register(output string, w *artifact.DatasetWriter) *directOutput {
@@ -319,7 +342,7 @@ func (s *partSink) Write(rec arrow.RecordBatch) error {
 		}
 	}
 	if s.into != nil {
-		return s.into.w.Write(rec)
+		return s.into.write(func(w *artifact.DatasetWriter) error { return w.Write(rec) })
 	}
 	return s.file.Write(rec)
 }
@@ -334,12 +357,13 @@ func (s *partSink) takeTurn(d *directOutput) error {
 	if err != nil {
 		return err
 	}
-	if err := d.w.WriteDataset(s.ctx, part); err != nil {
+	err = d.write(func(w *artifact.DatasetWriter) error {
+		d.took[s.task] = true
+		return w.WriteDataset(s.ctx, part)
+	})
+	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	d.took[s.task] = true
-	d.mu.Unlock()
 	s.into = d
 	turnTaken(s.output, s.task)
 	return nil
@@ -418,6 +442,7 @@ func mergeParts(ctx context.Context, dir, output string, tasks int, w *artifact.
 	var direct *directOutput
 	if m, _ := ctx.Value(directMergesKey{}).(*directMerges); m != nil && ctx.Value(tasksDoneKey{}) != nil {
 		direct = m.register(output, w)
+		defer direct.end()
 	}
 	for i := range tasks {
 		if err := waitTask(ctx, i); err != nil {

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/llmflow/llmflow/artifact"
 )
 
@@ -374,5 +377,47 @@ func TestUnitSpan(t *testing.T) {
 		if lo != tc.wantLo || hi != tc.wantHi {
 			t.Errorf("unitSpan(%v, %d, %d) = [%d, %d), want [%d, %d)", tc.batches, tc.from, tc.to, lo, hi, tc.wantLo, tc.wantHi)
 		}
+	}
+}
+
+// TestTurnEndsWithMerge ends a merge early, as when another task of the
+// node fails, while a task writes into the merged output: the task's next
+// write is refused, and the writer the merge aborts is left alone.
+func TestTurnEndsWithMerge(t *testing.T) {
+	dir := t.TempDir()
+	schema := artifact.TextSchema()
+	merged, err := artifact.NewDatasetWriter(filepath.Join(dir, "merged"), schema, artifact.WithCopyLayout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	merges := &directMerges{out: map[string]*directOutput{}}
+	done := newTasksDone(2)
+	ctx, cancel := context.WithCancel(context.WithValue(context.WithValue(context.Background(), directMergesKey{}, merges), tasksDoneKey{}, done))
+	mergeErr := make(chan error, 1)
+	go func() { mergeErr <- mergeParts(ctx, dir, "data", 2, merged) }()
+	part, err := partWriter(dir, "data", 0, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &partSink{ctx: ctx, output: "data", task: 0, file: part, merges: merges}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).Append("d0")
+	b.Field(1).(*array.StringBuilder).Append("text")
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	for merges.lookup("data") == nil {
+		time.Sleep(time.Millisecond)
+	}
+	if err := sink.Write(rec); err != nil || sink.into == nil {
+		t.Fatalf("task 0 did not take its turn: %v", err)
+	}
+	cancel()
+	if err := <-mergeErr; err == nil {
+		t.Fatal("merge ended early without an error")
+	}
+	merged.Abort()
+	if err := sink.Write(rec); err != errMergeEnded {
+		t.Fatalf("write after the merge ended: %v, want %v", err, errMergeEnded)
 	}
 }
