@@ -63,13 +63,18 @@ func sha256Hex(b []byte) string {
 // sourceParts hashes external source files into key inputs named by their
 // position in ingest order and the name ingest gives them, never by their
 // path: the same files reached through another working directory, an
-// absolute path or a moved project keep the node's key.
-func sourceParts(paths []string) (map[string]string, error) {
+// absolute path or a moved project keep the node's key. The store, when
+// given, remembers the digests of files unchanged since.
+func sourceParts(store *artifact.Store, paths []string) (map[string]string, error) {
 	out := map[string]string{}
 	sort.Strings(paths)
 	names := artifact.InputNames(paths)
+	digest := artifact.FileDigest
+	if store != nil {
+		digest = store.SourceDigest
+	}
 	for i, p := range paths {
-		d, err := artifact.FileDigest(p)
+		d, err := digest(p)
 		if err != nil {
 			return nil, err
 		}

@@ -22,7 +22,7 @@ func TestSourcePartsByContent(t *testing.T) {
 	aCopy := write("w/a.jsonl", `{"text":"one"}`)
 	aRenamed := write("y/c.jsonl", `{"text":"one"}`)
 	key := func(paths ...string) string {
-		in, err := sourceParts(paths)
+		in, err := sourceParts(nil, paths)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func (pl *Planner) prepare(ctx context.Context, b *Bound, bn *BoundNode) (*prepa
 	if p.bt.Sources != nil && bn.Decoded != nil && !pl.skipSources {
 		paths, err := p.bt.Sources(bn.Decoded, b.Config.Dir)
 		if err == nil {
-			p.base.Inputs, err = sourceParts(paths)
+			p.base.Inputs, err = sourceParts(pl.Store, paths)
 		}
 		if bn.Sensitive {
 			p.base.Inputs = redactKeys(b.Secrets, p.base.Inputs)
