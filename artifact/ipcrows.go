@@ -186,10 +186,11 @@ func readRowRange(r io.ReaderAt, blk ipcBlock, lo, hi int64, schema *arrow.Schem
 			bufs[1] = memory.NewBufferBytes(offs)
 			bufs = append(bufs, memory.NewBufferBytes(b))
 		}
-		d := array.NewData(f.Type, int(hi-lo), bufs, nil, array.UnknownNullCount, int(skew))
+		nullCount := array.UnknownNullCount // counted from the bitmap when asked
 		if nulls == 0 {
-			d = array.NewData(f.Type, int(hi-lo), bufs, nil, 0, int(skew))
+			nullCount = 0
 		}
+		d := array.NewData(f.Type, int(hi-lo), bufs, nil, nullCount, int(skew))
 		cols = append(cols, array.MakeFromData(d))
 		d.Release()
 	}
