@@ -75,6 +75,7 @@ func (p *plan) newWorker(m Mapper) *worker[Mapper] {
 type textColumn interface {
 	arrow.Array
 	Value(i int) string
+	ValueBytes() []byte
 }
 
 // process maps one unit and builds its output and rejects batches.
@@ -95,27 +96,18 @@ func (w *worker[M]) process(u unit) (d done) {
 	var tb interface {
 		array.Builder
 		Append(string)
+		ReserveData(int)
 	}
+	if p.large {
+		tb = array.NewLargeStringBuilder(mem)
+	} else {
+		tb = array.NewStringBuilder(mem)
+	}
+	defer tb.Release()
 	// The output text is about the input's size: one allocation instead of
 	// a doubling series, each zeroed and copied.
-	var textBytes int
-	if p.large {
-		b := array.NewLargeStringBuilder(mem)
-		if offs := col.(*array.LargeString).ValueOffsets(); len(offs) > n {
-			textBytes = int(offs[n] - offs[0])
-		}
-		b.ReserveData(textBytes)
-		tb = b
-	} else {
-		b := array.NewStringBuilder(mem)
-		if offs := col.(*array.String).ValueOffsets(); len(offs) > n {
-			textBytes = int(offs[n] - offs[0])
-		}
-		b.ReserveData(textBytes)
-		tb = b
-	}
 	tb.Reserve(n)
-	defer tb.Release()
+	tb.ReserveData(len(col.ValueBytes()))
 	extras := make([]*array.StringBuilder, len(p.opt.Extra))
 	for i := range extras {
 		extras[i] = array.NewStringBuilder(mem)
