@@ -324,8 +324,7 @@ func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to, step int64
 		return err
 	}
 	defer sh.close()
-	// Pieces are read alone when their bytes can be found in the batch.
-	alone := step > 0 && sh.r.Schema().Equal(d.schema) && rangeReadable(d.schema)
+	alone := rowsReadAlone(sh.r, d.schema)
 	var first int64
 	for j, b := range sh.blocks {
 		lo, hi := max(from-first, 0), min(to-first, b.rows)
@@ -348,11 +347,11 @@ func (d *Dataset) ScanShardRows(ctx context.Context, i int, from, to, step int64
 
 // scanPieces calls fn with rows [lo, hi) of batch j in pieces of step
 // rows counted from the batch's first row (one piece when step is 0),
-// each read alone when the schema allows, else sliced from one read.
+// each read alone when rows can be (alone), else sliced from one read.
 func (d *Dataset) scanPieces(ctx context.Context, sh *openedShard, j int, lo, hi, step int64, alone bool, fn func(row int64, rec arrow.RecordBatch) error) error {
 	var whole arrow.RecordBatch
-	if !alone {
-		rec, err := readBatchRows(sh.f, sh.r, sh.blocks[j], j, lo, hi, d.schema)
+	if step == 0 || !alone {
+		rec, err := readBatchRows(sh.f, sh.r, sh.blocks[j], j, lo, hi, d.schema, alone)
 		if err != nil {
 			return fmt.Errorf("dataset shard %s: batch %d: %w", sh.path, j, err)
 		}
@@ -372,7 +371,7 @@ func (d *Dataset) scanPieces(ctx context.Context, sh *openedShard, j int, lo, hi
 			rec = whole.NewSlice(plo-lo, phi-lo)
 		} else {
 			var err error
-			if rec, err = readBatchRows(sh.f, sh.r, sh.blocks[j], j, plo, phi, d.schema); err != nil {
+			if rec, err = readBatchRows(sh.f, sh.r, sh.blocks[j], j, plo, phi, d.schema, alone); err != nil {
 				return fmt.Errorf("dataset shard %s: batch %d: %w", sh.path, j, err)
 			}
 		}
@@ -402,10 +401,17 @@ func checkShardRows(blocks []ipcBlock, want int64) error {
 	return nil
 }
 
+// rowsReadAlone tells whether rows of r's batches can be read without the
+// rest of their batch: r holds schema, a flat one (rangeReadable).
+func rowsReadAlone(r *ipc.FileReader, schema *arrow.Schema) bool {
+	return r.Schema().Equal(schema) && rangeReadable(schema)
+}
+
 // readBatchRows returns rows [lo, hi) of batch j of r, whose block in src
-// is blk, validated. Part of a batch of a flat schema is read alone.
-func readBatchRows(src io.ReaderAt, r *ipc.FileReader, blk ipcBlock, j int, lo, hi int64, schema *arrow.Schema) (rec arrow.RecordBatch, err error) {
-	if (lo > 0 || hi < blk.rows) && r.Schema().Equal(schema) && rangeReadable(schema) {
+// is blk, validated. Part of a batch is read alone when alone
+// (rowsReadAlone) says it can be.
+func readBatchRows(src io.ReaderAt, r *ipc.FileReader, blk ipcBlock, j int, lo, hi int64, schema *arrow.Schema, alone bool) (rec arrow.RecordBatch, err error) {
+	if alone && (lo > 0 || hi < blk.rows) {
 		return readRowRange(src, blk, lo, hi, schema)
 	}
 	full, err := readBatch(r, j)

@@ -139,7 +139,7 @@ func FuzzOpenDataset(f *testing.F) {
 			if b.rows < 2 {
 				continue
 			}
-			rec, err := readBatchRows(bytes.NewReader(data), r, b, j, 1, b.rows-1, r.Schema())
+			rec, err := readBatchRows(bytes.NewReader(data), r, b, j, 1, b.rows-1, r.Schema(), rowsReadAlone(r, r.Schema()))
 			if err != nil {
 				continue
 			}

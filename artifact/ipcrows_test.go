@@ -109,7 +109,7 @@ func TestReadRowRange(t *testing.T) {
 	}
 	defer r.Close()
 	for _, rg := range [][2]int64{{0, 1}, {1, 2}, {3, 17}, {8, 16}, {7, 9}, {5, rows}, {0, rows - 1}, {999, 1000}, {250, 750}, {4, 4}} {
-		got, err := readBatchRows(src, r, blocks[0], 0, rg[0], rg[1], rec.Schema())
+		got, err := readBatchRows(src, r, blocks[0], 0, rg[0], rg[1], rec.Schema(), rowsReadAlone(r, rec.Schema()))
 		if err != nil {
 			t.Fatalf("%v: %v", rg, err)
 		}
@@ -147,7 +147,7 @@ func TestReadRowRangeReadsOnlyTheRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	got, err := readBatchRows(src, r, blocks[0], 0, 5000, 5100, schema)
+	got, err := readBatchRows(src, r, blocks[0], 0, 5000, 5100, schema, rowsReadAlone(r, schema))
 	if err != nil {
 		t.Fatal(err)
 	}
