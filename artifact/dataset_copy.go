@@ -31,10 +31,7 @@ func (w *DatasetWriter) WriteDataset(ctx context.Context, d *Dataset) error {
 		return fmt.Errorf("dataset writer %s: dataset schema {%s} does not match {%s}",
 			w.dir, SchemaString(d.Schema()), SchemaString(w.schema))
 	}
-	if w.frame == nil && !w.noFrame {
-		fr, err := newIPCFrame(w.schema)
-		w.frame, w.noFrame = fr, err != nil
-	}
+	w.makeFrame()
 	if w.w != nil || w.frame == nil {
 		// A shard arrow-go is writing cannot take copied messages.
 		return d.Scan(ctx, w.Write)

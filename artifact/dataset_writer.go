@@ -168,10 +168,19 @@ func NewDatasetWriter(dir string, schema *arrow.Schema, opts ...WriterOption) (*
 	}
 	w := &DatasetWriter{dir: dir, schema: schema, cfg: cfg}
 	if cfg.ownLayout {
-		fr, err := newIPCFrame(schema)
-		w.frame, w.noFrame = fr, err != nil
+		w.makeFrame()
 	}
 	return w, nil
+}
+
+// makeFrame prepares the layout the writer gives the shards it lays out
+// itself, once; without one (a schema it cannot frame), arrow-go lays
+// them out.
+func (w *DatasetWriter) makeFrame() {
+	if w.frame == nil && !w.noFrame {
+		fr, err := newIPCFrame(w.schema)
+		w.frame, w.noFrame = fr, err != nil
+	}
 }
 
 func shardName(i int) string { return fmt.Sprintf("part-%05d.arrow", i) }
