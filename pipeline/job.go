@@ -93,6 +93,9 @@ type jobEvent struct {
 	Step  int64   `json:"step,omitempty"`
 	Value float64 `json:"value,omitempty"`
 	Line  string  `json:"line,omitempty"`
+	// A task of a sharded node reports its own progress; the host sums.
+	Task  int `json:"task,omitempty"`
+	Tasks int `json:"tasks,omitempty"`
 }
 
 // jobResult is how a job ended, as the job itself saw it.
@@ -162,6 +165,7 @@ type eventTail struct {
 	path   string
 	addr   string
 	hook   Hook
+	shards *shardProgress // a sharded node's; nil for others
 	offset int64
 	carry  []byte // a line not yet complete
 }
@@ -202,6 +206,10 @@ func (t *eventTail) forward(line []byte) {
 	}
 	switch ev.Type {
 	case "progress":
+		if ev.Tasks > 0 && t.shards != nil {
+			t.shards.add(ev.Task, ev.Done, ev.Total, func(done, total int64) { t.hook.NodeProgress(t.addr, done, total, ev.Unit) })
+			return
+		}
 		t.hook.NodeProgress(t.addr, ev.Done, ev.Total, ev.Unit)
 	case "metric":
 		t.hook.NodeMetric(t.addr, ev.Name, ev.Step, ev.Value)

@@ -40,8 +40,9 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) 
 		return err
 	}
 	secrets := spec.Redaction()
+	ew := &eventWriter{w: events}
 	nr := &NodeRun{Addr: spec.Addr, Key: spec.Key, Seed: spec.Seed, Dir: spec.Dir, Inputs: spec.Inputs,
-		Store: store, hook: redactHook{Hook: &eventWriter{w: events}, s: secrets}}
+		Store: store, hook: redactHook{Hook: ew, s: secrets}, taskEvents: ew.taskProgress}
 	resultFile := jobResultFile
 	var out map[string]string
 	switch {
@@ -199,17 +200,29 @@ func (e *eventWriter) write(ev jobEvent) {
 
 // NodeProgress implements Hook.
 func (e *eventWriter) NodeProgress(_ string, done, total int64, unit string) {
+	if e.due(done == total) {
+		e.write(jobEvent{Type: "progress", Done: done, Total: total, Unit: unit})
+	}
+}
+
+// due tells whether a progress line is due now, or is the last.
+func (e *eventWriter) due(last bool) bool {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	now := time.Now()
-	skip := now.Sub(e.lastProgress) < progressEvery && done != total
-	if !skip {
-		e.lastProgress = now
+	if now.Sub(e.lastProgress) < progressEvery && !last {
+		return false
 	}
-	e.mu.Unlock()
-	if skip {
-		return
+	e.lastProgress = now
+	return true
+}
+
+// taskProgress reports the progress of a task of a sharded node, which
+// the host sums with its other tasks'.
+func (e *eventWriter) taskProgress(task, tasks int, done, total int64, unit string) {
+	if e.due(done == total) {
+		e.write(jobEvent{Type: "progress", Done: done, Total: total, Unit: unit, Task: task, Tasks: tasks})
 	}
-	e.write(jobEvent{Type: "progress", Done: done, Total: total, Unit: unit})
 }
 
 // NodeMetric implements Hook.

@@ -14,6 +14,7 @@ func FuzzJobFiles(f *testing.F) {
 	f.Add([]byte(`{"outputs":{"data":"sha256:00"},"metrics":{"docs":1}}`))
 	f.Add([]byte(`{"node":"clean.c","type":"clean","key":"k","store":"/s","config":{},"vars":{"x":{"value":1,"type":"number"}},"shards":2}`))
 	f.Add([]byte(`{"t":"metric","name":"loss","step":1,"value":0.5}` + "\n" + `{"t":`))
+	f.Add([]byte(`{"t":"progress","done":3,"total":9,"unit":"docs","task":1,"tasks":2}` + "\n" + `{"t":"progress","done":1,"task":-7,"tasks":2}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		for _, name := range []string{jobEventsFile, jobResultFile, jobSpecFile} {
@@ -21,7 +22,7 @@ func FuzzJobFiles(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		tail := &eventTail{path: filepath.Join(dir, jobEventsFile), addr: "n", hook: NopHook{}}
+		tail := &eventTail{path: filepath.Join(dir, jobEventsFile), addr: "n", hook: NopHook{}, shards: newShardProgress(2)}
 		tail.poll()
 		tail.poll()
 		readJobResult(dir)

@@ -76,8 +76,8 @@ func cleanOutputs(cfg clean.Config) func(in *arrow.Schema) []shardOutput {
 // cleanShard cleans task's part of the input into the shard directory.
 func cleanShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
 	cfg := *run.Config.(*clean.Config)
-	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*partSink) (any, error) {
-		return clean.Run(ctx, in, w[0], cfg, progressOnly{run}, clean.WithRejects(w[1]))
+	return runPartTask(ctx, run, dir, task, tasks, cleanOutputs(cfg), func(in *datasetPart, w []*partSink, rep taskReporter) (any, error) {
+		return clean.Run(ctx, in, w[0], cfg, rep, clean.WithRejects(w[1]))
 	})
 }
 

@@ -53,8 +53,8 @@ func piiOutputs(in *arrow.Schema) []shardOutput { return []shardOutput{{"data", 
 // piiShard scrubs task's part of the input into the shard directory.
 func piiShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) error {
 	cfg := *run.Config.(*pii.Config)
-	return runPartTask(ctx, run, dir, task, tasks, piiOutputs, func(in *datasetPart, w []*partSink) (any, error) {
-		return pii.Run(ctx, in, w[0], cfg, progressOnly{run})
+	return runPartTask(ctx, run, dir, task, tasks, piiOutputs, func(in *datasetPart, w []*partSink, rep taskReporter) (any, error) {
+		return pii.Run(ctx, in, w[0], cfg, rep)
 	})
 }
 

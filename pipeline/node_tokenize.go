@@ -112,9 +112,9 @@ func tokenizeShard(ctx context.Context, run *NodeRun, dir string, task, tasks in
 	if err != nil {
 		return err
 	}
-	return runPartTask(ctx, run, dir, task, tasks, tokenizeDocs, func(in *datasetPart, w []*partSink) (any, error) {
+	return runPartTask(ctx, run, dir, task, tasks, tokenizeDocs, func(in *datasetPart, w []*partSink, rep taskReporter) (any, error) {
 		// The merge packs the documents, so they always go to the parts.
-		return tokenize.Encode(ctx, in, tok, w[0].file, w[1].file, cfg, progressOnly{run})
+		return tokenize.Encode(ctx, in, tok, w[0].file, w[1].file, cfg, rep)
 	})
 }
 

@@ -29,11 +29,31 @@ type NodeRun struct {
 	hook    Hook
 	mu      sync.Mutex
 	metrics map[string]float64
+	shards  *shardProgress // a sharded node's tasks' progress, from the first report
+	// taskEvents, when set, takes the tasks' progress instead: the tasks
+	// of a job run in processes of their own, and the host sums them.
+	taskEvents func(task, tasks int, done, total int64, unit string)
 }
 
 // Progress reports work done out of total (total <= 0 when unknown).
 func (r *NodeRun) Progress(done, total int64, unit string) {
 	r.hook.NodeProgress(r.Addr, done, total, unit)
+}
+
+// taskProgress reports the progress of task of a sharded node as the
+// node's, summed over its tasks.
+func (r *NodeRun) taskProgress(task, tasks int, done, total int64, unit string) {
+	if r.taskEvents != nil {
+		r.taskEvents(task, tasks, done, total, unit)
+		return
+	}
+	r.mu.Lock()
+	if r.shards == nil {
+		r.shards = newShardProgress(tasks)
+	}
+	p := r.shards
+	r.mu.Unlock()
+	p.add(task, done, total, func(done, total int64) { r.Progress(done, total, unit) })
 }
 
 // Metric reports one point of a metric series.

@@ -42,6 +42,9 @@ func (r *run) runJob(ctx context.Context, n *prepared, nr *NodeRun, ex *Executor
 		return nil, err
 	}
 	tail := &eventTail{path: filepath.Join(dir, jobEventsFile), addr: n.Addr, hook: nr.hook}
+	if n.sharded() {
+		tail.shards = newShardProgress(spec.Shards)
+	}
 	job := &Job{Name: "llmflow:" + n.Addr, Dir: dir, Command: r.jobCommand(dir), Tasks: 1, Executor: ex,
 		Log: func(line string) { nr.hook.NodeLog(n.Addr, line) }, Fresh: func() error { return removeReports(dir) }}
 	if n.sharded() {

@@ -225,7 +225,7 @@ type shardOutput struct {
 // runPartTask runs task's part of input "input" through fn, which writes
 // to one sink per output and returns its counters, kept for the merge.
 func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int, outputs func(in *arrow.Schema) []shardOutput,
-	fn func(in *datasetPart, w []*partSink) (stats any, err error)) error {
+	fn func(in *datasetPart, w []*partSink, rep taskReporter) (stats any, err error)) error {
 	in, err := run.inputPart("input", task, tasks)
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func runPartTask(ctx context.Context, run *NodeRun, dir string, task, tasks int,
 		defer w.Abort()
 		ws = append(ws, &partSink{ctx: ctx, output: o.name, task: task, file: w, merges: merges})
 	}
-	st, err := fn(in, ws)
+	st, err := fn(in, ws, taskReporter{run, task, tasks})
 	if err != nil {
 		return err
 	}
@@ -488,9 +488,60 @@ func loadShardStats[S any](ctx context.Context, dir string, tasks int, add func(
 	return nil
 }
 
-// progressOnly forwards a library's progress but not its metrics: a task
-// reports only its share, and the merge reports the sums.
-type progressOnly struct{ r *NodeRun }
+// taskReporter forwards a task's progress into the node's, summed over
+// its tasks, but not its metrics: a task reports only its share, and the
+// merge reports the sums.
+type taskReporter struct {
+	r           *NodeRun
+	task, tasks int
+}
 
-func (p progressOnly) Progress(done, total int64, unit string) { p.r.Progress(done, total, unit) }
-func (p progressOnly) Metric(string, int64, float64)           {}
+func (p taskReporter) Progress(done, total int64, unit string) {
+	p.r.taskProgress(p.task, p.tasks, done, total, unit)
+}
+
+func (p taskReporter) Metric(string, int64, float64) {}
+
+// shardProgress sums the progress of a sharded node's tasks: each reports
+// its own part, and a bar that showed them in turn would jump back and
+// forth.
+type shardProgress struct {
+	mu          sync.Mutex
+	done, total []int64
+	reported    []bool
+}
+
+func newShardProgress(tasks int) *shardProgress {
+	return &shardProgress{done: make([]int64, tasks), total: make([]int64, tasks), reported: make([]bool, tasks)}
+}
+
+// add records task's figures and calls report with the node's, under the
+// lock so that the node's done never goes back. A task that has not
+// reported yet counts as the mean of those that have (the parts are
+// equal shares of the rows); the total is unknown while any task's is.
+func (p *shardProgress) add(task int, done, total int64, report func(done, total int64)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if task < 0 || task >= len(p.done) {
+		return
+	}
+	p.done[task], p.total[task], p.reported[task] = max(p.done[task], done), total, true
+	var sumDone, sumTotal, known int64
+	unknown := false
+	for i := range p.done {
+		sumDone += p.done[i]
+		switch {
+		case !p.reported[i]:
+		case p.total[i] <= 0:
+			unknown = true
+		default:
+			sumTotal += p.total[i]
+			known++
+		}
+	}
+	if unknown {
+		report(sumDone, 0)
+		return
+	}
+	report(sumDone, sumTotal+sumTotal/known*(int64(len(p.total))-known))
+}

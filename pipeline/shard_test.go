@@ -84,11 +84,46 @@ func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
 	return nil
 }
 
-// metricLog records the last value of every metric.
+// metricLog records the last value of every metric, and every node's
+// progress.
 type metricLog struct {
 	eventLog
-	mu      sync.Mutex
-	metrics map[string]float64
+	mu       sync.Mutex
+	metrics  map[string]float64
+	progress map[string][][2]int64 // done, total
+}
+
+func (m *metricLog) NodeProgress(addr string, done, total int64, _ string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.progress == nil {
+		m.progress = map[string][][2]int64{}
+	}
+	m.progress[addr] = append(m.progress[addr], [2]int64{done, total})
+}
+
+// checkProgress checks that node's progress never went back and ended at
+// rows of rows, all counted (when exact) or some (a job's tasks space
+// their reports out).
+func (m *metricLog) checkProgress(t *testing.T, node string, rows int64, exact bool) {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pts := m.progress[node]
+	if len(pts) == 0 {
+		t.Errorf("%s reported no progress", node)
+		return
+	}
+	for i := 1; i < len(pts); i++ {
+		if pts[i][0] < pts[i-1][0] {
+			t.Errorf("%s progress went back from %d to %d: %v", node, pts[i-1][0], pts[i][0], pts)
+			return
+		}
+	}
+	last := pts[len(pts)-1]
+	if last[1] != rows || (exact && last[0] != rows) || last[0] > rows {
+		t.Errorf("%s progress ended at %d of %d, want %d rows: %v", node, last[0], last[1], rows, pts)
+	}
 }
 
 // summaryLog records the summary counters of every node run too.
@@ -259,6 +294,9 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 			if inHost := !tc.jobs && tc.shards > 1; (turns["data"] > 0) != inHost {
 				t.Errorf("tasks took %d turns to write merged outputs, want them to: %v", turns["data"], inHost)
 			}
+			// The tasks' progress is summed into the node's.
+			log.checkProgress(t, "clean.c", 3*artifact.DefaultBatchRows+1000, !tc.jobs)
+			log.checkProgress(t, "pii.p", int64(log.metrics["clean.c docs_kept"]), !tc.jobs)
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics
 				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 ||
@@ -419,5 +457,26 @@ func TestTurnEndsWithMerge(t *testing.T) {
 	merged.Abort()
 	if err := sink.Write(rec); err != errMergeEnded {
 		t.Fatalf("write after the merge ended: %v, want %v", err, errMergeEnded)
+	}
+}
+
+func TestShardProgressSumsTasks(t *testing.T) {
+	p := newShardProgress(4)
+	var got [][2]int64
+	report := func(done, total int64) { got = append(got, [2]int64{done, total}) }
+	p.add(0, 10, 100, report) // three tasks not yet heard of count as 100 each
+	p.add(1, 5, 101, report)
+	p.add(0, 8, 100, report) // a task's done never goes back
+	p.add(4, 1, 1, report)   // no such task: ignored
+	p.add(2, 0, 99, report)
+	p.add(3, 0, 100, report)
+	p.add(3, 100, 100, report)
+	want := [][2]int64{{10, 400}, {15, 401}, {15, 401}, {15, 400}, {15, 400}, {115, 400}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("reports %v, want %v", got, want)
+	}
+	p.add(1, 6, 0, report) // a task that does not know its total: neither does the node
+	if last := got[len(got)-1]; last != [2]int64{116, 0} {
+		t.Errorf("with an unknown total: %v", last)
 	}
 }
