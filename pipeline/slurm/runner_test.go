@@ -177,6 +177,20 @@ func TestParseStates(t *testing.T) {
 	if s := parseScontrol(split, "7", 2); !s.done || s.failure("7", "n", nil) == nil {
 		t.Errorf("finished array: done=%v", s.done)
 	}
+	// An array cancelled while tasks 2 and 3 waited: their record ends
+	// with them, named past the array's end (or by its range).
+	for _, rest := range []string{"4294967294", "2-3"} {
+		cancelled := "JobId=7 ArrayJobId=7 ArrayTaskId=" + rest + " JobState=CANCELLED ExitCode=0:0\n" +
+			"JobId=9 ArrayJobId=7 ArrayTaskId=1 JobState=COMPLETED ExitCode=0:0\n" +
+			"JobId=8 ArrayJobId=7 ArrayTaskId=0 JobState=COMPLETED ExitCode=0:0\n"
+		s := parseScontrol(cancelled, "7", 4)
+		if err := s.failure("7", "n", nil); !s.done || err == nil || !strings.Contains(err.Error(), "2 of 4 array tasks failed") {
+			t.Errorf("array cancelled while queued (%s): done=%v err=%v", rest, s.done, err)
+		}
+	}
+	if s := parseSacct("7_[2-3]|CANCELLED by 0|0:0\n7_0|COMPLETED|0:0\n7_1|COMPLETED|0:0\n", "7", 4); !s.done {
+		t.Errorf("sacct of an array cancelled while queued: done=%v %v", s.done, s.tasks)
+	}
 	sacct := "7_0|COMPLETED|0:0\n7_1|CANCELLED by 0|0:15\n"
 	s := parseSacct(sacct, "7", 2)
 	if err := s.failure("7", "n", nil); !s.done || err == nil || !strings.Contains(err.Error(), "ended CANCELLED with signal 15") {

@@ -27,14 +27,24 @@ type taskState struct {
 type jobState struct {
 	tasks   map[int]taskState
 	pending int // array tasks not yet split out of the pending record
-	want    int
-	done    bool
+	// rest is the state of the tasks never split out of the pending
+	// record, when it ended: the array was cancelled before they started.
+	rest *taskState
+	want int
+	done bool
 }
 
 func newJobState(want int) *jobState { return &jobState{tasks: map[int]taskState{}, want: want} }
 
 // finish decides whether every task ended.
 func (s *jobState) finish() *jobState {
+	if s.rest != nil {
+		for i := range s.want {
+			if _, ok := s.tasks[i]; !ok {
+				s.tasks[i] = *s.rest
+			}
+		}
+	}
 	s.done = s.pending == 0 && len(s.tasks) >= s.want
 	for _, t := range s.tasks {
 		if !terminal[t.State] {
@@ -53,16 +63,19 @@ func parseScontrol(out, id string, want int) *jobState {
 		if f["JobId"] == "" || (f["JobId"] != id && f["ArrayJobId"] != id) {
 			continue
 		}
+		t := taskState{State: f["JobState"], ExitCode: f["ExitCode"], Log: f["StdOut"]}
 		task := 0
 		if at, ok := f["ArrayTaskId"]; ok {
+			// The pending record names its tasks as a range ("2-7%2"), or as
+			// a number past the array's end once it was cancelled.
 			n, err := strconv.Atoi(at)
-			if err != nil { // a range of tasks still pending: "0-7" or "2-7%2"
-				s.pending++
+			if err != nil || n >= want {
+				s.addPendingRecord(t)
 				continue
 			}
 			task = n
 		}
-		s.tasks[task] = taskState{State: f["JobState"], ExitCode: f["ExitCode"], Log: f["StdOut"]}
+		s.tasks[task] = t
 	}
 	return s.finish()
 }
@@ -79,20 +92,31 @@ func parseSacct(out, id string, want int) *jobState {
 		if len(state) == 0 {
 			continue
 		}
+		t := taskState{State: state[0], ExitCode: code} // "CANCELLED by 0" -> CANCELLED
 		task := 0
 		if base, at, ok := strings.Cut(jid, "_"); ok && base == id {
 			n, err := strconv.Atoi(at)
-			if err != nil { // "42_[0-7]": pending
-				s.pending++
+			if err != nil { // "42_[0-7]": the pending record
+				s.addPendingRecord(t)
 				continue
 			}
 			task = n
 		} else if jid != id {
 			continue
 		}
-		s.tasks[task] = taskState{State: state[0], ExitCode: code} // "CANCELLED by 0" -> CANCELLED
+		s.tasks[task] = t
 	}
 	return s.finish()
+}
+
+// addPendingRecord counts the record of an array's tasks not yet
+// started: pending, or ended with them if it ended.
+func (s *jobState) addPendingRecord(t taskState) {
+	if terminal[t.State] {
+		s.rest = &t
+		return
+	}
+	s.pending++
 }
 
 func fields(line string) map[string]string {
