@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/llmflow/llmflow/artifact"
 )
@@ -42,6 +43,10 @@ type Job struct {
 	// a job still queued from an earlier host does not call it.
 	Fresh func() error
 	Log   func(line string)
+	// Finished, when set, tells whether the work of an array's tasks is
+	// done although some may not have started: the runner may cancel
+	// those, and the caller then judges the job by what the tasks left.
+	Finished func() bool
 }
 
 // TaskEnv is the variable that gives a task of a job its index.
@@ -75,6 +80,20 @@ type JobSpec struct {
 type JobPart struct {
 	Task  int
 	Merge bool
+	// TimeLeft, when set, returns how long the task has before the
+	// cluster stops it, and false when that is not known; nil means no
+	// limit. A task takes on another shard, or the merge, only while it
+	// has twice the time it has run so far left.
+	TimeLeft func() (time.Duration, bool)
+}
+
+// timeFor tells whether a task that has run for ran may take on more.
+func (p JobPart) timeFor(ran time.Duration) bool {
+	if p.TimeLeft == nil {
+		return true
+	}
+	left, ok := p.TimeLeft()
+	return ok && left >= 2*ran
 }
 
 // shardDir is where a sharded job's tasks leave their parts.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,7 +50,11 @@ func ExecJob(ctx context.Context, dir string, runner StageRunner, part JobPart) 
 	switch {
 	case spec.Shards > 1 && !part.Merge:
 		resultFile = taskResultFile(part.Task)
-		err = execJobShard(ctx, spec, nr, dir, part.Task)
+		var merged map[string]string
+		if merged, err = execJobTask(ctx, spec, nr, dir, part); err == nil && merged != nil {
+			// The node's result, as a merge job would have written it.
+			err = writeJSONFile(filepath.Join(dir, jobResultFile), jobResult{Outputs: merged, Metrics: nr.metrics}, 0o644)
+		}
 	case spec.Shards > 1:
 		out, err = execJobMerge(ctx, spec, nr, dir)
 	default:
@@ -100,22 +106,59 @@ func execJobNode(ctx context.Context, spec *JobSpec, nr *NodeRun, runner StageRu
 	return bt.Run(ctx, nr)
 }
 
-func execJobShard(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string, task int) (err error) {
+// execJobTask runs task of a sharded node's job array: its own shard and
+// any other no task has taken (see shardClaims) while its time allows.
+// The task that sees every shard done merges the parts of a node whose
+// merge only gathers them, which spares the merge a job of its own and a
+// wait in the queue; it returns the merged outputs, else nil.
+func execJobTask(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string, part JobPart) (merged map[string]string, err error) {
 	defer recoverBug(spec.Addr, &err)
 	bt, err := spec.shardedType(nr)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if task < 0 || task >= spec.Shards {
-		return fmt.Errorf("task %d of a node in %d shards", task, spec.Shards)
+	if part.Task < 0 || part.Task >= spec.Shards {
+		return nil, fmt.Errorf("task %d of a node in %d shards", part.Task, spec.Shards)
 	}
 	if err := os.MkdirAll(shardDir(dir), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	if err := bt.RunShard(ctx, nr, shardDir(dir), task, spec.Shards); err != nil {
-		return fmt.Errorf("shard %d of %d: %w", task, spec.Shards, err)
+	claims, err := newShardClaims(dir, spec.Shards)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	start := time.Now()
+	var ran []string
+	for _, shard := range claims.order(part.Task) {
+		if claims.has(failedName) || (len(ran) > 0 && !part.timeFor(time.Since(start))) {
+			break
+		}
+		if ok, err := claims.claim(claimName(shard)); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := bt.RunShard(ctx, nr, shardDir(dir), shard, spec.Shards); err != nil {
+			claims.markFailed()
+			return nil, fmt.Errorf("shard %d of %d: %w", shard, spec.Shards, err)
+		}
+		if err := claims.markDone(shard); err != nil {
+			return nil, err
+		}
+		ran = append(ran, strconv.Itoa(shard))
+	}
+	if len(ran) > 1 || len(ran) == 1 && ran[0] != strconv.Itoa(part.Task) {
+		nr.Log(fmt.Sprintf("task %d ran shards [%s]", part.Task, strings.Join(ran, " ")))
+	}
+	if !bt.MergeAsTasksEnd || !claims.allDone() || !part.timeFor(time.Since(start)) {
+		return nil, nil
+	}
+	if ok, err := claims.claim(mergeName); err != nil || !ok {
+		return nil, err
+	}
+	nr.Log(fmt.Sprintf("task %d merges the parts", part.Task))
+	return bt.Merge(ctx, nr, shardDir(dir), spec.Shards)
 }
 
 func execJobMerge(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string) (out map[string]string, err error) {

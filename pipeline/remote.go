@@ -51,17 +51,23 @@ func (r *run) runJob(ctx context.Context, n *prepared, nr *NodeRun, ex *Executor
 		if err := r.runTasks(ctx, runner, job, spec.Shards, tail.poll); err != nil {
 			return nil, err
 		}
-		// The merge is a job of its own, in a directory of its own so its
-		// job id does not replace the array's.
-		merge := *job
-		merge.Dir, merge.Tasks, merge.Command = filepath.Join(dir, "merge"), 1, r.jobCommand("--merge", dir)
-		merge.Fresh = func() error { return removeFile(filepath.Join(dir, jobResultFile)) }
-		if err := os.MkdirAll(merge.Dir, 0o700); err != nil {
-			return nil, err
+		array := job
+		job = nil
+		if res, _ := readJobResult(dir); res == nil {
+			// No task merged: the merge is a job of its own, in a directory
+			// of its own so its job id does not replace the array's.
+			merge := *array
+			merge.Dir, merge.Tasks, merge.Command = filepath.Join(dir, "merge"), 1, r.jobCommand("--merge", dir)
+			merge.Fresh = func() error { return removeFile(filepath.Join(dir, jobResultFile)) }
+			if err := os.MkdirAll(merge.Dir, 0o700); err != nil {
+				return nil, err
+			}
+			job = &merge
 		}
-		job = &merge
 	}
-	err = waitJob(ctx, runner, job, tail.poll)
+	if job != nil {
+		err = waitJob(ctx, runner, job, tail.poll)
+	}
 	res, rerr := readJobResult(dir)
 	switch {
 	case res != nil && res.Error != "" && err != nil:
@@ -90,7 +96,19 @@ func (r *run) runJob(ctx context.Context, n *prepared, nr *NodeRun, ex *Executor
 // of the first that failed, with Slurm's account of it.
 func (r *run) runTasks(ctx context.Context, runner JobRunner, job *Job, tasks int, poll func()) error {
 	job.Tasks = tasks
+	claims := &shardClaims{dir: claimsDir(job.Dir), shards: tasks}
+	job.Finished = claims.allDone
 	err := waitJob(ctx, runner, job, poll)
+	if ctx.Err() == nil && claims.allDone() {
+		// The tasks that had not started when the last shard was done were
+		// cancelled, or found nothing to do: only a failed merge counts.
+		for i := range tasks {
+			if res, _ := readResultFile(filepath.Join(job.Dir, taskResultFile(i))); res != nil && res.Error != "" {
+				return errors.New(res.Error)
+			}
+		}
+		return nil
+	}
 	for i := range tasks {
 		res, rerr := readResultFile(filepath.Join(job.Dir, taskResultFile(i)))
 		switch {
@@ -145,13 +163,16 @@ func (r *run) finishedJob(dir string) map[string]string {
 }
 
 // removeReports clears what an earlier job left in dir before a new one:
-// results, events and the parts of a sharded node's tasks.
+// results, events and the claims and parts of a sharded node's tasks.
 func removeReports(dir string) error {
 	tasks, _ := filepath.Glob(filepath.Join(dir, "result-*.json"))
 	for _, path := range append(tasks, filepath.Join(dir, jobResultFile), filepath.Join(dir, jobEventsFile)) {
 		if err := removeFile(path); err != nil {
 			return err
 		}
+	}
+	if err := os.RemoveAll(claimsDir(dir)); err != nil {
+		return err
 	}
 	return os.RemoveAll(shardDir(dir))
 }

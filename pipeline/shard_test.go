@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(execJobEnv); dir != "" {
 		task, _ := strconv.Atoi(os.Getenv(TaskEnv))
 		part := JobPart{Task: task, Merge: os.Getenv("LLMFLOW_TEST_MERGE") == "1"}
+		if os.Getenv("LLMFLOW_TEST_NO_TIME") == "1" {
+			part.TimeLeft = func() (time.Duration, bool) { return time.Millisecond, true }
+		}
 		if err := ExecJob(context.Background(), dir, nil, part); err != nil {
 			fmt.Fprintln(os.Stderr, "Error:", err)
 			os.Exit(1)
@@ -42,6 +46,8 @@ type processRunner struct {
 	mu     sync.Mutex
 	jobs   []string // "tasks" or "merge" per job, in order
 	output []byte   // what the job processes printed, as a cluster logs it
+	slots  int      // > 0: tasks at once, started in order, as on a small cluster
+	env    []string // added to the tasks' environment
 }
 
 func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
@@ -56,13 +62,16 @@ func (p *processRunner) RunJob(ctx context.Context, job *Job) error {
 	p.jobs = append(p.jobs, fmt.Sprintf("%d tasks merge=%v", job.Tasks, merge))
 	p.mu.Unlock()
 	errs := make([]error, job.Tasks)
+	slots := make(chan struct{}, cmp.Or(p.slots, job.Tasks))
 	var wg sync.WaitGroup
 	for i := range job.Tasks {
 		wg.Add(1)
+		slots <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-slots }()
 			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), execJobEnv+"="+dir, TaskEnv+"="+strconv.Itoa(i))
+			cmd.Env = append(append(os.Environ(), p.env...), execJobEnv+"="+dir, TaskEnv+"="+strconv.Itoa(i))
 			if merge {
 				cmd.Env = append(cmd.Env, "LLMFLOW_TEST_MERGE=1")
 			}
@@ -268,11 +277,12 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 	for _, tc := range []struct {
 		shards int
 		jobs   bool
-	}{{1, false}, {2, false}, {3, false}, {8, false}, {4, true}, {1, true}} {
-		t.Run(fmt.Sprintf("shards=%d jobs=%v", tc.shards, tc.jobs), func(t *testing.T) {
+		slots  int // tasks a job runs at once; 0: all
+	}{{1, false, 0}, {2, false, 0}, {3, false, 0}, {8, false, 0}, {4, true, 0}, {4, true, 1}, {1, true, 0}} {
+		t.Run(fmt.Sprintf("shards=%d jobs=%v slots=%d", tc.shards, tc.jobs, tc.slots), func(t *testing.T) {
 			store := newStore(t)
 			log := &summaryLog{metricLog{metrics: map[string]float64{}}}
-			runner := &processRunner{}
+			runner := &processRunner{slots: tc.slots}
 			e := &Engine{Store: store, Hook: log, Parallelism: 2}
 			if tc.jobs {
 				e.Executor, e.JobRunners, e.JobCommand = ExecutorSlurm, map[string]JobRunner{ExecutorSlurm: runner}, []string{"llmflow"}
@@ -316,10 +326,21 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 					t.Errorf("metric %s = %v, want %v", k, log.metrics[k], v)
 				}
 			}
-			// Each of the six sharded nodes runs as an array of tasks and a merge.
+			// Each of the six sharded nodes runs as an array of tasks; the
+			// last task merges clean's and pii's parts, which it only
+			// gathers, and the others' merges are jobs of their own.
 			jobs := strings.Join(runner.jobs, "; ")
-			if tc.jobs && tc.shards > 1 && (strings.Count(jobs, fmt.Sprintf("%d tasks merge=false", tc.shards)) != 6 || strings.Count(jobs, "1 tasks merge=true") != 6) {
-				t.Errorf("jobs = %q, want an array of tasks and a merge per sharded node", runner.jobs)
+			if tc.jobs && tc.shards > 1 && (strings.Count(jobs, fmt.Sprintf("%d tasks merge=false", tc.shards)) != 6 || strings.Count(jobs, "1 tasks merge=true") != 4) {
+				t.Errorf("jobs = %q, want an array of tasks per sharded node and a merge job for 4", runner.jobs)
+			}
+			events := strings.Join(log.events, "\n")
+			if tc.jobs && tc.shards > 1 && (strings.Count(events, "merges the parts") != 2 || !strings.Contains(events, "log clean.c: task ") || !strings.Contains(events, "log pii.p: task ")) {
+				t.Errorf("clean's and pii's parts not merged by a task:\n%s", events)
+			}
+			// One task at a time: the first runs every shard, and the others
+			// find none left.
+			if tc.slots == 1 && (strings.Count(events, "task 0 ran shards [0 1 2 3]") != 6 || strings.Count(events, "ran shards") != 6) {
+				t.Errorf("with one task at a time, task 0 did not run every shard of every node:\n%s", events)
 			}
 			if ents, _ := os.ReadDir(filepath.Join(store.Dir(), "jobs")); len(ents) != 0 {
 				t.Errorf("%d job directories left", len(ents))
@@ -391,6 +412,77 @@ output "in" { value = dataset.d }
 	// A task or the merge, whichever reads the broken input first, fails it.
 	if !log.has("failed clean.c2: ") {
 		t.Errorf("events:\n%s", strings.Join(log.events, "\n"))
+	}
+}
+
+// TestShardFailureInJobStopsTasks fails a shard of a job whose tasks run
+// one at a time: the node fails with that shard's error, and the tasks
+// after it take no shards.
+func TestShardFailureInJobStopsTasks(t *testing.T) {
+	corpus := shardCorpus(t, 2*artifact.DefaultBatchRows)
+	store := newStore(t)
+	src := fmt.Sprintf(`
+dataset "d" {
+  path = %q
+}
+clean "c" {
+  input  = dataset.d
+  shards = 4
+}
+output "in" { value = dataset.d }
+`, corpus)
+	res, err := (&Engine{Store: store}).Run(context.Background(), testPipeline(t, src, store, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(store.Path(res.Outputs["in"]), "part-00000.arrow"), 100); err != nil {
+		t.Fatal(err)
+	}
+	log := &eventLog{}
+	e := &Engine{Store: store, Hook: log, NoCache: true, Executor: ExecutorSlurm,
+		JobRunners: map[string]JobRunner{ExecutorSlurm: &processRunner{slots: 1}}, JobCommand: []string{"llmflow"}}
+	if _, err := e.Run(context.Background(), testPipeline(t, src, store, false)); err == nil {
+		t.Fatal("the run succeeded over a broken input")
+	}
+	if !log.has("failed clean.c: shard 0 of 4: ") {
+		t.Errorf("events:\n%s", strings.Join(log.events, "\n"))
+	}
+	claims, _ := filepath.Glob(filepath.Join(store.Dir(), "jobs", "*", "claims", "*"))
+	for i, c := range claims {
+		claims[i] = filepath.Base(c)
+	}
+	if fmt.Sprint(claims) != "[failed shard-00000]" {
+		t.Errorf("claims after the failure: %v, want only shard 0's and the failure", claims)
+	}
+}
+
+// TestTaskOutOfTimeRunsOnlyOneShard runs tasks one at a time that have
+// no time left beyond their first shard: each runs one, none merges, and
+// the merge is a job of its own.
+func TestTaskOutOfTimeRunsOnlyOneShard(t *testing.T) {
+	corpus := shardCorpus(t, 2*artifact.DefaultBatchRows)
+	store := newStore(t)
+	src := fmt.Sprintf(`
+dataset "d" {
+  path = %q
+}
+clean "c" {
+  input  = dataset.d
+  shards = 3
+}
+`, corpus)
+	log := &eventLog{}
+	runner := &processRunner{slots: 1, env: []string{"LLMFLOW_TEST_NO_TIME=1"}}
+	e := &Engine{Store: store, Hook: log, Executor: ExecutorSlurm, JobRunners: map[string]JobRunner{ExecutorSlurm: runner}, JobCommand: []string{"llmflow"}}
+	if _, err := e.Run(context.Background(), testPipeline(t, src, store, false)); err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(log.events, "\n"))
+	}
+	events := strings.Join(log.events, "\n")
+	if strings.Contains(events, "ran shards") || strings.Contains(events, "merges the parts") {
+		t.Errorf("a task out of time took on more than its shard:\n%s", events)
+	}
+	if !strings.HasSuffix(fmt.Sprint(runner.jobs), "3 tasks merge=false 1 tasks merge=true]") {
+		t.Errorf("jobs = %q, want the array and a merge job", runner.jobs)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmflow/llmflow/pipeline"
+	"github.com/llmflow/llmflow/pipeline/slurm"
 )
 
 // nodeCmd groups the entry points executors start on other machines;
@@ -49,6 +50,8 @@ var nodeExecCmd = &cobra.Command{
 				return fmt.Errorf("%s must hold the task index of a sharded node's job: %v", pipeline.TaskEnv, err)
 			}
 			part.Task = task
+			// A task that takes on other shards must not run into its limit.
+			part.TimeLeft = slurm.TimeLeft(ctx)
 		}
 		return pipeline.ExecJob(ctx, args[0], stageRunner(), part)
 	},

@@ -294,6 +294,10 @@ output "data" { value = clean.c }
 	if !regexp.MustCompile(`clean\.c: submitted slurm job array \d+ of 8 tasks`).MatchString(sharded.stdout) {
 		t.Errorf("no job array of 8 tasks:\n%s", sharded.stdout)
 	}
+	// The task that ends the last shard merges: no merge job waits in the queue.
+	if regexp.MustCompile(`clean\.c: submitted slurm job \d+;`).MatchString(sharded.stdout) || !regexp.MustCompile(`clean\.c: task \d merges the parts`).MatchString(sharded.stdout) {
+		t.Errorf("the parts were not merged by a task:\n%s", sharded.stdout)
+	}
 	if w, s := outputLine.FindString(whole.stdout), outputLine.FindString(sharded.stdout); w == "" || w != s {
 		t.Errorf("whole %q, sharded %q", w, s)
 	}

@@ -71,7 +71,7 @@ func (r *Runner) RunJob(ctx context.Context, job *pipeline.Job) error {
 			return err
 		}
 	}
-	st, err := r.wait(ctx, id, tasks, job.Log)
+	st, err := r.wait(ctx, id, tasks, job.Log, job.Finished)
 	if ctx.Err() != nil {
 		return r.cancel(ctx, id, tasks, job.Log)
 	}
@@ -216,20 +216,28 @@ func (r *Runner) cancel(ctx context.Context, id string, tasks int, log func(stri
 	if out, err := r.command(bg, "scancel", id).CombinedOutput(); err != nil {
 		return fmt.Errorf("scancel %s: %v: %s (interrupted: %w)", id, err, strings.TrimSpace(string(out)), cause)
 	}
-	if _, err := r.wait(bg, id, tasks, log); err != nil {
+	if _, err := r.wait(bg, id, tasks, log, nil); err != nil {
 		return fmt.Errorf("slurm job %s was cancelled but did not end: %v (interrupted: %w)", id, err, cause)
 	}
 	return fmt.Errorf("cancelled slurm job %s: %w", id, cause)
 }
 
-// wait polls until every task of the job ended or ctx ends.
-func (r *Runner) wait(ctx context.Context, id string, tasks int, log func(string)) (*jobState, error) {
+// wait polls until every task of the job ended or ctx ends. Once
+// finished says the work is done, it cancels the tasks still queued:
+// each would wait for the scheduler only to find nothing left to do.
+func (r *Runner) wait(ctx context.Context, id string, tasks int, log func(string), finished func() bool) (*jobState, error) {
 	tick := time.NewTicker(r.poll)
 	defer tick.Stop()
 	for {
 		st, err := r.query(ctx, id, tasks, log)
 		if err != nil || st.done {
 			return st, err
+		}
+		if finished != nil && finished() {
+			finished = nil
+			if out, err := r.command(ctx, "scancel", "--state=PENDING", id).CombinedOutput(); err != nil && log != nil {
+				log(fmt.Sprintf("cancelling the tasks of slurm job %s still queued: %v: %s", id, err, strings.TrimSpace(string(out))))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -83,6 +83,31 @@ func TestRunJobArrayRunsEveryTask(t *testing.T) {
 	}
 }
 
+// Once the job says its work is done, the tasks still queued are
+// cancelled rather than left to start and find nothing to do.
+func TestRunJobCancelsQueuedTasksWhenFinished(t *testing.T) {
+	c := testenv.SlurmCluster(t)
+	// One task at a time (each takes both CPUs); task 0 does the work of all.
+	ex := &pipeline.Executor{Name: "test", Type: pipeline.ExecutorSlurm}
+	ex.Slurm.CPUsPerTask = 2
+	job, _ := newJob(t, c, `[ "$LLMFLOW_TASK" = 0 ] && touch all-done; touch ran-$LLMFLOW_TASK`, ex)
+	job.Tasks = 6
+	job.Finished = func() bool {
+		_, err := os.Stat(filepath.Join(job.Dir, "all-done"))
+		return err == nil
+	}
+	start := time.Now()
+	err := New(WithEnv(c.Env)).RunJob(context.Background(), job)
+	if err == nil || !strings.Contains(err.Error(), "array tasks failed") || !strings.Contains(err.Error(), "CANCELLED") {
+		t.Errorf("error = %v, want the queued tasks reported cancelled", err)
+	}
+	ran, _ := filepath.Glob(filepath.Join(job.Dir, "ran-*"))
+	if len(ran) >= 6 {
+		t.Errorf("all %d tasks ran", len(ran))
+	}
+	t.Logf("%d of 6 tasks ran, in %s", len(ran), time.Since(start).Round(time.Millisecond))
+}
+
 func TestRunJobCancelledWithContext(t *testing.T) {
 	c := testenv.SlurmCluster(t)
 	job, _ := newJob(t, c, "touch started; sleep 120; touch finished", nil)
