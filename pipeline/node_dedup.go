@@ -107,7 +107,7 @@ func dedupShard(ctx context.Context, run *NodeRun, dir string, task, tasks int) 
 		refs = uint64(ref.Rows())
 	}
 	// Each task gets its share of the sort buffers: locally they run together.
-	return dedup.SignPart(ctx, in, cfg, dedupPartDir(dir, task), refs, dedupSortBytes/tasks)
+	return dedup.SignPart(ctx, in, cfg, dedupPartDir(dir, task), refs, dedupSortBytes/tasks, taskReporter{run, task, tasks})
 }
 
 func dedupPartDir(dir string, task int) string { return partDir(dir, "signatures", task) }

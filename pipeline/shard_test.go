@@ -307,6 +307,11 @@ func TestShardedCleanMatchesWhole(t *testing.T) {
 			// The tasks' progress is summed into the node's.
 			log.checkProgress(t, "clean.c", 3*artifact.DefaultBatchRows+1000, !tc.jobs)
 			log.checkProgress(t, "pii.p", int64(log.metrics["clean.c docs_kept"]), !tc.jobs)
+			dedupRows := int64(2*artifact.DefaultBatchRows + 500)
+			log.checkProgress(t, "dedup.u", 2*dedupRows, true) // signing, then filtering
+			if p := log.progress["dedup.u"]; len(p) > 0 && p[0][0] >= dedupRows {
+				t.Errorf("dedup.u reported no progress while signing: %v", p)
+			}
 			if want == nil {
 				want, wantMetrics = res.Outputs, log.metrics
 				if wantMetrics["clean.c docs_in"] != float64(3*artifact.DefaultBatchRows+1000) || wantMetrics["pii.p found"] == 0 || wantMetrics["clean.c docs_kept"] == 0 ||

@@ -34,6 +34,7 @@ type PartInput interface {
 	// UnitRow is the input row of the first row of the batch Scan is
 	// yielding: the part need not start where it was asked to.
 	UnitRow() int64
+	Rows() int64 // the part's rows, for progress
 }
 
 // startAt numbers the part's documents from its first row on.
@@ -56,7 +57,8 @@ func (s startAt) Scan(ctx context.Context, fn func(rec arrow.RecordBatch) error)
 // SignPart writes the signatures and the sorted exact and band key runs
 // of in, a part of RunOnDisk's input, to dir. refs is the number of
 // references (rows of the against dataset), numbered before the input.
-func SignPart(ctx context.Context, in PartInput, cfg Config, dir string, refs uint64, sortBytes int) error {
+// It reports progress as the first of RunOnDisk's two passes over the part.
+func SignPart(ctx context.Context, in PartInput, cfg Config, dir string, refs uint64, sortBytes int, rep Reporter) error {
 	ix, err := NewIndex(cfg)
 	if err != nil {
 		return err
@@ -71,7 +73,9 @@ func SignPart(ctx context.Context, in PartInput, cfg Config, dir string, refs ui
 	defer d.sigs.Close()
 	d.exact = newExtSorter(dir, "exact", 3, d.sortBytes/2)
 	d.bands = newExtSorter(dir, "bands", 2, d.sortBytes/2)
-	if err := d.signScan(ctx, startAt{in, d, refs}, cfg.Field, false, func() {}); err != nil {
+	total := in.Rows()
+	progress := func() { rep.Progress(int64(d.docs), 2*total, "docs") }
+	if err := d.signScan(ctx, startAt{in, d, refs}, cfg.Field, false, progress); err != nil {
 		return err
 	}
 	if err := d.exact.spill(); err != nil {
