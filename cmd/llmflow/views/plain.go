@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,10 +122,19 @@ func summary(final, seen map[string]float64) string {
 			v, ok = seen[name]
 		}
 		if ok {
-			parts = append(parts, name+"="+strconv.FormatFloat(v, 'g', 5, 64))
+			parts = append(parts, name+"="+figure(v))
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// figure renders a count in full (rows=100000, not 1e+05) and anything
+// else to five significant digits.
+func figure(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'g', 5, 64)
 }
 
 // NodeFailed implements pipeline.Hook.

@@ -81,7 +81,10 @@ func TestFinalSummary(t *testing.T) {
 	p.NodeFinished(pipeline.NodeResult{Addr: "clean.web", Duration: time.Second,
 		Metrics: map[string]float64{"docs_kept": 353, "docs_dropped": 47, "bytes_in": 9}})
 	p.NodeFinished(pipeline.NodeResult{Addr: "dataset.x", Duration: time.Second})
-	want := "stage.tiny: finished in 1s: train_loss=1.25\nclean.web: finished in 1s: docs_kept=353 docs_dropped=47\ndataset.x: finished in 1s\n"
+	p.NodeFinished(pipeline.NodeResult{Addr: "tokenize.t", Duration: time.Second,
+		Metrics: map[string]float64{"tokens": 123456789, "rows": 100000, "val_loss": 1.0 / 3}})
+	want := "stage.tiny: finished in 1s: train_loss=1.25\nclean.web: finished in 1s: docs_kept=353 docs_dropped=47\ndataset.x: finished in 1s\n" +
+		"tokenize.t: finished in 1s: rows=100000 tokens=123456789 val_loss=0.33333\n"
 	if buf.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
