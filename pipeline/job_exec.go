@@ -130,7 +130,14 @@ func execJobTask(ctx context.Context, spec *JobSpec, nr *NodeRun, dir string, pa
 	start := time.Now()
 	var ran []string
 	for _, shard := range claims.order(part.Task) {
-		if claims.has(failedName) || (len(ran) > 0 && !part.timeFor(time.Since(start))) {
+		if claims.has(failedName) {
+			break
+		}
+		// Asking for the time left costs a command: only for a free shard.
+		if claims.has(claimName(shard)) {
+			continue
+		}
+		if len(ran) > 0 && !part.timeFor(time.Since(start)) {
 			break
 		}
 		if ok, err := claims.claim(claimName(shard)); err != nil || !ok {
